@@ -1,0 +1,230 @@
+"""Writes to places: jurisdictions and their areas."""
+
+import json
+import logging
+import uuid
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import shapely
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from shapely.geometry import shape
+from shapely.validation import explain_validity
+
+from .models import Area, Jurisdiction
+from .spatial import invalidate_area_index
+
+logger = logging.getLogger(__name__)
+
+
+def create_jurisdiction(*, slug: str, name: str, timezone: str) -> Jurisdiction:
+    """Create a jurisdiction, checking that its slug and time zone are usable."""
+    errors = {}
+    if slugify(slug) != slug:
+        errors["slug"] = [
+            _("Use lower-case letters, digits and hyphens, e.g. %(s)s.") % {"s": slugify(slug)}
+        ]
+    elif Jurisdiction.objects.filter(slug=slug).exists():
+        errors["slug"] = [_("A jurisdiction %(slug)s already exists.") % {"slug": slug}]
+    if not name.strip():
+        errors["name"] = [_("Give the jurisdiction a name.")]
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = [
+            _("Unknown time zone %(tz)s; use an IANA name such as America/Los_Angeles.")
+            % {"tz": timezone}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return Jurisdiction.objects.create(
+        slug=slug, name=name.strip(), timezone=timezone, areas_version=uuid.uuid4().hex
+    )
+
+
+@dataclass
+class AreaImportResult:
+    created: int = 0
+    updated: int = 0
+    repaired: list[str] = field(default_factory=list)
+    boundary_set: bool = False
+
+
+def read_feature_collection(path: Path) -> list[dict]:
+    """The features of a GeoJSON file, or a ValidationError saying what is wrong with it."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ValidationError({"file": [_("No such file: %(p)s") % {"p": path}]}) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationError(
+            {"file": [_("%(p)s is not valid JSON: %(e)s") % {"p": path, "e": exc}]}
+        ) from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise ValidationError(
+            {"file": [_("%(p)s is not a GeoJSON FeatureCollection.") % {"p": path}]}
+        )
+    features = data.get("features")
+    if not isinstance(features, list) or not features:
+        raise ValidationError({"file": [_("%(p)s has no features.") % {"p": path}]})
+    return features
+
+
+def _polygonal(feature: dict, number: int, label: str) -> tuple[shapely.Geometry, bool]:
+    """The feature's (Multi)Polygon, repaired if invalid; second value says if it was."""
+    try:
+        geom = shape(feature["geometry"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValidationError(
+            {
+                "geometry": [
+                    _("Feature %(n)d (%(l)s) has no readable geometry: %(e)s")
+                    % {"n": number, "l": label, "e": exc}
+                ]
+            }
+        ) from exc
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise ValidationError(
+            {
+                "geometry": [
+                    _("Feature %(n)d (%(l)s) is a %(t)s; areas must be polygons.")
+                    % {"n": number, "l": label, "t": geom.geom_type}
+                ]
+            }
+        )
+    if geom.is_valid:
+        return geom, False
+    logger.warning(
+        "Area %s is invalid (%s); repaired with make_valid", label, explain_validity(geom)
+    )
+    repaired = shapely.make_valid(geom)
+    polygons = [
+        g for g in shapely.get_parts(repaired) if g.geom_type in ("Polygon", "MultiPolygon")
+    ]
+    return shapely.union_all(polygons), True
+
+
+def _property(props: dict, name: str, number: int, what: str) -> str:
+    value = props.get(name)
+    if value is None or str(value).strip() == "":
+        available = ", ".join(sorted(props)) or _("none")
+        raise ValidationError(
+            {
+                what: [
+                    _("Feature %(n)d has no property %(p)s (its properties: %(a)s).")
+                    % {"n": number, "p": name, "a": available}
+                ]
+            }
+        )
+    return str(value).strip()
+
+
+def import_areas(
+    *,
+    jurisdiction: Jurisdiction,
+    features: list[dict],
+    kind: str,
+    name_property: str,
+    code_property: str | None = None,
+) -> AreaImportResult:
+    """Create or update the jurisdiction's areas of one kind from GeoJSON features.
+
+    Invalid polygons are repaired and listed in the result. The first kind imported
+    becomes the jurisdiction's boundary (the union of its areas) unless it has one.
+    Nothing is written when any feature is unusable.
+    """
+    if slugify(kind) != kind:
+        raise ValidationError(
+            {"kind": [_("Use a slug for the kind, e.g. %(s)s.") % {"s": slugify(kind)}]}
+        )
+    result = AreaImportResult()
+    parsed = []
+    for number, feature in enumerate(features, start=1):
+        props = feature.get("properties") or {}
+        name = _property(props, name_property, number, "name_property")
+        code = (
+            _property(props, code_property, number, "code_property")
+            if code_property
+            else slugify(name)
+        )
+        geom, repaired = _polygonal(feature, number, name)
+        if repaired:
+            result.repaired.append(name)
+        parsed.append((code, name, geom, props))
+    codes = [p[0] for p in parsed]
+    if len(set(codes)) != len(codes):
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        raise ValidationError(
+            {"code_property": [_("Codes repeat: %(c)s.") % {"c": ", ".join(dupes)}]}
+        )
+    with transaction.atomic():
+        for code, name, geom, props in parsed:
+            min_long, min_lat, max_long, max_lat = geom.bounds
+            _area, created = Area.objects.update_or_create(
+                jurisdiction=jurisdiction,
+                kind=kind,
+                code=code,
+                defaults=dict(
+                    name=name,
+                    geometry_wkb=shapely.to_wkb(geom),
+                    properties=props,
+                    min_lat=min_lat,
+                    min_long=min_long,
+                    max_lat=max_lat,
+                    max_long=max_long,
+                    repaired=name in result.repaired,
+                    active=True,
+                ),
+            )
+            result.created += created
+            result.updated += not created
+        if not jurisdiction.boundary_wkb or jurisdiction.boundary_kind == kind:
+            set_boundary(jurisdiction, shapely.union_all([p[2] for p in parsed]), kind=kind)
+            result.boundary_set = True
+        else:
+            _touch(jurisdiction)
+    return result
+
+
+def set_boundary(jurisdiction: Jurisdiction, geom: shapely.Geometry, *, kind: str = "") -> None:
+    """Make `geom` the jurisdiction's boundary (kind: the area kind it was built from)."""
+    geom = geom if geom.is_valid else shapely.make_valid(geom)
+    min_long, min_lat, max_long, max_lat = geom.bounds
+    jurisdiction.boundary_wkb = shapely.to_wkb(geom)
+    jurisdiction.boundary_kind = kind
+    jurisdiction.min_lat, jurisdiction.min_long = min_lat, min_long
+    jurisdiction.max_lat, jurisdiction.max_long = max_lat, max_long
+    jurisdiction.save(
+        update_fields=[
+            "boundary_wkb",
+            "boundary_kind",
+            "min_lat",
+            "min_long",
+            "max_lat",
+            "max_long",
+        ]
+    )
+    _touch(jurisdiction)
+
+
+def import_boundary(*, jurisdiction: Jurisdiction, features: list[dict]) -> list[str]:
+    """Set the boundary from the union of all features; returns the names of repaired ones."""
+    geoms, repaired = [], []
+    for number, feature in enumerate(features, start=1):
+        geom, was_repaired = _polygonal(feature, number, f"#{number}")
+        geoms.append(geom)
+        if was_repaired:
+            repaired.append(f"#{number}")
+    with transaction.atomic():
+        set_boundary(jurisdiction, shapely.union_all(geoms))
+    return repaired
+
+
+def _touch(jurisdiction: Jurisdiction) -> None:
+    jurisdiction.areas_version = uuid.uuid4().hex
+    jurisdiction.save(update_fields=["areas_version"])
+    transaction.on_commit(invalidate_area_index)

@@ -1,0 +1,521 @@
+"""The only way to create or change a service request.
+
+Each function validates, writes the request and its timeline event in one transaction,
+and leaves follow-up work to listeners of `event_recorded` (sent on commit).
+Invalid input raises django.core.exceptions.ValidationError with errors per field.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fixboard.catalog.models import Department, ServiceType
+from fixboard.places.models import Jurisdiction
+from fixboard.places.spatial import area_index
+
+from . import events
+from .attributes import MAX_TEXT, clean_attributes
+from .events import Actor
+from .models import (
+    Channel,
+    CloseReason,
+    Contact,
+    Event,
+    Follow,
+    Photo,
+    RequestArea,
+    ServiceRequest,
+    Status,
+    Support,
+)
+from .photos import clean_photo
+from .public_ids import new_public_id
+from .routing import Router
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+def upsert_contact(details: ContactDetails) -> Contact | None:
+    """The contact with this e-mail (or else phone), created or completed; None if empty."""
+    email = details.email.strip().lower()
+    phone = "".join(c for c in details.phone if c.isdigit() or c == "+")
+    if not (email or phone or details.name.strip()):
+        return None
+    contact = None
+    if email:
+        contact = Contact.objects.filter(email=email).order_by("id").first()
+    elif phone:
+        contact = Contact.objects.filter(phone=phone).order_by("id").first()
+    if contact is None:
+        return Contact.objects.create(name=details.name.strip(), email=email, phone=phone)
+    changed = []
+    for field, value in (("name", details.name.strip()), ("phone", phone), ("email", email)):
+        if value and not getattr(contact, field):
+            setattr(contact, field, value)
+            changed.append(field)
+    if changed:
+        contact.save(update_fields=changed)
+    return contact
+
+
+def _check_point(lat, long) -> tuple[float, float]:
+    errors = {}
+    values = {}
+    for name, value, bound in (("lat", lat, 90), ("long", long, 180)):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            errors[name] = [_("Give the location as decimal degrees.")]
+            continue
+        if not math.isfinite(number) or abs(number) > bound:
+            errors[name] = [_("%(v)s is outside -%(b)d…%(b)d.") % {"v": value, "b": bound}]
+        values[name] = number
+    if errors:
+        raise ValidationError(errors)
+    return values["lat"], values["long"]
+
+
+def _locate(jurisdiction: Jurisdiction, lat: float, long: float) -> list[int]:
+    located = area_index().locate(lat, long, jurisdiction.pk)
+    if located.jurisdiction_id != jurisdiction.pk:
+        raise ValidationError(
+            {
+                "location": [
+                    _(
+                        "This place is outside %(j)s, so the city cannot act on it. "
+                        "Check the location on the map."
+                    )
+                    % {"j": jurisdiction.name}
+                ]
+            }
+        )
+    return list(located.area_ids)
+
+
+def submit_request(
+    *,
+    service_type: ServiceType,
+    lat: float,
+    long: float,
+    actor: Actor,
+    description: str = "",
+    attributes: dict | None = None,
+    address: str = "",
+    zipcode: str = "",
+    channel: str = Channel.WEB,
+    reporter: ContactDetails | None = None,
+    reporter_name_public: bool = False,
+    anonymous: bool = False,
+    awaiting_confirmation: bool = False,
+    media_url: str = "",
+    photos: list[tuple[bytes, str]] = (),
+    requested_at: datetime | None = None,
+    external_id: str = "",
+) -> ServiceRequest:
+    """Create a request: validate, route to its areas and department, and record it."""
+    errors: dict[str, list[str]] = {}
+    if not service_type.active:
+        errors["service_code"] = [_("%(s)s no longer takes reports.") % {"s": service_type.name}]
+    if len(description) > MAX_TEXT:
+        errors["description"] = [
+            _("Keep the description under %(n)d characters (it has %(m)d).")
+            % {"n": MAX_TEXT, "m": len(description)}
+        ]
+    if channel not in Channel.values:
+        errors["channel"] = [_("Unknown channel %(c)s.") % {"c": channel}]
+    cleaned_attrs = {}
+    try:
+        cleaned_attrs = clean_attributes(service_type, attributes or {})
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        lat, long = _check_point(lat, long)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    cleaned_photos = []
+    for data, filename in photos:
+        try:
+            cleaned_photos.append(clean_photo(data, filename))
+        except ValidationError as exc:
+            errors.setdefault("media", []).extend(exc.message_dict["media"])
+    if errors:
+        raise ValidationError(errors)
+    jurisdiction = service_type.jurisdiction
+    area_ids = _locate(jurisdiction, lat, long)
+    now = timezone.now()
+    requested_at = requested_at or now
+    with transaction.atomic():
+        contact = upsert_contact(reporter) if reporter else None
+        request = ServiceRequest.objects.create(
+            public_id=_unused_public_id(),
+            jurisdiction=jurisdiction,
+            service_type=service_type,
+            description=description.strip(),
+            attributes=cleaned_attrs,
+            lat=lat,
+            long=long,
+            address=address.strip()[:300],
+            zipcode=zipcode.strip()[:20],
+            department_id=Router(jurisdiction).department_id(service_type.pk, area_ids),
+            channel=channel,
+            reporter=contact,
+            reporter_name_public=reporter_name_public and not anonymous,
+            anonymous=anonymous,
+            awaiting_confirmation=awaiting_confirmation,
+            media_url=media_url,
+            requested_at=requested_at,
+            updated_at=requested_at,
+            expected_at=requested_at + timedelta(hours=service_type.sla_hours)
+            if service_type.sla_hours
+            else None,
+            external_id=external_id,
+        )
+        RequestArea.objects.bulk_create(RequestArea(request=request, area_id=a) for a in area_ids)
+        event = events.submitted(request, actor=actor or contact, at=requested_at)
+        for photo in cleaned_photos:
+            _store_photo(request, photo, event)
+    return request
+
+
+def _unused_public_id() -> str:
+    while True:
+        candidate = new_public_id()
+        if not ServiceRequest.objects.filter(public_id=candidate).exists():
+            return candidate
+
+
+def _store_photo(request: ServiceRequest, photo, event: Event) -> Photo:
+    return Photo.objects.create(
+        request=request,
+        event=event,
+        image=photo.content,
+        taken_lat=photo.lat,
+        taken_long=photo.long,
+    )
+
+
+def _locked(request: ServiceRequest) -> ServiceRequest:
+    return ServiceRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def _save(request: ServiceRequest, fields: list[str]) -> None:
+    request.save(update_fields=[*fields, "updated_at"])
+
+
+ALLOWED = {
+    Status.NEW: {Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.CLOSED},
+    Status.ACKNOWLEDGED: {Status.IN_PROGRESS, Status.CLOSED},
+    Status.IN_PROGRESS: {Status.ACKNOWLEDGED, Status.CLOSED},
+    Status.CLOSED: {Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS},
+}
+
+
+def _check_transition(request: ServiceRequest, to_status: str, close_reason: str) -> None:
+    if to_status not in Status.values:
+        raise ValidationError({"status": [_("Unknown status %(s)s.") % {"s": to_status}]})
+    if to_status == request.status:
+        raise ValidationError(
+            {"status": [_("The request is already %(s)s.") % {"s": Status(to_status).label}]}
+        )
+    if to_status not in ALLOWED[Status(request.status)]:
+        raise ValidationError(
+            {
+                "status": [
+                    _("A %(a)s request cannot go back to %(b)s.")
+                    % {"a": Status(request.status).label, "b": Status(to_status).label}
+                ]
+            }
+        )
+    if to_status == Status.CLOSED and close_reason not in CloseReason.values:
+        raise ValidationError(
+            {
+                "close_reason": [
+                    _("Say why it is closed: %(r)s.") % {"r": ", ".join(CloseReason.values)}
+                ]
+            }
+        )
+    if to_status != Status.CLOSED and close_reason:
+        raise ValidationError({"close_reason": [_("Only a closed request has a close reason.")]})
+
+
+@transaction.atomic
+def transition(
+    *,
+    request: ServiceRequest,
+    to_status: str,
+    actor: Actor,
+    close_reason: str = "",
+    note: str = "",
+    public: bool = True,
+    at: datetime | None = None,
+    external_id: str = "",
+) -> Event:
+    """Move a request to another status; closing needs a reason; a closed one can reopen."""
+    request = _locked(request)
+    _check_transition(request, to_status, close_reason)
+    if len(note) > MAX_TEXT:
+        raise ValidationError(
+            {"note": [_("Keep the note under %(n)d characters.") % {"n": MAX_TEXT}]}
+        )
+    at = at or timezone.now()
+    from_status = request.status
+    request.status = to_status
+    request.close_reason = close_reason
+    request.closed_at = at if to_status == Status.CLOSED else None
+    if from_status == Status.NEW and request.acknowledged_at is None:
+        request.acknowledged_at = at
+    if note and public:
+        request.status_notes = note.strip()
+    request.updated_at = max(request.updated_at, at)
+    _save(request, ["status", "close_reason", "closed_at", "acknowledged_at", "status_notes"])
+    return events.status_changed(
+        request,
+        actor=actor,
+        at=at,
+        from_status=from_status,
+        note=note.strip(),
+        public=public,
+        external_id=external_id,
+    )
+
+
+@transaction.atomic
+def add_update(
+    *,
+    request: ServiceRequest,
+    text: str,
+    actor: Actor,
+    public: bool = True,
+    photo: tuple[bytes, str] | None = None,
+    at: datetime | None = None,
+    external_id: str = "",
+) -> Event:
+    """A public update (shown to residents) or an internal note, optionally with a photo."""
+    text = text.strip()
+    if not text and not photo:
+        raise ValidationError({"text": [_("Write the update.")]})
+    if len(text) > MAX_TEXT:
+        raise ValidationError({"text": [_("Keep it under %(n)d characters.") % {"n": MAX_TEXT}]})
+    cleaned = clean_photo(*photo) if photo else None
+    request = _locked(request)
+    at = at or timezone.now()
+    if public:
+        request.updated_at = max(request.updated_at, at)
+        _save(request, [])
+    event = events.update(
+        request, actor=actor, at=at, text=text, public=public, external_id=external_id
+    )
+    if cleaned:
+        _store_photo(request, cleaned, event)
+    return event
+
+
+@transaction.atomic
+def assign(
+    *,
+    request: ServiceRequest,
+    actor: Actor,
+    department: Department | None = None,
+    assignee: AbstractBaseUser | None = None,
+) -> Event:
+    """Give the request to a department and/or a person; a new department is public."""
+    if department is None and assignee is None:
+        raise ValidationError({"department": [_("Choose a department or a person.")]})
+    request = _locked(request)
+    if department is not None and department.jurisdiction_id != request.jurisdiction_id:
+        raise ValidationError(
+            {
+                "department": [
+                    _("%(d)s does not belong to %(j)s.")
+                    % {"d": department, "j": request.jurisdiction}
+                ]
+            }
+        )
+    data, fields = {}, []
+    if department is not None and department.pk != request.department_id:
+        request.department = department
+        data["department"] = department.name
+        fields.append("department")
+    if assignee is not None and assignee.pk != request.assignee_id:
+        request.assignee = assignee
+        data["assignee"] = assignee.get_username()
+        fields.append("assignee")
+    if not fields:
+        raise ValidationError({"department": [_("It is already assigned so.")]})
+    at = timezone.now()
+    request.updated_at = at
+    _save(request, fields)
+    return events.assigned(request, actor=actor, at=at, public="department" in data, data=data)
+
+
+def _root(request: ServiceRequest) -> ServiceRequest:
+    seen = {request.pk}
+    while request.duplicate_of_id and request.duplicate_of_id not in seen:
+        seen.add(request.duplicate_of_id)
+        request = request.duplicate_of
+    return request
+
+
+@transaction.atomic
+def merge(
+    *, duplicate: ServiceRequest, canonical: ServiceRequest, actor: Actor, note: str = ""
+) -> ServiceRequest:
+    """Close `duplicate` as a duplicate of `canonical`; supporters and followers move over.
+
+    The duplicate's reporter becomes a supporter and follower of the canonical request.
+    Returns the canonical request (the root, when `canonical` was itself merged).
+    """
+    canonical = _root(canonical)
+    if canonical.pk == duplicate.pk:
+        raise ValidationError({"canonical": [_("A request cannot be a duplicate of itself.")]})
+    if canonical.jurisdiction_id != duplicate.jurisdiction_id:
+        raise ValidationError({"canonical": [_("Both requests must be in the same jurisdiction.")]})
+    duplicate, canonical = _locked(duplicate), _locked(canonical)
+    if duplicate.duplicate_of_id:
+        raise ValidationError(
+            {"duplicate": [_("%(r)s is already merged.") % {"r": duplicate.public_id}]}
+        )
+    if not canonical.is_open:
+        raise ValidationError(
+            {
+                "canonical": [
+                    _("%(r)s is closed; reopen it before merging into it.")
+                    % {"r": canonical.public_id}
+                ]
+            }
+        )
+    at = timezone.now()
+    if duplicate.is_open:
+        from_status = duplicate.status
+        duplicate.status, duplicate.close_reason, duplicate.closed_at = (
+            Status.CLOSED,
+            CloseReason.DUPLICATE,
+            at,
+        )
+        events.status_changed(
+            duplicate,
+            actor=actor,
+            at=at,
+            from_status=from_status,
+            note=_("Duplicate of %(r)s") % {"r": canonical.public_id},
+        )
+    duplicate.duplicate_of = canonical
+    duplicate.updated_at = at
+    _save(duplicate, ["status", "close_reason", "closed_at", "duplicate_of"])
+    _move_people(duplicate, canonical)
+    canonical.updated_at = at
+    _save(canonical, ["support_count", "follow_count"])
+    events.merged(duplicate, canonical, actor=actor, at=at, note=note)
+    return canonical
+
+
+def _move_people(duplicate: ServiceRequest, canonical: ServiceRequest) -> None:
+    supports = list(duplicate.supports.all())
+    follows = list(duplicate.follows.filter(active=True))
+    if duplicate.reporter_id:
+        supports.append(Support(contact_id=duplicate.reporter_id))
+        follows.append(Follow(contact_id=duplicate.reporter_id))
+    for support in supports:
+        _add_support(
+            canonical,
+            user_id=support.user_id,
+            contact_id=support.contact_id,
+            session_key=support.session_key,
+        )
+    for follow in follows:
+        _add_follow(canonical, user_id=follow.user_id, contact_id=follow.contact_id)
+    canonical.support_count = canonical.supports.count()
+    canonical.follow_count = canonical.follows.filter(active=True).count()
+
+
+def _add_support(request, **who) -> bool:
+    who = {k: v for k, v in who.items() if v}
+    if not who:
+        return False
+    try:
+        with transaction.atomic():
+            Support.objects.create(request=request, **who)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _add_follow(request, **who) -> bool:
+    who = {k: v for k, v in who.items() if v}
+    follow, created = Follow.objects.get_or_create(request=request, **who)
+    if not created and not follow.active:
+        follow.active = True
+        follow.save(update_fields=["active"])
+        return True
+    return created
+
+
+def _who(actor: Actor) -> dict:
+    if isinstance(actor, Contact):
+        return {"contact_id": actor.pk}
+    if actor is not None and not isinstance(actor, str) and actor.is_authenticated:
+        return {"user_id": actor.pk}
+    return {}
+
+
+@transaction.atomic
+def support(*, request: ServiceRequest, actor: Actor, session_key: str = "") -> bool:
+    """Add a "me too". Returns False when this person or browser already supports it."""
+    who = _who(actor) or ({"session_key": session_key} if session_key else {})
+    if not who:
+        raise ValidationError({"supporter": [_("Sign in or allow cookies to add your support.")]})
+    request = _locked(request)
+    if not request.is_open:
+        raise ValidationError({"request": [_("This request is closed.")]})
+    if not _add_support(request, **who):
+        return False
+    request.support_count = F("support_count") + 1
+    _save_counter(request, "support_count")
+    events.supported(request, actor=actor, at=timezone.now())
+    return True
+
+
+@transaction.atomic
+def follow(*, request: ServiceRequest, actor: Actor) -> bool:
+    """Subscribe a user or contact to a request's changes. False if already following."""
+    who = _who(actor)
+    if not who:
+        raise ValidationError({"follower": [_("Give an e-mail address or sign in to follow.")]})
+    request = _locked(request)
+    if not _add_follow(request, **who):
+        return False
+    request.follow_count = F("follow_count") + 1
+    _save_counter(request, "follow_count")
+    events.followed(request, actor=actor, at=timezone.now())
+    return True
+
+
+@transaction.atomic
+def unfollow(*, request: ServiceRequest, actor: Actor) -> bool:
+    """Stop notifications for this person; False if they were not following."""
+    changed = Follow.objects.filter(request=request, active=True, **_who(actor)).update(
+        active=False
+    )
+    if changed:
+        ServiceRequest.objects.filter(pk=request.pk).update(
+            follow_count=F("follow_count") - changed
+        )
+    return bool(changed)
+
+
+def _save_counter(request: ServiceRequest, field: str) -> None:
+    # Supporters and followers do not change updated_at: Open311 clients poll it for status.
+    request.save(update_fields=[field])
+    request.refresh_from_db(fields=[field])

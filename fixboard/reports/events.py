@@ -1,0 +1,112 @@
+"""One constructor per kind of timeline event. Call them only inside a domain function."""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from .models import Contact, Event, ServiceRequest
+from .signals import event_recorded
+
+Actor = AbstractBaseUser | Contact | str | None
+
+
+def actor_fields(actor: Actor) -> dict:
+    """Who did it: a signed-in user, a resident's contact, or a named system ("import")."""
+    if isinstance(actor, Contact):
+        return {"actor_contact": actor}
+    if isinstance(actor, str):
+        return {"actor_system": actor}
+    if actor is not None and actor.is_authenticated:
+        return {"actor_user": actor}
+    return {}
+
+
+def record(request: ServiceRequest, kind: str, *, actor: Actor, at: datetime, **fields) -> Event:
+    event = Event.objects.create(
+        request=request, kind=kind, created_at=at, **actor_fields(actor), **fields
+    )
+    transaction.on_commit(
+        lambda: event_recorded.send(sender=Event, event_id=event.pk, request_id=request.pk)
+    )
+    return event
+
+
+def submitted(request, *, actor, at, kind=Event.Kind.SUBMITTED) -> Event:
+    return record(
+        request,
+        kind,
+        actor=actor,
+        at=at,
+        to_status=request.status,
+        data={"channel": request.channel},
+    )
+
+
+def status_changed(
+    request, *, actor, at, from_status, note="", public=True, external_id=""
+) -> Event:
+    return record(
+        request,
+        Event.Kind.STATUS_CHANGED,
+        actor=actor,
+        at=at,
+        public=public,
+        from_status=from_status,
+        to_status=request.status,
+        close_reason=request.close_reason,
+        text=note,
+        external_id=external_id,
+    )
+
+
+def update(request, *, actor, at, text, public, external_id="") -> Event:
+    kind = Event.Kind.PUBLIC_UPDATE if public else Event.Kind.INTERNAL_NOTE
+    return record(
+        request, kind, actor=actor, at=at, public=public, text=text, external_id=external_id
+    )
+
+
+def assigned(request, *, actor, at, public, data) -> Event:
+    return record(request, Event.Kind.ASSIGNED, actor=actor, at=at, public=public, data=data)
+
+
+def merged(duplicate, canonical, *, actor, at, note="") -> tuple[Event, Event]:
+    return (
+        record(
+            duplicate,
+            Event.Kind.MERGED,
+            actor=actor,
+            at=at,
+            text=note,
+            from_status=duplicate.status,
+            to_status=duplicate.status,
+            close_reason=duplicate.close_reason,
+            data={"canonical": canonical.public_id},
+        ),
+        record(
+            canonical,
+            Event.Kind.DUPLICATE_ADDED,
+            actor=actor,
+            at=at,
+            data={"duplicate": duplicate.public_id},
+        ),
+    )
+
+
+def photo_added(request, *, actor, at, public=True) -> Event:
+    return record(request, Event.Kind.PHOTO_ADDED, actor=actor, at=at, public=public)
+
+
+def supported(request, *, actor, at) -> Event:
+    return record(
+        request,
+        Event.Kind.SUPPORTED,
+        actor=actor,
+        at=at,
+        data={"supporters": request.support_count},
+    )
+
+
+def followed(request, *, actor, at) -> Event:
+    return record(request, Event.Kind.FOLLOWED, actor=actor, at=at, public=False)

@@ -1,0 +1,298 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from fixboard.catalog.models import Department, ServiceType
+from fixboard.places.models import Area, Jurisdiction
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("new")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged")
+    IN_PROGRESS = "in_progress", _("in progress")
+    CLOSED = "closed", _("closed")
+
+
+OPEN_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS)
+
+
+class CloseReason(models.TextChoices):
+    FIXED = "fixed", _("fixed")
+    DUPLICATE = "duplicate", _("duplicate")
+    NOT_ACTIONABLE = "not_actionable", _("not actionable")
+    REFERRED = "referred", _("referred")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("web")
+    PHONE = "phone", _("phone")
+    SMS = "sms", _("text message")
+    EMAIL = "email", _("e-mail")
+    OPEN311 = "open311", _("Open311")
+    STAFF = "staff", _("staff")
+    IMPORT = "import", _("import")
+
+
+class Contact(models.Model):
+    """The private details of a person who reported, supported or followed.
+
+    Never shown in a public page, feed, export or API response.
+    """
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, db_index=True)
+    email_verified = models.BooleanField(_("e-mail verified"), default=False)
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self):
+        return self.name or self.email or self.phone or f"contact {self.pk}"
+
+
+class ServiceRequest(models.Model):
+    """One reported problem, from report to close (an Open311 service request)."""
+
+    public_id = models.CharField(_("request id"), max_length=32, unique=True)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="requests"
+    )
+    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="requests")
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.NEW)
+    close_reason = models.CharField(
+        _("close reason"), max_length=16, choices=CloseReason, blank=True
+    )
+    status_notes = models.TextField(_("status notes"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    attributes = models.JSONField(_("answers"), default=dict, blank=True)
+    lat = models.FloatField(_("latitude"))
+    long = models.FloatField(_("longitude"))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    zipcode = models.CharField(_("zip code"), max_length=20, blank=True)
+    areas = models.ManyToManyField(Area, through="RequestArea", related_name="requests")
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="requests"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+    )
+    priority = models.IntegerField(_("priority"), default=0)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel, default=Channel.WEB)
+    reporter = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="requests"
+    )
+    reporter_name_public = models.BooleanField(
+        _("show the reporter's name publicly"), default=False
+    )
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    awaiting_confirmation = models.BooleanField(_("awaiting e-mail confirmation"), default=False)
+    hidden = models.BooleanField(_("hidden from the public"), default=False)
+    requested_at = models.DateTimeField(_("requested"), db_index=True)
+    updated_at = models.DateTimeField(_("updated"))
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    expected_at = models.DateTimeField(_("expected (SLA due)"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
+    media_url = models.URLField(_("media URL"), max_length=500, blank=True)
+    source_id = models.CharField(_("source id"), max_length=64, blank=True)
+    external_id = models.CharField(_("external system id"), max_length=64, blank=True)
+    support_count = models.PositiveIntegerField(_("supporters"), default=0)
+    follow_count = models.PositiveIntegerField(_("followers"), default=0)
+
+    class Meta:
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        indexes = [
+            models.Index(fields=["jurisdiction", "requested_at"], name="sr_juris_requested"),
+            models.Index(fields=["jurisdiction", "updated_at"], name="sr_juris_updated"),
+            models.Index(
+                fields=["jurisdiction", "service_type", "status", "requested_at"],
+                name="sr_juris_service_status",
+            ),
+            models.Index(fields=["lat", "long"], name="sr_lat_long"),
+            models.Index(fields=["department", "status"], name="sr_department_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "source_id"],
+                condition=~Q(source_id=""),
+                name="sr_unique_source_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(lat__gte=-90, lat__lte=90, long__gte=-180, long__lte=180),
+                name="sr_valid_coordinates",
+            ),
+        ]
+
+    def __str__(self):
+        return self.public_id
+
+    def get_absolute_url(self):
+        return f"/requests/{self.public_id}/"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+
+class RequestArea(models.Model):
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE)
+    area = models.ForeignKey(Area, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["area", "request"], name="request_area_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.request_id} in {self.area_id}"
+
+
+class Event(models.Model):
+    """One entry of a request's append-only timeline."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("reported")
+        IMPORTED = "imported", _("imported")
+        STATUS_CHANGED = "status_changed", _("status changed")
+        PUBLIC_UPDATE = "public_update", _("update")
+        INTERNAL_NOTE = "internal_note", _("internal note")
+        ASSIGNED = "assigned", _("assigned")
+        MERGED = "merged", _("merged as a duplicate")
+        DUPLICATE_ADDED = "duplicate_added", _("duplicate merged in")
+        PHOTO_ADDED = "photo_added", _("photo added")
+        SUPPORTED = "supported", _("supported")
+        FOLLOWED = "followed", _("followed")
+        EXTERNAL_SYNC = "external_sync", _("synced with external system")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind)
+    public = models.BooleanField(_("public"), default=True)
+    from_status = models.CharField(max_length=16, choices=Status, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status, blank=True)
+    close_reason = models.CharField(max_length=16, choices=CloseReason, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    actor_contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True)
+    actor_system = models.CharField(_("system"), max_length=100, blank=True)
+    external_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(_("when"), db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        indexes = [models.Index(fields=["request", "created_at"], name="event_request_time")]
+
+    def __str__(self):
+        return f"{self.request_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def photo_path(photo: "Photo", filename: str) -> str:
+    return f"photos/{photo.request.public_id}/{filename}"
+
+
+class Photo(models.Model):
+    """A picture of the problem, re-encoded with its EXIF removed."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="photos")
+    event = models.ForeignKey(
+        Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="photos"
+    )
+    image = models.ImageField(upload_to=photo_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    taken_lat = models.FloatField(null=True, blank=True)
+    taken_long = models.FloatField(null=True, blank=True)
+    hidden = models.BooleanField(_("hidden from the public"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self):
+        return self.image.name
+
+
+class Support(models.Model):
+    """A "me too" on a request, by a signed-in user, a contact or a browser session."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, null=True, blank=True)
+    session_key = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "user"], condition=Q(user__isnull=False), name="support_user"
+            ),
+            models.UniqueConstraint(
+                fields=["request", "contact"],
+                condition=Q(contact__isnull=False),
+                name="support_contact",
+            ),
+            models.UniqueConstraint(
+                fields=["request", "session_key"],
+                condition=~Q(session_key=""),
+                name="support_session",
+            ),
+        ]
+
+    def __str__(self):
+        return f"support of {self.request_id}"
+
+
+class Follow(models.Model):
+    """Someone who wants to hear about a request's changes."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, null=True, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "user"], condition=Q(user__isnull=False), name="follow_user"
+            ),
+            models.UniqueConstraint(
+                fields=["request", "contact"],
+                condition=Q(contact__isnull=False),
+                name="follow_contact",
+            ),
+        ]
+
+    def __str__(self):
+        return f"follow of {self.request_id}"

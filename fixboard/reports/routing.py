@@ -1,0 +1,38 @@
+"""Which department works a request: routing rules by service type and area, else the default."""
+
+from collections.abc import Iterable
+
+from fixboard.catalog.models import RoutingRule, ServiceType
+from fixboard.places.models import Jurisdiction
+
+
+class Router:
+    """The routing rules of one jurisdiction, loaded once for many requests."""
+
+    def __init__(self, jurisdiction: Jurisdiction):
+        self.rules = list(
+            RoutingRule.objects.filter(jurisdiction=jurisdiction).values_list(
+                "service_type_id", "area_id", "department_id"
+            )
+        )
+        self.defaults = dict(
+            ServiceType.objects.filter(jurisdiction=jurisdiction).values_list(
+                "id", "default_department_id"
+            )
+        )
+
+    def department_id(self, service_type_id: int, area_ids: Iterable[int]) -> int | None:
+        areas = set(area_ids)
+        for rule_service, rule_area, department in self.rules:
+            if rule_service not in (None, service_type_id):
+                continue
+            if rule_area is not None and rule_area not in areas:
+                continue
+            return department
+        if service_type_id not in self.defaults:
+            self.defaults.update(
+                ServiceType.objects.filter(id=service_type_id).values_list(
+                    "id", "default_department_id"
+                )
+            )
+        return self.defaults.get(service_type_id)
