@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "fixboard.catalog",
     "fixboard.accounts",
     "fixboard.reports",
+    "fixboard.notify",
+    "fixboard.open311",
+    "fixboard.api",
     "fixboard.web",
 ]
 
