@@ -1,0 +1,125 @@
+import numpy as np
+import pytest
+from django.core.exceptions import ValidationError
+
+from fixboard.places.actions import create_jurisdiction, import_areas, read_feature_collection
+from fixboard.places.models import Area
+from fixboard.places.spatial import area_index
+from tests.factories import EAST, INSIDE_EAST, INSIDE_WEST, OUTSIDE, WEST, feature
+
+pytestmark = pytest.mark.django_db
+
+
+def test_locate_point_in_ward_and_outside(city):
+    index = area_index()
+    assert index.locate(*INSIDE_WEST).area_ids == (city.west.pk,)
+    assert index.locate(*INSIDE_EAST).jurisdiction_id == city.jurisdiction.pk
+    assert index.locate(*OUTSIDE).jurisdiction_id is None
+
+
+def test_locate_many_matches_single_lookups(city):
+    rng = np.random.default_rng(7)
+    lats = rng.uniform(33.95, 34.15, 2000)
+    longs = rng.uniform(-118.35, -118.05, 2000)
+    juris, areas = area_index().locate_many(lats, longs)
+    for i in range(0, 2000, 97):
+        single = area_index().locate(lats[i], longs[i])
+        assert (single.jurisdiction_id or -1) == juris[i]
+        assert list(single.area_ids) == areas[i]
+    inside = (lats > 34.0) & (lats < 34.1) & (longs > -118.3) & (longs < -118.1)
+    assert ((juris >= 0) == inside).all()
+
+
+def test_nan_coordinates_locate_nowhere(city):
+    juris, areas = area_index().locate_many(np.array([np.nan, 34.05]), np.array([-118.25, np.nan]))
+    assert list(juris) == [-1, -1] and areas == [[], []]
+
+
+def test_index_follows_area_changes(city):
+    assert area_index().locate(*INSIDE_WEST).area_ids == (city.west.pk,)
+    import_areas(
+        jurisdiction=city.jurisdiction,
+        features=[feature("Everything", "all", WEST.union(EAST))],
+        kind="district",
+        name_property="name",
+        code_property="code",
+    )
+    district = Area.objects.get(kind="district")
+    assert area_index().locate(*INSIDE_WEST).area_ids == (district.pk, city.west.pk)
+
+
+def test_self_intersecting_polygon_is_repaired_not_dropped(db):
+    jurisdiction = create_jurisdiction(slug="bowtie", name="Bowtie", timezone="UTC")
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]],
+    }
+    result = import_areas(
+        jurisdiction=jurisdiction,
+        features=[{"type": "Feature", "properties": {"name": "Bow"}, "geometry": bowtie}],
+        kind="ward",
+        name_property="name",
+    )
+    assert result.repaired == ["Bow"]
+    area = Area.objects.get()
+    assert area.repaired and area.geometry.is_valid
+    assert area_index().locate(1.0, 0.5).area_ids == (area.pk,)
+    assert area_index().locate(1.0, 1.5).area_ids == (area.pk,)
+
+
+def test_import_areas_errors_name_the_feature(db, tmp_path):
+    jurisdiction = create_jurisdiction(slug="x", name="X", timezone="UTC")
+    with pytest.raises(ValidationError) as exc:
+        import_areas(
+            jurisdiction=jurisdiction,
+            features=[feature("West", "1", WEST)],
+            kind="ward",
+            name_property="title",
+        )
+    assert "Feature 1 has no property title (its properties: code, name)" in str(exc.value)
+    point = {
+        "type": "Feature",
+        "properties": {"name": "P"},
+        "geometry": {"type": "Point", "coordinates": [0, 0]},
+    }
+    with pytest.raises(ValidationError) as exc:
+        import_areas(jurisdiction=jurisdiction, features=[point], kind="ward", name_property="name")
+    assert "is a Point; areas must be polygons" in str(exc.value)
+    assert not Area.objects.exists()
+
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("{not json")
+    with pytest.raises(ValidationError, match="not valid JSON"):
+        read_feature_collection(bad)
+    bad.write_text('{"type": "Feature"}')
+    with pytest.raises(ValidationError, match="not a GeoJSON FeatureCollection"):
+        read_feature_collection(bad)
+
+
+@pytest.mark.parametrize(
+    ("slug", "tz", "field"),
+    [("Bad Slug", "UTC", "slug"), ("ok", "Mars/Olympus", "timezone")],
+)
+def test_create_jurisdiction_validates(db, slug, tz, field):
+    with pytest.raises(ValidationError) as exc:
+        create_jurisdiction(slug=slug, name="N", timezone=tz)
+    assert field in exc.value.message_dict
+
+
+def test_real_la_2021_neighbourhood_councils_are_repaired(shared_data):
+    jurisdiction = create_jurisdiction(
+        slug="la", name="Los Angeles", timezone="America/Los_Angeles"
+    )
+    features = read_feature_collection(
+        shared_data / "geo/la/la-neighborhood-councils-2021-01-22.geojson"
+    )
+    result = import_areas(
+        jurisdiction=jurisdiction,
+        features=features,
+        kind="neighborhood-council",
+        name_property="name",
+        code_property="nc_id",
+    )
+    assert result.created == 99
+    assert any("HARBOR GATEWAY SOUTH" in name for name in result.repaired)
+    assert Area.objects.filter(repaired=True).count() == len(result.repaired)
