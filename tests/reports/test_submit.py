@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -15,7 +17,7 @@ def test_submit_routes_to_ward_and_department_and_records_event(city):
     assert list(request.areas.all()) == [city.west]
     assert request.department == city.streets
     assert request.attributes == {"depth": "deep"}
-    assert request.expected_at == request.requested_at + __import__("datetime").timedelta(hours=72)
+    assert request.expected_at == request.requested_at + timedelta(hours=72)
     assert request.reporter.email == "ana@example.org"
     event = request.events.get()
     assert event.kind == Event.Kind.SUBMITTED
