@@ -519,3 +519,34 @@ def _save_counter(request: ServiceRequest, field: str) -> None:
     # Supporters and followers do not change updated_at: Open311 clients poll it for status.
     request.save(update_fields=[field])
     request.refresh_from_db(fields=[field])
+
+
+# --- E-mail confirmation and account linking (used by fixboard.notify) -----------------------
+
+
+@transaction.atomic
+def confirm_request(*, request: ServiceRequest, actor: Actor) -> bool:
+    """Make a request awaiting e-mail confirmation live; False if it already was.
+
+    The reporter's e-mail counts as verified from now on.
+    """
+    request = _locked(request)
+    if not request.awaiting_confirmation:
+        return False
+    at = timezone.now()
+    request.awaiting_confirmation = False
+    request.updated_at = max(request.updated_at, at)
+    _save(request, ["awaiting_confirmation"])
+    if request.reporter_id:
+        Contact.objects.filter(pk=request.reporter_id).update(email_verified=True)
+    events.confirmed(request, actor=actor, at=at)
+    return True
+
+
+@transaction.atomic
+def claim_contacts(*, user: AbstractBaseUser, email: str) -> int:
+    """Link the contacts with this (just verified) e-mail to `user`; returns how many."""
+    email = email.strip().lower()
+    if not email:
+        raise ValidationError({"email": [_("Give an e-mail address.")]})
+    return Contact.objects.filter(email=email).update(user=user, email_verified=True)

@@ -110,3 +110,7 @@ def supported(request, *, actor, at) -> Event:
 
 def followed(request, *, actor, at) -> Event:
     return record(request, Event.Kind.FOLLOWED, actor=actor, at=at, public=False)
+
+
+def confirmed(request, *, actor, at) -> Event:
+    return record(request, Event.Kind.CONFIRMED, actor=actor, at=at)

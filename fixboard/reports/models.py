@@ -184,6 +184,7 @@ class Event(models.Model):
         SUPPORTED = "supported", _("supported")
         FOLLOWED = "followed", _("followed")
         EXTERNAL_SYNC = "external_sync", _("synced with external system")
+        CONFIRMED = "confirmed", _("confirmed by e-mail")
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=24, choices=Kind)
