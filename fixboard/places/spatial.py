@@ -1,13 +1,17 @@
-"""Point → jurisdiction and areas, through an STRtree over prepared polygons.
+"""Point → jurisdiction and areas, against prepared polygons.
 
 Each process builds the index once from the database and rebuilds it when any
 jurisdiction's `areas_version` changes (checked at most every
 AREA_INDEX_REFRESH_SECONDS), so web and worker processes agree without sharing memory.
+
+Routing many points (imports) is vectorised: points are sorted by longitude once, each
+polygon takes the slice inside its bounding box and tests it with `contains_xy`.
+Areas of one kind are expected not to overlap; where they do, the first (lowest id) wins.
 """
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -23,97 +27,137 @@ class Located:
     area_ids: tuple[int, ...] = ()
 
 
-@dataclass
-class AreaIndex:
-    version: dict[int, str]
+@dataclass(frozen=True)
+class Routed:
+    """The result of routing many points in one jurisdiction.
+
+    `inside[i]` says whether point i is inside the jurisdiction; `area_ids[i, k]` is the id
+    of the area of kind `kinds[k]` containing it, or -1.
+    """
+
+    inside: np.ndarray
     area_ids: np.ndarray
-    area_jurisdictions: np.ndarray
-    area_kinds: list[str]
-    area_codes: list[str]
-    tree: shapely.STRtree
+    kinds: list[str]
+
+
+@dataclass
+class AreaKind:
+    name: str
+    ids: np.ndarray
     polygons: np.ndarray
-    boundary_jurisdictions: np.ndarray
-    boundary_tree: shapely.STRtree
-    boundaries: np.ndarray
-    unbounded_jurisdictions: frozenset[int] = field(default_factory=frozenset)
+    bounds: np.ndarray
+
+
+@dataclass
+class JurisdictionAreas:
+    id: int
+    kinds: list[AreaKind]
+    boundary: shapely.Geometry | None
+    boundary_kind: str
+
+
+class AreaIndex:
+    def __init__(self, version: dict[int, str], jurisdictions: list[JurisdictionAreas]):
+        self.version = version
+        self.jurisdictions = {j.id: j for j in jurisdictions}
+        bounded = [j for j in jurisdictions if j.boundary is not None]
+        self._boundary_owners = np.array([j.id for j in bounded], dtype=np.int64)
+        self._boundary_tree = shapely.STRtree([j.boundary for j in bounded])
 
     def locate(self, lat: float, long: float, jurisdiction_id: int | None = None) -> Located:
         """The jurisdiction containing the point (or the given one, if it does) and its areas."""
-        result = self.locate_many(np.array([lat]), np.array([long]), jurisdiction_id)
-        juris, areas = result[0][0], result[1][0]
-        return Located(int(juris) if juris >= 0 else None, tuple(areas))
+        if jurisdiction_id is None:
+            jurisdiction_id = self._owner_of(lat, long)
+            if jurisdiction_id is None:
+                return Located(None)
+        if jurisdiction_id not in self.jurisdictions:
+            return Located(None)
+        routed = self.locate_many(np.array([lat]), np.array([long]), jurisdiction_id)
+        if not routed.inside[0]:
+            return Located(None)
+        return Located(jurisdiction_id, tuple(int(a) for a in routed.area_ids[0] if a >= 0))
 
-    def locate_many(
-        self, lats: np.ndarray, longs: np.ndarray, jurisdiction_id: int | None = None
-    ) -> tuple[np.ndarray, list[list[int]]]:
-        """Vectorised routing: for each point, its jurisdiction id (-1 if outside) and area ids."""
-        xs = np.asarray(longs, dtype=float)
+    def _owner_of(self, lat: float, long: float) -> int | None:
+        if not np.isfinite(lat) or not np.isfinite(long):
+            return None
+        hits = self._boundary_tree.query(shapely.points(long, lat), predicate="within")
+        return int(self._boundary_owners[hits.min()]) if len(hits) else None
+
+    def locate_many(self, lats, longs, jurisdiction_id: int) -> Routed:
+        """Vectorised routing of many points in one jurisdiction."""
         ys = np.asarray(lats, dtype=float)
-        juris = self._jurisdictions_of(xs, ys, jurisdiction_id)
-        areas: list[list[int]] = [[] for _ in range(len(xs))]
-        point_idx, poly_idx = self._hits(self.tree, self.polygons, xs, ys)
-        for p, a in zip(point_idx.tolist(), poly_idx.tolist(), strict=True):
-            if self.area_jurisdictions[a] == juris[p]:
-                areas[p].append(int(self.area_ids[a]))
-        return juris, areas
-
-    def _jurisdictions_of(self, xs, ys, jurisdiction_id) -> np.ndarray:
-        juris = np.full(len(xs), -1, dtype=np.int64)
-        if jurisdiction_id is not None and jurisdiction_id in self.unbounded_jurisdictions:
-            juris[:] = jurisdiction_id
-            return juris
-        point_idx, poly_idx = self._hits(self.boundary_tree, self.boundaries, xs, ys)
-        owners = self.boundary_jurisdictions[poly_idx]
-        if jurisdiction_id is not None:
-            keep = owners == jurisdiction_id
-            point_idx, owners = point_idx[keep], owners[keep]
-        # Where boundaries overlap, the first match wins: order is stable by jurisdiction id.
-        juris[point_idx[::-1]] = owners[::-1]
-        return juris
+        xs = np.asarray(longs, dtype=float)
+        jurisdiction = self.jurisdictions.get(jurisdiction_id)
+        kinds = jurisdiction.kinds if jurisdiction else []
+        area_ids = np.full((len(xs), len(kinds)), -1, dtype=np.int64)
+        finite = np.flatnonzero(np.isfinite(xs) & np.isfinite(ys))
+        order = finite[np.argsort(xs[finite])]
+        sorted_xs, sorted_ys = xs[order], ys[order]
+        for k, kind in enumerate(kinds):
+            # Reversed, so that where areas overlap the first one's id is written last.
+            for area_id, polygon, (x0, y0, x1, y1) in zip(
+                kind.ids[::-1], kind.polygons[::-1], kind.bounds[::-1], strict=True
+            ):
+                lo = np.searchsorted(sorted_xs, x0, side="left")
+                hi = np.searchsorted(sorted_xs, x1, side="right")
+                in_box = lo + np.flatnonzero((sorted_ys[lo:hi] >= y0) & (sorted_ys[lo:hi] <= y1))
+                points = order[in_box]
+                hit = shapely.contains_xy(polygon, xs[points], ys[points])
+                area_ids[points[hit], k] = area_id
+        inside = self._inside(jurisdiction, xs, ys, area_ids, finite)
+        return Routed(inside, area_ids, [kind.name for kind in kinds])
 
     @staticmethod
-    def _hits(tree, polygons, xs, ys) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs (point index, polygon index) where the polygon contains the point."""
-        finite = np.isfinite(xs) & np.isfinite(ys)
-        if not len(polygons) or not finite.any():
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        candidates = np.flatnonzero(finite)
-        points = shapely.points(xs[candidates], ys[candidates])
-        pt, poly = tree.query(points)
-        if not len(pt):
-            return pt, poly
-        inside = shapely.contains_xy(polygons[poly], xs[candidates[pt]], ys[candidates[pt]])
-        order = np.lexsort((poly[inside], candidates[pt][inside]))
-        return candidates[pt][inside][order], poly[inside][order]
+    def _inside(jurisdiction, xs, ys, area_ids, finite) -> np.ndarray:
+        inside = np.zeros(len(xs), dtype=bool)
+        if jurisdiction is None:
+            return inside
+        names = [kind.name for kind in jurisdiction.kinds]
+        if jurisdiction.boundary_kind in names:
+            return area_ids[:, names.index(jurisdiction.boundary_kind)] >= 0
+        if jurisdiction.boundary is None:
+            inside[finite] = True
+            return inside
+        inside[finite] = shapely.contains_xy(jurisdiction.boundary, xs[finite], ys[finite])
+        return inside
+
+
+def _load_kinds(jurisdiction_id: int) -> list[AreaKind]:
+    rows = list(
+        Area.objects.filter(jurisdiction_id=jurisdiction_id, active=True)
+        .order_by("kind", "id")
+        .values_list("kind", "id", "geometry_wkb")
+    )
+    kinds = []
+    for name in sorted({r[0] for r in rows}):
+        of_kind = [r for r in rows if r[0] == name]
+        polygons = np.array([wkb.loads(bytes(r[2])) for r in of_kind], dtype=object)
+        shapely.prepare(polygons)
+        kinds.append(
+            AreaKind(
+                name=name,
+                ids=np.array([r[1] for r in of_kind], dtype=np.int64),
+                polygons=polygons,
+                bounds=shapely.bounds(polygons),
+            )
+        )
+    return kinds
 
 
 def _build() -> AreaIndex:
-    jurisdictions = list(
-        Jurisdiction.objects.order_by("id").values("id", "areas_version", "boundary_wkb")
-    )
-    rows = list(
-        Area.objects.filter(active=True)
-        .order_by("jurisdiction_id", "kind", "id")
-        .values_list("id", "jurisdiction_id", "kind", "code", "geometry_wkb")
-    )
-    polygons = np.array([wkb.loads(bytes(r[4])) for r in rows], dtype=object)
-    bounded = [j for j in jurisdictions if j["boundary_wkb"]]
-    boundaries = np.array([wkb.loads(bytes(j["boundary_wkb"])) for j in bounded], dtype=object)
-    shapely.prepare(polygons)
-    shapely.prepare(boundaries)
-    return AreaIndex(
-        version={j["id"]: j["areas_version"] for j in jurisdictions},
-        area_ids=np.array([r[0] for r in rows], dtype=np.int64),
-        area_jurisdictions=np.array([r[1] for r in rows], dtype=np.int64),
-        area_kinds=[r[2] for r in rows],
-        area_codes=[r[3] for r in rows],
-        tree=shapely.STRtree(polygons),
-        polygons=polygons,
-        boundary_jurisdictions=np.array([j["id"] for j in bounded], dtype=np.int64),
-        boundary_tree=shapely.STRtree(boundaries),
-        boundaries=boundaries,
-        unbounded_jurisdictions=frozenset(j["id"] for j in jurisdictions if not j["boundary_wkb"]),
-    )
+    jurisdictions = []
+    version = {}
+    for j in Jurisdiction.objects.order_by("id").values(
+        "id", "areas_version", "boundary_wkb", "boundary_kind"
+    ):
+        version[j["id"]] = j["areas_version"]
+        boundary = wkb.loads(bytes(j["boundary_wkb"])) if j["boundary_wkb"] else None
+        if boundary is not None:
+            shapely.prepare(boundary)
+        jurisdictions.append(
+            JurisdictionAreas(j["id"], _load_kinds(j["id"]), boundary, j["boundary_kind"])
+        )
+    return AreaIndex(version, jurisdictions)
 
 
 _lock = threading.Lock()

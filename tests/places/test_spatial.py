@@ -21,18 +21,24 @@ def test_locate_many_matches_single_lookups(city):
     rng = np.random.default_rng(7)
     lats = rng.uniform(33.95, 34.15, 2000)
     longs = rng.uniform(-118.35, -118.05, 2000)
-    juris, areas = area_index().locate_many(lats, longs)
+    routed = area_index().locate_many(lats, longs, city.jurisdiction.pk)
+    assert routed.kinds == ["ward"]
     for i in range(0, 2000, 97):
         single = area_index().locate(lats[i], longs[i])
-        assert (single.jurisdiction_id or -1) == juris[i]
-        assert list(single.area_ids) == areas[i]
+        assert (single.jurisdiction_id == city.jurisdiction.pk) == routed.inside[i]
+        assert list(single.area_ids) == [a for a in routed.area_ids[i] if a >= 0]
     inside = (lats > 34.0) & (lats < 34.1) & (longs > -118.3) & (longs < -118.1)
-    assert ((juris >= 0) == inside).all()
+    assert (routed.inside == inside).all()
+    west = (lats > 34.0) & (lats < 34.1) & (longs > -118.3) & (longs < -118.2)
+    assert ((routed.area_ids[:, 0] == city.west.pk) == west).all()
 
 
 def test_nan_coordinates_locate_nowhere(city):
-    juris, areas = area_index().locate_many(np.array([np.nan, 34.05]), np.array([-118.25, np.nan]))
-    assert list(juris) == [-1, -1] and areas == [[], []]
+    routed = area_index().locate_many(
+        np.array([np.nan, 34.05]), np.array([-118.25, np.nan]), city.jurisdiction.pk
+    )
+    assert not routed.inside.any()
+    assert (routed.area_ids == -1).all()
 
 
 def test_index_follows_area_changes(city):
@@ -46,6 +52,7 @@ def test_index_follows_area_changes(city):
     )
     district = Area.objects.get(kind="district")
     assert area_index().locate(*INSIDE_WEST).area_ids == (district.pk, city.west.pk)
+    assert area_index().locate(*OUTSIDE).jurisdiction_id is None
 
 
 def test_self_intersecting_polygon_is_repaired_not_dropped(db):
