@@ -1,0 +1,347 @@
+"""Public reads of service requests, shared by every public door (web, API, widget, feeds).
+
+Only what a resident may see: hidden requests, requests awaiting e-mail confirmation and
+requests of private service types are never returned, and the reporter's name comes only
+when they chose to publish it (`public_reporter_name`); e-mail and phone never do.
+Staff reads belong in separate functions so a private field cannot leak by accident.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.files.storage import default_storage
+from django.db.models import Case, CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils.translation import gettext as _
+
+from fixboard.catalog.models import ServiceType
+
+from .models import OPEN_STATUSES, Event, Photo, ServiceRequest
+from .public_ids import normalize_public_id
+
+EARTH_RADIUS_M = 6_371_008.8
+METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
+
+# The columns a public page or API response may show; everything else stays unread.
+PUBLIC_FIELDS = (
+    "id",
+    "public_id",
+    "jurisdiction__slug",
+    "jurisdiction__name",
+    "service_type__code",
+    "service_type__name",
+    "status",
+    "close_reason",
+    "status_notes",
+    "description",
+    "lat",
+    "long",
+    "address",
+    "zipcode",
+    "requested_at",
+    "updated_at",
+    "closed_at",
+    "expected_at",
+    "support_count",
+    "follow_count",
+    "duplicate_of__public_id",
+)
+
+# Event data keys that are safe to publish (assignments also record the staff username).
+PUBLIC_EVENT_DATA = ("channel", "department", "canonical", "duplicate", "supporters")
+
+
+def public_requests() -> QuerySet[ServiceRequest]:
+    """Every request a resident may see, unordered and unrestricted otherwise."""
+    return ServiceRequest.objects.filter(
+        hidden=False, awaiting_confirmation=False, service_type__public=True
+    )
+
+
+def _first_photo() -> Subquery:
+    photos = Photo.objects.filter(request=OuterRef("pk"), hidden=False).order_by("created_at", "id")
+    return Subquery(photos.values("image")[:1], output_field=CharField())
+
+
+def _with_photo_urls(rows: list[dict]) -> list[dict]:
+    for row in rows:
+        row["photo"] = default_storage.url(row["photo"]) if row["photo"] else ""
+    return rows
+
+
+def _public_name() -> Case:
+    return Case(
+        When(reporter_name_public=True, anonymous=False, then=F("reporter__name")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    """What a public list of requests is narrowed to; every field is optional."""
+
+    jurisdiction: str = ""
+    bbox: tuple[float, float, float, float] | None = None  # min_long, min_lat, max_long, max_lat
+    area_id: int | None = None
+    statuses: tuple[str, ...] = ()  # Status values, or "open" / "closed"
+    service_codes: tuple[str, ...] = ()
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    requested_after: datetime | None = None
+    requested_before: datetime | None = None
+
+
+def _status_q(statuses: tuple[str, ...]) -> Q:
+    wanted = set()
+    for status in statuses:
+        wanted |= set(OPEN_STATUSES) if status == "open" else {status}
+    return Q(status__in=sorted(wanted))
+
+
+def filter_requests(queryset: QuerySet, filters: RequestFilters) -> QuerySet:
+    """`queryset` narrowed by `filters`; the bounding box uses the (lat, long) index."""
+    if filters.jurisdiction:
+        queryset = queryset.filter(jurisdiction__slug=filters.jurisdiction)
+    if filters.bbox:
+        min_long, min_lat, max_long, max_lat = filters.bbox
+        queryset = queryset.filter(lat__range=(min_lat, max_lat), long__range=(min_long, max_long))
+    if filters.area_id is not None:
+        queryset = queryset.filter(requestarea__area_id=filters.area_id)
+    if filters.statuses:
+        queryset = queryset.filter(_status_q(filters.statuses))
+    if filters.service_codes:
+        queryset = queryset.filter(service_type__code__in=filters.service_codes)
+    bounds = {
+        "updated_at__gt": filters.updated_after,
+        "updated_at__lt": filters.updated_before,
+        "requested_at__gt": filters.requested_after,
+        "requested_at__lt": filters.requested_before,
+    }
+    return queryset.filter(**{k: v for k, v in bounds.items() if v is not None})
+
+
+# Sort keys: (column, descending). Every order ends on the id, so pages are stable.
+ORDERS = {
+    "-requested_at": ("requested_at", True),
+    "requested_at": ("requested_at", False),
+    "-updated_at": ("updated_at", True),
+    "updated_at": ("updated_at", False),
+}
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page ends: the sort column's value and the id of the last row."""
+
+    order: str
+    value: datetime
+    id: int
+
+
+@dataclass
+class Page:
+    rows: list[dict]
+    next: Position | None = None
+
+
+def _after(position: Position) -> Q:
+    column, descending = ORDERS[position.order]
+    op = "lt" if descending else "gt"
+    return Q(**{f"{column}__{op}": position.value}) | Q(
+        **{column: position.value, f"id__{op}": position.id}
+    )
+
+
+def list_public_requests(
+    *,
+    filters: RequestFilters = RequestFilters(),
+    order: str = "-requested_at",
+    after: Position | None = None,
+    limit: int = 50,
+) -> Page:
+    """One page of public requests as dicts of PUBLIC_FIELDS plus `photo` (first photo's URL).
+
+    Keyset pagination on (sort column, id): pass the returned `next` as `after` for the
+    following page. New or changed rows never shift a page boundary, and no COUNT(*) runs.
+    """
+    if after is not None and after.order != order:
+        raise ValueError("the position belongs to another sort order")
+    column, descending = ORDERS[order]
+    queryset = filter_requests(public_requests(), filters)
+    if after is not None:
+        queryset = queryset.filter(_after(after))
+    sign = "-" if descending else ""
+    rows = list(
+        queryset.order_by(f"{sign}{column}", f"{sign}id")
+        .annotate(photo=_first_photo())
+        .values(*PUBLIC_FIELDS, "photo")[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = _with_photo_urls(rows[:limit])
+    return Page(rows, Position(order, rows[-1][column], rows[-1]["id"]) if more else None)
+
+
+def get_public_request(public_id: str) -> ServiceRequest | None:
+    """The request with this public id (as typed: case and confusables forgiven), or None.
+
+    Only public columns are loaded; `public_reporter_name` is the reporter's name when
+    they chose to show it, else "". Related service type and jurisdiction come along.
+    """
+    return (
+        public_requests()
+        .filter(public_id=normalize_public_id(public_id))
+        .select_related("service_type", "jurisdiction", "department", "duplicate_of")
+        .only(
+            *(f for f in PUBLIC_FIELDS if "__" not in f),
+            "service_type__code",
+            "service_type__name",
+            "service_type__group",
+            "jurisdiction__slug",
+            "jurisdiction__name",
+            "jurisdiction__timezone",
+            "department__name",
+            "duplicate_of__public_id",
+            "acknowledged_at",
+            "anonymous",
+            "reporter_name_public",
+        )
+        .annotate(public_reporter_name=_public_name())
+        .first()
+    )
+
+
+def public_areas(request: ServiceRequest) -> list[dict]:
+    """The active areas a request lies in: id, kind, code and name."""
+    return list(
+        request.areas.filter(active=True)
+        .order_by("kind", "name")
+        .values("id", "kind", "code", "name")
+    )
+
+
+def public_photos(request: ServiceRequest) -> list[Photo]:
+    """The request's visible photos, oldest first."""
+    return list(
+        request.photos.filter(hidden=False).only("id", "image", "width", "height", "event_id")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One public event, with the actor reduced to a role: "city", "resident" or "system"."""
+
+    id: int
+    kind: str
+    label: str
+    at: datetime
+    actor: str
+    text: str = ""
+    from_status: str = ""
+    to_status: str = ""
+    close_reason: str = ""
+    data: dict = field(default_factory=dict)
+    photos: tuple[str, ...] = ()
+
+
+def _actor_role(event: Event) -> str:
+    if event.actor_contact_id:
+        return "resident"
+    if event.actor_user_id:
+        role = event.actor_user.role
+        return "resident" if role == "resident" and not event.actor_user.is_staff else "city"
+    return "system" if event.actor_system else "resident"
+
+
+def public_timeline(request: ServiceRequest) -> list[TimelineEntry]:
+    """The public events of a request, oldest first, with their visible photos' URLs."""
+    events = (
+        Event.objects.filter(request=request, public=True)
+        .select_related("actor_user")
+        .only(
+            "id",
+            "kind",
+            "created_at",
+            "text",
+            "from_status",
+            "to_status",
+            "close_reason",
+            "data",
+            "actor_contact_id",
+            "actor_system",
+            "actor_user__role",
+            "actor_user__is_staff",
+        )
+        .order_by("created_at", "id")
+    )
+    photos: dict[int, list[str]] = {}
+    for photo in request.photos.filter(hidden=False, event__isnull=False).only("image", "event"):
+        photos.setdefault(photo.event_id, []).append(photo.image.url)
+    return [
+        TimelineEntry(
+            id=e.pk,
+            kind=e.kind,
+            label=Event.Kind(e.kind).label,
+            at=e.created_at,
+            actor=_actor_role(e),
+            text=e.text,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            close_reason=e.close_reason,
+            data={k: v for k, v in (e.data or {}).items() if k in PUBLIC_EVENT_DATA},
+            photos=tuple(photos.get(e.pk, ())),
+        )
+        for e in events
+    ]
+
+
+def _bbox(lat: float, long: float, radius_m: float) -> tuple[tuple[float, float], list]:
+    dlat = radius_m / METRES_PER_DEGREE
+    cos_lat = math.cos(math.radians(lat))
+    if cos_lat * 180 * METRES_PER_DEGREE <= radius_m:
+        return (lat - dlat, lat + dlat), [(-180.0, 180.0)]
+    dlong = radius_m / (METRES_PER_DEGREE * cos_lat)
+    west, east = long - dlong, long + dlong
+    if west < -180:  # the circle crosses the antimeridian: two longitude ranges
+        return (lat - dlat, lat + dlat), [(west + 360, 180.0), (-180.0, east)]
+    if east > 180:
+        return (lat - dlat, lat + dlat), [(west, 180.0), (-180.0, east - 360)]
+    return (lat - dlat, lat + dlat), [(west, east)]
+
+
+def distance_m(lat1: float, long1: float, lat2: float, long2: float) -> float:
+    """Great-circle (haversine) distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(long2 - long1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def nearby_open_requests(
+    service_type: ServiceType, lat: float, long: float, radius_m: float, limit: int = 10
+) -> list[dict]:
+    """Open public requests of `service_type` within `radius_m` of a point, nearest first.
+
+    For "is it one of these?" before a new report. Dicts of PUBLIC_FIELDS plus `photo`
+    (URL or "") and `distance_m`. A bounding box on the (lat, long) index picks the candidates; the
+    exact haversine distance decides.
+    """
+    if not (math.isfinite(lat) and math.isfinite(long) and radius_m > 0):
+        raise ValueError(_("Give a finite point and a positive radius."))
+    lat_range, long_ranges = _bbox(lat, long, radius_m)
+    in_box = Q()
+    for long_range in long_ranges:
+        in_box |= Q(long__range=long_range)
+    rows = (
+        public_requests()
+        .filter(in_box, service_type=service_type, status__in=OPEN_STATUSES, lat__range=lat_range)
+        .annotate(photo=_first_photo())
+        .values(*PUBLIC_FIELDS, "photo")
+    )
+    found = []
+    for row in rows:
+        row["distance_m"] = round(distance_m(lat, long, row["lat"], row["long"]), 1)
+        if row["distance_m"] <= radius_m:
+            found.append(row)
+    found.sort(key=lambda r: (r["distance_m"], r["id"]))
+    return _with_photo_urls(found[:limit])
