@@ -1,0 +1,84 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import ApiClient, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "role", "is_active"]
+    list_filter = ["role", "is_active", "is_staff", "is_superuser", "jurisdictions", "departments"]
+    filter_horizontal = ["jurisdictions", "departments", "groups", "user_permissions"]
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets[:2],
+        (
+            _("Role in Fixboard"),
+            {
+                "fields": ["role", "jurisdictions", "departments"],
+                "description": _(
+                    "Call-takers, department staff and managers work in the jurisdictions "
+                    "chosen here; department staff see their departments' queues."
+                ),
+            },
+        ),
+        *DjangoUserAdmin.fieldsets[2:],
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "email", "role", "password1", "password2"],
+            },
+        )
+    ]
+
+
+def _show_key_once(request, client: ApiClient, key: str) -> None:
+    messages.warning(
+        request,
+        _(
+            "The key of %(name)s is %(key)s — copy it now: it is stored only as a hash "
+            "and cannot be shown again."
+        )
+        % {"name": client.name, "key": key},
+    )
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "key_prefix", "rate_limit_per_minute", "active", "created_at"]
+    list_filter = ["active", "jurisdictions"]
+    search_fields = ["name", "key_prefix"]
+    filter_horizontal = ["jurisdictions"]
+    fields = [
+        "name",
+        "jurisdictions",
+        "rate_limit_per_minute",
+        "active",
+        "key_prefix",
+        "created_at",
+    ]
+    readonly_fields = ["key_prefix", "created_at"]
+    actions = ["issue_new_keys"]
+
+    def save_model(self, request, obj, form, change):
+        key = None if change else obj.set_new_key()
+        super().save_model(request, obj, form, change)
+        if key:
+            _show_key_once(request, obj, key)
+
+    @admin.action(description=_("Issue a new key (the old one stops working)"))
+    def issue_new_keys(self, request, queryset):
+        for client in queryset:
+            key = client.set_new_key()
+            client.save(update_fields=["key_prefix", "key_hash"])
+            _show_key_once(request, client, key)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%(n)d client has a new key.", "%(n)d clients have new keys.", count)
+            % {"n": count},
+        )

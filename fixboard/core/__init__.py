@@ -1,0 +1,1 @@
+"""Small helpers shared by every layer (no models, no imports from the apps)."""

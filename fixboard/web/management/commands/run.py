@@ -1,0 +1,118 @@
+"""fixboard run: the web server and the task worker together, for a one-machine install."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+GRACE_SECONDS = 15
+
+
+class Command(BaseCommand):
+    help = _(
+        "Serve Fixboard on one machine: gunicorn (static files through WhiteNoise) and the "
+        "background task worker. Ctrl-C or SIGTERM stops both; if either stops on its own, "
+        "the other is stopped too and the command exits with an error. Behind nginx or for "
+        "several machines, run gunicorn and `fixboard db_worker` as services instead "
+        "(docs/install.md)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("PORT", "8000")),
+            help=_("TCP port of the web server (default: $PORT or 8000)."),
+        )
+        parser.add_argument(
+            "--host",
+            default=os.environ.get("HOST", "127.0.0.1"),
+            help=_("Address to listen on (default: $HOST or 127.0.0.1; 0.0.0.0 for all)."),
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("WEB_CONCURRENCY", "2")),
+            help=_("Web server processes (default: $WEB_CONCURRENCY or 2)."),
+        )
+
+    def handle(self, *args, port, host, workers, **options):
+        if not 0 < port < 65536:
+            raise CommandError(_("--port must be between 1 and 65535."))
+        if workers < 1:
+            raise CommandError(_("--workers must be at least 1."))
+        call_command("collectstatic", interactive=False, verbosity=0)
+        stopping = {"signal": None}
+
+        def on_signal(signum, _frame):
+            stopping["signal"] = signum
+
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, on_signal)
+        processes = self._start(host, port, workers)
+        failed = self._supervise(processes, stopping)
+        self._stop(processes)
+        if failed:
+            raise CommandError(
+                _("%(name)s stopped unexpectedly (exit status %(code)s); stopped the rest.")
+                % failed
+            )
+        self.stdout.write(_("Stopped."))
+
+    def _start(self, host: str, port: int, workers: int) -> dict[str, subprocess.Popen]:
+        python = sys.executable
+        web = [
+            python, "-m", "gunicorn", "fixboard.wsgi:application",
+            "--bind", f"{host}:{port}",
+            "--workers", str(workers),
+            "--graceful-timeout", str(GRACE_SECONDS - 5),
+            "--access-logfile", "-",
+            "--forwarded-allow-ips", "127.0.0.1,::1",
+            "--no-control-socket",
+        ]  # fmt: skip
+        worker = [python, "-m", "fixboard", "db_worker", "--queue-name", "*", "--no-reload"]
+        # Own process groups: a Ctrl-C reaches only this command, which stops both in order.
+        processes = {
+            _("web server"): subprocess.Popen(web, process_group=0),
+            _("task worker"): subprocess.Popen(worker, process_group=0),
+        }
+        shown = host if host not in ("0.0.0.0", "::") else "localhost"
+        self.stdout.write(
+            _("Fixboard on http://%(host)s:%(port)d/ (web pid %(web)d, worker pid %(worker)d).")
+            % {
+                "host": shown,
+                "port": port,
+                "web": processes[_("web server")].pid,
+                "worker": processes[_("task worker")].pid,
+            }
+        )
+        self.stdout.write(_("Press Ctrl-C to stop."))
+        self.stdout.flush()
+        return processes
+
+    def _supervise(self, processes, stopping) -> dict | None:
+        while stopping["signal"] is None:
+            for name, process in processes.items():
+                code = process.poll()
+                if code is not None:
+                    return {"name": name, "code": code}
+            time.sleep(0.2)
+        return None
+
+    def _stop(self, processes) -> None:
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_SECONDS
+        for process in processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
