@@ -1,0 +1,78 @@
+"""Service types and departments named in a file, found by name or created once."""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.utils.text import slugify
+
+from fixboard.catalog.models import Department, ServiceType
+from fixboard.places.models import Jurisdiction
+
+
+def _code(name: str, limit: int) -> str:
+    # Names made only of punctuation or non-Latin script slugify to nothing.
+    return slugify(name)[:limit] or "x-" + hashlib.sha1(name.encode()).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class Service:
+    id: int
+    sla_hours: int | None
+
+
+class CatalogCache:
+    """Looks names up once per import; creates what the jurisdiction does not have yet."""
+
+    def __init__(self, jurisdiction: Jurisdiction):
+        self.jurisdiction = jurisdiction
+        self.services: dict[str, Service] = {}
+        self.departments: dict[str, int] = {}
+        self.created_services: list[str] = []
+        self.created_departments: list[str] = []
+        for pk, code, name, sla in ServiceType.objects.filter(
+            jurisdiction=jurisdiction
+        ).values_list("id", "code", "name", "sla_hours"):
+            self.services.setdefault(name.casefold(), Service(pk, sla))
+            self.services.setdefault(code, Service(pk, sla))
+        for pk, code, name in Department.objects.filter(jurisdiction=jurisdiction).values_list(
+            "id", "code", "name"
+        ):
+            self.departments.setdefault(name.casefold(), pk)
+            self.departments.setdefault(code, pk)
+
+    def service(self, name: str, group: str = "") -> Service:
+        """The service type called `name` (or with code slugify(name)), created if unseen."""
+        key = name.casefold()
+        found = self.services.get(key)
+        if found is None:
+            code = _code(name, 100)
+            found = self.services.get(code)
+            if found is None:
+                created = ServiceType.objects.create(
+                    jurisdiction=self.jurisdiction,
+                    code=code,
+                    name=name,
+                    group=group,
+                    requires_confirmation=False,
+                )
+                found = Service(created.pk, None)
+                self.created_services.append(name)
+                self.services[code] = found
+            self.services[key] = found
+        return found
+
+    def department(self, name: str) -> int:
+        """The id of the department called `name` (or coded slugify(name)), created if unseen."""
+        key = name.casefold()
+        found = self.departments.get(key)
+        if found is None:
+            code = _code(name, 64)
+            found = self.departments.get(code)
+            if found is None:
+                found = Department.objects.create(
+                    jurisdiction=self.jurisdiction, code=code, name=name
+                ).pk
+                self.created_departments.append(name)
+                self.departments[code] = found
+            self.departments[key] = found
+        return found

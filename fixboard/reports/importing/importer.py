@@ -1,0 +1,104 @@
+"""Import a city's 311 history from a CSV export, streaming, in batches."""
+
+import csv
+import io
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from fixboard.places.models import Jurisdiction
+
+from .batch import BatchWriter
+from .mapping import Mapping
+from .result import ImportResult
+from .rows import RowParser, Skip
+from .signals import requests_imported
+
+BATCH_SIZE = 5000
+UNREADABLE = "unreadable row"
+
+
+def _open(path: Path, mapping: Mapping) -> tuple[io.BufferedReader, io.TextIOWrapper]:
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise ValidationError(
+            {"file": [_("Cannot read %(p)s: %(e)s") % {"p": path, "e": exc.strerror}]}
+        ) from exc
+    # errors="replace": one badly encoded character must not stop a million-row file.
+    return raw, io.TextIOWrapper(raw, encoding=mapping.encoding, errors="replace", newline="")
+
+
+def _records(reader, result: ImportResult) -> Iterator[tuple[int, list[str]]]:
+    """(row number, fields) of each record; the header is row 1, as in a spreadsheet."""
+    number = 1
+    while True:
+        number += 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            result.skip(UNREADABLE, number, _("row %(n)d: %(e)s") % {"n": number, "e": exc})
+            continue
+        if fields:
+            yield number, fields
+
+
+def import_requests(
+    *,
+    path: Path,
+    jurisdiction: Jurisdiction,
+    mapping: Mapping,
+    progress: bool = False,
+    batch_size: int = BATCH_SIZE,
+) -> ImportResult:
+    """Create or update the jurisdiction's requests from the rows of a CSV file.
+
+    Rows are keyed on the source's id, so importing the same file again updates the
+    requests it created. A row that cannot be used is skipped and counted by reason
+    (`result.skipped`, with examples); a file whose header lacks a mapped column raises
+    ValidationError before anything is written. Memory stays flat: rows are read and
+    written `batch_size` at a time, each batch in its own transaction.
+    """
+    started = time.perf_counter()
+    result = ImportResult()
+    raw, text = _open(Path(path), mapping)
+    with raw, text:
+        reader = csv.reader(text, delimiter=mapping.delimiter)
+        header = next(reader, None)
+        if not header:
+            raise ValidationError({"file": [_("%(p)s is empty.") % {"p": path}]})
+        mapping.check_header(header, path)
+        parser = RowParser(mapping, header)
+        writer = BatchWriter(jurisdiction, result)
+        size = Path(path).stat().st_size
+        with tqdm(
+            total=size, unit="B", unit_scale=True, disable=not progress, desc=Path(path).name
+        ) as bar:
+            batch = []
+            for number, fields in _records(reader, result):
+                try:
+                    batch.append(parser.parse(fields, number))
+                except Skip as skip:
+                    result.skip(skip.reason, number, skip.message)
+                if len(batch) >= batch_size:
+                    writer.write(batch)
+                    batch = []
+                    bar.update(raw.tell() - bar.n)
+            writer.write(batch)
+            bar.update(size - bar.n)
+    result.created_service_types = writer.catalog.created_services
+    result.created_departments = writer.catalog.created_departments
+    result.elapsed = time.perf_counter() - started
+    transaction.on_commit(
+        lambda: requests_imported.send(
+            sender=ImportResult, jurisdiction_id=jurisdiction.pk, result=result
+        )
+    )
+    return result
