@@ -6,3 +6,6 @@ class NotifyConfig(AppConfig):
     name = "fixboard.notify"
     label = "notify"
     verbose_name = _("Notify")
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connects the event_recorded receiver)

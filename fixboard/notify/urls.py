@@ -1,1 +1,26 @@
-urlpatterns = []
+from django.urls import path
+
+from . import feeds, views, widget
+
+app_name = "notify"
+
+urlpatterns = [
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("signin/", views.signin, name="signin"),
+    path("signin/<str:token>/", views.signin_link, name="signin-link"),
+    path("signout/", views.signout, name="signout"),
+    path("my/", views.my_reports, name="my-reports"),
+    path("notify/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("notify/watch/confirm/<str:token>/", views.watch_confirm, name="watch-confirm"),
+    path("notify/watch/<slug:jurisdiction>/", views.watch, name="watch"),
+    path("feeds/<slug:jurisdiction>/", feeds.JurisdictionFeed(), name="feed-jurisdiction"),
+    path("feeds/<slug:jurisdiction>/areas/<int:area_id>/", feeds.AreaFeed(), name="feed-area"),
+    path(
+        "feeds/<slug:jurisdiction>/services/<slug:service_code>/",
+        feeds.ServiceTypeFeed(),
+        name="feed-service",
+    ),
+    path("widget/embed.js", widget.script, name="widget-script"),
+    path("widget/<slug:jurisdiction>/", widget.builder, name="widget"),
+    path("widget/<slug:jurisdiction>/frame/", widget.frame, name="widget-frame"),
+]

@@ -1,0 +1,276 @@
+"""Writes of the notify app: the e-mail outbox, sign-in links, watch areas, unsubscribes.
+
+Changes to requests themselves go through fixboard.reports.actions.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fixboard.catalog.models import ServiceType
+from fixboard.places.models import Area, Jurisdiction
+from fixboard.reports import actions as reports
+from fixboard.reports.models import Event, Follow, ServiceRequest
+
+from . import selectors, tokens
+from .models import Delivery, SignInToken, Unsubscribe, WatchArea
+
+logger = logging.getLogger(__name__)
+
+# Waits before each retry of a failed e-mail; after the last one the delivery is given up.
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=12),
+)
+# Sign-in links per address: at most this many within each window.
+SIGN_IN_LIMITS = ((timedelta(minutes=15), 3), (timedelta(days=1), 10))
+MAX_BBOX_DEGREES = 0.5
+
+
+def queue_event_notifications(*, event_id: int) -> list[int]:
+    """One pending delivery per recipient of a public event; returns their ids (idempotent)."""
+    event = (
+        Event.objects.select_related(
+            "request__reporter", "request__service_type", "actor_contact", "actor_user"
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        return []
+    recipients = selectors.event_recipients(event)
+    Delivery.objects.bulk_create(
+        [
+            Delivery(kind=Delivery.Kind.UPDATE, email=email, event=event, request=event.request)
+            for email in recipients
+        ],
+        ignore_conflicts=True,
+    )
+    return list(
+        Delivery.objects.filter(
+            event=event, email__in=recipients, state=Delivery.State.PENDING
+        ).values_list("id", flat=True)
+    )
+
+
+def queue_confirmation(*, event_id: int) -> int | None:
+    """The confirmation e-mail for a request submitted awaiting confirmation, if it needs one."""
+    event = Event.objects.select_related("request__reporter").filter(pk=event_id).first()
+    if event is None or event.kind != Event.Kind.SUBMITTED:
+        return None
+    request = event.request
+    if not request.awaiting_confirmation or not (request.reporter and request.reporter.email):
+        return None
+    delivery, _created = Delivery.objects.get_or_create(
+        event=event,
+        email=request.reporter.email,
+        defaults={"kind": Delivery.Kind.CONFIRMATION, "request": request},
+    )
+    return delivery.pk if delivery.state == Delivery.State.PENDING else None
+
+
+def record_sent(*, delivery: Delivery) -> None:
+    delivery.state = Delivery.State.SENT
+    delivery.sent_at = timezone.now()
+    delivery.attempts += 1
+    delivery.save(update_fields=["state", "sent_at", "attempts"])
+
+
+def record_failure(*, delivery: Delivery, error: str) -> datetime | None:
+    """Count a failed attempt; returns when to try again, or None once it is given up."""
+    delivery.attempts += 1
+    delivery.last_error = error[:2000]
+    if delivery.attempts > len(RETRY_DELAYS):
+        delivery.state = Delivery.State.FAILED
+        delivery.next_attempt_at = None
+    else:
+        delivery.next_attempt_at = timezone.now() + RETRY_DELAYS[delivery.attempts - 1]
+    delivery.save(update_fields=["attempts", "last_error", "state", "next_attempt_at"])
+    return delivery.next_attempt_at
+
+
+def _normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def request_sign_in(*, email: str) -> Delivery:
+    """A fresh sign-in link for this address, unless too many were sent lately."""
+    email = _normalize_email(email)
+    now = timezone.now()
+    for window, limit in SIGN_IN_LIMITS:
+        if SignInToken.objects.filter(email=email, created_at__gte=now - window).count() >= limit:
+            raise ValidationError(
+                {
+                    "email": [
+                        _(
+                            "We have sent several sign-in links to this address recently. "
+                            "Use the latest one, or try again later."
+                        )
+                    ]
+                }
+            )
+    with transaction.atomic():
+        token = SignInToken.objects.create(email=email, expires_at=now + tokens.SIGN_IN_MAX_AGE)
+        return Delivery.objects.create(kind=Delivery.Kind.SIGN_IN, email=email, sign_in=token)
+
+
+def _resident_for(email: str):
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=email).order_by("id").first()
+    if user is None:
+        username = email if not User.objects.filter(username=email).exists() else None
+        user = User(username=username or f"resident-{timezone.now():%Y%m%d%H%M%S%f}", email=email)
+        user.set_unusable_password()
+        user.save()
+    elif user.role != User.Role.RESIDENT or user.is_staff:
+        # City staff sign in with their password (and whatever the city adds to it), never by
+        # a link anyone who reads their mailbox could use.
+        raise ValidationError(
+            {"token": [_("This address belongs to a staff account: sign in with your password.")]}
+        )
+    return user
+
+
+@transaction.atomic
+def sign_in(*, token: str):
+    """The resident a sign-in link is for; the link is used up. Raises BadLink/ExpiredLink."""
+    payload = tokens.read("sign_in", token, max_age=tokens.SIGN_IN_MAX_AGE)
+    now = timezone.now()
+    used = SignInToken.objects.filter(
+        pk=payload.get("t"), email=payload.get("e"), used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
+    if not used:
+        raise tokens.ExpiredLink("already used")
+    user = _resident_for(payload["e"])
+    reports.claim_contacts(user=user, email=payload["e"])
+    return user
+
+
+def confirm_request(*, token: str) -> tuple[ServiceRequest, bool]:
+    """Make the request of a confirmation link live. Returns it and whether it changed."""
+    payload = tokens.read("confirm", token, max_age=tokens.CONFIRM_MAX_AGE)
+    request = ServiceRequest.objects.select_related("reporter").filter(pk=payload.get("r")).first()
+    if request is None:
+        raise tokens.BadLink("no such request")
+    changed = reports.confirm_request(request=request, actor=request.reporter or "e-mail link")
+    return request, changed
+
+
+def subscribe_watch(
+    *,
+    jurisdiction: Jurisdiction,
+    email: str,
+    area: Area | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    service_type: ServiceType | None = None,
+) -> WatchArea:
+    """A watch area waiting for its confirmation link; bbox is (min_lat, min_long, max_lat,
+    max_long)."""
+    errors = {}
+    if (area is None) == (bbox is None):
+        errors["area"] = [_("Choose an area or draw a rectangle on the map.")]
+    if area is not None and area.jurisdiction_id != jurisdiction.pk:
+        errors["area"] = [_("%(a)s is not in %(j)s.") % {"a": area.name, "j": jurisdiction.name}]
+    if bbox is not None:
+        errors.update(_check_bbox(bbox))
+    if service_type is not None and service_type.jurisdiction_id != jurisdiction.pk:
+        errors["service_type"] = [_("Choose one of this city's kinds of problem.")]
+    if errors:
+        raise ValidationError(errors)
+    corners = dict(zip(("min_lat", "min_long", "max_lat", "max_long"), bbox or (), strict=False))
+    with transaction.atomic():
+        watch = WatchArea.objects.create(
+            jurisdiction=jurisdiction,
+            email=_normalize_email(email),
+            area=area,
+            service_type=service_type,
+            **corners,
+        )
+        Delivery.objects.create(
+            kind=Delivery.Kind.WATCH_CONFIRMATION, email=watch.email, watch=watch
+        )
+    return watch
+
+
+def _check_bbox(bbox) -> dict:
+    min_lat, min_long, max_lat, max_long = bbox
+    if not (-90 <= min_lat < max_lat <= 90 and -180 <= min_long < max_long <= 180):
+        return {"bbox": [_("Draw the rectangle again: its corners are not valid.")]}
+    if max_lat - min_lat > MAX_BBOX_DEGREES or max_long - min_long > MAX_BBOX_DEGREES:
+        return {"bbox": [_("Draw a smaller rectangle: a neighbourhood, not a region.")]}
+    return {}
+
+
+def confirm_watch(*, token: str) -> WatchArea:
+    """Start the daily digest of a watch area from its confirmation link."""
+    payload = tokens.read("watch", token, max_age=tokens.CONFIRM_MAX_AGE)
+    watch = WatchArea.objects.filter(pk=payload.get("w")).first()
+    if watch is None:
+        raise tokens.BadLink("no such watch area")
+    if watch.confirmed_at is None:
+        watch.confirmed_at = watch.covered_until = timezone.now()
+        watch.active = True
+        watch.save(update_fields=["confirmed_at", "covered_until", "active"])
+    return watch
+
+
+def unsubscribe(*, token: str) -> str:
+    """Stop what an unsubscribe link names; returns a sentence saying what stopped."""
+    payload = tokens.read("unsubscribe", token)
+    if "w" in payload:
+        watch = WatchArea.objects.filter(pk=payload["w"]).first()
+        if watch is None:
+            raise tokens.BadLink("no such watch area")
+        WatchArea.objects.filter(pk=watch.pk).update(active=False)
+        return _("You will get no more digests for %(p)s.") % {"p": watch.describe()}
+    request = ServiceRequest.objects.filter(pk=payload.get("r")).first()
+    email = _normalize_email(payload.get("e", ""))
+    if request is None or not email:
+        raise tokens.BadLink("no such request")
+    try:
+        with transaction.atomic():
+            Unsubscribe.objects.create(email=email, request=request)
+    except IntegrityError:
+        pass
+    _unfollow_address(request, email)
+    return _("You will get no more e-mails about %(id)s.") % {"id": request.public_id}
+
+
+def _unfollow_address(request: ServiceRequest, email: str) -> None:
+    follows = Follow.objects.filter(request=request, active=True).select_related("contact", "user")
+    for follow in follows:
+        if follow.contact and follow.contact.email.lower() == email:
+            reports.unfollow(request=request, actor=follow.contact)
+        elif follow.user and follow.user.email.lower() == email:
+            reports.unfollow(request=request, actor=follow.user)
+
+
+def queue_digest(*, watch_id: int, until: datetime) -> int | None:
+    """The digest delivery of new requests since the last one; None when there are none."""
+    with transaction.atomic():
+        watch = WatchArea.objects.select_for_update().filter(pk=watch_id, active=True).first()
+        if watch is None or watch.confirmed_at is None:
+            return None
+        since = watch.covered_until or watch.confirmed_at
+        if since >= until:
+            return None
+        found = selectors.digest_requests(watch, since=since, until=until)
+        watch.covered_until = until
+        watch.save(update_fields=["covered_until"])
+        if not found:
+            return None
+        delivery = Delivery.objects.create(
+            kind=Delivery.Kind.DIGEST,
+            email=watch.email,
+            watch=watch,
+            request_ids=[r.pk for r in found],
+        )
+    return delivery.pk

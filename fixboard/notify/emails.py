@@ -1,0 +1,126 @@
+"""The e-mails Fixboard sends, built from a Delivery row (plain text, one recipient each)."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fixboard.reports.models import CloseReason, Event, ServiceRequest, Status
+
+from . import tokens
+from .models import Delivery
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def request_url(request: ServiceRequest) -> str:
+    return absolute(request.get_absolute_url())
+
+
+def unsubscribe_url(payload: dict) -> str:
+    return absolute(reverse("notify:unsubscribe", args=[tokens.make("unsubscribe", payload)]))
+
+
+def confirm_url(request: ServiceRequest) -> str:
+    return absolute(reverse("notify:confirm", args=[tokens.make("confirm", {"r": request.pk})]))
+
+
+def build(delivery: Delivery) -> EmailMessage:
+    """The message for one delivery; raises when its request or subscription is gone."""
+    subject, template, context, unsubscribe = _BUILDERS[delivery.kind](delivery)
+    context = {**context, "site_url": settings.SITE_URL, "unsubscribe_url": unsubscribe}
+    headers = {"Auto-Submitted": "auto-generated"}
+    if unsubscribe:
+        # RFC 8058: mail clients offer one-click unsubscribe and POST to this address.
+        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return EmailMessage(
+        subject=" ".join(subject.split()),
+        body=render_to_string(f"notify/email/{template}.txt", context),
+        to=[delivery.email],
+        headers=headers,
+    )
+
+
+def describe_event(event: Event) -> str:
+    """What happened, in a few words: "fixed", "acknowledged", "reopened", "new update"."""
+    if event.kind == Event.Kind.PUBLIC_UPDATE:
+        return _("new update")
+    if event.to_status == Status.CLOSED:
+        if event.close_reason == CloseReason.FIXED:
+            return _("fixed")
+        return _("closed (%(reason)s)") % {"reason": CloseReason(event.close_reason).label}
+    if event.from_status == Status.CLOSED:
+        return _("reopened")
+    return Status(event.to_status).label
+
+
+def _update(delivery: Delivery):
+    event = delivery.event
+    request = event.request
+    what = describe_event(event)
+    subject = _("%(id)s %(service)s: %(what)s") % {
+        "id": request.public_id,
+        "service": request.service_type.name,
+        "what": what,
+    }
+    context = {"request": request, "event": event, "what": what, "url": request_url(request)}
+    unsubscribe = unsubscribe_url({"e": delivery.email, "r": request.pk})
+    return subject, "update", context, unsubscribe
+
+
+def _confirmation(delivery: Delivery):
+    request = delivery.request
+    subject = _("Confirm your report %(id)s") % {"id": request.public_id}
+    context = {
+        "request": request,
+        "confirm_url": confirm_url(request),
+        "days": tokens.CONFIRM_MAX_AGE.days,
+    }
+    return subject, "confirmation", context, ""
+
+
+def _watch_confirmation(delivery: Delivery):
+    watch = delivery.watch
+    token = tokens.make("watch", {"w": watch.pk})
+    subject = _("Confirm your daily digest for %(place)s") % {"place": watch.describe()}
+    context = {
+        "watch": watch,
+        "confirm_url": absolute(reverse("notify:watch-confirm", args=[token])),
+        "days": tokens.CONFIRM_MAX_AGE.days,
+    }
+    return subject, "watch_confirmation", context, ""
+
+
+def _digest(delivery: Delivery):
+    watch = delivery.watch
+    by_id = ServiceRequest.objects.select_related("service_type").in_bulk(delivery.request_ids)
+    requests = [by_id[pk] for pk in delivery.request_ids if pk in by_id]
+    items = [{"request": r, "url": request_url(r)} for r in requests]
+    subject = ngettext(
+        "%(n)d new report in %(place)s", "%(n)d new reports in %(place)s", len(items)
+    ) % {"n": len(items), "place": watch.describe()}
+    unsubscribe = unsubscribe_url({"w": watch.pk})
+    return subject, "digest", {"watch": watch, "items": items}, unsubscribe
+
+
+def _sign_in(delivery: Delivery):
+    token = tokens.make("sign_in", {"t": delivery.sign_in_id, "e": delivery.email})
+    context = {
+        "sign_in_url": absolute(reverse("notify:signin-link", args=[token])),
+        "minutes": int(tokens.SIGN_IN_MAX_AGE.total_seconds() // 60),
+    }
+    return _("Your sign-in link"), "sign_in", context, ""
+
+
+_BUILDERS = {
+    Delivery.Kind.UPDATE: _update,
+    Delivery.Kind.CONFIRMATION: _confirmation,
+    Delivery.Kind.WATCH_CONFIRMATION: _watch_confirmation,
+    Delivery.Kind.DIGEST: _digest,
+    Delivery.Kind.SIGN_IN: _sign_in,
+}

@@ -1,0 +1,150 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from fixboard.catalog.models import ServiceType
+from fixboard.places.models import Area, Jurisdiction
+from fixboard.reports.models import Event, ServiceRequest
+
+
+class SignInToken(models.Model):
+    """A magic sign-in link sent to an e-mail address: expiring and usable once.
+
+    The link carries a signature of this row (django.core.signing), so no secret is stored.
+    """
+
+    email = models.EmailField(_("e-mail"), db_index=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("sign-in link")
+        verbose_name_plural = _("sign-in links")
+
+    def __str__(self):
+        return f"sign-in link for {self.email}"
+
+
+class WatchArea(models.Model):
+    """Someone who wants a daily digest of new requests in an area or a drawn rectangle."""
+
+    email = models.EmailField(_("e-mail"), db_index=True)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="watch_areas"
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.CASCADE, null=True, blank=True
+    )
+    min_lat = models.FloatField(null=True, blank=True)
+    min_long = models.FloatField(null=True, blank=True)
+    max_lat = models.FloatField(null=True, blank=True)
+    max_long = models.FloatField(null=True, blank=True)
+    service_type = models.ForeignKey(
+        ServiceType,
+        verbose_name=_("only this kind of problem"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    # The digest covers requests made after this moment; it moves forward with each digest.
+    covered_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("watch area")
+        verbose_name_plural = _("watch areas")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(area__isnull=False)
+                | Q(
+                    min_lat__isnull=False,
+                    min_long__isnull=False,
+                    max_lat__isnull=False,
+                    max_long__isnull=False,
+                ),
+                name="watch_area_or_bbox",
+            )
+        ]
+        indexes = [models.Index(fields=["active", "confirmed_at"], name="watch_due")]
+
+    def __str__(self):
+        return f"{self.email} watching {self.describe()}"
+
+    def describe(self) -> str:
+        if self.area_id:
+            return self.area.name
+        return _("the rectangle %(s).4f, %(w).4f – %(n).4f, %(e).4f") % {
+            "s": self.min_lat,
+            "w": self.min_long,
+            "n": self.max_lat,
+            "e": self.max_long,
+        }
+
+
+class Unsubscribe(models.Model):
+    """An address that asked for no more e-mails about one request (or about any request)."""
+
+    email = models.EmailField(_("e-mail"))
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "request"],
+                condition=Q(request__isnull=False),
+                name="unsubscribe_request",
+            ),
+            models.UniqueConstraint(
+                fields=["email"], condition=Q(request__isnull=True), name="unsubscribe_all"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} unsubscribed from {self.request_id or 'all'}"
+
+
+class Delivery(models.Model):
+    """One e-mail to one address: the outbox row a task sends and retries until it is sent."""
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", _("request update")
+        CONFIRMATION = "confirmation", _("report confirmation")
+        WATCH_CONFIRMATION = "watch_confirmation", _("watch area confirmation")
+        DIGEST = "digest", _("watch area digest")
+        SIGN_IN = "sign_in", _("sign-in link")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(max_length=24, choices=Kind)
+    email = models.EmailField()
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, null=True, blank=True)
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, null=True, blank=True)
+    watch = models.ForeignKey(WatchArea, on_delete=models.CASCADE, null=True, blank=True)
+    sign_in = models.ForeignKey(SignInToken, on_delete=models.CASCADE, null=True, blank=True)
+    request_ids = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("e-mail delivery")
+        verbose_name_plural = _("e-mail deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "email"], condition=Q(event__isnull=False), name="delivery_once"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="delivery_due")]
+
+    def __str__(self):
+        return f"{self.kind} to {self.email} ({self.state})"

@@ -1,0 +1,86 @@
+"""Background work of the notify app. Tasks take ids; each e-mail is its own task."""
+
+import logging
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django_tasks import task
+
+from . import actions, emails, selectors
+from .models import Delivery
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def notify_event(event_id: int) -> int:
+    """E-mail the reporter and followers about a public status change or update."""
+    ids = actions.queue_event_notifications(event_id=event_id)
+    for delivery_id in ids:
+        deliver.enqueue(delivery_id)
+    return len(ids)
+
+
+@task()
+def confirm_submission(event_id: int) -> None:
+    """Send the confirmation link of a request submitted awaiting confirmation."""
+    delivery_id = actions.queue_confirmation(event_id=event_id)
+    if delivery_id:
+        deliver.enqueue(delivery_id)
+
+
+@task()
+def deliver(delivery_id: int) -> str:
+    """Send one e-mail; on failure count the attempt and schedule a retry with backoff."""
+    delivery = (
+        Delivery.objects.select_related(
+            "event__request__service_type", "request__service_type", "watch__area", "sign_in"
+        )
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None or delivery.state != Delivery.State.PENDING:
+        return "skipped"
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            emails.build(delivery).send()
+    except Exception as exc:  # SMTP, network or a vanished subscription: all retried the same
+        retry_at = actions.record_failure(delivery=delivery, error=repr(exc))
+        logger.warning(
+            "E-mail delivery %s (%s) failed, attempt %s: %r; retry at %s",
+            delivery.pk,
+            delivery.kind,
+            delivery.attempts,
+            exc,
+            retry_at,
+        )
+        if retry_at and deliver.get_backend().supports_defer:
+            deliver.using(run_after=retry_at).enqueue(delivery_id)
+        return "failed"
+    actions.record_sent(delivery=delivery)
+    return "sent"
+
+
+@task()
+def send_digests() -> int:
+    """Queue and send today's digest for every confirmed watch area; returns how many."""
+    until = timezone.now()
+    sent = 0
+    for watch_id in selectors.due_watches().values_list("id", flat=True).iterator():
+        delivery_id = actions.queue_digest(watch_id=watch_id, until=until)
+        if delivery_id:
+            deliver.enqueue(delivery_id)
+            sent += 1
+    return sent
+
+
+def retry_due_deliveries() -> int:
+    """Enqueue pending e-mails whose retry time has come (for backends that cannot defer)."""
+    due = Delivery.objects.filter(
+        state=Delivery.State.PENDING, next_attempt_at__lte=timezone.now()
+    ).values_list("id", flat=True)
+    count = 0
+    for delivery_id in due.iterator():
+        deliver.enqueue(delivery_id)
+        count += 1
+    return count

@@ -1,0 +1,154 @@
+"""Pages behind the links of e-mails: confirm, sign in, my reports, unsubscribe, watch areas."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fixboard.places.models import Jurisdiction
+
+from . import actions, selectors, tasks, tokens
+from .forms import SignInForm, WatchForm
+
+PAGE_SIZE = 25
+
+
+def _link_problem(request, exc: tokens.BadLink, *, what: str):
+    expired = isinstance(exc, tokens.ExpiredLink)
+    return render(
+        request,
+        "notify/link_problem.html",
+        {"expired": expired, "what": what},
+        status=410 if expired else 400,
+    )
+
+
+def confirm(request, token: str):
+    """A reporter's confirmation link: the request goes live."""
+    try:
+        service_request, changed = actions.confirm_request(token=token)
+    except tokens.BadLink as exc:
+        return _link_problem(request, exc, what="confirm")
+    return render(
+        request, "notify/confirmed.html", {"service_request": service_request, "changed": changed}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signin(request):
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            delivery = actions.request_sign_in(email=form.cleaned_data["email"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            tasks.deliver.enqueue(delivery.pk)
+            return render(request, "notify/check_email.html", {"email": delivery.email})
+    return render(request, "notify/signin.html", {"form": form})
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@require_http_methods(["GET", "POST"])
+def signin_link(request, token: str):
+    """GET shows a button, POST uses the link up: mail scanners that open links must not."""
+    if request.method == "GET":
+        try:
+            tokens.read("sign_in", token, max_age=tokens.SIGN_IN_MAX_AGE)
+        except tokens.BadLink as exc:
+            return _link_problem(request, exc, what="sign_in")
+        return render(request, "notify/signin_link.html")
+    try:
+        user = actions.sign_in(token=token)
+    except tokens.BadLink as exc:
+        return _link_problem(request, exc, what="sign_in")
+    except ValidationError as exc:
+        return render(request, "notify/signin.html", {"form": SignInForm(), "errors": exc.messages})
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("notify:my-reports")
+
+
+@require_POST
+def signout(request):
+    logout(request)
+    messages.success(request, _("You are signed out."))
+    return redirect("notify:signin")
+
+
+@login_required(login_url="notify:signin")
+def my_reports(request):
+    reported = Paginator(
+        selectors.resident_page(selectors.reported_by(request.user)), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    followed = selectors.resident_page(selectors.followed_by(request.user))[:PAGE_SIZE]
+    return render(
+        request,
+        "notify/my_reports.html",
+        {
+            "summary": selectors.resident_summary(request.user),
+            "reported": reported,
+            "followed": followed,
+        },
+    )
+
+
+@csrf_exempt  # RFC 8058: mail clients POST here without a form; the signed token is the proof.
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    try:
+        tokens.read("unsubscribe", token)
+    except tokens.BadLink as exc:
+        return _link_problem(request, exc, what="unsubscribe")
+    if request.method == "GET":
+        return render(request, "notify/unsubscribe.html", {"done": ""})
+    done = actions.unsubscribe(token=token)
+    return render(request, "notify/unsubscribe.html", {"done": done})
+
+
+@require_http_methods(["GET", "POST"])
+def watch(request, jurisdiction: str):
+    """Subscribe to a daily digest of new requests in an area or a drawn rectangle."""
+    place = get_object_or_404(Jurisdiction, slug=jurisdiction)
+    form = WatchForm(request.POST or None, jurisdiction=place)
+    if request.method == "POST" and form.is_valid():
+        try:
+            watch_area = actions.subscribe_watch(
+                jurisdiction=place,
+                email=form.cleaned_data["email"],
+                area=form.cleaned_data["area"],
+                bbox=None if form.cleaned_data["area"] else form.bbox(),
+                service_type=form.cleaned_data["service_type"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            delivery = watch_area.delivery_set.get()
+            tasks.deliver.enqueue(delivery.pk)
+            return render(request, "notify/check_email.html", {"email": watch_area.email})
+    bounds = (place.min_lat, place.min_long, place.max_lat, place.max_long)
+    context = {
+        "form": form,
+        "jurisdiction": place,
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "bounds": ",".join(map(str, bounds)) if None not in bounds else "",
+    }
+    return render(request, "notify/watch.html", context)
+
+
+def watch_confirm(request, token: str):
+    try:
+        watch_area = actions.confirm_watch(token=token)
+    except tokens.BadLink as exc:
+        return _link_problem(request, exc, what="watch")
+    return render(request, "notify/watch_confirmed.html", {"watch": watch_area})
