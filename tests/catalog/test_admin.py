@@ -1,0 +1,163 @@
+"""A city admin configures departments, service types with their questions, and routing."""
+
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from fixboard.catalog.models import AttributeDefinition, RoutingRule, ServiceType
+from fixboard.reports.actions import submit_request
+from tests.factories import INSIDE_EAST, INSIDE_WEST, make_city
+
+pytestmark = pytest.mark.django_db
+
+
+def service_form(city, **overrides) -> dict:
+    data = {
+        "jurisdiction": city.jurisdiction.pk,
+        "name": "Bulky Items Pickup",
+        "code": "bulky-pickup",
+        "group": "Sanitation",
+        "description": "Free pickup of furniture and mattresses.",
+        "keywords": "sofa, couch",
+        "default_department": city.streets.pk,
+        "sla_hours": "120",
+        "type": "realtime",
+        "active": "on",
+        "public": "on",
+        "attributes-TOTAL_FORMS": "2",
+        "attributes-INITIAL_FORMS": "0",
+        "attributes-MIN_NUM_FORMS": "0",
+        "attributes-MAX_NUM_FORMS": "1000",
+        "attributes-0-order": "1",
+        "attributes-0-code": "item-count",
+        "attributes-0-description": "How many items?",
+        "attributes-0-datatype": "number",
+        "attributes-0-required": "on",
+        "attributes-0-variable": "on",
+        "attributes-0-values": "[]",
+        "attributes-1-order": "2",
+        "attributes-1-code": "item-types",
+        "attributes-1-description": "What kind of items?",
+        "attributes-1-datatype": "multivaluelist",
+        "attributes-1-variable": "on",
+        "attributes-1-values": json.dumps(
+            [{"key": "sofa", "name": "Sofa"}, {"key": "mattress", "name": "Mattress"}]
+        ),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_pages_load(admin_client, city):
+    for url in (
+        "/admin/catalog/department/",
+        f"/admin/catalog/department/{city.streets.pk}/change/",
+        "/admin/catalog/servicetype/",
+        f"/admin/catalog/servicetype/{city.pothole.pk}/change/",
+        "/admin/catalog/servicetype/add/",
+        "/admin/catalog/routingrule/",
+        "/admin/catalog/routingrule/add/",
+    ):
+        assert admin_client.get(url).status_code == 200, url
+
+
+def test_service_type_page_shows_its_questions_with_help(admin_client, city):
+    text = admin_client.get(f"/admin/catalog/servicetype/{city.pothole.pk}/change/").content
+    text = text.decode()
+    assert "How deep is it?" in text
+    assert "Deeper than 5 cm" in text
+    assert 'Example: [{"key": "sofa", "name": "Sofa"}' in text
+
+
+def test_admin_creates_a_service_type_with_questions_that_residents_must_answer(admin_client, city):
+    page = admin_client.post("/admin/catalog/servicetype/add/", service_form(city))
+    assert page.status_code == 302, page.content.decode()
+    service = ServiceType.objects.get(jurisdiction=city.jurisdiction, code="bulky-pickup")
+    questions = list(service.attributes.order_by("order"))
+    assert [q.code for q in questions] == ["item-count", "item-types"]
+    assert questions[1].value_keys == ["sofa", "mattress"]
+
+    with pytest.raises(ValidationError) as exc:
+        submit_request(service_type=service, lat=INSIDE_WEST[0], long=INSIDE_WEST[1], actor=None)
+    assert exc.value.message_dict == {"attribute[item-count]": ["Please answer: How many items?"]}
+    request = submit_request(
+        service_type=service,
+        lat=INSIDE_WEST[0],
+        long=INSIDE_WEST[1],
+        actor=None,
+        attributes={"item-count": "2", "item-types": ["sofa"]},
+    )
+    assert request.department == city.streets
+    assert request.attributes == {"item-count": 2, "item-types": ["sofa"]}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"attributes-1-values": "[]"}, "A list question needs its choices."),
+        (
+            {"attributes-1-values": '["sofa"]'},
+            "Write a list of choices, each with a key and a name",
+        ),
+        ({"attributes-1-values": "[{"}, "Enter a valid JSON."),
+        (
+            {"attributes-0-values": '[{"key": "1", "name": "One"}]'},
+            "Only list questions have choices; empty this field.",
+        ),
+        (
+            {"attributes-1-values": '[{"key": "a", "name": "A"}, {"key": "a", "name": "B"}]'},
+            "Each choice needs its own key.",
+        ),
+    ],
+)
+def test_bad_choices_are_explained(admin_client, city, overrides, message):
+    page = admin_client.post("/admin/catalog/servicetype/add/", service_form(city, **overrides))
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    assert not ServiceType.objects.filter(code="bulky-pickup").exists()
+    assert not AttributeDefinition.objects.filter(code="item-types").exists()
+
+
+def test_department_of_another_city_is_refused(admin_client, city):
+    other = make_city()
+    page = admin_client.post(
+        "/admin/catalog/servicetype/add/",
+        service_form(city, default_department=other.streets.pk),
+    )
+    assert page.status_code == 200
+    assert "Choose one of Testville&#x27;s" in page.content.decode()
+
+
+def test_routing_rule_sends_an_area_to_another_department(admin_client, city):
+    page = admin_client.post(
+        "/admin/catalog/routingrule/add/",
+        {
+            "jurisdiction": city.jurisdiction.pk,
+            "order": "10",
+            "service_type": city.pothole.pk,
+            "area": city.east.pk,
+            "department": city.parks.pk,
+        },
+    )
+    assert page.status_code == 302
+    assert RoutingRule.objects.count() == 1
+    east = submit_request(
+        service_type=city.pothole,
+        lat=INSIDE_EAST[0],
+        long=INSIDE_EAST[1],
+        attributes={"depth": "deep"},
+        actor=None,
+    )
+    west = submit_request(
+        service_type=city.pothole,
+        lat=INSIDE_WEST[0],
+        long=INSIDE_WEST[1],
+        attributes={"depth": "deep"},
+        actor=None,
+    )
+    assert (east.department, west.department) == (city.parks, city.streets)
+    assert (
+        "Pothole in East Ward (ward) → Parks"
+        in admin_client.get("/admin/catalog/routingrule/").content.decode()
+    )
