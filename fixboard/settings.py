@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
+    "corsheaders",
     "fixboard.places",
     "fixboard.catalog",
     "fixboard.accounts",
@@ -52,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -61,6 +64,13 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "fixboard.urls"
+
+# CORS is switched on per request by check_request_enabled handlers (fixboard/api/cors.py:
+# read-only API calls), never by URL: this pattern matches nothing.
+CORS_URLS_REGEX = r"(?!)"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+
 WSGI_APPLICATION = "fixboard.wsgi.application"
 
 TEMPLATES = [

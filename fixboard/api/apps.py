@@ -6,3 +6,8 @@ class ApiConfig(AppConfig):
     name = "fixboard.api"
     label = "api"
     verbose_name = _("Api")
+
+    def ready(self):
+        from . import cors
+
+        cors.connect()

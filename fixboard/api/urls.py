@@ -1,1 +1,5 @@
-urlpatterns = []
+from django.urls import path
+
+from .api import api
+
+urlpatterns = [path("v1/", api.urls)]

@@ -281,7 +281,7 @@ def public_timeline(request: ServiceRequest) -> list[TimelineEntry]:
         TimelineEntry(
             id=e.pk,
             kind=e.kind,
-            label=Event.Kind(e.kind).label,
+            label=str(Event.Kind(e.kind).label),
             at=e.created_at,
             actor=_actor_role(e),
             text=e.text,

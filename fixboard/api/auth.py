@@ -1,0 +1,121 @@
+"""Who is calling: an app with an API key, or a browser with its session (CSRF-checked).
+
+Every write operation takes `auth=WRITERS`; `request.auth` is then a Caller. Reads need
+no authentication.
+"""
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+from ninja.errors import AuthenticationError, HttpError
+from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
+from ninja.throttling import BaseThrottle, SimpleRateThrottle
+from ninja.utils import check_csrf
+
+from fixboard.accounts.models import ApiClient, User, hash_api_key
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated party of a write: exactly one of client / user / anonymous browser."""
+
+    client: ApiClient | None = None
+    user: User | None = None
+    session_key: str = ""
+
+    @property
+    def is_browser(self) -> bool:
+        return self.client is None
+
+    def __str__(self) -> str:
+        if self.client:
+            return f"client:{self.client.pk}"
+        return f"user:{self.user.pk}" if self.user else f"session:{self.session_key}"
+
+
+def client_for_key(key: str | None) -> Caller | None:
+    if not key:
+        return None
+    client = ApiClient.objects.filter(key_hash=hash_api_key(key), active=True).first()
+    if client is None:
+        raise AuthenticationError(401, _("This API key is unknown or no longer active."))
+    return Caller(client=client)
+
+
+class ApiKey(APIKeyHeader):
+    """`X-Api-Key: <key>`, checked against the hashed keys of active API clients."""
+
+    param_name = "X-Api-Key"
+
+    def authenticate(self, request, key):
+        return client_for_key(key)
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <key>`: the same API key, for clients that prefer the header."""
+
+    def authenticate(self, request, token):
+        return client_for_key(token)
+
+
+class BrowserSession(APIKeyCookie):
+    """The browser's session, signed in or not; the CSRF token is always required."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self):
+        super().__init__(csrf=True)
+
+    def _get_key(self, request):
+        if check_csrf(request):
+            raise HttpError(403, _("The CSRF token is missing or wrong; reload the page."))
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request, key):
+        if request.user.is_authenticated:
+            return Caller(user=request.user)
+        if not request.session.session_key:
+            request.session.save()
+        return Caller(session_key=request.session.session_key)
+
+
+WRITERS = [ApiKey(), BearerToken(), BrowserSession()]
+
+
+class BrowserWriteThrottle(SimpleRateThrottle):
+    """Writes from one browser (per account, else per address): a brake on spam."""
+
+    scope = "api-browser-write"
+
+    def get_cache_key(self, request):
+        caller = getattr(request, "auth", None)
+        if not isinstance(caller, Caller) or not caller.is_browser:
+            return None
+        ident = f"user:{caller.user.pk}" if caller.user else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class ClientThrottle(BaseThrottle):
+    """An API client's own per-minute limit (ApiClient.rate_limit_per_minute)."""
+
+    def allow_request(self, request) -> bool:
+        caller = getattr(request, "auth", None)
+        if not isinstance(caller, Caller) or caller.client is None:
+            return True
+        key = f"api-client:{caller.client.pk}:{int(time.time() // 60)}"
+        cache.add(key, 0, 90)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.set(key, 1, 90)
+            used = 1
+        return used <= caller.client.rate_limit_per_minute
+
+    def wait(self) -> float:
+        return 60 - time.time() % 60
+
+
+WRITE_THROTTLES = [BrowserWriteThrottle("30/min"), ClientThrottle()]

@@ -1,0 +1,348 @@
+"""Service requests: list, detail, nearby, submit, support, follow, comment."""
+
+import math
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, UploadedFile
+from ninja.errors import HttpError
+
+from fixboard.catalog.models import ServiceType
+from fixboard.places.models import Jurisdiction
+from fixboard.places.spatial import area_index
+from fixboard.reports import actions, selectors
+from fixboard.reports.models import Channel, Contact, ServiceRequest
+from fixboard.reports.photos import MAX_UPLOAD_BYTES
+
+from . import cursors
+from .auth import WRITE_THROTTLES, WRITERS, Caller
+from .errors import Problem
+from .schemas import (
+    Changed,
+    CommentIn,
+    EventOut,
+    FollowIn,
+    NearbyList,
+    NearbyQuery,
+    RequestDetail,
+    RequestPage,
+    RequestQuery,
+    SubmitIn,
+    SubmitOut,
+    SupportIn,
+)
+
+router = Router(tags=["requests"])
+WRITE = {"auth": WRITERS, "throttle": WRITE_THROTTLES}
+WRITE_ERRORS = {code: Problem for code in (400, 401, 403, 404, 422, 429)}
+MAX_PHOTOS = 5
+
+
+def _out(request, row: dict) -> dict:
+    return {
+        "id": row["public_id"],
+        "url": request.build_absolute_uri(f"/requests/{row['public_id']}/"),
+        "jurisdiction": row["jurisdiction__slug"],
+        "service_code": row["service_type__code"],
+        "service_name": row["service_type__name"],
+        "duplicate_of": row["duplicate_of__public_id"],
+        "photo": request.build_absolute_uri(row["photo"]) if row["photo"] else "",
+        **{
+            k: row[k]
+            for k in (
+                "status",
+                "close_reason",
+                "description",
+                "lat",
+                "long",
+                "address",
+                "requested_at",
+                "updated_at",
+                "closed_at",
+                "expected_at",
+                "support_count",
+                "follow_count",
+            )
+        },
+    }
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    message = _("Give the box as min_long,min_lat,max_long,max_lat in decimal degrees.")
+    try:
+        box = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise ValidationError({"bbox": [message]}) from None
+    if len(box) != 4 or not all(math.isfinite(v) for v in box):
+        raise ValidationError({"bbox": [message]})
+    min_long, min_lat, max_long, max_lat = box
+    if not (-180 <= min_long <= max_long <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise ValidationError({"bbox": [message]})
+    return box
+
+
+def _filters(query: RequestQuery) -> selectors.RequestFilters:
+    return selectors.RequestFilters(
+        jurisdiction=query.jurisdiction or "",
+        bbox=_bbox(query.bbox) if query.bbox else None,
+        area_id=query.area,
+        statuses=tuple(s.value for s in query.status),
+        service_codes=tuple(query.service),
+        updated_after=query.updated_after,
+        updated_before=query.updated_before,
+        requested_after=query.requested_after,
+        requested_before=query.requested_before,
+    )
+
+
+@router.get("/requests", response={200: RequestPage, 400: Problem, 422: Problem})
+def list_requests(request, query: Query[RequestQuery]):
+    """Public requests, newest first unless `sort` says otherwise, a page at a time."""
+    filters = _filters(query)
+    try:
+        after = cursors.decode(query.cursor, query.sort.value) if query.cursor else None
+    except cursors.BadCursor as exc:
+        raise HttpError(400, str(exc)) from exc
+    page = selectors.list_public_requests(
+        filters=filters, order=query.sort.value, after=after, limit=query.limit
+    )
+    return {
+        "items": [_out(request, row) for row in page.rows],
+        "next_cursor": cursors.encode(page.next),
+    }
+
+
+def _jurisdiction(slug: str | None, lat: float, long: float) -> Jurisdiction | None:
+    if slug:
+        return Jurisdiction.objects.filter(slug=slug).first()
+    located = area_index().locate(lat, long)
+    if located.jurisdiction_id is None:
+        return None
+    return Jurisdiction.objects.filter(pk=located.jurisdiction_id).first()
+
+
+def _service(jurisdiction: Jurisdiction | None, code: str) -> ServiceType:
+    service = ServiceType.objects.filter(jurisdiction=jurisdiction, code=code, public=True).first()
+    if service is None:
+        raise ValidationError(
+            {"service_code": [_("There is no service %(c)s here.") % {"c": code}]}
+        )
+    return service
+
+
+@router.get("/requests/nearby", response={200: NearbyList, 422: Problem})
+def nearby_requests(request, query: Query[NearbyQuery]):
+    """Open requests of one service near a point, nearest first: "is it one of these?"."""
+    jurisdiction = _jurisdiction(query.jurisdiction, query.lat, query.long)
+    if jurisdiction is None:
+        return {"items": []}
+    service = _service(jurisdiction, query.service_code)
+    rows = selectors.nearby_open_requests(service, query.lat, query.long, query.radius, query.limit)
+    return {"items": [{**_out(request, r), "distance_m": r["distance_m"]} for r in rows]}
+
+
+def _public_or_404(public_id: str) -> ServiceRequest:
+    found = None
+    if len(public_id) <= 64 and "\x00" not in public_id:
+        found = selectors.get_public_request(public_id)
+    if found is None:
+        raise Http404(_("There is no public request %(id)s.") % {"id": public_id[:64]})
+    return found
+
+
+def _detail(request, sr: ServiceRequest) -> dict:
+    return {
+        **_out(
+            request,
+            {
+                **{f: getattr(sr, f) for f in selectors.PUBLIC_FIELDS if "__" not in f},
+                "jurisdiction__slug": sr.jurisdiction.slug,
+                "service_type__code": sr.service_type.code,
+                "service_type__name": sr.service_type.name,
+                "duplicate_of__public_id": sr.duplicate_of.public_id if sr.duplicate_of else None,
+                "photo": "",
+            },
+        ),
+        "service_group": sr.service_type.group,
+        "status_notes": sr.status_notes,
+        "zipcode": sr.zipcode,
+        "department": sr.department.name if sr.department else None,
+        "acknowledged_at": sr.acknowledged_at,
+        "reporter_name": sr.public_reporter_name or None,
+        "areas": selectors.public_areas(sr),
+        "photos": [
+            {"url": request.build_absolute_uri(p.image.url), "width": p.width, "height": p.height}
+            for p in selectors.public_photos(sr)
+        ],
+        "timeline": [_event(request, e) for e in selectors.public_timeline(sr)],
+    }
+
+
+def _event(request, entry: selectors.TimelineEntry) -> dict:
+    return {
+        **entry.__dict__,
+        "photos": [request.build_absolute_uri(url) for url in entry.photos],
+    }
+
+
+@router.get("/requests/{public_id}", response={200: RequestDetail, 404: Problem})
+def request_detail(request, public_id: str):
+    """One public request with its areas, photos and public timeline."""
+    sr = _public_or_404(public_id)
+    detail = _detail(request, sr)
+    if detail["photos"]:
+        detail["photo"] = detail["photos"][0]["url"]
+    return detail
+
+
+def _email(text: str) -> str:
+    email = text.strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError({"email": [_("Enter a valid e-mail address.")]}) from None
+    return email
+
+
+def _reporter(caller: Caller, data: SubmitIn, service: ServiceType):
+    """The reporter's details and whether the report waits for an e-mail confirmation."""
+    if caller.user:
+        user = caller.user
+        return actions.ContactDetails(user.get_full_name(), user.email, data.phone), False
+    details = actions.ContactDetails(data.name, _email(data.email), data.phone)
+    if caller.client or not service.requires_confirmation:
+        return details, False
+    if not details.email:
+        raise ValidationError(
+            {"email": [_("Give your e-mail address: we send a link to confirm the report.")]}
+        )
+    return details, True
+
+
+def _submit(request, data: SubmitIn, photos: list[tuple[bytes, str]]) -> dict:
+    caller: Caller = request.auth
+    jurisdiction = _jurisdiction(data.jurisdiction, data.lat, data.long)
+    if jurisdiction is None:
+        raise ValidationError(
+            {"location": [_("This place is outside every city this service covers.")]}
+        )
+    if caller.client and not caller.client.jurisdictions.filter(pk=jurisdiction.pk).exists():
+        raise HttpError(403, _("This API key may not post to %(j)s.") % {"j": jurisdiction})
+    service = _service(jurisdiction, data.service_code)
+    reporter, awaiting = _reporter(caller, data, service)
+    sr = actions.submit_request(
+        service_type=service,
+        lat=data.lat,
+        long=data.long,
+        actor=caller.user,
+        description=data.description,
+        attributes=data.attributes,
+        address=data.address,
+        zipcode=data.zipcode,
+        channel=Channel.WEB,
+        reporter=reporter,
+        reporter_name_public=data.name_public,
+        anonymous=data.anonymous,
+        awaiting_confirmation=awaiting,
+        photos=photos,
+    )
+    return {
+        "id": sr.public_id,
+        "url": request.build_absolute_uri(sr.get_absolute_url()),
+        "awaiting_confirmation": sr.awaiting_confirmation,
+    }
+
+
+@router.post("/requests", response={201: SubmitOut, **WRITE_ERRORS}, **WRITE)
+def submit(request, payload: SubmitIn):
+    """Report a problem (JSON). To send photos too, use /requests/multipart."""
+    return 201, _submit(request, payload, [])
+
+
+def _read_photos(files: list[UploadedFile]) -> list[tuple[bytes, str]]:
+    if len(files) > MAX_PHOTOS:
+        raise ValidationError({"media": [_("Send at most %(n)d photos.") % {"n": MAX_PHOTOS}]})
+    too_big = [f.name for f in files if f.size > MAX_UPLOAD_BYTES]
+    if too_big:
+        raise ValidationError(
+            {
+                "media": [
+                    _("%(f)s is over %(mb)d MB.") % {"f": name, "mb": MAX_UPLOAD_BYTES // 10**6}
+                    for name in too_big
+                ]
+            }
+        )
+    return [(f.read(), f.name or "photo") for f in files]
+
+
+@router.post("/requests/multipart", response={201: SubmitOut, **WRITE_ERRORS}, **WRITE)
+def submit_with_photos(request, payload: SubmitIn, media: File[list[UploadedFile]] = None):
+    """Report a problem with photos: multipart/form-data, `payload` as JSON, files as `media`."""
+    return 201, _submit(request, payload, _read_photos(media or []))
+
+
+def _contact(caller: Caller, email: str, name: str) -> Contact:
+    if caller.user:
+        email, name = caller.user.email, caller.user.get_full_name()
+    email = _email(email)
+    if not email:
+        raise ValidationError({"email": [_("Give an e-mail address, or sign in.")]})
+    return actions.upsert_contact(actions.ContactDetails(name=name, email=email))
+
+
+def _counts(sr: ServiceRequest, changed: bool) -> dict:
+    sr.refresh_from_db(fields=["support_count", "follow_count"])
+    return {"changed": changed, "support_count": sr.support_count, "follow_count": sr.follow_count}
+
+
+@router.post("/requests/{public_id}/support", response={200: Changed, **WRITE_ERRORS}, **WRITE)
+def support_request(request, public_id: str, payload: SupportIn | None = None):
+    """Add a "me too". Browsers count once per account or session; API clients send an e-mail."""
+    sr = _public_or_404(public_id)
+    payload = payload or SupportIn()
+    caller: Caller = request.auth
+    actor = caller.user
+    if caller.client:
+        actor = _contact(caller, payload.email, payload.name)
+    changed = actions.support(request=sr, actor=actor, session_key=caller.session_key)
+    return _counts(sr, changed)
+
+
+@router.post("/requests/{public_id}/follow", response={200: Changed, **WRITE_ERRORS}, **WRITE)
+def follow_request(request, public_id: str, payload: FollowIn | None = None):
+    """Get notified of changes: the signed-in account, else the e-mail given."""
+    sr = _public_or_404(public_id)
+    payload = payload or FollowIn()
+    caller: Caller = request.auth
+    actor = caller.user or _contact(caller, payload.email, payload.name)
+    return _counts(sr, actions.follow(request=sr, actor=actor))
+
+
+@router.delete("/requests/{public_id}/follow", response={200: Changed, **WRITE_ERRORS}, **WRITE)
+def unfollow_request(request, public_id: str):
+    """Stop notifications for the signed-in account."""
+    sr = _public_or_404(public_id)
+    caller: Caller = request.auth
+    if caller.user is None:
+        raise HttpError(403, _("Sign in to stop following, or use the link in our e-mails."))
+    return _counts(sr, actions.unfollow(request=sr, actor=caller.user))
+
+
+@router.post("/requests/{public_id}/comments", response={201: EventOut, **WRITE_ERRORS}, **WRITE)
+def comment(request, public_id: str, payload: CommentIn):
+    """A resident's public comment: plain text, shown as written (escaped by every page)."""
+    sr = _public_or_404(public_id)
+    contact = _contact(request.auth, payload.email, payload.name)
+    event = actions.add_update(request=sr, text=payload.text, actor=contact, public=True)
+    entry = selectors.TimelineEntry(
+        id=event.pk,
+        kind=event.kind,
+        label=event.get_kind_display(),
+        at=event.created_at,
+        actor="resident",
+        text=event.text,
+    )
+    return 201, _event(request, entry)
