@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "fixboard.notify",
     "fixboard.open311",
     "fixboard.api",
+    "fixboard.maps",
     "fixboard.web",
 ]
 

@@ -1,1 +1,26 @@
-urlpatterns = []
+from django.urls import path
+
+from .views import maps, pages, report, requests
+
+app_name = "web"
+
+# Fixed paths first: a jurisdiction slug takes whatever first path segment is left.
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("track/", pages.track, name="track"),
+    path("requests/<str:public_id>/", requests.detail, name="request"),
+    path("requests/<str:public_id>/support/", requests.support_view, name="support"),
+    path("requests/<str:public_id>/follow/", requests.follow_view, name="follow"),
+    path("requests/<str:public_id>/comment/", requests.comment_view, name="comment"),
+    path("requests/<str:public_id>/reopen/", requests.reopen_view, name="reopen"),
+    path("<slug:slug>/", maps.city_map, name="map"),
+    path("<slug:slug>/list/", maps.city_list, name="list"),
+    path("<slug:slug>/map.json", maps.map_data, name="map_data"),
+    path("<slug:slug>/areas.geojson", maps.areas_geojson, name="areas_geojson"),
+    path("<slug:slug>/areas/<slug:kind>/<str:code>/", maps.area_page, name="area"),
+    path("<slug:slug>/report/", report.report, name="report"),
+    path("<slug:slug>/report/questions/", report.questions, name="questions"),
+    path("<slug:slug>/report/nearby/", report.nearby, name="nearby"),
+    path("<slug:slug>/report/sent/<str:public_id>/", report.report_sent, name="report_sent"),
+    path("<slug:slug>/addresses/", report.addresses, name="addresses"),
+]

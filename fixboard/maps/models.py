@@ -1,0 +1,52 @@
+from django.db import models
+
+
+class MapCell(models.Model):
+    """How many public requests fall in one grid cell of one zoom level.
+
+    Kept current as requests change so a zoomed-out map never scans the requests table.
+    Cells are squares of `cell_size(level)` degrees counted from (-90, -180).
+    """
+
+    jurisdiction = models.ForeignKey("places.Jurisdiction", on_delete=models.CASCADE)
+    level = models.PositiveSmallIntegerField()
+    cell_x = models.IntegerField()
+    cell_y = models.IntegerField()
+    service_type = models.ForeignKey("catalog.ServiceType", on_delete=models.CASCADE)
+    is_open = models.BooleanField()
+    count = models.IntegerField(default=0)
+    # Sums let the map put each cell's marker at the centre of its requests.
+    sum_lat = models.FloatField(default=0)
+    sum_long = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "level", "cell_x", "cell_y", "service_type", "is_open"],
+                name="map_cell_unique",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["jurisdiction", "level", "cell_y", "cell_x"], name="map_cell_lookup"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.jurisdiction_id}/{self.level}/{self.cell_x}/{self.cell_y}: {self.count}"
+
+
+class MapPoint(models.Model):
+    """The state in which a request is counted in MapCell, to move it when it changes."""
+
+    request = models.OneToOneField(
+        "reports.ServiceRequest", on_delete=models.CASCADE, primary_key=True
+    )
+    jurisdiction = models.ForeignKey("places.Jurisdiction", on_delete=models.CASCADE)
+    service_type = models.ForeignKey("catalog.ServiceType", on_delete=models.CASCADE)
+    is_open = models.BooleanField()
+    lat = models.FloatField()
+    long = models.FloatField()
+
+    def __str__(self):
+        return f"{self.request_id} counted at {self.lat},{self.long}"

@@ -1,0 +1,139 @@
+"""What a map shows for a viewport: counted cells when zoomed out, points when close in."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, F, FloatField, IntegerField, Q, Sum
+from django.db.models.functions import Cast, Floor
+
+from fixboard.places.models import Jurisdiction
+from fixboard.reports.models import Status
+from fixboard.reports.selectors import RequestFilters, filter_requests, public_requests
+
+from .aggregates import LEVELS, cell_of, cell_size, level_for_zoom
+from .models import MapCell
+
+POINT_LIMIT = 600
+
+
+@dataclass(frozen=True)
+class MapQuery:
+    south: float
+    west: float
+    north: float
+    east: float
+    zoom: int
+    service_type_ids: tuple[int, ...] = ()
+    status: str = ""  # "", "open", "closed" or one Status value
+    area_id: int | None = None
+    since: datetime | None = None
+
+    @property
+    def needs_requests_table(self) -> bool:
+        """Filters the maintained counts cannot answer."""
+        return bool(self.area_id or self.since or self.status not in ("", "open", "closed"))
+
+
+def matching_requests(jurisdiction: Jurisdiction, query: MapQuery):
+    """Public requests of the jurisdiction matching the query's filters (no viewport)."""
+    filters = RequestFilters(
+        area_id=query.area_id,
+        statuses=(query.status,) if query.status and query.status != "closed" else (),
+        requested_after=query.since,
+    )
+    qs = filter_requests(public_requests().filter(jurisdiction=jurisdiction), filters)
+    if query.status == "closed":
+        qs = qs.filter(status=Status.CLOSED)
+    if query.service_type_ids:
+        qs = qs.filter(service_type_id__in=query.service_type_ids)
+    return qs
+
+
+def _in_view(qs, query: MapQuery):
+    return qs.filter(
+        lat__gte=query.south, lat__lte=query.north, long__gte=query.west, long__lte=query.east
+    )
+
+
+def _cells_from_counts(jurisdiction, query: MapQuery, level: int):
+    x0, y0 = cell_of(level, query.south, query.west)
+    x1, y1 = cell_of(level, query.north, query.east)
+    qs = MapCell.objects.filter(
+        jurisdiction=jurisdiction,
+        level=level,
+        cell_x__gte=x0,
+        cell_x__lte=x1,
+        cell_y__gte=y0,
+        cell_y__lte=y1,
+        count__gt=0,
+    )
+    if query.service_type_ids:
+        qs = qs.filter(service_type_id__in=query.service_type_ids)
+    if query.status in ("open", "closed"):
+        qs = qs.filter(is_open=query.status == "open")
+    return qs.values_list("cell_x", "cell_y").annotate(
+        n=Sum("count"),
+        slat=Sum("sum_lat"),
+        slong=Sum("sum_long"),
+        n_open=Sum("count", filter=Q(is_open=True)),
+    )
+
+
+def _cells_from_requests(jurisdiction, query: MapQuery, level: int):
+    size = cell_size(level)
+    qs = _in_view(matching_requests(jurisdiction, query), query)
+    return (
+        qs.annotate(
+            cx=Cast(Floor((F("long") + 180.0) / size), IntegerField()),
+            cy=Cast(Floor((F("lat") + 90.0) / size), IntegerField()),
+        )
+        .values_list("cx", "cy")
+        .annotate(
+            n=Count("id"),
+            slat=Sum("lat", output_field=FloatField()),
+            slong=Sum("long", output_field=FloatField()),
+            n_open=Count("id", filter=~Q(status=Status.CLOSED)),
+        )
+        .order_by()
+    )
+
+
+def _points(jurisdiction, query: MapQuery) -> list[dict]:
+    rows = (
+        _in_view(matching_requests(jurisdiction, query), query)
+        .order_by("-requested_at")
+        .values_list("public_id", "lat", "long", "status", "service_type__name", "requested_at")[
+            :POINT_LIMIT
+        ]
+    )
+    return [
+        {
+            "id": public_id,
+            "lat": lat,
+            "long": long,
+            "open": status != Status.CLOSED,
+            "status": str(Status(status).label),
+            "service": service,
+            "date": requested_at.date().isoformat(),
+        }
+        for public_id, lat, long, status, service, requested_at in rows
+    ]
+
+
+def map_features(jurisdiction: Jurisdiction, query: MapQuery) -> dict:
+    """Cells (lat, long, count, open count) for the viewport, or the points when few enough."""
+    level = level_for_zoom(query.zoom)
+    if query.needs_requests_table:
+        rows = _cells_from_requests(jurisdiction, query, level)
+    else:
+        rows = _cells_from_counts(jurisdiction, query, level)
+    cells = [
+        [round(slat / n, 6), round(slong / n, 6), n, n_open or 0]
+        for _x, _y, n, slat, slong, n_open in rows
+        if n > 0
+    ]
+    total = sum(cell[2] for cell in cells)
+    if total <= POINT_LIMIT or query.zoom > LEVELS[-1]:
+        points = _points(jurisdiction, query)
+        return {"mode": "points", "total": total, "points": points}
+    return {"mode": "cells", "total": total, "cells": cells}

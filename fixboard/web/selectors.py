@@ -1,0 +1,118 @@
+"""Reads only the resident pages need; request reads come from `reports.selectors`."""
+
+from datetime import timedelta
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from fixboard.catalog.models import AttributeDefinition, ServiceType
+from fixboard.maps.aggregates import counts_by_jurisdiction
+from fixboard.places.addresses import normalize_address
+from fixboard.places.models import AddressPoint, Area, Jurisdiction
+from fixboard.reports.models import CloseReason, Follow, ServiceRequest, Status
+from fixboard.reports.selectors import public_requests
+
+REOPEN_DAYS = 30
+
+
+def jurisdictions_with_counts() -> list[tuple[Jurisdiction, dict]]:
+    """Every jurisdiction with its open and total public requests."""
+    jurisdictions = list(Jurisdiction.objects.only("id", "slug", "name"))
+    counts = counts_by_jurisdiction(j.pk for j in jurisdictions)
+    return [(j, counts[j.pk]) for j in jurisdictions]
+
+
+def jurisdiction_or_404(slug: str) -> Jurisdiction:
+    return get_object_or_404(Jurisdiction, slug=slug)
+
+
+def public_service_types(jurisdiction: Jurisdiction) -> list[ServiceType]:
+    """Service types residents can report, grouped order, with their questions."""
+    return list(
+        ServiceType.objects.filter(jurisdiction=jurisdiction, public=True, active=True)
+        .order_by("group", "name")
+        .prefetch_related(Prefetch("attributes", AttributeDefinition.objects.order_by("order")))
+    )
+
+
+def active_areas(jurisdiction: Jurisdiction) -> list[Area]:
+    return list(
+        Area.objects.filter(jurisdiction=jurisdiction, active=True)
+        .only("id", "kind", "code", "name", "jurisdiction_id")
+        .order_by("kind", "name")
+    )
+
+
+def areas_with_geometry(jurisdiction: Jurisdiction):
+    return jurisdiction.areas.filter(active=True).order_by("kind", "name")
+
+
+def area_or_404(jurisdiction: Jurisdiction, kind: str, code: str) -> Area:
+    return get_object_or_404(Area, jurisdiction=jurisdiction, kind=kind, code=code, active=True)
+
+
+def area_requests(area: Area, *, fixed_days: int = 30, limit: int = 20) -> dict:
+    """An area's open requests (newest first) and those fixed in the last `fixed_days`."""
+    base = (
+        public_requests()
+        .filter(requestarea__area=area)
+        .select_related("service_type")
+        .only(
+            "public_id",
+            "status",
+            "close_reason",
+            "address",
+            "requested_at",
+            "closed_at",
+            "service_type__name",
+            "description",
+            "support_count",
+        )
+    )
+    since = timezone.now() - timedelta(days=fixed_days)
+    return {
+        "open": list(base.exclude(status=Status.CLOSED).order_by("-requested_at")[:limit]),
+        "fixed": list(
+            base.filter(
+                status=Status.CLOSED, close_reason=CloseReason.FIXED, closed_at__gte=since
+            ).order_by("-closed_at")[:limit]
+        ),
+    }
+
+
+def find_by_source_id(text: str) -> ServiceRequest | None:
+    """A public request by the number another system gave it (e.g. the city's old 311)."""
+    return public_requests().filter(source_id=text.strip()).only("public_id").first()
+
+
+def may_reopen(request: ServiceRequest, *, mine: bool) -> bool:
+    """Reporters and followers may say "still broken" within 30 days of a fixed close."""
+    return (
+        mine
+        and request.status == Status.CLOSED
+        and request.close_reason not in (CloseReason.DUPLICATE, CloseReason.CANCELLED)
+        and request.closed_at is not None
+        and timezone.now() - request.closed_at <= timedelta(days=REOPEN_DAYS)
+    )
+
+
+def is_follower(request: ServiceRequest, user) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Follow.objects.filter(request=request, active=True, user=user).exists() or (
+        Follow.objects.filter(request=request, active=True, contact__user=user).exists()
+    )
+
+
+def suggest_addresses(jurisdiction: Jurisdiction, text: str, limit: int = 8) -> list[dict]:
+    """Known addresses starting like the typed text, for the report form's autocomplete."""
+    key = normalize_address(text)
+    if len(key) < 3:
+        return []
+    rows = (
+        AddressPoint.objects.filter(jurisdiction=jurisdiction, normalized__startswith=key)
+        .order_by("normalized")
+        .values("address", "zipcode", "lat", "long")[:limit]
+    )
+    return list(rows)

@@ -1,0 +1,21 @@
+"""What this browser did, kept in its session: the requests it reported or follows."""
+
+MINE = "fixboard_mine"
+LIMIT = 200
+
+
+def remember_mine(request, public_id: str) -> None:
+    """Mark a request as reported or followed from this browser."""
+    mine = [p for p in request.session.get(MINE, []) if p != public_id]
+    request.session[MINE] = [public_id, *mine][:LIMIT]
+
+
+def is_mine(request, public_id: str) -> bool:
+    return public_id in request.session.get(MINE, [])
+
+
+def session_key(request) -> str:
+    """This browser's session key, starting a session if there is none yet."""
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key

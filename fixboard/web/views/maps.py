@@ -1,0 +1,175 @@
+"""A jurisdiction's map, its list, the map's data and its area pages."""
+
+from datetime import timedelta
+
+import orjson
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from shapely.geometry import mapping
+
+from fixboard.maps.selectors import MapQuery, map_features
+from fixboard.reports.selectors import Position, RequestFilters, list_public_requests
+
+from ..forms import FilterForm
+from ..selectors import (
+    active_areas,
+    area_or_404,
+    area_requests,
+    areas_with_geometry,
+    jurisdiction_or_404,
+    public_service_types,
+)
+from .common import map_settings
+
+PAGE_SIZE = 25
+
+
+def _filters(request, jurisdiction):
+    service_types = public_service_types(jurisdiction)
+    areas = active_areas(jurisdiction)
+    form = FilterForm(request.GET or None, service_types=service_types, areas=areas)
+    values = form.cleaned_data if form.is_valid() else {}
+    by_code = {s.code: s for s in service_types}
+    service = by_code.get(values.get("service") or "")
+    age = values.get("age")
+    return form, {
+        "service": service,
+        "status": values.get("status") or "",
+        "area_id": int(values["area"]) if values.get("area") else None,
+        "since": timezone.now() - timedelta(days=int(age)) if age else None,
+    }
+
+
+def city_map(request, slug):
+    jurisdiction = jurisdiction_or_404(slug)
+    form, _values = _filters(request, jurisdiction)
+    return render(
+        request,
+        "web/map.html",
+        {"jurisdiction": jurisdiction, "form": form, **map_settings(jurisdiction)},
+    )
+
+
+def _position(text: str) -> Position | None:
+    try:
+        stamp, pk = text.rsplit("_", 1)
+        return Position("-requested_at", timezone.datetime.fromisoformat(stamp), int(pk))
+    except (ValueError, TypeError):
+        return None
+
+
+def city_list(request, slug):
+    jurisdiction = jurisdiction_or_404(slug)
+    form, values = _filters(request, jurisdiction)
+    status = values["status"]
+    filters = RequestFilters(
+        jurisdiction=jurisdiction.slug,
+        area_id=values["area_id"],
+        statuses=(status,) if status and status != "closed" else (),
+        service_codes=(values["service"].code,) if values["service"] else (),
+        requested_after=values["since"],
+    )
+    if status == "closed":
+        filters = RequestFilters(**{**filters.__dict__, "statuses": ("closed",)})
+    after = _position(request.GET.get("after", ""))
+    page = list_public_requests(filters=filters, after=after, limit=PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("after", None)
+    next_query = None
+    if page.next:
+        query["after"] = f"{page.next.value.isoformat()}_{page.next.id}"
+        next_query = query.urlencode()
+    return render(
+        request,
+        "web/list.html",
+        {
+            "jurisdiction": jurisdiction,
+            "form": form,
+            "rows": page.rows,
+            "next_query": next_query,
+            "is_first_page": after is None,
+            "filter_query": request.GET.copy().urlencode() if request.GET else "",
+        },
+    )
+
+
+def _floats(request, names) -> list[float]:
+    return [float(request.GET[name]) for name in names]
+
+
+@require_GET
+def map_data(request, slug):
+    jurisdiction = jurisdiction_or_404(slug)
+    try:
+        south, west, north, east = _floats(request, ("south", "west", "north", "east"))
+        zoom = int(request.GET.get("zoom", "12"))
+    except (KeyError, ValueError):
+        return HttpResponseBadRequest("south, west, north, east and zoom are required numbers")
+    _form, values = _filters(request, jurisdiction)
+    query = MapQuery(
+        south=south,
+        west=west,
+        north=north,
+        east=east,
+        zoom=max(0, min(zoom, 22)),
+        service_type_ids=(values["service"].pk,) if values["service"] else (),
+        status=values["status"],
+        area_id=values["area_id"],
+        since=values["since"],
+    )
+    return HttpResponse(
+        orjson.dumps(map_features(jurisdiction, query)), content_type="application/json"
+    )
+
+
+@require_GET
+@cache_control(max_age=300, public=True)
+def areas_geojson(request, slug):
+    jurisdiction = jurisdiction_or_404(slug)
+    features = []
+    boundary = jurisdiction.boundary
+    if boundary is not None:
+        features.append(_feature(boundary, {"kind": "boundary", "name": jurisdiction.name}))
+    for area in areas_with_geometry(jurisdiction):
+        features.append(
+            _feature(
+                area.geometry,
+                {
+                    "kind": area.kind,
+                    "name": area.name,
+                    "url": area_url(jurisdiction.slug, area),
+                },
+            )
+        )
+    body = {"type": "FeatureCollection", "features": features}
+    return HttpResponse(orjson.dumps(body), content_type="application/geo+json")
+
+
+def _feature(geometry, properties) -> dict:
+    # Simplified to a few metres: outlines only, small enough for a phone.
+    simple = geometry.simplify(0.00005, preserve_topology=True)
+    return {"type": "Feature", "properties": properties, "geometry": mapping(simple)}
+
+
+def area_url(slug, area) -> str:
+    return reverse("web:area", args=[slug, area.kind, area.code])
+
+
+def area_page(request, slug, kind, code):
+    jurisdiction = jurisdiction_or_404(slug)
+    area = area_or_404(jurisdiction, kind, code)
+    return render(
+        request,
+        "web/area.html",
+        {
+            "jurisdiction": jurisdiction,
+            "area": area,
+            **area_requests(area),
+            **map_settings(jurisdiction),
+            "area_bounds": [[area.min_lat, area.min_long], [area.max_lat, area.max_long]],
+        },
+    )

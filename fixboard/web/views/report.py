@@ -1,0 +1,250 @@
+"""The report flow: one form that works without JavaScript, enhanced when it runs."""
+
+import io
+
+import orjson
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from PIL import Image
+
+from fixboard.places.addresses import resolve_address
+from fixboard.reports.actions import ContactDetails, submit_request
+from fixboard.reports.attributes import MAX_TEXT, clean_attributes
+from fixboard.reports.models import Channel, Contact
+from fixboard.reports.photos import MAX_UPLOAD_BYTES, gps_of
+from fixboard.reports.selectors import nearby_open_requests
+
+from ..forms import ReportForm
+from ..selectors import jurisdiction_or_404, public_service_types, suggest_addresses
+from ..session import remember_mine
+from .common import map_settings
+
+NEARBY_METRES = 150
+LOCATION_KEYS = ("lat", "long", "location")
+
+
+def _chosen(service_types, code):
+    return next((s for s in service_types if s.code == code), None)
+
+
+def report(request, slug):
+    jurisdiction = jurisdiction_or_404(slug)
+    service_types = public_service_types(jurisdiction)
+    source = request.POST if request.method == "POST" else request.GET
+    chosen = _chosen(service_types, source.get("service"))
+    form = ReportForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        service_types=service_types,
+        service_type=chosen,
+        initial={"service": chosen.code if chosen else None},
+    )
+    location_errors = []
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                created = _submit(request, form)
+            except ValidationError as exc:
+                location_errors = _show_errors(form, exc)
+            else:
+                return _after_submit(request, created)
+        elif "service" in form.errors:
+            form.errors["service"] = form.error_class([_("Choose the kind of problem.")])
+    return render(
+        request,
+        "web/report.html",
+        {
+            "jurisdiction": jurisdiction,
+            "form": form,
+            "location_errors": location_errors,
+            **map_settings(jurisdiction),
+        },
+        status=400 if form.is_bound and (form.errors or location_errors) else 200,
+    )
+
+
+def _read_photos(files) -> tuple[list[tuple[bytes, str]], list[str]]:
+    photos, errors = [], []
+    for upload in files:
+        if upload.size > MAX_UPLOAD_BYTES:
+            errors.append(
+                _("%(name)s is %(mb).0f MB; photos may be at most %(max)d MB.")
+                % {
+                    "name": upload.name,
+                    "mb": upload.size / 1e6,
+                    "max": MAX_UPLOAD_BYTES // 1_000_000,
+                }
+            )
+            continue
+        photos.append((upload.read(), upload.name))
+    return photos, errors
+
+
+def _photo_position(photos) -> tuple[float | None, float | None]:
+    for data, _name in photos:
+        try:
+            lat, long = gps_of(Image.open(io.BytesIO(data)))
+        except Exception:  # noqa: BLE001 - an unreadable photo is reported by submit_request
+            continue
+        if lat is not None:
+            return lat, long
+    return None, None
+
+
+def _locate(form, photos) -> tuple[float | None, float | None, str, dict]:
+    data = form.cleaned_data
+    lat, long, address = data.get("lat"), data.get("long"), data.get("address", "").strip()
+    if lat is not None and long is not None:
+        return lat, long, address, {}
+    if address:
+        known = resolve_address(jurisdiction=form.service_type.jurisdiction, address=address)
+        if known is not None:
+            return known.lat, known.long, known.address, {}
+        return (
+            None,
+            None,
+            address,
+            {
+                "address": [
+                    _(
+                        "We do not know this address. Pick one from the suggestions, "
+                        "or put the pin on the map."
+                    )
+                ]
+            },
+        )
+    lat, long = _photo_position(photos)
+    if lat is not None:
+        return lat, long, address, {}
+    return (
+        None,
+        None,
+        address,
+        {
+            "location": [
+                _(
+                    "Tell us where the problem is: use your location, tap the map "
+                    "or type an address."
+                )
+            ]
+        },
+    )
+
+
+def _precheck(form, description: str) -> dict:
+    """Errors the domain would find too, so they show together with the location's."""
+    errors = {}
+    try:
+        clean_attributes(form.service_type, form.answers())
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if len(description) > MAX_TEXT:
+        errors["description"] = [
+            _("Keep the description under %(n)d characters.") % {"n": MAX_TEXT}
+        ]
+    return errors
+
+
+def _needs_confirmation(request, service_type, email: str) -> bool:
+    if not (service_type.requires_confirmation and email):
+        return False
+    if request.user.is_authenticated and request.user.email.lower() == email.lower():
+        return False
+    return not Contact.objects.filter(email=email.lower(), email_verified=True).exists()
+
+
+def _submit(request, form):
+    data = form.cleaned_data
+    photos, photo_errors = _read_photos(data["photos"])
+    lat, long, address, errors = _locate(form, photos)
+    if photo_errors:
+        errors["media"] = photo_errors
+    if errors:
+        raise ValidationError({**_precheck(form, data["description"]), **errors})
+    details = ContactDetails(name=data["name"], email=data["email"], phone=data["phone"])
+    return submit_request(
+        service_type=form.service_type,
+        lat=lat,
+        long=long,
+        actor=request.user if request.user.is_authenticated else None,
+        description=data["description"],
+        attributes=form.answers(),
+        address=address,
+        channel=Channel.WEB,
+        reporter=details if any(details.__dict__.values()) else None,
+        reporter_name_public=data["show_name"],
+        awaiting_confirmation=_needs_confirmation(request, form.service_type, data["email"]),
+        photos=photos,
+    )
+
+
+FIELD_FOR_KEY = {"media": "photos", "service_code": "service", "description": "description"}
+
+
+def _show_errors(form, exc: ValidationError) -> list[str]:
+    location = []
+    for key, messages_ in exc.message_dict.items():
+        if key in LOCATION_KEYS:
+            location.extend(messages_)
+            continue
+        field = FIELD_FOR_KEY.get(key, key)
+        for message in messages_:
+            form.add_error(field if field in form.fields else None, message)
+    return list(dict.fromkeys(location))
+
+
+def _after_submit(request, created):
+    remember_mine(request, created.public_id)
+    if created.awaiting_confirmation:
+        location = reverse("web:report_sent", args=[created.jurisdiction.slug, created.public_id])
+    else:
+        location = created.get_absolute_url()
+        messages.success(
+            request,
+            _("Thank you. Your report %(id)s is in; the city will take it from here.")
+            % {"id": created.public_id},
+        )
+    # The page's script sends with fetch and navigates itself, keeping the message for it.
+    if request.headers.get("X-Fixboard-Fetch"):
+        return JsonResponse({"location": location})
+    return redirect(location)
+
+
+def report_sent(request, slug, public_id):
+    jurisdiction = jurisdiction_or_404(slug)
+    return render(
+        request, "web/report_sent.html", {"jurisdiction": jurisdiction, "public_id": public_id}
+    )
+
+
+@require_GET
+def questions(request, slug):
+    jurisdiction = jurisdiction_or_404(slug)
+    service_types = public_service_types(jurisdiction)
+    chosen = _chosen(service_types, request.GET.get("service"))
+    form = ReportForm(service_types=service_types, service_type=chosen)
+    return render(request, "web/_questions.html", {"form": form})
+
+
+@require_GET
+def nearby(request, slug):
+    jurisdiction = jurisdiction_or_404(slug)
+    chosen = _chosen(public_service_types(jurisdiction), request.GET.get("service"))
+    try:
+        lat, long = float(request.GET["lat"]), float(request.GET["long"])
+        found = nearby_open_requests(chosen, lat, long, NEARBY_METRES, limit=5) if chosen else []
+    except (KeyError, ValueError):
+        found = []
+    return render(request, "web/_nearby.html", {"found": found, "service_type": chosen})
+
+
+@require_GET
+def addresses(request, slug):
+    jurisdiction = jurisdiction_or_404(slug)
+    found = suggest_addresses(jurisdiction, request.GET.get("q", ""))
+    return HttpResponse(orjson.dumps(found), content_type="application/json")
