@@ -1,0 +1,137 @@
+"""API keys: issuing them, checking them, and holding each client to its rate limit.
+
+Keys are stored only as hashes (`ApiClient.key_hash`), so a key is shown once when it is
+made. Rate limits count requests per client and minute in Django's cache, which is
+shared by every process when the cache is Redis (REDIS_URL), as production sets it.
+"""
+
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fixboard.places.models import Jurisdiction
+
+from .models import ApiClient, hash_api_key
+
+
+def client_for_key(key: str) -> ApiClient | None:
+    """The active client holding this key, or None for an unknown, revoked or empty key."""
+    key = key.strip()
+    if not key:
+        return None
+    return (
+        ApiClient.objects.filter(key_hash=hash_api_key(key), active=True)
+        .prefetch_related("jurisdictions")
+        .first()
+    )
+
+
+def may_post_to(client: ApiClient, jurisdiction: Jurisdiction) -> bool:
+    """Whether the client was granted this jurisdiction."""
+    return any(j.pk == jurisdiction.pk for j in client.jurisdictions.all())
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: int
+
+
+def take_rate_limit(client: ApiClient, *, now: float | None = None) -> RateLimit:
+    """Count one request against the client's limit for the current minute."""
+    now = time.time() if now is None else now
+    minute = int(now // 60)
+    key = f"apikey-rate:{client.pk}:{minute}"
+    # add() is atomic, so the first request of a minute creates the counter exactly once.
+    cache.add(key, 0, timeout=120)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # evicted between add() and incr()
+        cache.set(key, 1, timeout=120)
+        used = 1
+    limit = client.rate_limit_per_minute
+    return RateLimit(
+        allowed=used <= limit,
+        limit=limit,
+        remaining=max(0, limit - used),
+        retry_after=60 - int(now % 60),
+    )
+
+
+def _jurisdictions(slugs: list[str]) -> list[Jurisdiction]:
+    if not slugs:
+        everything = list(Jurisdiction.objects.all()[:2])
+        if len(everything) == 1:
+            return everything
+        known = ", ".join(Jurisdiction.objects.values_list("slug", flat=True)) or _("none yet")
+        raise ValidationError(
+            {
+                "jurisdiction": [
+                    _("Name the jurisdictions this client may post to (known: %(k)s).")
+                    % {"k": known}
+                ]
+            }
+        )
+    found = {j.slug: j for j in Jurisdiction.objects.filter(slug__in=slugs)}
+    unknown = [s for s in slugs if s not in found]
+    if unknown:
+        known = ", ".join(Jurisdiction.objects.values_list("slug", flat=True)) or _("none yet")
+        raise ValidationError(
+            {
+                "jurisdiction": [
+                    _("No jurisdiction %(s)s (known: %(k)s).")
+                    % {"s": ", ".join(unknown), "k": known}
+                ]
+            }
+        )
+    return [found[s] for s in slugs]
+
+
+@transaction.atomic
+def issue_api_key(
+    *,
+    name: str,
+    jurisdiction_slugs: list[str],
+    rate_limit_per_minute: int | None = None,
+    rotate: bool = False,
+) -> tuple[ApiClient, str]:
+    """Create the client `name` with a new key, or give an existing one a new key (`rotate`).
+
+    Without jurisdictions the client may post to the installation's only jurisdiction.
+    Returns the client and the key, which is not stored and cannot be shown again.
+    """
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": [_("Give the client a name.")]})
+    if rate_limit_per_minute is not None and rate_limit_per_minute < 1:
+        raise ValidationError({"rate_limit": [_("The rate limit must be at least 1 a minute.")]})
+    client = ApiClient.objects.filter(name=name).first()
+    if client is not None and not rotate:
+        raise ValidationError(
+            {
+                "name": [
+                    _(
+                        "A client %(n)s already exists; pass --rotate to replace its key "
+                        "(the old key stops working)."
+                    )
+                    % {"n": name}
+                ]
+            }
+        )
+    jurisdictions = (
+        _jurisdictions(jurisdiction_slugs) if client is None or jurisdiction_slugs else None
+    )
+    client = client or ApiClient(name=name)
+    key = client.set_new_key()
+    if rate_limit_per_minute is not None:
+        client.rate_limit_per_minute = rate_limit_per_minute
+    client.save()
+    if jurisdictions is not None:
+        client.jurisdictions.set(jurisdictions)
+    return client, key

@@ -1,0 +1,187 @@
+"""Open311's writes, each through the reports domain functions.
+
+A POST first claims its idempotency key (the client's Idempotency-Key header, else a hash
+of the parameters), so a retry, or the same POST sent twice within minutes, gets the
+first answer back instead of creating a second request, even when both arrive at once.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fixboard.accounts.models import ApiClient
+from fixboard.catalog.models import ServiceType
+from fixboard.places.models import Jurisdiction
+from fixboard.reports.actions import ContactDetails, add_update, submit_request, transition
+from fixboard.reports.models import Channel, Event, ServiceRequest, Status
+
+from .errors import bad_request
+from .models import Submission
+from .statuses import Target, next_status
+
+KEY_WINDOW = timedelta(hours=24)  # an Idempotency-Key is honoured this long
+REPEAT_WINDOW = timedelta(minutes=10)  # an identical POST within this is a repeat
+PENDING_TIMEOUT = timedelta(minutes=2)  # a claim older than this died with its process
+
+
+def actor_of(client: ApiClient) -> str:
+    return f"open311:{client.name}"[:100]
+
+
+@dataclass
+class NewRequest:
+    """A POST requests, parsed and located."""
+
+    service_type: ServiceType
+    lat: float | str
+    long: float | str
+    address: str = ""
+    zipcode: str = ""
+    description: str = ""
+    attributes: dict = field(default_factory=dict)
+    media_url: str = ""
+    photos: list[tuple[bytes, str]] = field(default_factory=list)
+    reporter: ContactDetails | None = None
+    device_id: str = ""
+    account_id: str = ""
+
+
+def _claim(
+    client: ApiClient, jurisdiction: Jurisdiction, key: str, fingerprint: str, posted: NewRequest
+) -> tuple[Submission, bool]:
+    """(the submission holding `key`, whether it is new); raises 400 for a conflict."""
+    window = KEY_WINDOW if key.startswith("key:") else REPEAT_WINDOW
+    for _attempt in range(3):
+        now = timezone.now()
+        existing = Submission.objects.filter(client=client, key=key).first()
+        if existing is not None:
+            if existing.created_at < now - window:
+                Submission.objects.filter(pk=existing.pk, key=key).update(key="")
+            elif existing.request_id is None and existing.created_at < now - PENDING_TIMEOUT:
+                Submission.objects.filter(pk=existing.pk, request__isnull=True).delete()
+            elif existing.request_id is None:
+                raise bad_request(
+                    _("The same request is still being processed; retry in a few seconds.")
+                )
+            elif existing.fingerprint != fingerprint:
+                raise bad_request(
+                    _(
+                        "This Idempotency-Key was already used for a different request; "
+                        "use a new key for a new request."
+                    )
+                )
+            else:
+                return existing, False
+        try:
+            with transaction.atomic():
+                return Submission.objects.create(
+                    client=client,
+                    jurisdiction=jurisdiction,
+                    key=key,
+                    fingerprint=fingerprint,
+                    device_id=posted.device_id[:200],
+                    account_id=posted.account_id[:200],
+                    created_at=now,
+                ), True
+        except IntegrityError:
+            continue  # another process claimed it meanwhile: look again
+    raise bad_request(_("The same request is still being processed; retry in a few seconds."))
+
+
+def submit_open311_request(
+    *,
+    client: ApiClient,
+    jurisdiction: Jurisdiction,
+    posted: NewRequest,
+    fingerprint: str,
+    idempotency_key: str = "",
+) -> Submission:
+    """Create the request through `submit_request`, once per key; batch types get a token.
+
+    Returns the submission (new, or the earlier one this POST repeats). Invalid input
+    raises ValidationError and leaves nothing behind, so the client may fix and resend.
+    """
+    key = f"key:{idempotency_key}" if idempotency_key else f"fp:{fingerprint}"
+    submission, new = _claim(client, jurisdiction, key, fingerprint, posted)
+    if not new:
+        return submission
+    try:
+        request = submit_request(
+            service_type=posted.service_type,
+            lat=posted.lat,
+            long=posted.long,
+            # The resident is the actor when known; the submission row names the client.
+            actor=None if posted.reporter else actor_of(client),
+            description=posted.description,
+            attributes=posted.attributes,
+            address=posted.address,
+            zipcode=posted.zipcode,
+            channel=Channel.OPEN311,
+            reporter=posted.reporter,
+            media_url=posted.media_url,
+            photos=posted.photos,
+        )
+    except BaseException:
+        submission.delete()
+        raise
+    submission.request = request
+    if posted.service_type.type == ServiceType.Type.BATCH:
+        submission.token = secrets.token_urlsafe(12)
+    submission.save(update_fields=["request", "token"])
+    return submission
+
+
+@transaction.atomic
+def post_request_update(
+    *,
+    client: ApiClient,
+    request: ServiceRequest,
+    update_id: str,
+    target: Target,
+    description: str,
+    at: datetime,
+    photo: tuple[bytes, str] | None = None,
+) -> Event | None:
+    """Apply a CRM's update once per `update_id`: a status change and/or a public note.
+
+    Returns the (first) event recording it, the earlier one when the update was already
+    applied, or None when it changed nothing.
+    """
+    request = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+    earlier = request.events.filter(external_id=update_id).order_by("id").first()
+    if earlier is not None:
+        return earlier
+    if at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError(
+            {"updated_datetime": [_("%(t)s is in the future.") % {"t": at.isoformat()}]}
+        )
+    actor = actor_of(client)
+    to_status = next_status(request.status, target)
+    event = None
+    if to_status:
+        event = transition(
+            request=request,
+            to_status=to_status,
+            close_reason=target.close_reason if to_status == Status.CLOSED else "",
+            actor=actor,
+            note=description,
+            at=at,
+            external_id=update_id,
+        )
+        description = ""
+    if description or photo:
+        note = add_update(
+            request=request,
+            text=description,
+            actor=actor,
+            photo=photo,
+            at=at,
+            external_id=update_id,
+        )
+        event = event or note
+    return event

@@ -1,0 +1,161 @@
+"""POST bodies → checked values for the domain (form-encoded or multipart, UTF-8)."""
+
+import hashlib
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+
+from fixboard.catalog.models import ServiceType
+from fixboard.places.addresses import resolve_address
+from fixboard.places.models import AddressPoint, Jurisdiction
+from fixboard.reports.actions import ContactDetails
+from fixboard.reports.attributes import MAX_TEXT
+from fixboard.reports.photos import MAX_UPLOAD_BYTES
+
+from . import params
+from .actions import NewRequest
+from .errors import bad_request
+
+_ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
+
+
+def fingerprint(data, files) -> str:
+    """A hash of everything posted but the key: equal for a resent identical POST."""
+    digest = hashlib.sha256()
+    for name in sorted(k for k in data if k != "api_key"):
+        for value in data.getlist(name):
+            digest.update(f"{name}\0{value}\0".encode())
+    for name in sorted(files):
+        for upload in files.getlist(name):
+            digest.update(name.encode() + b"\0")
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    return digest.hexdigest()
+
+
+def check_text(value: str, name: str) -> list[str]:
+    """Problems of a free text: too long, or HTML (the spec allows line breaks, not markup)."""
+    problems = []
+    if len(value) > MAX_TEXT:
+        problems.append(
+            _("%(p)s: keep it under %(n)d characters (it has %(m)d).")
+            % {"p": name, "n": MAX_TEXT, "m": len(value)}
+        )
+    if strip_tags(value) != value:
+        problems.append(
+            _("%(p)s: HTML is not allowed; send plain text (line breaks are fine).") % {"p": name}
+        )
+    return problems
+
+
+def answers(data) -> dict:
+    """attribute[code]=v and attribute[code][]=v1&attribute[code][]=v2 → {code: v or [v…]}."""
+    found = {}
+    for name in data:
+        match = _ATTRIBUTE.match(name)
+        if not match:
+            continue
+        values = [v for v in data.getlist(name) if v.strip()]
+        if not values:
+            continue
+        found[match.group(1)] = values if match.group(2) or len(values) > 1 else values[0]
+    return found
+
+
+def _place(data, jurisdiction: Jurisdiction) -> tuple[str, str, str, str]:
+    """(lat, long, address, zipcode) from lat+long, address_string or address_id."""
+    lat, long = params.text(data, "lat"), params.text(data, "long")
+    address = params.text(data, "address_string")
+    address_id = params.text(data, "address_id")
+    if lat or long:
+        if not (lat and long):
+            raise bad_request(_("Send both lat and long, in decimal degrees (WGS84)."))
+        return lat, long, address, ""
+    if address_id:
+        point = AddressPoint.objects.filter(
+            jurisdiction=jurisdiction, pk=address_id if address_id.isdigit() else None
+        ).first()
+        if point is None:
+            raise bad_request(
+                _("address_id: %(a)s is not an address id of %(j)s.")
+                % {"a": address_id, "j": jurisdiction.name}
+            )
+        return point.lat, point.long, address or point.address, point.zipcode
+    if address:
+        known = resolve_address(jurisdiction=jurisdiction, address=address)
+        if known is None:
+            raise bad_request(
+                _(
+                    "address_string: %(a)s is not an address we know in %(j)s; "
+                    "send lat and long instead."
+                )
+                % {"a": address, "j": jurisdiction.name}
+            )
+        return known.lat, known.long, address, known.zipcode
+    raise bad_request(_("Give the location: lat and long, or address_string, or address_id."))
+
+
+def _reporter(data) -> ContactDetails | None:
+    email = params.text(data, "email")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise bad_request(_("email: %(e)s is not an e-mail address.") % {"e": email}) from exc
+    name = " ".join(
+        p for p in (params.text(data, "first_name"), params.text(data, "last_name")) if p
+    )
+    phone = params.text(data, "phone")
+    if not (email or name or phone):
+        return None
+    return ContactDetails(name=name[:200], email=email, phone=phone[:40])
+
+
+def media(data, files) -> tuple[str, list[tuple[bytes, str]]]:
+    media_url = params.text(data, "media_url")
+    if len(media_url) > 500:
+        raise bad_request(_("media_url: keep the URL under 500 characters."))
+    if media_url:
+        try:
+            URLValidator(schemes=["http", "https"])(media_url)
+        except ValidationError as exc:
+            raise bad_request(
+                _("media_url: %(u)s is not an http(s) URL.") % {"u": media_url[:200]}
+            ) from exc
+    photos = []
+    for upload in files.getlist("media"):
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise bad_request(
+                _("media: the file is %(mb).0f MB; photos may be at most %(max)d MB.")
+                % {"mb": upload.size / 1e6, "max": MAX_UPLOAD_BYTES // 1_000_000}
+            )
+        photos.append((upload.read(), upload.name or "photo"))
+    return media_url, photos
+
+
+def new_request(data, files, jurisdiction: Jurisdiction, service_type: ServiceType) -> NewRequest:
+    """The request a POST describes; problems of the text come back together as one 400."""
+    description = params.text(data, "description")
+    problems = check_text(description, "description")
+    if problems:
+        raise bad_request(*problems)
+    lat, long, address, zipcode = _place(data, jurisdiction)
+    media_url, photos = media(data, files)
+    return NewRequest(
+        service_type=service_type,
+        lat=lat,
+        long=long,
+        address=address,
+        zipcode=zipcode,
+        description=description,
+        attributes=answers(data),
+        media_url=media_url,
+        photos=photos,
+        reporter=_reporter(data),
+        device_id=params.text(data, "device_id"),
+        account_id=params.text(data, "account_id"),
+    )

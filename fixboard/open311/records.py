@@ -1,0 +1,153 @@
+"""Rows from the selectors → Open311 records (plain dicts in the spec's field order).
+
+Format-free: the renderer turns the same records into XML or JSON. Datetimes are W3C
+with the offset of the jurisdiction's time zone; empty values are None (an empty XML
+element, a JSON null).
+"""
+
+import zoneinfo
+from collections.abc import Callable
+from datetime import datetime
+
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+
+from fixboard.places.models import Jurisdiction
+from fixboard.reports.models import CloseReason, Event, Status
+
+from .selectors import Catalog, PhotoRow
+from .statuses import extended_status, external_status_code, open311_status
+
+
+class Formatter:
+    """Formats the records of one response: one jurisdiction, one catalog, one base URL."""
+
+    def __init__(
+        self, jurisdiction: Jurisdiction, catalog: Catalog, absolute: Callable[[str], str]
+    ):
+        self.tz = zoneinfo.ZoneInfo(jurisdiction.timezone)
+        self.catalog = catalog
+        self.absolute = absolute
+
+    def when(self, value: datetime | None) -> str | None:
+        return value.astimezone(self.tz).isoformat(timespec="seconds") if value else None
+
+    def photo_url(self, photo: PhotoRow) -> str:
+        return self.absolute(default_storage.url(photo.image))
+
+    def request(self, row: dict, photos: list[PhotoRow] = ()) -> dict:
+        """The spec's request record."""
+        code, name = self.catalog.services.get(row["service_type_id"], (None, None))
+        media_url = row["media_url"] or (self.photo_url(photos[0]) if photos else None)
+        return {
+            "service_request_id": row["public_id"],
+            "status": open311_status(row["status"]),
+            "status_notes": row["status_notes"] or None,
+            "service_name": name,
+            "service_code": code,
+            "description": row["description"] or None,
+            "agency_responsible": self.catalog.departments.get(row["department_id"]),
+            "service_notice": None,
+            "requested_datetime": self.when(row["requested_at"]),
+            "updated_datetime": self.when(row["updated_at"]),
+            "expected_datetime": self.when(row["expected_at"]),
+            "address": row["address"] or None,
+            "address_id": None,
+            "zipcode": row["zipcode"] or None,
+            "lat": row["lat"],
+            "long": row["long"],
+            "media_url": media_url,
+        }
+
+    def extensions(
+        self,
+        row: dict,
+        *,
+        photos: list[PhotoRow],
+        areas: dict[str, str],
+        notes: list[dict],
+        parent: str | None,
+    ) -> dict:
+        """What `extensions=true` adds: attributes, extended_attributes and notes."""
+        duplicate = row["close_reason"] == CloseReason.DUPLICATE or row["duplicate_of_id"]
+        return {
+            "attributes": self.answers(row),
+            "extended_attributes": {
+                "channel": row["channel"],
+                "areas": areas,
+                "duplicate": bool(duplicate),
+                "parent_service_request_id": parent,
+                "supporters": row["support_count"],
+                "status": extended_status(row["status"], row["close_reason"]),
+                "photos": [
+                    {
+                        "media_url": self.photo_url(p),
+                        "width": p.width,
+                        "height": p.height,
+                        "created_at": self.when(p.created_at),
+                    }
+                    for p in photos
+                ],
+            },
+            "notes": [self.note(n) for n in notes],
+        }
+
+    def answers(self, row: dict) -> list[dict]:
+        """Each answer as {name: question code, label, code: answer key, value: its label}."""
+        questions = self.catalog.questions.get(row["service_type_id"], {})
+        found = []
+        for code, answer in (row["attributes"] or {}).items():
+            question = questions.get(code, {})
+            labels = {str(v.get("key")): v.get("name") for v in question.get("values") or ()}
+            for value in answer if isinstance(answer, list) else [answer]:
+                found.append(
+                    {
+                        "name": code,
+                        "label": question.get("description", code),
+                        "code": str(value),
+                        "value": labels.get(str(value), value),
+                    }
+                )
+        return found
+
+    def note(self, event: dict) -> dict:
+        """One public timeline entry: when, what kind, a summary and the staff's words."""
+        note = {
+            "datetime": self.when(event["created_at"]),
+            "type": event["kind"],
+            "summary": summary(event),
+            "description": event["text"] or None,
+        }
+        if event["kind"] == Event.Kind.STATUS_CHANGED:
+            note["status"] = extended_status(event["to_status"], event["close_reason"])
+        return note
+
+    def update(self, row: dict, photos: list[PhotoRow]) -> dict:
+        """A servicerequestupdates record."""
+        return {
+            "update_id": str(row["id"]),
+            "service_request_id": row["request__public_id"],
+            "status": extended_status(row["status"], row["reason"]),
+            "updated_datetime": self.when(row["created_at"]),
+            "description": row["text"] or summary(row),
+            "media_url": self.photo_url(photos[0]) if photos else None,
+            "external_status_code": external_status_code(row["status"], row["reason"]),
+        }
+
+
+def summary(event: dict) -> str:
+    """A short sentence for a timeline entry, from public data only."""
+    data = event["data"] or {}
+    kind = event["kind"]
+    if kind == Event.Kind.STATUS_CHANGED:
+        text = _("Status changed to %(s)s") % {"s": Status(event["to_status"]).label}
+        if event["close_reason"]:
+            text += f" ({CloseReason(event['close_reason']).label})"
+        return text
+    if kind == Event.Kind.ASSIGNED and data.get("department"):
+        return _("Assigned to %(d)s") % {"d": data["department"]}
+    if kind == Event.Kind.MERGED and data.get("canonical"):
+        return _("Merged as a duplicate of %(r)s") % {"r": data["canonical"]}
+    if kind == Event.Kind.DUPLICATE_ADDED and data.get("duplicate"):
+        return _("Duplicate %(r)s merged in") % {"r": data["duplicate"]}
+    return str(Event.Kind(kind).label).capitalize()

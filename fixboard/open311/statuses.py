@@ -1,0 +1,82 @@
+"""Fixboard's status and close reason ↔ Open311's open/closed and mySociety's extended set.
+
+The table is documented in docs/open311.md; change both together.
+"""
+
+from dataclasses import dataclass
+
+from fixboard.reports.models import CloseReason, Status
+
+
+def open311_status(status: str) -> str:
+    return "closed" if status == Status.CLOSED else "open"
+
+
+_OPEN_EXTENDED = {
+    Status.NEW: "open",
+    Status.ACKNOWLEDGED: "investigating",
+    Status.IN_PROGRESS: "in_progress",
+}
+_CLOSED_EXTENDED = {
+    CloseReason.FIXED: "fixed",
+    CloseReason.DUPLICATE: "duplicate",
+    CloseReason.NOT_ACTIONABLE: "no_further_action",
+    CloseReason.REFERRED: "not_councils_responsibility",
+    CloseReason.CANCELLED: "cancelled",
+}
+
+
+def extended_status(status: str, close_reason: str = "") -> str:
+    """The lower-case extended status read by servicerequestupdates clients."""
+    if status == Status.CLOSED:
+        return _CLOSED_EXTENDED.get(close_reason, "closed")
+    return _OPEN_EXTENDED.get(status, "open")
+
+
+def external_status_code(status: str, close_reason: str = "") -> str:
+    """Fixboard's own code for the state, e.g. "in_progress" or "closed:fixed"."""
+    return f"{status}:{close_reason}" if close_reason else status
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a posted extended status moves a request; `status` "" keeps the state."""
+
+    status: str = ""
+    close_reason: str = ""
+    reopen_only: bool = False
+
+
+# "open", "reopen" and "for_triage" reopen a closed request and leave an open one alone.
+TARGETS = {
+    "open": Target(Status.NEW, reopen_only=True),
+    "reopen": Target(Status.NEW, reopen_only=True),
+    "for_triage": Target(Status.NEW, reopen_only=True),
+    "investigating": Target(Status.ACKNOWLEDGED),
+    "action_scheduled": Target(Status.IN_PROGRESS),
+    "in_progress": Target(Status.IN_PROGRESS),
+    "fixed": Target(Status.CLOSED, CloseReason.FIXED),
+    "closed": Target(Status.CLOSED, CloseReason.FIXED),
+    "duplicate": Target(Status.CLOSED, CloseReason.DUPLICATE),
+    "not_councils_responsibility": Target(Status.CLOSED, CloseReason.REFERRED),
+    "internal_referral": Target(Status.CLOSED, CloseReason.REFERRED),
+    "no_further_action": Target(Status.CLOSED, CloseReason.NOT_ACTIONABLE),
+    "cancelled": Target(Status.CLOSED, CloseReason.CANCELLED),
+    "unchanged": Target(),
+}
+
+
+def target_of(posted: str) -> Target | None:
+    """The target of a posted status (UPPER or lower case), or None if unknown."""
+    return TARGETS.get(posted.strip().lower())
+
+
+def next_status(current: str, target: Target) -> str:
+    """The status to move to, or "" when the request stays as it is."""
+    if not target.status or target.status == current:
+        return ""
+    if target.reopen_only and current != Status.CLOSED:
+        return ""
+    if target.status == Status.CLOSED and current == Status.CLOSED:
+        return ""
+    return target.status

@@ -1,0 +1,312 @@
+"""Open311 GeoReport v2 (+ servicerequestupdates) endpoints: parse → authorize → call → render."""
+
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.http import UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from fixboard.accounts.apikeys import client_for_key, may_post_to, take_rate_limit
+from fixboard.accounts.models import ApiClient
+from fixboard.places.models import Jurisdiction
+
+from . import params, posting, queries, selectors
+from .actions import post_request_update, submit_open311_request
+from .errors import Open311Error, bad_request, forbidden, from_validation_error, not_found
+from .records import Formatter
+from .render import FORMATS, render
+from .statuses import target_of
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# When this API's shape last changed (discovery's changeset): bump it with the code.
+CHANGESET = "2026-11-26T00:00:00Z"
+
+
+def endpoint(*methods: str):
+    """Answer errors in the requested format, and unknown formats with a 404."""
+
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, fmt: str, **kwargs):
+            if fmt not in FORMATS:
+                error = not_found(_("Unknown format .%(f)s; use .xml or .json.") % {"f": fmt})
+                return render("xml", "errors", error.as_data(), status=404)
+            try:
+                if request.method not in methods:
+                    raise bad_request(
+                        _("Use %(m)s on this resource.") % {"m": " or ".join(methods)}
+                    )
+                return view(request, fmt, **kwargs)
+            except ValidationError as exc:
+                error = from_validation_error(exc)
+            except Open311Error as exc:
+                error = exc
+            except (SuspiciousOperation, UnreadablePostError, MultiPartParserError) as exc:
+                error = bad_request(_("The request body cannot be read: %(e)s") % {"e": exc})
+            return render(
+                fmt, "errors", error.as_data(), status=error.status, headers=error.headers
+            )
+
+        return wrapper
+
+    return decorate
+
+
+def _value(request, name: str) -> str:
+    return params.text(request.POST, name) or params.text(request.GET, name)
+
+
+def jurisdiction_of(request) -> Jurisdiction:
+    """The jurisdiction asked for; optional while the installation serves only one."""
+    slug = _value(request, "jurisdiction_id")
+    found = selectors.jurisdictions_for(slug)
+    if len(found) == 1:
+        return found[0]
+    known = ", ".join(selectors.all_jurisdiction_slugs())
+    if slug:
+        raise not_found(
+            _("jurisdiction_id: no jurisdiction %(s)s here (known: %(k)s).")
+            % {"s": slug, "k": known}
+        )
+    if not found:
+        raise not_found(_("This server has no jurisdiction set up yet."))
+    raise bad_request(
+        _("jurisdiction_id is required: this server serves several (%(k)s).") % {"k": known}
+    )
+
+
+def client_of(request, jurisdiction: Jurisdiction, *, required: bool = True) -> ApiClient | None:
+    """The API client of the api_key sent, checked for this jurisdiction and rate."""
+    key = _value(request, "api_key")
+    if not key:
+        if required:
+            raise forbidden(_("api_key is required to write; ask the city for a key."))
+        return None
+    client = client_for_key(key)
+    if client is None:
+        raise forbidden(_("Invalid api_key: it is unknown or has been revoked."))
+    if not may_post_to(client, jurisdiction):
+        raise forbidden(_("This api_key may not be used for %(j)s.") % {"j": jurisdiction.slug})
+    limit = take_rate_limit(client)
+    if not limit.allowed:
+        raise Open311Error(
+            429,
+            _("Rate limit of %(n)d requests a minute reached; retry in %(s)d seconds.")
+            % {"n": limit.limit, "s": limit.retry_after},
+            headers={"Retry-After": str(limit.retry_after)},
+        )
+    return client
+
+
+def _formatter(request, jurisdiction, catalog) -> Formatter:
+    return Formatter(jurisdiction, catalog, request.build_absolute_uri)
+
+
+@endpoint("GET")
+def discovery(request, fmt):
+    base = request.build_absolute_uri(reverse("open311:discovery", args=["xml"]))
+    data = {
+        "changeset": CHANGESET,
+        "contact": _("Write to the city's 311 service for help with this API."),
+        "key_service": _("API keys for posting are issued by the city's administrators."),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base.rsplit("/", 1)[0],
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return render(fmt, "discovery", data)
+
+
+@endpoint("GET")
+def services(request, fmt):
+    jurisdiction = jurisdiction_of(request)
+    data = [
+        {
+            "service_code": s["code"],
+            "service_name": s["name"],
+            "description": s["description"] or None,
+            "metadata": s["metadata"],
+            "type": s["type"],
+            "keywords": s["keywords"] or None,
+            "group": s["group"] or None,
+        }
+        for s in selectors.listed_services(jurisdiction)
+    ]
+    return render(fmt, "services", data)
+
+
+@endpoint("GET")
+def service_definition(request, fmt, service_code):
+    jurisdiction = jurisdiction_of(request)
+    found = selectors.service_definition(jurisdiction, service_code)
+    if found is None:
+        raise not_found(_("service_code: no service %(c)s here.") % {"c": service_code})
+    code, questions = found
+    attributes = [
+        {
+            "variable": q["variable"],
+            "code": q["code"],
+            "datatype": q["datatype"],
+            "required": q["required"],
+            "datatype_description": q["datatype_description"] or None,
+            "order": q["order"],
+            "description": q["description"],
+            "values": [{"key": str(v["key"]), "name": str(v["name"])} for v in q["values"]],
+        }
+        for q in questions
+    ]
+    return render(fmt, "service_definition", {"service_code": code, "attributes": attributes})
+
+
+def _request_records(request, jurisdiction, query: selectors.RequestQuery) -> list[dict]:
+    catalog = selectors.catalog_of(jurisdiction, with_questions=query.extended)
+    rows = selectors.list_requests(jurisdiction, query)
+    formatter = _formatter(request, jurisdiction, catalog)
+    ids = [r["id"] for r in rows]
+    photos = selectors.photos_of(ids)
+    if not query.extended:
+        return [formatter.request(r, photos.get(r["id"], ())) for r in rows]
+    areas, notes = selectors.areas_of(ids), selectors.notes_of(ids)
+    parents = selectors.public_ids_of({r["duplicate_of_id"] for r in rows} - {None})
+    return [
+        formatter.request(r, photos.get(r["id"], ()))
+        | formatter.extensions(
+            r,
+            photos=photos.get(r["id"], []),
+            areas=areas.get(r["id"], {}),
+            notes=notes.get(r["id"], []),
+            parent=parents.get(r["duplicate_of_id"]),
+        )
+        for r in rows
+    ]
+
+
+@endpoint("GET", "POST")
+def requests(request, fmt):
+    if request.method == "POST":
+        return _post_request(request, fmt)
+    jurisdiction = jurisdiction_of(request)
+    catalog = selectors.catalog_of(jurisdiction)
+    query = queries.request_query(request.GET, jurisdiction, catalog, timezone.now())
+    return render(fmt, "service_requests", _request_records(request, jurisdiction, query))
+
+
+@endpoint("GET")
+def request_detail(request, fmt, service_request_id):
+    jurisdiction = jurisdiction_of(request)
+    query = selectors.RequestQuery(
+        ids=(service_request_id,), limit=1, extended=params.boolean(request.GET, "extensions")
+    )
+    records = _request_records(request, jurisdiction, query)
+    if not records:
+        raise not_found(_("service_request_id: no request %(r)s here.") % {"r": service_request_id})
+    return render(fmt, "service_requests", records)
+
+
+def _post_request(request, fmt):
+    jurisdiction = jurisdiction_of(request)
+    client = client_of(request, jurisdiction)
+    code = params.text(request.POST, "service_code")
+    if not code:
+        raise bad_request(_("service_code is required; GET services lists them."))
+    service_type = selectors.postable_service(jurisdiction, code)
+    if service_type is None:
+        raise not_found(_("service_code: no service %(c)s here.") % {"c": code})
+    posted = posting.new_request(request.POST, request.FILES, jurisdiction, service_type)
+    submission = submit_open311_request(
+        client=client,
+        jurisdiction=jurisdiction,
+        posted=posted,
+        fingerprint=posting.fingerprint(request.POST, request.FILES),
+        idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:255],
+    )
+    record = {}
+    if submission.token:
+        record["token"] = submission.token
+    elif service_type.type == service_type.Type.REALTIME:
+        record["service_request_id"] = submission.request.public_id
+    record["service_notice"] = None
+    record["account_id"] = submission.account_id or None
+    return render(fmt, "service_requests", [record])
+
+
+@endpoint("GET")
+def token(request, fmt, token):
+    jurisdiction = jurisdiction_of(request)
+    exists, public_id = selectors.token_request(jurisdiction, token)
+    if not exists:
+        raise not_found(_("token: no token %(t)s here.") % {"t": token})
+    return render(fmt, "service_requests", [{"service_request_id": public_id, "token": token}])
+
+
+@endpoint("GET", "POST")
+def request_updates(request, fmt):
+    if request.method == "POST":
+        return _post_update(request, fmt)
+    jurisdiction = jurisdiction_of(request)
+    client_of(request, jurisdiction, required=False)
+    query = queries.update_query(request.GET, jurisdiction, timezone.now())
+    rows = selectors.list_updates(jurisdiction, query)
+    photos = selectors.photos_of(list({r["request_id"] for r in rows}))
+    by_event = {p.event_id: p for ps in photos.values() for p in reversed(ps) if p.event_id}
+    formatter = _formatter(request, jurisdiction, selectors.catalog_of(jurisdiction))
+    data = [formatter.update(r, [by_event[r["id"]]] if r["id"] in by_event else []) for r in rows]
+    return render(fmt, "service_request_updates", data)
+
+
+def _post_update(request, fmt):
+    jurisdiction = jurisdiction_of(request)
+    client = client_of(request, jurisdiction)
+    data = request.POST
+    missing = [
+        name
+        for name in ("service_request_id", "update_id", "status", "updated_datetime")
+        if not params.text(data, name)
+    ]
+    if missing:
+        raise bad_request(*(_("%(p)s is required.") % {"p": name} for name in missing))
+    target = target_of(params.text(data, "status"))
+    if target is None:
+        raise bad_request(
+            _(
+                "status: %(s)s is not an extended status (OPEN, INVESTIGATING, IN_PROGRESS, "
+                "ACTION_SCHEDULED, FIXED, CLOSED, DUPLICATE, NOT_COUNCILS_RESPONSIBILITY, "
+                "INTERNAL_REFERRAL, NO_FURTHER_ACTION, CANCELLED, REOPEN, FOR_TRIAGE, UNCHANGED)."
+            )
+            % {"s": params.text(data, "status")}
+        )
+    description = params.text(data, "description")
+    if problems := posting.check_text(description, "description"):
+        raise bad_request(*problems)
+    at = params.w3c_datetime(data, "updated_datetime", ZoneInfo(jurisdiction.timezone))
+    service_request = selectors.find_public_request(
+        jurisdiction, params.text(data, "service_request_id")
+    )
+    if service_request is None:
+        raise not_found(
+            _("service_request_id: no request %(r)s here.")
+            % {"r": params.text(data, "service_request_id")}
+        )
+    _media_url, photos = posting.media(data, request.FILES)
+    update_id = params.text(data, "update_id")[:100]
+    post_request_update(
+        client=client,
+        request=service_request,
+        update_id=update_id,
+        target=target,
+        description=description,
+        at=at,
+        photo=photos[0] if photos else None,
+    )
+    return render(fmt, "service_request_updates", [{"update_id": update_id}])
