@@ -47,7 +47,8 @@ def take_rate_limit(client: ApiClient, *, now: float | None = None) -> RateLimit
     """Count one request against the client's limit for the current minute."""
     now = time.time() if now is None else now
     minute = int(now // 60)
-    key = f"apikey-rate:{client.pk}:{minute}"
+    # Keyed by the key's hash, so a rotated key starts afresh.
+    key = f"apikey-rate:{client.key_hash[:16]}:{minute}"
     # add() is atomic, so the first request of a minute creates the counter exactly once.
     cache.add(key, 0, timeout=120)
     try:

@@ -212,6 +212,14 @@ def xml_records(tree: ElementTree.Element) -> list[dict]:
     return [{child.tag: child.text or "" for child in item} for item in tree]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters live in the cache; each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def api_client_key(city):
     """(client, key) allowed to post to the test city."""
