@@ -70,6 +70,9 @@ class BrowserSession(APIKeyCookie):
         super().__init__(csrf=True)
 
     def _get_key(self, request):
+        if not request.content_type.startswith("multipart/"):
+            # The CSRF check may read request.POST; keep the raw body for the JSON parser.
+            request.body  # noqa: B018
         if check_csrf(request):
             raise HttpError(403, _("The CSRF token is missing or wrong; reload the page."))
         return request.COOKIES.get(self.param_name)

@@ -10,8 +10,12 @@ SAFE_METHODS = {"GET", "HEAD"}
 PREFIX = "/api/v1/"
 
 
+# The CSRF token belongs to this site's own pages only.
+PRIVATE = {PREFIX + "csrf"}
+
+
 def allow_read_only_api(sender, request, **kwargs) -> bool:
-    if not request.path_info.startswith(PREFIX):
+    if not request.path_info.startswith(PREFIX) or request.path_info in PRIVATE:
         return False
     if request.method == "OPTIONS":
         wanted = request.headers.get("access-control-request-method", "GET")

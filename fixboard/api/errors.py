@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DomainError
 from django.http import Http404
+from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
@@ -51,6 +52,10 @@ def install(api: NinjaAPI) -> None:
     def refused(request, exc):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
         return problem(api, request, 422, _("The request cannot be accepted."), errors=errors)
+
+    @api.exception_handler(RawPostDataException)
+    def form_sent_to_json(request, exc):
+        return problem(api, request, 400, _("Send this operation a JSON body (application/json)."))
 
     @api.exception_handler(Http404)
     def not_found(request, exc):

@@ -3,20 +3,15 @@
 import math
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, UploadedFile
 from ninja.errors import HttpError
 
-from fixboard.catalog.models import ServiceType
-from fixboard.places.models import Jurisdiction
-from fixboard.places.spatial import area_index
 from fixboard.reports import actions, selectors
-from fixboard.reports.models import Channel, Contact, ServiceRequest
-from fixboard.reports.photos import MAX_UPLOAD_BYTES
+from fixboard.reports.models import ServiceRequest
 
-from . import cursors
+from . import cursors, submission
 from .auth import WRITE_THROTTLES, WRITERS, Caller
 from .errors import Problem
 from .schemas import (
@@ -37,7 +32,6 @@ from .schemas import (
 router = Router(tags=["requests"])
 WRITE = {"auth": WRITERS, "throttle": WRITE_THROTTLES}
 WRITE_ERRORS = {code: Problem for code in (400, 401, 403, 404, 422, 429)}
-MAX_PHOTOS = 5
 
 
 def _out(request, row: dict) -> dict:
@@ -114,33 +108,23 @@ def list_requests(request, query: Query[RequestQuery]):
     }
 
 
-def _jurisdiction(slug: str | None, lat: float, long: float) -> Jurisdiction | None:
-    if slug:
-        return Jurisdiction.objects.filter(slug=slug).first()
-    located = area_index().locate(lat, long)
-    if located.jurisdiction_id is None:
-        return None
-    return Jurisdiction.objects.filter(pk=located.jurisdiction_id).first()
-
-
-def _service(jurisdiction: Jurisdiction | None, code: str) -> ServiceType:
-    service = ServiceType.objects.filter(jurisdiction=jurisdiction, code=code, public=True).first()
-    if service is None:
-        raise ValidationError(
-            {"service_code": [_("There is no service %(c)s here.") % {"c": code}]}
-        )
-    return service
-
-
 @router.get("/requests/nearby", response={200: NearbyList, 422: Problem})
 def nearby_requests(request, query: Query[NearbyQuery]):
     """Open requests of one service near a point, nearest first: "is it one of these?"."""
-    jurisdiction = _jurisdiction(query.jurisdiction, query.lat, query.long)
+    jurisdiction = submission.jurisdiction_for(query.jurisdiction, query.lat, query.long)
     if jurisdiction is None:
         return {"items": []}
-    service = _service(jurisdiction, query.service_code)
+    service = submission.public_service(jurisdiction, query.service_code)
     rows = selectors.nearby_open_requests(service, query.lat, query.long, query.radius, query.limit)
     return {"items": [{**_out(request, r), "distance_m": r["distance_m"]} for r in rows]}
+
+
+# Fixed paths under /requests/ must be declared before /requests/{public_id}, which would
+# otherwise take them (Django tries the URL patterns in order).
+@router.post("/requests/multipart", response={201: SubmitOut, **WRITE_ERRORS}, **WRITE)
+def submit_with_photos(request, payload: SubmitIn, media: File[list[UploadedFile]] = None):
+    """Report a problem with photos: multipart/form-data, `payload` as JSON, files as `media`."""
+    return 201, submission.submit(request, payload, submission.read_photos(media or []))
 
 
 def _public_or_404(public_id: str) -> ServiceRequest:
@@ -197,100 +181,10 @@ def request_detail(request, public_id: str):
     return detail
 
 
-def _email(text: str) -> str:
-    email = text.strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise ValidationError({"email": [_("Enter a valid e-mail address.")]}) from None
-    return email
-
-
-def _reporter(caller: Caller, data: SubmitIn, service: ServiceType):
-    """The reporter's details and whether the report waits for an e-mail confirmation."""
-    if caller.user:
-        user = caller.user
-        return actions.ContactDetails(user.get_full_name(), user.email, data.phone), False
-    details = actions.ContactDetails(data.name, _email(data.email), data.phone)
-    if caller.client or not service.requires_confirmation:
-        return details, False
-    if not details.email:
-        raise ValidationError(
-            {"email": [_("Give your e-mail address: we send a link to confirm the report.")]}
-        )
-    return details, True
-
-
-def _submit(request, data: SubmitIn, photos: list[tuple[bytes, str]]) -> dict:
-    caller: Caller = request.auth
-    jurisdiction = _jurisdiction(data.jurisdiction, data.lat, data.long)
-    if jurisdiction is None:
-        raise ValidationError(
-            {"location": [_("This place is outside every city this service covers.")]}
-        )
-    if caller.client and not caller.client.jurisdictions.filter(pk=jurisdiction.pk).exists():
-        raise HttpError(403, _("This API key may not post to %(j)s.") % {"j": jurisdiction})
-    service = _service(jurisdiction, data.service_code)
-    reporter, awaiting = _reporter(caller, data, service)
-    sr = actions.submit_request(
-        service_type=service,
-        lat=data.lat,
-        long=data.long,
-        actor=caller.user,
-        description=data.description,
-        attributes=data.attributes,
-        address=data.address,
-        zipcode=data.zipcode,
-        channel=Channel.WEB,
-        reporter=reporter,
-        reporter_name_public=data.name_public,
-        anonymous=data.anonymous,
-        awaiting_confirmation=awaiting,
-        photos=photos,
-    )
-    return {
-        "id": sr.public_id,
-        "url": request.build_absolute_uri(sr.get_absolute_url()),
-        "awaiting_confirmation": sr.awaiting_confirmation,
-    }
-
-
 @router.post("/requests", response={201: SubmitOut, **WRITE_ERRORS}, **WRITE)
-def submit(request, payload: SubmitIn):
+def submit_json(request, payload: SubmitIn):
     """Report a problem (JSON). To send photos too, use /requests/multipart."""
-    return 201, _submit(request, payload, [])
-
-
-def _read_photos(files: list[UploadedFile]) -> list[tuple[bytes, str]]:
-    if len(files) > MAX_PHOTOS:
-        raise ValidationError({"media": [_("Send at most %(n)d photos.") % {"n": MAX_PHOTOS}]})
-    too_big = [f.name for f in files if f.size > MAX_UPLOAD_BYTES]
-    if too_big:
-        raise ValidationError(
-            {
-                "media": [
-                    _("%(f)s is over %(mb)d MB.") % {"f": name, "mb": MAX_UPLOAD_BYTES // 10**6}
-                    for name in too_big
-                ]
-            }
-        )
-    return [(f.read(), f.name or "photo") for f in files]
-
-
-@router.post("/requests/multipart", response={201: SubmitOut, **WRITE_ERRORS}, **WRITE)
-def submit_with_photos(request, payload: SubmitIn, media: File[list[UploadedFile]] = None):
-    """Report a problem with photos: multipart/form-data, `payload` as JSON, files as `media`."""
-    return 201, _submit(request, payload, _read_photos(media or []))
-
-
-def _contact(caller: Caller, email: str, name: str) -> Contact:
-    if caller.user:
-        email, name = caller.user.email, caller.user.get_full_name()
-    email = _email(email)
-    if not email:
-        raise ValidationError({"email": [_("Give an e-mail address, or sign in.")]})
-    return actions.upsert_contact(actions.ContactDetails(name=name, email=email))
+    return 201, submission.submit(request, payload, [])
 
 
 def _counts(sr: ServiceRequest, changed: bool) -> dict:
@@ -306,7 +200,7 @@ def support_request(request, public_id: str, payload: SupportIn | None = None):
     caller: Caller = request.auth
     actor = caller.user
     if caller.client:
-        actor = _contact(caller, payload.email, payload.name)
+        actor = submission.contact_for(caller, payload.email, payload.name)
     changed = actions.support(request=sr, actor=actor, session_key=caller.session_key)
     return _counts(sr, changed)
 
@@ -317,7 +211,7 @@ def follow_request(request, public_id: str, payload: FollowIn | None = None):
     sr = _public_or_404(public_id)
     payload = payload or FollowIn()
     caller: Caller = request.auth
-    actor = caller.user or _contact(caller, payload.email, payload.name)
+    actor = caller.user or submission.contact_for(caller, payload.email, payload.name)
     return _counts(sr, actions.follow(request=sr, actor=actor))
 
 
@@ -335,7 +229,7 @@ def unfollow_request(request, public_id: str):
 def comment(request, public_id: str, payload: CommentIn):
     """A resident's public comment: plain text, shown as written (escaped by every page)."""
     sr = _public_or_404(public_id)
-    contact = _contact(request.auth, payload.email, payload.name)
+    contact = submission.contact_for(request.auth, payload.email, payload.name)
     event = actions.add_update(request=sr, text=payload.text, actor=contact, public=True)
     entry = selectors.TimelineEntry(
         id=event.pk,

@@ -1,7 +1,17 @@
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from fixboard.accounts.models import ApiClient
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # Rate-limit counters live in the cache, which outlives each test's database.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -27,6 +37,16 @@ def browser() -> Client:
 
 
 def csrf_token(browser: Client) -> str:
-    """Load a page that sets the CSRF cookie, as the web pages do, and return the token."""
-    browser.get("/api/v1/docs")
-    return browser.cookies["csrftoken"].value
+    """Ask for the CSRF cookie as the site's scripts do, and return the token."""
+    token = browser.get("/api/v1/csrf").json()["csrf_token"]
+    assert browser.cookies["csrftoken"].value
+    return token
+
+
+def signed_in(browser: Client, **fields):
+    """Sign a new user in on `browser`; returns the user."""
+    user = UserFactory(**fields)
+    # The factory sets the password without saving it; the session hash must match the row.
+    user.save(update_fields=["password"])
+    browser.force_login(user)
+    return user
