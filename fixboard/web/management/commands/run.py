@@ -47,7 +47,13 @@ class Command(BaseCommand):
             raise CommandError(_("--port must be between 1 and 65535."))
         if workers < 1:
             raise CommandError(_("--workers must be at least 1."))
-        call_command("collectstatic", interactive=False, verbosity=0)
+        try:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        except (OSError, ValueError) as exc:  # a broken reference in a CSS or JS file
+            raise CommandError(
+                _("Collecting the static files failed, so the site cannot start: %(e)s")
+                % {"e": exc}
+            ) from exc
         stopping = {"signal": None}
 
         def on_signal(signum, _frame):

@@ -1,0 +1,171 @@
+"""Load the demo city into an empty installation.
+
+Everything comes from fixboard/demo/data (derived from the City of Los Angeles' published
+data by derive.py) and goes in through the same domain functions a city's own set-up uses.
+"""
+
+import tomllib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fixboard.accounts.models import User
+from fixboard.catalog.models import AttributeDefinition, Department, ServiceType
+from fixboard.places.actions import create_jurisdiction, import_areas, read_feature_collection
+from fixboard.places.models import Jurisdiction
+from fixboard.places.spatial import invalidate_area_index
+from fixboard.reports.importing import import_requests, load_mapping, shipped_mapping
+
+DATA = Path(__file__).resolve().parent / "data"
+# (file, mapping): the last days of 2017 and the first days of 2020, as the city published them.
+REQUEST_FILES = (
+    ("MyLA311_Service_Request_Data_2017_Subset.csv", "la-2017"),
+    ("la311_2020-01_requests.csv", "la-2020"),
+)
+SLUG = "los-angeles"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    description: str
+    department: str = ""
+
+
+# Published passwords: the demo is for evaluation on one's own machine, never for a live site.
+ACCOUNTS = (
+    DemoAccount("admin", "fixboard-admin", User.Role.ADMIN, gettext_lazy("city admin, superuser")),
+    DemoAccount("agent", "fixboard-agent", User.Role.AGENT, gettext_lazy("311 call-taker")),
+    DemoAccount(
+        "staff", "fixboard-staff", User.Role.STAFF, gettext_lazy("Sanitation staff"), "bos"
+    ),
+    DemoAccount("manager", "fixboard-manager", User.Role.MANAGER, gettext_lazy("manager")),
+)
+
+
+@dataclass
+class DemoResult:
+    jurisdiction: Jurisdiction
+    areas: dict[str, int] = field(default_factory=dict)
+    departments: int = 0
+    service_types: int = 0
+    requests: int = 0
+    requests_skipped: Counter = field(default_factory=Counter)
+
+
+Step = Callable[[str], None]
+
+
+def demo_needed() -> bool:
+    """True when the installation serves no jurisdiction yet, so the demo may be loaded."""
+    return not Jurisdiction.objects.exists()
+
+
+def load_demo(*, step: Step = lambda _text: None, progress: bool = False) -> DemoResult | None:
+    """Load Los Angeles (areas, catalog, accounts, requests); None if not needed.
+
+    `step` is told what is starting; `progress` shows the request importer's progress bar.
+    The load is one transaction: it either completes or leaves the database as it was.
+    """
+    with transaction.atomic():
+        if not demo_needed():
+            return None
+        step(_("Los Angeles and its areas"))
+        jurisdiction = create_jurisdiction(
+            slug=SLUG, name="Los Angeles", timezone="America/Los_Angeles"
+        )
+        result = DemoResult(jurisdiction=jurisdiction)
+        _load_areas(result)
+        step(_("Departments and services"))
+        _load_catalog(result)
+        step(_("Demo accounts"))
+        _create_accounts(jurisdiction)
+        step(_("Service requests of 2017 and 2020"))
+        _import_requests(result, progress)
+    return result
+
+
+def _load_areas(result: DemoResult) -> None:
+    for kind, filename in (
+        ("council-district", "council-districts.geojson"),
+        ("neighborhood-council", "neighborhood-councils.geojson"),
+    ):
+        imported = import_areas(
+            jurisdiction=result.jurisdiction,
+            features=read_feature_collection(DATA / filename),
+            kind=kind,
+            name_property="name",
+            code_property="code",
+        )
+        result.areas[kind] = imported.created
+    # The requests below are routed inside this same transaction, before the on-commit
+    # refresh of the spatial index would run.
+    invalidate_area_index()
+
+
+def _load_catalog(result: DemoResult) -> None:
+    catalog = tomllib.loads((DATA / "catalog.toml").read_text(encoding="utf-8"))
+    departments = {
+        d["code"]: Department.objects.create(
+            jurisdiction=result.jurisdiction, code=d["code"], name=d["name"]
+        )
+        for d in catalog["departments"]
+    }
+    for service in catalog["services"]:
+        service_type = ServiceType.objects.create(
+            jurisdiction=result.jurisdiction,
+            code=service["code"],
+            name=service["name"],
+            group=service["group"],
+            description=service["description"],
+            keywords=service.get("keywords", ""),
+            sla_hours=service["sla_hours"],
+            default_department=departments[service["department"]],
+        )
+        AttributeDefinition.objects.bulk_create(
+            AttributeDefinition(
+                service_type=service_type,
+                order=order,
+                code=attribute["code"],
+                description=attribute["description"],
+                datatype=attribute["datatype"],
+                datatype_description=attribute.get("datatype_description", ""),
+                required=attribute.get("required", False),
+                values=attribute.get("values", []),
+            )
+            for order, attribute in enumerate(service.get("attributes", []), start=1)
+        )
+    result.departments = len(departments)
+    result.service_types = len(catalog["services"])
+
+
+def _create_accounts(jurisdiction: Jurisdiction) -> None:
+    for account in ACCOUNTS:
+        user = User(username=account.username, role=account.role)
+        user.is_staff = user.is_superuser = account.role == User.Role.ADMIN
+        user.set_password(account.password)
+        user.save()
+        user.jurisdictions.add(jurisdiction)
+        if account.department:
+            user.departments.add(
+                Department.objects.get(jurisdiction=jurisdiction, code=account.department)
+            )
+
+
+def _import_requests(result: DemoResult, progress: bool) -> None:
+    for filename, mapping in REQUEST_FILES:
+        imported = import_requests(
+            path=DATA / filename,
+            jurisdiction=result.jurisdiction,
+            mapping=load_mapping(shipped_mapping(mapping)),
+            progress=progress,
+        )
+        result.requests += imported.created
+        result.requests_skipped.update(imported.skipped)
