@@ -169,8 +169,9 @@ def service_definition(request, fmt, service_code):
     return render(fmt, "service_definition", {"service_code": code, "attributes": attributes})
 
 
-def _request_records(request, jurisdiction, query: selectors.RequestQuery) -> list[dict]:
-    catalog = selectors.catalog_of(jurisdiction, with_questions=query.extended)
+def _request_records(
+    request, jurisdiction, query: selectors.RequestQuery, catalog: selectors.Catalog
+) -> list[dict]:
     rows = selectors.list_requests(jurisdiction, query)
     formatter = _formatter(request, jurisdiction, catalog)
     ids = [r["id"] for r in rows]
@@ -197,18 +198,20 @@ def requests(request, fmt):
     if request.method == "POST":
         return _post_request(request, fmt)
     jurisdiction = jurisdiction_of(request)
-    catalog = selectors.catalog_of(jurisdiction)
+    extended = params.boolean(request.GET, "extensions")
+    catalog = selectors.catalog_of(jurisdiction, with_questions=extended)
     query = queries.request_query(request.GET, jurisdiction, catalog, timezone.now())
-    return render(fmt, "service_requests", _request_records(request, jurisdiction, query))
+    records = _request_records(request, jurisdiction, query, catalog)
+    return render(fmt, "service_requests", records)
 
 
 @endpoint("GET")
 def request_detail(request, fmt, service_request_id):
     jurisdiction = jurisdiction_of(request)
-    query = selectors.RequestQuery(
-        ids=(service_request_id,), limit=1, extended=params.boolean(request.GET, "extensions")
-    )
-    records = _request_records(request, jurisdiction, query)
+    extended = params.boolean(request.GET, "extensions")
+    catalog = selectors.catalog_of(jurisdiction, with_questions=extended)
+    query = selectors.RequestQuery(ids=(service_request_id,), limit=1, extended=extended)
+    records = _request_records(request, jurisdiction, query, catalog)
     if not records:
         raise not_found(_("service_request_id: no request %(r)s here.") % {"r": service_request_id})
     return render(fmt, "service_requests", records)

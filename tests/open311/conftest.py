@@ -33,7 +33,9 @@ FORMATS = jsonschema.FormatChecker()
 @FORMATS.checks("date-time")
 def _w3c(value) -> bool:
     # The spec's W3C profile: stricter than RFC 3339, the timezone is always there.
-    if not isinstance(value, str) or not W3C.match(value):
+    if not isinstance(value, str):
+        return True  # formats concern strings; "type" judges the rest
+    if not W3C.match(value):
         return False
     datetime.fromisoformat(value.replace("Z", "+00:00"))
     return True
@@ -41,6 +43,8 @@ def _w3c(value) -> bool:
 
 @FORMATS.checks("uri")
 def _uri(value) -> bool:
+    if not isinstance(value, str):
+        return True
     parsed = urlparse(value)
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 

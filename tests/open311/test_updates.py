@@ -1,0 +1,123 @@
+"""servicerequestupdates (mySociety): a CRM posts status changes and notes; clients read them."""
+
+from datetime import timedelta
+
+import orjson
+import pytest
+from django.utils import timezone
+
+from fixboard.reports.actions import add_update
+from fixboard.reports.models import CloseReason, Event, Status
+from tests.factories import submit_pothole
+
+from .conftest import check_json, check_xml, xml_records
+
+pytestmark = pytest.mark.django_db
+
+URL = "/open311/v2/servicerequestupdates.json"
+
+
+def post_update(client, api_key, request, expect=200, **fields):
+    data = {
+        "api_key": api_key,
+        "service_request_id": request.public_id,
+        "update_id": "crm-1",
+        "status": "FIXED",
+        "updated_datetime": (timezone.now() - timedelta(minutes=5)).isoformat(),
+        "description": "Filled with asphalt.",
+        **fields,
+    }
+    response = client.post(URL, {k: v for k, v in data.items() if v is not None})
+    assert response.status_code == expect, response.content
+    body = orjson.loads(response.content)
+    check_json("posted_updates" if expect == 200 else "errors", body, error=expect != 200)
+    return body
+
+
+def test_a_crm_closes_a_request_once_per_update_id(client, city, api_key):
+    request = submit_pothole(city)
+    assert post_update(client, api_key, request) == [{"update_id": "crm-1"}]
+    request.refresh_from_db()
+    assert (request.status, request.close_reason) == (Status.CLOSED, CloseReason.FIXED)
+    assert request.status_notes == "Filled with asphalt."
+    event = request.events.get(kind=Event.Kind.STATUS_CHANGED)
+    assert (event.external_id, event.actor_system) == ("crm-1", "open311:Test app")
+    # The CRM retries: nothing new happens.
+    assert post_update(client, api_key, request) == [{"update_id": "crm-1"}]
+    assert request.events.filter(external_id="crm-1").count() == 1
+    record = orjson.loads(client.get(f"/open311/v2/requests/{request.public_id}.json").content)
+    assert record[0]["status"] == "closed"
+
+
+def test_notes_reopening_and_unchanged(client, city, api_key):
+    request = submit_pothole(city)
+    post_update(client, api_key, request, update_id="u1", status="UNCHANGED", description="Seen")
+    assert request.events.get(external_id="u1").kind == Event.Kind.PUBLIC_UPDATE
+    post_update(client, api_key, request, update_id="u2", status="INVESTIGATING")
+    request.refresh_from_db()
+    assert request.status == Status.ACKNOWLEDGED
+    post_update(client, api_key, request, update_id="u3", status="NO_FURTHER_ACTION")
+    request.refresh_from_db()
+    assert request.close_reason == CloseReason.NOT_ACTIONABLE
+    post_update(client, api_key, request, update_id="u4", status="REOPEN", description="Back")
+    request.refresh_from_db()
+    assert request.status == Status.NEW
+    # "open" on an open request keeps it as it is and records the note.
+    post_update(client, api_key, request, update_id="u5", status="open", description="Still")
+    assert request.events.get(external_id="u5").kind == Event.Kind.PUBLIC_UPDATE
+
+
+@pytest.mark.parametrize(
+    ("fields", "expect", "text"),
+    [
+        ({"status": "SOLVED"}, 400, "SOLVED is not an extended status"),
+        ({"update_id": None}, 400, "update_id is required"),
+        ({"updated_datetime": "yesterday"}, 400, "is not a W3C date-time"),
+        ({"updated_datetime": "2999-01-01T00:00:00Z"}, 400, "is in the future"),
+        ({"description": "<script>x</script>"}, 400, "HTML is not allowed"),
+        ({"service_request_id": "NOPE-NOPE"}, 404, "no request NOPE-NOPE"),
+        ({"key": "wrong"}, 403, "Invalid api_key"),
+    ],
+)
+def test_bad_updates(client, city, api_key, fields, expect, text):
+    request = submit_pothole(city)
+    key = fields.pop("key", api_key)
+    body = post_update(client, key, request, expect=expect, **fields)
+    assert text in " ".join(e["description"] for e in body)
+    request.refresh_from_db()
+    assert request.status == Status.NEW
+
+
+def test_reading_updates(client, city, api_key):
+    request = submit_pothole(city)
+    add_update(request=request, text="Crew booked for Monday", actor="staff")
+    add_update(request=request, text="Private: the crew lead is on leave", actor="s", public=False)
+    post_update(
+        client,
+        api_key,
+        request,
+        update_id="crm-9",
+        status="FIXED",
+        description="",
+        updated_datetime=timezone.now().isoformat(),
+    )
+    data = orjson.loads(client.get(URL).content)
+    check_json("updates", data)
+    assert [(u["status"], u["description"]) for u in data] == [
+        ("open", "Crew booked for Monday"),
+        ("fixed", "Status changed to closed (fixed)"),
+    ]
+    assert data[1]["external_status_code"] == "closed:fixed"
+    assert all(u["service_request_id"] == request.public_id for u in data)
+    tree = check_xml(
+        client.get("/open311/v2/servicerequestupdates.xml").content,
+        "service_request_updates",
+        "request_update",
+    )
+    assert [r["status"] for r in xml_records(tree)] == ["open", "fixed"]
+    window = {
+        "start_date": (timezone.now() - timedelta(days=2)).isoformat(),
+        "end_date": (timezone.now() - timedelta(days=1)).isoformat(),
+    }
+    assert orjson.loads(client.get(URL, window).content) == []
+    assert client.get(URL, {"api_key": "wrong"}).status_code == 403
