@@ -47,6 +47,7 @@ class BatchWriter:
         """Validate the batch's places, then write it in one transaction."""
         rows = self._last_of_each_id(rows)
         with transaction.atomic():
+            self.store.begin_batch()
             rows = self._with_points(rows)
             rows, areas = self._located(rows)
             existing = self.store.existing(self.jurisdiction.pk, [r.source_id for r in rows])

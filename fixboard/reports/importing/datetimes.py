@@ -9,7 +9,7 @@ Two special formats: "iso" (ISO 8601, offset optional) and "epoch" (Unix seconds
 import re
 import zoneinfo
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _DIRECTIVES = {
     "Y": r"(?P<Y>\d{4})",
@@ -47,50 +47,81 @@ def _compile(fmt: str) -> re.Pattern | None:
     return re.compile("".join(parts) + r"\Z")
 
 
-def _from_match(groups: dict) -> datetime:
-    if groups.get("Y"):
-        year = int(groups["Y"])
-    else:
-        short = int(groups["y"])
-        year = 2000 + short if short < 69 else 1900 + short  # strptime's rule
-    hour = int(groups.get("H") or groups.get("I") or 0)
-    if groups.get("p"):
-        hour = hour % 12 + (12 if groups["p"].upper() == "PM" else 0)
-    fraction = groups.get("f") or ""
-    return datetime(
-        year,
-        int(groups.get("m") or 1),
-        int(groups.get("d") or 1),
-        hour,
-        int(groups.get("M") or 0),
-        int(groups.get("S") or 0),
-        int(fraction.ljust(6, "0")) if fraction else 0,
-    )
+class _Local:
+    """Local wall time → UTC, with the zone's offset cached per local hour.
+
+    zoneinfo costs a few microseconds a call; offsets change on the hour (or the half
+    hour, kept apart by the minute bucket), so a small cache answers nearly every row.
+    Ambiguous and skipped wall times resolve as zoneinfo does with fold=0.
+    """
+
+    def __init__(self, tz: zoneinfo.ZoneInfo):
+        self.tz = tz
+        self.offsets: dict[tuple, timedelta] = {}
+
+    def __call__(self, y, mo, d, h, mi, s, us) -> datetime:
+        key = (y, mo, d, h, mi >= 30)
+        offset = self.offsets.get(key)
+        if offset is None:
+            if len(self.offsets) > 100_000:
+                self.offsets.clear()
+            offset = self.offsets[key] = datetime(y, mo, d, h, mi, tzinfo=self.tz).utcoffset()
+        return datetime(y, mo, d, h, mi, s, us, tzinfo=UTC) - offset
+
+    def naive(self, value: datetime) -> datetime:
+        return value.replace(tzinfo=self.tz).astimezone(UTC)
 
 
-def _one_format(fmt: str, tz: zoneinfo.ZoneInfo) -> Parser:
-    def local(naive: datetime) -> datetime:
-        return naive.replace(tzinfo=tz).astimezone(UTC)
+def _builder(pattern: re.Pattern, local: _Local) -> Parser:
+    """A parser reading the pattern's groups by position (0-based; -1 when absent)."""
+    at = {k: pattern.groupindex.get(k, 0) - 1 for k in "YymdHIMSfp"}
+    i_year, i_short, i_month, i_day = at["Y"], at["y"], at["m"], at["d"]
+    i_hour = at["H"] if at["H"] >= 0 else at["I"]
+    i_minute, i_second, i_fraction, i_ampm = at["M"], at["S"], at["f"], at["p"]
+    match = pattern.match
 
+    def read(text: str) -> datetime | None:
+        found = match(text)
+        if found is None:
+            return None
+        g = found.groups()
+        if i_year >= 0:
+            year = int(g[i_year])
+        else:
+            short = int(g[i_short])
+            year = 2000 + short if short < 69 else 1900 + short  # strptime's rule
+        hour = int(g[i_hour]) if i_hour >= 0 else 0
+        if i_ampm >= 0:
+            if not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if g[i_ampm] in ("PM", "pm", "Pm", "pM") else 0)
+        return local(
+            year,
+            int(g[i_month]) if i_month >= 0 else 1,
+            int(g[i_day]) if i_day >= 0 else 1,
+            hour,
+            int(g[i_minute]) if i_minute >= 0 else 0,
+            int(g[i_second]) if i_second >= 0 else 0,
+            int(g[i_fraction].ljust(6, "0")) if i_fraction >= 0 else 0,
+        )
+
+    return read
+
+
+def _one_format(fmt: str, local: _Local) -> Parser:
     if fmt == "epoch":
         return lambda text: datetime.fromtimestamp(float(text), UTC)
     if fmt == "iso":
 
         def iso(text: str) -> datetime:
             value = datetime.fromisoformat(text)
-            return value.astimezone(UTC) if value.tzinfo else local(value)
+            return value.astimezone(UTC) if value.tzinfo else local.naive(value)
 
         return iso
     pattern = _compile(fmt)
     if pattern is None:
-        return lambda text: local(datetime.strptime(text, fmt))
-    match = pattern.match
-
-    def fast(text: str) -> datetime | None:
-        found = match(text)
-        return local(_from_match(found.groupdict())) if found else None
-
-    return fast
+        return lambda text: local.naive(datetime.strptime(text, fmt))
+    return _builder(pattern, local)
 
 
 def make_parser(formats: tuple[str, ...], timezone: str) -> Parser:
@@ -98,8 +129,8 @@ def make_parser(formats: tuple[str, ...], timezone: str) -> Parser:
 
     Formats are tried in order; the first that reads the text wins.
     """
-    tz = zoneinfo.ZoneInfo(timezone)
-    parsers = [_one_format(f, tz) for f in formats]
+    local = _Local(zoneinfo.ZoneInfo(timezone))
+    parsers = [_one_format(f, local) for f in formats]
 
     def parse(text: str) -> datetime | None:
         for parser in parsers:

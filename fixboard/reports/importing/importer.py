@@ -4,6 +4,7 @@ import csv
 import io
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -15,8 +16,9 @@ from fixboard.places.models import Jurisdiction
 
 from .batch import BatchWriter
 from .mapping import Mapping
+from .prefetch import Prefetch
 from .result import ImportResult
-from .rows import RowParser, Skip
+from .rows import Row, RowParser, Skip
 from .signals import requests_imported
 
 BATCH_SIZE = 5000
@@ -34,7 +36,14 @@ def _open(path: Path, mapping: Mapping) -> tuple[io.BufferedReader, io.TextIOWra
     return raw, io.TextIOWrapper(raw, encoding=mapping.encoding, errors="replace", newline="")
 
 
-def _records(reader, result: ImportResult) -> Iterator[tuple[int, list[str]]]:
+@dataclass
+class ParsedBatch:
+    rows: list[Row]
+    skips: list[tuple[str, int, str]]
+    position: int
+
+
+def _records(reader, skips: list) -> Iterator[tuple[int, list[str]]]:
     """(row number, fields) of each record; the header is row 1, as in a spreadsheet."""
     number = 1
     while True:
@@ -44,10 +53,23 @@ def _records(reader, result: ImportResult) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            result.skip(UNREADABLE, number, _("row %(n)d: %(e)s") % {"n": number, "e": exc})
+            skips.append((UNREADABLE, number, _("row %(n)d: %(e)s") % {"n": number, "e": exc}))
             continue
         if fields:
             yield number, fields
+
+
+def _parsed(raw, reader, parser: RowParser, batch_size: int) -> Iterator[ParsedBatch]:
+    rows, skips = [], []
+    for number, fields in _records(reader, skips):
+        try:
+            rows.append(parser.parse(fields, number))
+        except Skip as skip:
+            skips.append((skip.reason, number, skip.message))
+        if len(rows) + len(skips) >= batch_size:
+            yield ParsedBatch(rows, skips, raw.tell())
+            rows, skips = [], []
+    yield ParsedBatch(rows, skips, raw.tell())
 
 
 def import_requests(
@@ -67,8 +89,9 @@ def import_requests(
     written `batch_size` at a time, each batch in its own transaction.
     """
     started = time.perf_counter()
+    path = Path(path)
     result = ImportResult()
-    raw, text = _open(Path(path), mapping)
+    raw, text = _open(path, mapping)
     with raw, text:
         reader = csv.reader(text, delimiter=mapping.delimiter)
         header = next(reader, None)
@@ -77,22 +100,18 @@ def import_requests(
         mapping.check_header(header, path)
         parser = RowParser(mapping, header)
         writer = BatchWriter(jurisdiction, result)
-        size = Path(path).stat().st_size
-        with tqdm(
-            total=size, unit="B", unit_scale=True, disable=not progress, desc=Path(path).name
-        ) as bar:
-            batch = []
-            for number, fields in _records(reader, result):
-                try:
-                    batch.append(parser.parse(fields, number))
-                except Skip as skip:
-                    result.skip(skip.reason, number, skip.message)
-                if len(batch) >= batch_size:
-                    writer.write(batch)
-                    batch = []
-                    bar.update(raw.tell() - bar.n)
-            writer.write(batch)
-            bar.update(size - bar.n)
+        size = path.stat().st_size
+        with (
+            tqdm(
+                total=size, unit="B", unit_scale=True, disable=not progress, desc=path.name
+            ) as bar,
+            Prefetch(_parsed(raw, reader, parser, batch_size)) as batches,
+        ):
+            for batch in batches:
+                for skip in batch.skips:
+                    result.skip(*skip)
+                writer.write(batch.rows)
+                bar.update(batch.position - bar.n)
     result.created_service_types = writer.catalog.created_services
     result.created_departments = writer.catalog.created_departments
     result.elapsed = time.perf_counter() - started

@@ -1,0 +1,162 @@
+"""Open-data export of a jurisdiction's public requests, as CSV or GeoJSON, streamed.
+
+Only what a resident may see leaves: no reporter, contact, e-mail or phone, no answers
+to questions, nothing of hidden requests, requests awaiting confirmation or private
+service types. Rows are read in id order, a chunk at a time, so memory stays flat
+whatever the table size.
+"""
+
+import csv
+import zoneinfo
+from collections.abc import Callable, Iterator
+from typing import TextIO
+
+import orjson
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from fixboard.places.models import Area, Jurisdiction
+
+from .models import RequestArea, ServiceRequest
+
+FORMATS = ("csv", "geojson")
+CHUNK = 2000
+# (column, ORM path) of every exported field, public by construction: add fields here only
+# after checking that residents may see them.
+FIELDS = (
+    ("id", "public_id"),
+    ("source_id", "source_id"),
+    ("service_code", "service_type__code"),
+    ("service_name", "service_type__name"),
+    ("status", "status"),
+    ("close_reason", "close_reason"),
+    ("description", "description"),
+    ("status_notes", "status_notes"),
+    ("requested_datetime", "requested_at"),
+    ("updated_datetime", "updated_at"),
+    ("closed_datetime", "closed_at"),
+    ("expected_datetime", "expected_at"),
+    ("address", "address"),
+    ("zipcode", "zipcode"),
+    ("lat", "lat"),
+    ("long", "long"),
+    ("channel", "channel"),
+    ("agency_responsible", "department__name"),
+    ("media_url", "media_url"),
+    ("supporters", "support_count"),
+    ("duplicate_of", "duplicate_of__public_id"),
+)
+_DATETIMES = {"requested_datetime", "updated_datetime", "closed_datetime", "expected_datetime"}
+
+
+def public_requests(jurisdiction: Jurisdiction):
+    """The jurisdiction's requests that open data may publish."""
+    return ServiceRequest.objects.filter(
+        jurisdiction=jurisdiction,
+        hidden=False,
+        awaiting_confirmation=False,
+        service_type__public=True,
+    )
+
+
+def area_kinds(jurisdiction: Jurisdiction) -> list[str]:
+    return sorted(
+        set(
+            Area.objects.filter(jurisdiction=jurisdiction, active=True).values_list(
+                "kind", flat=True
+            )
+        )
+    )
+
+
+def export_columns(jurisdiction: Jurisdiction) -> list[str]:
+    """The header: the public fields, then area_<kind> for each kind of area."""
+    return [name for name, _path in FIELDS] + [f"area_{k}" for k in area_kinds(jurisdiction)]
+
+
+def _areas_of(first_id: int, last_id: int, kinds: list[str]) -> dict[int, list[str]]:
+    """{request id: [code per kind]} for the requests in an id range."""
+    position = {kind: i for i, kind in enumerate(kinds)}
+    codes: dict[int, list[list[str]]] = {}
+    rows = RequestArea.objects.filter(
+        request_id__gte=first_id, request_id__lte=last_id, area__active=True
+    ).values_list("request_id", "area__kind", "area__code")
+    for request_id, kind, code in rows.order_by("request_id", "area__code"):
+        if kind in position:
+            slots = codes.setdefault(request_id, [[] for _ in kinds])
+            slots[position[kind]].append(code)
+    # Areas of one kind should not overlap; where they do, every code is kept.
+    return {rid: [";".join(c) for c in slots] for rid, slots in codes.items()}
+
+
+def iter_public_rows(jurisdiction: Jurisdiction, *, chunk: int = CHUNK) -> Iterator[dict]:
+    """Each public request as {column: value}, datetimes in the jurisdiction's local time."""
+    tz = zoneinfo.ZoneInfo(jurisdiction.timezone)
+    kinds = area_kinds(jurisdiction)
+    names = [name for name, _path in FIELDS]
+    paths = ["id", *(path for _name, path in FIELDS)]
+    queryset = public_requests(jurisdiction).order_by("id").values_list(*paths)
+    last = 0
+    while True:
+        rows = list(queryset.filter(id__gt=last)[:chunk])
+        if not rows:
+            return
+        last = rows[-1][0]
+        areas = _areas_of(rows[0][0], last, kinds)
+        empty = [""] * len(kinds)
+        for pk, *values in rows:
+            record = dict(zip(names, values, strict=True))
+            for name in _DATETIMES:
+                if record[name] is not None:
+                    record[name] = record[name].astimezone(tz).isoformat()
+            record.update(zip((f"area_{k}" for k in kinds), areas.get(pk, empty), strict=True))
+            yield record
+
+
+def _write_csv(jurisdiction: Jurisdiction, out: TextIO, tick: Callable[[], None]) -> int:
+    columns = export_columns(jurisdiction)
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    count = 0
+    for record in iter_public_rows(jurisdiction):
+        writer.writerow(["" if record[c] is None else record[c] for c in columns])
+        count += 1
+        tick()
+    return count
+
+
+def _write_geojson(jurisdiction: Jurisdiction, out: TextIO, tick: Callable[[], None]) -> int:
+    out.write('{"type":"FeatureCollection","features":[\n')
+    count = 0
+    for record in iter_public_rows(jurisdiction):
+        lat, long = record.pop("lat"), record.pop("long")
+        feature = {
+            "type": "Feature",
+            "id": record["id"],
+            "geometry": {"type": "Point", "coordinates": [long, lat]},
+            "properties": record,
+        }
+        out.write(("," if count else "") + orjson.dumps(feature).decode() + "\n")
+        count += 1
+        tick()
+    out.write("]}\n")
+    return count
+
+
+def export_requests(
+    *,
+    jurisdiction: Jurisdiction,
+    format: str,
+    out: TextIO,
+    tick: Callable[[], None] = lambda: None,
+) -> int:
+    """Write the jurisdiction's public requests to `out`; returns how many were written.
+
+    `tick` is called once per request (for a progress bar).
+    """
+    if format not in FORMATS:
+        raise ValidationError(
+            {"format": [_("Choose a format: %(f)s.") % {"f": ", ".join(FORMATS)}]}
+        )
+    writer = _write_csv if format == "csv" else _write_geojson
+    return writer(jurisdiction, out, tick)
