@@ -1,0 +1,196 @@
+"""The raw insert limit: the import's rows written with no validation, routing or events.
+
+The rows of the synthetic file go, as ready-made tuples, into a new table of the same
+shape as the requests table (same columns, indexes and constraints): COPY through
+psycopg 3 on PostgreSQL, `executemany` on SQLite, in one transaction. Only the writes and
+the commit are timed; reading the CSV and building the tuples are not. What an import
+does beyond this (parse, validate, route, events, areas) is the distance to this limit.
+"""
+
+import csv
+import re
+import secrets
+import time
+from datetime import UTC, datetime
+
+from django.db import connection, transaction
+
+from .context import Context
+from .registry import Measurement, benchmark, task
+from .synthetic import resampled_la_2020
+
+TABLE = "bench_raw_requests"
+CHUNK = 50_000
+BENCHMARK = "raw-insert"
+
+
+@benchmark(BENCHMARK, title="Raw insert limit", order=30)
+def run(ctx: Context) -> list[Measurement]:
+    measurements = []
+    for size in ctx.options.sizes:
+        path = resampled_la_2020(size, ctx.options.work_dir / "data")
+        for engine in ctx.engines:
+            with engine.fresh() as url:
+                result = ctx.child(
+                    insert_rows, database_url=url, path=str(path), repeat=ctx.options.repeat
+                )
+            measurements.append(
+                Measurement(
+                    benchmark=BENCHMARK,
+                    subject=subject(size),
+                    engine=engine.name,
+                    unit="rows/s",
+                    samples=result["rates"],
+                    details={"rows": result["rows"], "method": result["method"]},
+                )
+            )
+    return measurements
+
+
+def subject(size: int) -> str:
+    return f"LA 2020 resampled, {size:,} rows"
+
+
+def _create_table() -> None:
+    """A table like the requests table: same columns, indexes and constraints."""
+    source = "reports_servicerequest"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"CREATE TABLE {TABLE} (LIKE {source} INCLUDING ALL)")
+            return
+        cursor.execute(
+            "SELECT type, sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL "
+            "ORDER BY type DESC",
+            [source],
+        )
+        for kind, statement in cursor.fetchall():
+            statement = statement.replace(f'"{source}"', f'"{TABLE}"', 1)
+            if kind == "index":
+                # Index names are global in SQLite: prefix ours.
+                statement = re.sub(r'INDEX "([^"]+)"', rf'INDEX "{TABLE}_\1"', statement, count=1)
+                statement = statement.replace(f'ON "{source}"', f'ON "{TABLE}"')
+            cursor.execute(statement)
+
+
+def _service_types(jurisdiction_id: int, names: set[str]) -> dict[str, int]:
+    from django.utils.text import slugify
+
+    from fixboard.catalog.models import ServiceType
+
+    return {
+        name: ServiceType.objects.get_or_create(
+            jurisdiction_id=jurisdiction_id, code=slugify(name)[:100], defaults={"name": name}
+        )[0].pk
+        for name in names
+    }
+
+
+def _chunks(path: str, columns: list[str], jurisdiction_id: int, services: dict, sqlite: bool):
+    """Lists of request tuples, in the order of `columns`."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        chunk = []
+        for n, row in enumerate(reader, start=1):
+            values = _values(n, row, jurisdiction_id, services, sqlite)
+            chunk.append(tuple(values.get(column) for column in columns))
+            if len(chunk) == CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
+def _when(value: str, sqlite: bool):
+    if not value:
+        return None
+    parsed = datetime.strptime(value, "%m/%d/%y %H:%M")
+    return parsed.isoformat(" ") if sqlite else parsed.replace(tzinfo=UTC)
+
+
+def _columns() -> list[str]:
+    from fixboard.reports.models import ServiceRequest
+
+    return [f.column for f in ServiceRequest._meta.concrete_fields]
+
+
+def _values(n: int, row: dict, jurisdiction_id: int, services: dict, sqlite: bool) -> dict:
+    """The request's column values; the columns not named here are NULL."""
+    # Random like real public ids ("7KQ2-M9XD"): ordered ones would flatter the unique index.
+    token = secrets.token_hex(5).upper()
+    public_id = f"{token[:4]}-{token[4:8]}{n}"
+    closed = row["status"] == "Closed"
+    return {
+        "id": n,
+        "public_id": public_id,
+        "jurisdiction_id": jurisdiction_id,
+        "service_type_id": services[row["requesttype"]],
+        "status": "closed" if closed else "new",
+        "close_reason": "fixed" if closed else "",
+        "status_notes": "",
+        "description": row["actiontaken"],
+        "attributes": "{}",
+        "lat": float(row["latitude"] or 0),
+        "long": float(row["longitude"] or 0),
+        "address": row["address"],
+        "zipcode": row["zipcode"],
+        "priority": 0,
+        "channel": "import",
+        "reporter_name_public": False,
+        "anonymous": row["anonymous"] == "Y",
+        "awaiting_confirmation": False,
+        "hidden": False,
+        "requested_at": _when(row["createddate"], sqlite),
+        "updated_at": _when(row["updateddate"], sqlite),
+        "closed_at": _when(row["closeddate"], sqlite),
+        "media_url": "",
+        "source_id": row["srnumber"],
+        "external_id": "",
+        "support_count": 0,
+        "follow_count": 0,
+    }
+
+
+def _write(chunk: list[tuple], statement: str) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            for row in chunk:
+                copy.write_row(row)
+    else:
+        connection.connection.executemany(statement, chunk)
+
+
+def _statement(columns: list[str]) -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    if connection.vendor == "postgresql":
+        return f"COPY {TABLE} ({names}) FROM STDIN"
+    return f"INSERT INTO {TABLE} ({names}) VALUES ({', '.join('?' * len(columns))})"
+
+
+@task
+def insert_rows(*, path: str, repeat: int) -> dict:
+    """Insert the file's rows `repeat` times into a fresh table; rows/s of each run."""
+    from fixboard.places.models import Jurisdiction
+
+    columns = _columns()
+    jurisdiction_id = Jurisdiction.objects.get(slug="los-angeles").pk
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        names = {row["requesttype"] for row in csv.DictReader(handle)}
+    services = _service_types(jurisdiction_id, names)
+    sqlite = connection.vendor == "sqlite"
+    statement = _statement(columns)
+    rates, rows = [], 0
+    for _ in range(repeat):
+        _create_table()
+        spent, rows = 0.0, 0
+        with transaction.atomic():
+            for chunk in _chunks(path, columns, jurisdiction_id, services, sqlite):
+                started = time.perf_counter()
+                _write(chunk, statement)
+                spent += time.perf_counter() - started
+                rows += len(chunk)
+            started = time.perf_counter()
+        spent += time.perf_counter() - started  # the commit
+        rates.append(rows / spent)
+    method = "COPY (psycopg 3)" if not sqlite else "executemany (sqlite3)"
+    return {"rates": rates, "rows": rows, "method": method}

@@ -1,0 +1,194 @@
+"""docs/performance.md: the machine, the run, each measurement, the ratios, the targets."""
+
+import os
+import platform
+import sqlite3
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+
+from .registry import BENCHMARKS, Measurement, Ratio
+
+ENGINE_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "": "—"}
+
+
+@dataclass
+class Run:
+    """Everything the page says about one `python -m bench` run."""
+
+    command: str
+    started: datetime
+    seconds: float
+    machine: dict[str, str]
+    options: dict[str, str]
+    measurements: list[Measurement]
+    ratios: list[Ratio]
+    unavailable: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _ram() -> str:
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as handle:
+            kb = int(next(line for line in handle if line.startswith("MemTotal")).split()[1])
+        return f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration):
+        return "unknown"
+
+
+def machine(engines: list, unavailable: dict[str, str]) -> dict[str, str]:
+    """CPU, RAM, software versions and load: what the figures depend on."""
+    info = {
+        "CPU": f"{_cpu_model()}, {os.cpu_count()} cores",
+        "RAM": _ram(),
+        "OS": platform.platform(),
+        "Python": sys.version.split()[0],
+        "Django": metadata.version("Django"),
+        "SQLite": sqlite3.sqlite_version,
+    }
+    for engine in engines:
+        if engine.name == "postgresql":
+            info["PostgreSQL"] = f"{engine.version()} (server on {engine.url('')})"
+    if "PostgreSQL" in unavailable:
+        info["PostgreSQL"] = "not measured: " + unavailable["PostgreSQL"]
+    for package in ("psycopg", "shapely", "numpy"):
+        info[package] = metadata.version(package)
+    info["Load average at start"] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return info
+
+
+def number(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:,.2f}"
+    return f"{value:.3g}"
+
+
+def _figure(m: Measurement, value: float) -> str:
+    return f"{number(value)} {m.unit}"
+
+
+def _targets(run: Run) -> list[str]:
+    lines = ["## Targets", ""]
+    targeted = [m for m in run.measurements if m.target]
+    if not targeted:
+        return [*lines, "No target was measured in this run.", ""]
+    lines += ["| Target | Subject | Engine | Median | Result |", "|---|---|---|---:|---|"]
+    for m in targeted:
+        verdict = "PASS" if m.verdict == "PASS" else "**MISS**"
+        lines.append(
+            f"| {m.benchmark}: {m.target.text} | {m.subject} | {ENGINE_LABELS[m.engine]} "
+            f"| {_figure(m, m.median)} | {verdict} |"
+        )
+    missed = [m for m in targeted if m.verdict == "MISS"]
+    lines.append("")
+    if missed:
+        lines.append(f"{len(missed)} of {len(targeted)} targets missed in this run.")
+    else:
+        lines.append(f"All {len(targeted)} targets met in this run.")
+    return [*lines, ""]
+
+
+def _section(title: str, measurements: list[Measurement]) -> list[str]:
+    latency = any(m.latency for m in measurements)
+    head = (
+        "| Subject | Engine | Median | "
+        + ("p95 | " if latency else "")
+        + "Min – max | Runs | Notes |"
+    )
+    rule = "|---|---|---:|" + ("---:|" if latency else "") + "---|---:|---|"
+    lines = [f"### {title}", "", head, rule]
+    for m in measurements:
+        p95 = (f"{_figure(m, m.p95)} | " if m.latency else "— | ") if latency else ""
+        spread = f"{number(min(m.samples))} – {number(max(m.samples))}"
+        lines.append(
+            f"| {m.subject} | {ENGINE_LABELS[m.engine]} | {_figure(m, m.median)} | {p95}"
+            f"{spread} | {len(m.samples)} | {'; '.join(m.notes)} |"
+        )
+    return [*lines, ""]
+
+
+def _ratios(ratios: list[Ratio]) -> list[str]:
+    if not ratios:
+        return []
+    lines = ["## Ratios (medians of this run)", ""]
+    lines += ["| Subject | Ratio | Engine | Value |", "|---|---|---|---:|"]
+    for r in ratios:
+        lines.append(f"| {r.subject} | {r.label} | {ENGINE_LABELS[r.engine]} | {r.value:.2f} |")
+    return [*lines, ""]
+
+
+def _method() -> list[str]:
+    lines = ["## How each figure is measured", ""]
+    for bench in sorted(BENCHMARKS.values(), key=lambda b: b.order):
+        doc = (sys.modules[bench.run.__module__].__doc__ or "").strip()
+        lines += [f"**{bench.title}** (`--only {bench.name}`): " + " ".join(doc.split()), ""]
+    return lines
+
+
+def render(run: Run) -> str:
+    """The whole page, as Markdown."""
+    lines = [
+        "# Performance",
+        "",
+        "Written by `make bench` (`python -m bench`); run it again to refresh this page rather "
+        "than editing it. Every figure is the median of several runs on the machine below, "
+        "and the ratios compare figures of the same run. A missed target is reported, "
+        "never hidden.",
+        "",
+        f"- Date: {run.started:%Y-%m-%d %H:%M} UTC; the run took {run.seconds / 60:.1f} min.",
+        f"- Command: `{run.command}`",
+        "- Options: " + ", ".join(f"{k} {v}" for k, v in run.options.items()),
+    ]
+    for label, reason in run.unavailable.items():
+        lines.append(f"- **{label} was not measured**: {reason}")
+    for name, reason in run.failures.items():
+        lines.append(f"- **{name} failed**: {reason.splitlines()[0]}")
+    lines += ["", "## Machine", "", "| | |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in run.machine.items()]
+    lines += ["", *_targets(run), "## Measurements", ""]
+    for bench in sorted(BENCHMARKS.values(), key=lambda b: b.order):
+        for name in sorted({m.benchmark for m in run.measurements}):
+            if name == bench.name or name.startswith(f"{bench.name}-"):
+                chosen = [m for m in run.measurements if m.benchmark == name]
+                lines += _section(_title(bench, name), chosen)
+    lines += _ratios(run.ratios)
+    lines += _method()
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _title(bench, name: str) -> str:
+    if name == bench.name:
+        return bench.title
+    return f"{bench.title}: {name.removeprefix(bench.name + '-').replace('-', ' ')}"
+
+
+def summary(run: Run) -> str:
+    """The PASS/MISS lines printed at the end of a run."""
+    lines = []
+    for m in run.measurements:
+        if m.target:
+            lines.append(
+                f"{m.verdict}  {m.benchmark} {m.subject} [{ENGINE_LABELS[m.engine]}]: "
+                f"{_figure(m, m.median)} (target {m.target.text})"
+            )
+    for label, reason in {**run.unavailable, **run.failures}.items():
+        lines.append(f"NOT MEASURED  {label}: {reason.splitlines()[0]}")
+    return "\n".join(lines)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
