@@ -96,3 +96,12 @@ def test_staff_accounts_cannot_sign_in_by_link(client, mailbox, city):
     response = client.post(link)
     assert "staff account" in response.content.decode()
     assert client.get("/my/").status_code == 302
+
+
+def test_pages_speak_spanish(client, city):
+    page = client.get("/signin/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Inicie sesión para ver sus reportes" in page
+    assert "Enviarme un enlace de acceso" in page
+    submit_pothole(city, address="1 Calle Mayor")
+    frame = client.get(f"/widget/{city.jurisdiction.slug}/frame/", HTTP_ACCEPT_LANGUAGE="es")
+    assert "Reportar un problema" in frame.content.decode()
