@@ -8,4 +8,4 @@ class NotifyConfig(AppConfig):
     verbose_name = _("Notify")
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the event_recorded receiver)
+        from . import checks, receivers  # noqa: F401  (registers the check and the receiver)

@@ -66,3 +66,12 @@ def test_script_and_builder(client, city, settings):
     )
     assert f'data-area="{city.west.pk}"' in html
     assert f"/widget/{city.jurisdiction.slug}/frame/?area={city.west.pk}" in html
+
+
+def test_deploy_check_names_a_local_site_url(settings):
+    from django.core.checks import run_checks
+
+    settings.SITE_URL = "http://localhost:8000"
+    assert "fixboard.W101" in [m.id for m in run_checks(include_deployment_checks=True)]
+    settings.SITE_URL = "https://fix.example.gov"
+    assert "fixboard.W101" not in [m.id for m in run_checks(include_deployment_checks=True)]

@@ -1,0 +1,46 @@
+"""Read-only views of the e-mail outbox and subscriptions, for city admins only (they hold
+residents' e-mail addresses)."""
+
+from django.contrib import admin
+
+from fixboard.reports.admin import ReadOnlyMixin, may_see_contacts
+
+from .models import Delivery, SignInToken, Unsubscribe, WatchArea
+
+
+class AdminsOnly(ReadOnlyMixin):
+    def has_module_permission(self, request):
+        return may_see_contacts(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return may_see_contacts(request.user)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(AdminsOnly, admin.ModelAdmin):
+    list_display = ["created_at", "kind", "email", "state", "attempts", "next_attempt_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["email"]
+    raw_id_fields = ["event", "request", "watch", "sign_in"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(WatchArea)
+class WatchAreaAdmin(AdminsOnly, admin.ModelAdmin):
+    list_display = ["email", "jurisdiction", "area", "service_type", "confirmed_at", "active"]
+    list_filter = ["active", "jurisdiction"]
+    search_fields = ["email"]
+    list_select_related = ["jurisdiction", "area", "service_type"]
+
+
+@admin.register(Unsubscribe)
+class UnsubscribeAdmin(AdminsOnly, admin.ModelAdmin):
+    list_display = ["email", "request", "created_at"]
+    search_fields = ["email"]
+    raw_id_fields = ["request"]
+
+
+@admin.register(SignInToken)
+class SignInTokenAdmin(AdminsOnly, admin.ModelAdmin):
+    list_display = ["email", "created_at", "expires_at", "used_at"]
+    search_fields = ["email"]
