@@ -146,10 +146,12 @@ class ReportForm(forms.Form):
 
 
 class FollowForm(forms.Form):
+    prefix = "follow"
     email = forms.EmailField(label=_("Your e-mail"))
 
 
 class CommentForm(forms.Form):
+    prefix = "comment"
     text = forms.CharField(
         label=_("Add a comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .media import serve_media
 from .views import maps, pages, report, requests
 
 app_name = "web"
@@ -8,6 +9,7 @@ app_name = "web"
 urlpatterns = [
     path("", pages.home, name="home"),
     path("track/", pages.track, name="track"),
+    path("media/<path:path>", serve_media, name="media"),
     path("requests/<str:public_id>/", requests.detail, name="request"),
     path("requests/<str:public_id>/support/", requests.support_view, name="support"),
     path("requests/<str:public_id>/follow/", requests.follow_view, name="follow"),

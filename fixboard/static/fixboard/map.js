@@ -3,7 +3,7 @@
   "use strict";
   var el = document.getElementById("city-map");
   if (!el || !window.L) return;
-  var map = L.map(el, { zoomControl: true });
+  var map = L.map(el, { zoomControl: true, maxZoom: 19 });
   var status = document.getElementById("map-status");
   var layer = L.layerGroup().addTo(map);
   var bounds = JSON.parse(document.getElementById("map-bounds").textContent);
@@ -59,13 +59,13 @@
     fetch(el.dataset.url + "?" + params, { signal: pending.signal })
       .then(function (r) { return r.json(); })
       .then(render)
-      .catch(function () {});
+      .catch(function (e) { if (e.name !== "AbortError") throw e; });
   }
 
   function render(data) {
     layer.clearLayers();
     if (data.mode === "points") {
-      var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45 });
+      var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45, iconCreateFunction: function (c) { return cellIcon(c.getChildCount()); } });
       data.points.forEach(function (p) {
         cluster.addLayer(L.marker([p.lat, p.long], { icon: dot(p.open), title: p.service + " " + p.id, keyboard: true }).bindPopup(popup(p)));
       });

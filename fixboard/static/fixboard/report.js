@@ -25,7 +25,7 @@
   }
 
   if (window.L) {
-    map = L.map("report-map");
+    map = L.map("report-map", { maxZoom: 19 });
     if (form.dataset.tiles) L.tileLayer(form.dataset.tiles, { maxZoom: 19, attribution: form.dataset.attribution }).addTo(map);
     var bounds = JSON.parse(document.getElementById("map-bounds").textContent);
     if (bounds) map.fitBounds(bounds); else map.setView([0, 0], 2);

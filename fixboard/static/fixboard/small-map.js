@@ -3,7 +3,7 @@
   "use strict";
   var el = document.getElementById("small-map");
   if (!el || !window.L) return;
-  var map = L.map(el, { scrollWheelZoom: false, attributionControl: !!el.dataset.tiles });
+  var map = L.map(el, { maxZoom: 19, scrollWheelZoom: false, attributionControl: !!el.dataset.tiles });
   if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
   var boundsEl = document.getElementById("area-bounds");
   if (el.dataset.lat) {
