@@ -32,7 +32,7 @@ def alive(pid: int) -> bool:
 def env(tmp_path_factory) -> dict:
     """A fresh SQLite installation, whatever database the suite runs on."""
     environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG")}
-    var = tmp_path_factory.mktemp("var")
+    var = tmp_path_factory.mktemp("install") / "var"  # not there yet, as in a fresh clone
     environment.update(FIXBOARD_VAR_DIR=str(var), PYTHONUNBUFFERED="1")
     subprocess.run(
         [sys.executable, "-m", "fixboard", "migrate", "--no-input", "-v0"],
