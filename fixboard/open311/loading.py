@@ -32,6 +32,7 @@ from .render import ITEM_NAMES
 from .statuses import target_of
 
 LISTS = set(ITEM_NAMES) | {"service_requests"}
+BATCH = 5000
 
 
 def _from_xml(element: ElementTree.Element):
@@ -285,6 +286,10 @@ def load_requests(*, jurisdiction: Jurisdiction, requests: list[dict]) -> Import
             continue
         rows.append(row)
     writer = BatchWriter(jurisdiction, result)
-    for start in range(0, len(rows), 5000):
-        writer.write(rows[start : start + 5000])
+    for start in range(0, len(rows), BATCH):
+        writer.write(rows[start : start + BATCH])
+    # Records with an address but no point are placed once every point has fed the index.
+    by_address = [r for r in rows if r.lat is None and r.address]
+    for start in range(0, len(by_address), BATCH):
+        writer.write(by_address[start : start + BATCH], by_address=True)
     return result

@@ -36,6 +36,13 @@ _SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
+def _escape(value: str) -> str:
+    if _SPECIAL.search(value) is None:
+        return value
+    value = _INVALID.sub("", value)
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -44,32 +51,51 @@ def _text(value) -> str:
     if value is False:
         return "false"
     if isinstance(value, str):
-        if _SPECIAL.search(value) is None:
-            return value
-        value = _INVALID.sub("", value)
-        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return _escape(value)
     return str(value)
 
 
-def _name(key: str) -> str:
-    """An XML element name for a data key; keys come from code except area kinds."""
-    return key if _NAME.match(key) else "_" + re.sub(r"[^A-Za-z0-9_.-]", "_", key)
+_TAGS: dict[str, tuple[str, str, str]] = {}
 
 
-def _element(name: str, value, out: list[str]) -> None:
+def _tags(key: str) -> tuple[str, str, str]:
+    """(<name>, </name>, <name></name>) for a data key, made a valid XML name once."""
+    tags = _TAGS.get(key)
+    if tags is None:
+        name = key if _NAME.match(key) else "_" + re.sub(r"[^A-Za-z0-9_.-]", "_", key)
+        tags = (f"<{name}>", f"</{name}>", f"<{name}></{name}>")
+        if len(_TAGS) < 10_000:  # keys are field names and area kinds: a small set
+            _TAGS[key] = tags
+    return tags
+
+
+def _element(key: str, value, out: list[str]) -> None:
+    # Hot path of every XML answer: one call per dict or list, scalars written inline.
+    opening, closing, empty = _tags(key)
     if isinstance(value, dict):
-        out.append(f"<{name}>")
-        for key, item in value.items():
-            _element(_name(key), item, out)
-        out.append(f"</{name}>")
+        out.append(opening)
+        for child, item in value.items():
+            if isinstance(item, str):
+                tags = _tags(child)
+                out.append(tags[0] + _escape(item) + tags[1])
+            elif item is None:
+                out.append(_tags(child)[2])
+            elif isinstance(item, dict | list):
+                _element(child, item, out)
+            else:
+                tags = _tags(child)
+                out.append(tags[0] + _text(item) + tags[1])
+        out.append(closing)
     elif isinstance(value, list):
-        out.append(f"<{name}>")
-        item_name = ITEM_NAMES.get(name, "item")
+        out.append(opening)
+        item_name = ITEM_NAMES.get(key, "item")
         for item in value:
             _element(item_name, item, out)
-        out.append(f"</{name}>")
+        out.append(closing)
+    elif value is None:
+        out.append(empty)
     else:
-        out.append(f"<{name}>{_text(value)}</{name}>")
+        out.append(opening + _text(value) + closing)
 
 
 def to_xml(root: str, data) -> bytes:
