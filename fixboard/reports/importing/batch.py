@@ -42,14 +42,25 @@ class BatchWriter:
         self.catalog = CatalogCache(jurisdiction)
         self.router = Router(jurisdiction)
         self.routes: dict[tuple, int | None] = {}
+        self.deferred = 0
 
-    def write(self, rows: list[Row]) -> None:
-        """Validate the batch's places, then write it in one transaction."""
+    def write(self, rows: list[Row], *, by_address: bool = False) -> None:
+        """Validate the batch's places, then write it in one transaction.
+
+        First pass: rows without a point but with an address are left for the second
+        pass (counted in `deferred`), which places them `by_address` once the whole file
+        has fed the address index, so the outcome does not depend on row order.
+        """
         rows = self._last_of_each_id(rows)
         with transaction.atomic():
             self.store.begin_batch()
-            rows = self._with_points(rows)
+            rows = self._by_address(rows) if by_address else self._with_points(rows)
             rows, areas = self._located(rows)
+            if not by_address:
+                record_addresses(
+                    jurisdiction=self.jurisdiction,
+                    addresses=((r.address, r.zipcode, r.lat, r.long) for r in rows if r.address),
+                )
             existing = self.store.existing(self.jurisdiction.pk, [r.source_id for r in rows])
             new = [(r, a) for r, a in zip(rows, areas, strict=True) if r.source_id not in existing]
             old = [
@@ -76,34 +87,40 @@ class BatchWriter:
         return list(last.values())
 
     def _with_points(self, rows: list[Row]) -> list[Row]:
-        """Record addresses that come with a point; locate those without one from the index."""
-        pointed = {r.address: r for r in rows if r.lat is not None and r.address}
-        record_addresses(
-            jurisdiction=self.jurisdiction,
-            addresses=((r.address, r.zipcode, r.lat, r.long) for r in pointed.values()),
-        )
-        missing = [r for r in rows if r.lat is None]
-        if not missing:
-            return rows
+        """The rows that have a point; those with only an address wait for the second pass."""
+        for row in rows:
+            if row.lat is None:
+                if row.address:
+                    self.deferred += 1
+                else:
+                    self.result.skip(
+                        NO_LOCATION,
+                        row.number,
+                        _("row %(n)d has neither coordinates nor an address.") % {"n": row.number},
+                    )
+        return [r for r in rows if r.lat is not None]
+
+    def _by_address(self, rows: list[Row]) -> list[Row]:
+        """Rows placed at their address's known point; the others are skipped."""
         known = resolve_addresses(
-            jurisdiction=self.jurisdiction, addresses=[r.address for r in missing if r.address]
+            jurisdiction=self.jurisdiction, addresses=[r.address for r in rows]
         )
-        for row in missing:
+        placed = []
+        for row in rows:
             place = known.get(row.address)
             if place is None:
                 self.result.skip(
                     NO_LOCATION,
                     row.number,
                     _("row %(n)d has no coordinates and its address %(a)r is not in the index.")
-                    % {"n": row.number, "a": row.address}
-                    if row.address
-                    else _("row %(n)d has neither coordinates nor an address.") % {"n": row.number},
+                    % {"n": row.number, "a": row.address},
                 )
                 continue
             row.lat, row.long = place.lat, place.long
             row.zipcode = row.zipcode or place.zipcode
             self.result.located_by_address += 1
-        return [r for r in rows if r.lat is not None]
+            placed.append(row)
+        return placed
 
     def _located(self, rows: list[Row]) -> tuple[list[Row], list[list[int]]]:
         """Rows inside the jurisdiction with their area ids; the others are skipped."""

@@ -4,6 +4,7 @@ import csv
 import io
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +73,32 @@ def _parsed(raw, reader, parser: RowParser, batch_size: int) -> Iterator[ParsedB
     yield ParsedBatch(rows, skips, raw.tell())
 
 
+def _passes(path: Path, mapping: Mapping, batch_size: int, *, second: bool):
+    """Batches of one reading of the file; the second reading keeps only address-only rows."""
+    raw, text = _open(path, mapping)
+    with raw, text:
+        reader = csv.reader(text, delimiter=mapping.delimiter)
+        header = next(reader, None)
+        if not header:
+            raise ValidationError({"file": [_("%(p)s is empty.") % {"p": path}]})
+        mapping.check_header(header, path)
+        parser = RowParser(mapping, header)
+        with Prefetch(_parsed(raw, reader, parser, batch_size)) as batches:
+            for batch in batches:
+                if second:
+                    batch.rows = [r for r in batch.rows if r.lat is None and r.address]
+                    batch.skips = []
+                yield batch
+
+
+def _run_pass(batches, writer: BatchWriter, result: ImportResult, bar, *, second: bool) -> None:
+    for batch in batches:
+        for skip in batch.skips:
+            result.skip(*skip)
+        writer.write(batch.rows, by_address=second)
+        bar.update(batch.position - bar.n)
+
+
 def import_requests(
     *,
     path: Path,
@@ -86,32 +113,24 @@ def import_requests(
     requests it created. A row that cannot be used is skipped and counted by reason
     (`result.skipped`, with examples); a file whose header lacks a mapped column raises
     ValidationError before anything is written. Memory stays flat: rows are read and
-    written `batch_size` at a time, each batch in its own transaction.
+    written `batch_size` at a time, each batch in its own transaction. Rows with an
+    address but no point are placed in a second reading of the file, through the
+    address index the first reading fed.
     """
     started = time.perf_counter()
     path = Path(path)
     result = ImportResult()
-    raw, text = _open(path, mapping)
-    with raw, text:
-        reader = csv.reader(text, delimiter=mapping.delimiter)
-        header = next(reader, None)
-        if not header:
-            raise ValidationError({"file": [_("%(p)s is empty.") % {"p": path}]})
-        mapping.check_header(header, path)
-        parser = RowParser(mapping, header)
-        writer = BatchWriter(jurisdiction, result)
-        size = path.stat().st_size
+    size = path.stat().st_size if path.is_file() else 0
+    writer = BatchWriter(jurisdiction, result)
+    for second in (False, True):
+        if second and not writer.deferred:
+            break
+        label = _("placing by address") if second else path.name
         with (
-            tqdm(
-                total=size, unit="B", unit_scale=True, disable=not progress, desc=path.name
-            ) as bar,
-            Prefetch(_parsed(raw, reader, parser, batch_size)) as batches,
+            closing(_passes(path, mapping, batch_size, second=second)) as batches,
+            tqdm(total=size, unit="B", unit_scale=True, disable=not progress, desc=label) as bar,
         ):
-            for batch in batches:
-                for skip in batch.skips:
-                    result.skip(*skip)
-                writer.write(batch.rows)
-                bar.update(batch.position - bar.n)
+            _run_pass(batches, writer, result, bar, second=second)
     result.created_service_types = writer.catalog.created_services
     result.created_departments = writer.catalog.created_departments
     result.elapsed = time.perf_counter() - started

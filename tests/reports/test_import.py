@@ -1,0 +1,153 @@
+"""Importing real 311 exports with the shipped mappings, and re-importing them."""
+
+from collections import Counter
+
+import pytest
+
+from fixboard.catalog.models import Department, ServiceType
+from fixboard.places.addresses import normalize_address
+from fixboard.places.models import AddressPoint
+from fixboard.reports.models import Channel, CloseReason, Event, RequestArea, ServiceRequest, Status
+from tests.reports.test_import_helpers import (
+    LA_2017,
+    LA_2020,
+    SF,
+    data_rows,
+    los_angeles,
+    run_import,
+    san_francisco,
+)
+
+pytestmark = pytest.mark.django_db
+
+REAL_FILES = [
+    # The fewest requests each must yield: LA 2017 has 1,753 rows without a point.
+    pytest.param(LA_2017, "la-2017", "SRNumber", los_angeles, 8200, id="la-2017"),
+    pytest.param(LA_2020, "la-2020", "srnumber", los_angeles, 9950, id="la-2020"),
+    pytest.param(SF, "sf", "CaseID", san_francisco, 9950, id="sf"),
+]
+
+
+def _snapshot(city):
+    requests = ServiceRequest.objects.filter(jurisdiction=city)
+    return (
+        requests.count(),
+        Event.objects.filter(request__jurisdiction=city).count(),
+        RequestArea.objects.filter(request__jurisdiction=city).count(),
+        sorted(requests.values_list("public_id", flat=True))[:50],
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("path", "mapping", "id_column", "make_city", "least"), REAL_FILES)
+def test_real_file_every_row_accounted_for_and_reimport_updates(
+    shared_data, path, mapping, id_column, make_city, least
+):
+    city = make_city(shared_data)
+    rows = data_rows(shared_data / path)
+
+    first = run_import(shared_data / path, city, mapping)
+
+    assert first.created + first.skipped.total() == len(rows)
+    assert first.updated == 0
+    assert first.created >= least
+    assert set(first.skipped) <= {"no location", "outside the jurisdiction"}
+    for reason in first.skipped:
+        assert 1 <= len(first.examples[reason]) <= 5
+        assert all(f"row {e.row}" in e.message for e in first.examples[reason])
+    requests = ServiceRequest.objects.filter(jurisdiction=city)
+    assert requests.count() == first.created
+    assert set(requests.values_list("source_id", flat=True)) <= {r[id_column] for r in rows}
+    closed = requests.filter(status=Status.CLOSED).count()
+    events = Event.objects.filter(request__jurisdiction=city)
+    assert events.filter(kind=Event.Kind.IMPORTED, actor_system="import").count() == first.created
+    assert events.filter(kind=Event.Kind.STATUS_CHANGED).count() == closed
+    assert not requests.filter(areas__isnull=True).exists()
+    before = _snapshot(city)
+
+    second = run_import(shared_data / path, city, mapping)
+
+    assert second.created == 0
+    assert second.updated == first.created
+    assert second.skipped == first.skipped
+    assert _snapshot(city) == before
+
+
+@pytest.mark.slow
+def test_la_2017_values_statuses_timeline_and_address_index(shared_data):
+    city = los_angeles(shared_data)
+    result = run_import(shared_data / LA_2017, city, "la-2017")
+
+    request = ServiceRequest.objects.get(jurisdiction=city, source_id="1-870704831")
+    # 12/31/2017 11:59:58 PM in Los Angeles (PST, UTC-8)
+    assert request.requested_at.isoformat() == "2018-01-01T07:59:58+00:00"
+    assert request.closed_at.isoformat() == "2018-04-09T16:18:35+00:00"
+    assert request.service_type.name == "Homeless Encampment"
+    assert request.service_type.code == "homeless-encampment"
+    assert request.status == Status.CLOSED and request.close_reason == CloseReason.FIXED
+    assert request.channel == Channel.PHONE
+    assert request.department.name == "BOS"
+    assert request.address == "2111 W BELLEVUE AVE, 90026" and request.zipcode == "90026"
+    assert {a.kind: a.code for a in request.areas.all()} == {
+        "council-district": "13",
+        "neighborhood-council": "44",
+    }
+    imported, closed = request.events.order_by("created_at")
+    assert (imported.kind, imported.to_status, imported.created_at) == (
+        Event.Kind.IMPORTED,
+        Status.NEW,
+        request.requested_at,
+    )
+    assert imported.data == {"channel": "phone", "source_id": "1-870704831"}
+    assert (closed.from_status, closed.to_status, closed.close_reason, closed.created_at) == (
+        Status.NEW,
+        Status.CLOSED,
+        CloseReason.FIXED,
+        request.closed_at,
+    )
+    reasons = Counter(
+        ServiceRequest.objects.filter(jurisdiction=city, status=Status.CLOSED).values_list(
+            "close_reason", flat=True
+        )
+    )
+    assert reasons[CloseReason.CANCELLED] > 200 and reasons[CloseReason.REFERRED] > 0
+    assert ServiceRequest.objects.filter(jurisdiction=city, status=Status.NEW).exists()
+    names = set(ServiceType.objects.filter(jurisdiction=city).values_list("name", flat=True))
+    assert names == {r["RequestType"] for r in data_rows(shared_data / LA_2017) if r["Latitude"]}
+    assert set(Department.objects.filter(jurisdiction=city).values_list("name", flat=True)) == {
+        "BOS", "OCB", "ITA", "BSL", "LADWP"
+    }  # fmt: skip
+    # Rows with an address but no point were placed through the address index.
+    assert result.located_by_address > 0
+    assert result.skipped["no location"] + result.located_by_address == 1753
+    addresses = ServiceRequest.objects.filter(jurisdiction=city).values_list("address", flat=True)
+    assert AddressPoint.objects.filter(jurisdiction=city).count() == len(
+        {normalize_address(a) for a in addresses}
+    )
+
+
+@pytest.mark.slow
+def test_sf_category_is_the_service_type_and_source_the_channel(shared_data):
+    city = san_francisco(shared_data)
+    run_import(shared_data / SF, city, "sf")
+
+    request = ServiceRequest.objects.get(jurisdiction=city, source_id="3600298")
+    assert request.service_type.name == "Sewer Issues"
+    assert request.description == "Odor – From_other_location"
+    assert request.status == Status.NEW and request.closed_at is None
+    assert request.channel == Channel.PHONE
+    assert request.department.name == "PUC - Sewer - G"
+    assert request.areas.get().name == "Mission Bay"  # SF's own Neighborhood column
+    created = set(
+        ServiceRequest.objects.filter(jurisdiction=city).values_list("source_id", flat=True)
+    )
+    categories = {r["Category"] for r in data_rows(shared_data / SF) if r["CaseID"] in created}
+    assert set(ServiceType.objects.filter(jurisdiction=city).values_list("name", flat=True)) == (
+        categories
+    )
+    assert len(categories) >= 27
+    channels = Counter(
+        ServiceRequest.objects.filter(jurisdiction=city).values_list("channel", flat=True)
+    )
+    assert channels[Channel.OPEN311] > 1000 and channels[Channel.WEB] > 1000
+    assert channels[Channel.IMPORT] > 100  # Twitter has no Fixboard channel
