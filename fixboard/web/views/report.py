@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from PIL import Image
 
 from fixboard.places.addresses import resolve_address
+from fixboard.places.spatial import area_index
 from fixboard.reports.actions import ContactDetails, submit_request
 from fixboard.reports.attributes import MAX_TEXT, clean_attributes
 from fixboard.reports.models import Channel, Contact
@@ -136,6 +137,21 @@ def _locate(form, photos) -> tuple[float | None, float | None, str, dict]:
     )
 
 
+def _outside(jurisdiction, lat: float, long: float) -> dict:
+    """The domain checks this too, but only once every other answer is right: say it now."""
+    if area_index().locate(lat, long, jurisdiction.pk).jurisdiction_id == jurisdiction.pk:
+        return {}
+    return {
+        "location": [
+            _(
+                "This place is outside %(j)s, so the city cannot act on it. "
+                "Check the location on the map."
+            )
+            % {"j": jurisdiction.name}
+        ]
+    }
+
+
 def _precheck(form, description: str) -> dict:
     """Errors the domain would find too, so they show together with the location's."""
     errors = {}
@@ -162,6 +178,8 @@ def _submit(request, form):
     data = form.cleaned_data
     photos, photo_errors = _read_photos(data["photos"])
     lat, long, address, errors = _locate(form, photos)
+    if lat is not None:
+        errors.update(_outside(form.service_type.jurisdiction, lat, long))
     if photo_errors:
         errors["media"] = photo_errors
     if errors:

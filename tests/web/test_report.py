@@ -1,0 +1,195 @@
+"""The report form without JavaScript, and its answers to bad input."""
+
+import io
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from fixboard.places.addresses import record_addresses
+from fixboard.reports.models import ServiceRequest
+from fixboard.reports.photos import MAX_UPLOAD_BYTES
+from tests.factories import INSIDE_EAST, INSIDE_WEST, OUTSIDE, make_city
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def town(db):
+    return make_city()
+
+
+def post(client, city, **fields):
+    data = {
+        "service": "pothole",
+        "attribute[depth]": "deep",
+        "description": "Hole by the school gate",
+        "name": "Ana",
+        "lat": INSIDE_WEST[0],
+        "long": INSIDE_WEST[1],
+    }
+    data.update(fields)
+    return client.post(
+        f"/{city.jurisdiction.slug}/report/", {k: v for k, v in data.items() if v is not None}
+    )
+
+
+def png(size=(40, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, "red").save(out, "PNG")
+    return out.getvalue()
+
+
+def test_the_basic_form_works_without_javascript(client, town):
+    response = post(client, town)
+
+    created = ServiceRequest.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == created.get_absolute_url()
+    assert (created.lat, created.long, created.attributes) == (*INSIDE_WEST, {"depth": "deep"})
+    assert created.reporter.name == "Ana" and not created.reporter_name_public
+
+
+def test_a_gps_photo_places_the_report_when_no_location_is_given(client, shared_data):
+    from tests.web.test_browser import tuscan_town
+
+    town, _pothole = tuscan_town()
+    photo = (shared_data / "photos" / "DSCN0021.jpg").read_bytes()
+    response = client.post(
+        f"/{town.slug}/report/",
+        {
+            "service": "buca",
+            "attribute[depth]": "deep",
+            "photos": SimpleUploadedFile("DSCN0021.jpg", photo, "image/jpeg"),
+        },
+    )
+
+    assert response.status_code == 302
+    created = ServiceRequest.objects.get()
+    assert (round(created.lat, 4), round(created.long, 4)) == (43.4671, 11.8845)
+
+
+def test_an_address_from_the_index_places_the_report(client, town):
+    record_addresses(
+        jurisdiction=town.jurisdiction, addresses=[("100 Main Street", "", *INSIDE_EAST)]
+    )
+    suggestions = client.get(f"/{town.jurisdiction.slug}/addresses/", {"q": "100 main st"})
+    assert suggestions.json() == [
+        {"address": "100 Main Street", "zipcode": "", "lat": INSIDE_EAST[0], "long": INSIDE_EAST[1]}
+    ]
+
+    response = post(client, town, lat="", long="", address="100 MAIN ST")
+
+    assert response.status_code == 302
+    created = ServiceRequest.objects.get()
+    assert (created.lat, created.long, created.address) == (*INSIDE_EAST, "100 Main Street")
+
+
+def test_an_unknown_address_is_reported_at_the_address_field(client, town):
+    response = post(client, town, lat="", long="", address="1 Nowhere Lane")
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["address"][0].startswith("We do not know this address")
+    assert not ServiceRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (("notes.jpg", b"plain text, not a photo"), "not a photo we can read"),
+        (("huge.jpg", b"\xff\xd8" + b"0" * (MAX_UPLOAD_BYTES + 1)), "photos may be at most 20 MB"),
+    ],
+)
+def test_bad_photos_get_a_message_at_the_photo_field_and_keep_the_rest(
+    client, town, upload, message
+):
+    name, content = upload
+    response = post(client, town, photos=SimpleUploadedFile(name, content, "image/jpeg"))
+
+    assert response.status_code == 400
+    assert message in " ".join(response.context["form"].errors["photos"])
+    html = response.content.decode()
+    assert "Hole by the school gate" in html and 'value="Ana"' in html
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_fifty_megabyte_upload_is_refused_before_it_is_read(client, town, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = None
+    big = SimpleUploadedFile("big.jpg", b"\0" * (50 * 1024 * 1024), "image/jpeg")
+
+    response = post(client, town, photos=big)
+
+    assert response.status_code == 400
+    assert "big.jpg is 52 MB" in response.context["form"].errors["photos"][0]
+
+
+def test_a_decompression_bomb_is_refused(client, town):
+    bomb = io.BytesIO()
+    Image.new("1", (12_000, 12_000)).save(bomb, "PNG")
+
+    response = post(client, town, photos=SimpleUploadedFile("bomb.png", bomb.getvalue()))
+
+    assert response.status_code == 400
+    assert "too large to process" in response.context["form"].errors["photos"][0]
+
+
+def test_a_point_outside_the_city_and_a_missing_answer_are_both_shown(client, town):
+    response = post(
+        client,
+        town,
+        lat=OUTSIDE[0],
+        long=OUTSIDE[1],
+        **{"attribute[depth]": ""},
+        description="<script>alert(1)</script>",
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Please answer: How deep is it?" in html
+    assert "outside Testville" in " ".join(response.context["location_errors"])
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_missing_location_and_service_are_explained(client, town):
+    response = client.post(f"/{town.jurisdiction.slug}/report/", {"description": "x"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["service"] == ["Choose the kind of problem."]
+
+
+def test_unverified_email_waits_for_confirmation(client, town, django_capture_on_commit_callbacks):
+    town.pothole.requires_confirmation = True
+    town.pothole.save(update_fields=["requires_confirmation"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, town, email="new.resident@example.org")
+
+    created = ServiceRequest.objects.get()
+    assert created.awaiting_confirmation
+    assert response["Location"].endswith(f"/report/sent/{created.public_id}/")
+    assert "check your e-mail" in client.get(response["Location"]).content.decode()
+    assert client.get(created.get_absolute_url()).status_code == 404
+    (confirmation,) = mail.outbox
+    assert confirmation.to == ["new.resident@example.org"]
+
+
+def test_questions_fragment_has_the_right_input_per_datatype(client, town):
+    html = client.get(
+        f"/{town.jurisdiction.slug}/report/questions/", {"service": "bulky-items"}
+    ).content.decode()
+    assert 'type="number"' in html and 'name="attribute[items]"' in html
+    html = client.get(
+        f"/{town.jurisdiction.slug}/report/questions/", {"service": "pothole"}
+    ).content.decode()
+    assert 'type="radio"' in html and 'value="deep"' in html
+
+
+def test_map_data_needs_a_viewport(client, town):
+    slug = town.jurisdiction.slug
+    assert client.get(f"/{slug}/map.json").status_code == 400
+    ok = client.get(
+        f"/{slug}/map.json", {"south": 34, "west": -118.3, "north": 34.1, "east": -118.1}
+    )
+    assert ok.json() == {"mode": "points", "total": 0, "points": []}
