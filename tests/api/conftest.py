@@ -14,14 +14,26 @@ def _fresh_rate_limits():
     cache.clear()
 
 
+def _key_for(jurisdiction, name: str) -> str:
+    client = ApiClient(name=name)
+    key = client.set_new_key()
+    client.save()
+    client.jurisdictions.add(jurisdiction)
+    return key
+
+
 @pytest.fixture
 def api_key(city) -> str:
     """The key of an app allowed to post to the test city."""
-    client = ApiClient(name="Testville app")
-    key = client.set_new_key()
-    client.save()
-    client.jurisdictions.add(city.jurisdiction)
-    return key
+    return _key_for(city.jurisdiction, "Testville app")
+
+
+@pytest.fixture
+def app_for(db):
+    """Makes a test client with the key of an app allowed to post to a jurisdiction."""
+    return lambda jurisdiction: Client(
+        headers={"X-Api-Key": _key_for(jurisdiction, f"app for {jurisdiction.slug}")}
+    )
 
 
 @pytest.fixture
