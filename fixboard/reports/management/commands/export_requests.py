@@ -32,12 +32,15 @@ class Command(BaseCommand):
     def handle(self, *args, jurisdiction: str, format: str, output: Path | None, **options):
         target = jurisdiction_by_slug(jurisdiction)
         if output is None:
+            # The raw stream: OutputWrapper.write would add line endings and styles.
+            stdout = getattr(self.stdout, "_out", sys.stdout)
             try:
-                self._export(target, format, sys.stdout, progress=False)
+                self._export(target, format, stdout, progress=False)
             except BrokenPipeError:
                 # The reader stopped early (`| head`): not an error, and nothing to flush.
                 sys.stdout = open(os.devnull, "w")  # noqa: SIM115
             return
+        output = Path(output)
         try:
             stream = output.open("w", encoding="utf-8", newline="")
         except OSError as exc:
