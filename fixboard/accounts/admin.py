@@ -5,6 +5,10 @@ from django.utils.translation import ngettext
 
 from .models import ApiClient, User
 
+admin.site.site_header = _("Fixboard administration")
+admin.site.site_title = _("Fixboard admin")
+admin.site.index_title = _("City set-up and records")
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):

@@ -1,14 +1,20 @@
+import tempfile
 import uuid
 import zoneinfo
+from pathlib import Path
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .actions import import_areas, import_boundary, read_feature_collection
 from .models import AddressPoint, Area, Jurisdiction
 from .spatial import invalidate_area_index
 
@@ -29,6 +35,41 @@ class JurisdictionForm(forms.ModelForm):
     class Meta:
         model = Jurisdiction
         fields = ["slug", "name", "timezone", "boundary_kind", "settings"]
+
+
+class ImportAreasForm(forms.Form):
+    """The admin's door to the same import as `fixboard import-areas`."""
+
+    file = forms.FileField(
+        label=_("GeoJSON file"),
+        help_text=_("A FeatureCollection of polygons in longitude/latitude (WGS84)."),
+    )
+    kind = forms.SlugField(
+        label=_("kind of area"),
+        help_text=_("Lower-case with hyphens, e.g. ward, council-district, neighborhood."),
+    )
+    name_property = forms.CharField(
+        label=_("name property"), help_text=_("The feature property holding each area's name.")
+    )
+    code_property = forms.CharField(
+        label=_("code property"),
+        required=False,
+        help_text=_(
+            "The property holding a stable code (district number, id). Empty: the name. "
+            "Importing again updates the areas with the same codes."
+        ),
+    )
+    boundary = forms.BooleanField(
+        label=_("make their union the jurisdiction's boundary"),
+        required=False,
+        help_text=_("The first kind imported becomes the boundary anyway."),
+    )
+
+    def show_errors(self, exc: ValidationError) -> None:
+        fields = {"kind", "name_property", "code_property"}
+        for field, problems in exc.message_dict.items():
+            for problem in problems:
+                self.add_error(field if field in fields else "file", problem)
 
 
 @admin.register(Jurisdiction)
@@ -71,7 +112,72 @@ class JurisdictionAdmin(admin.ModelAdmin):
         if obj.pk is None:
             return "—"
         url = reverse("admin:places_area_changelist") + f"?jurisdiction__id__exact={obj.pk}"
-        return format_html('<a href="{}">{}</a>', url, _("Show its areas"))
+        upload = reverse("admin:places_jurisdiction_import_areas", args=[obj.pk])
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            url,
+            _("Show its areas"),
+            upload,
+            _("Import areas from GeoJSON"),
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_areas_view)
+        return [
+            path("<int:pk>/import-areas/", view, name="places_jurisdiction_import_areas"),
+            *super().get_urls(),
+        ]
+
+    def import_areas_view(self, request, pk):
+        jurisdiction = get_object_or_404(Jurisdiction, pk=pk)
+        if not self.has_change_permission(request, jurisdiction):
+            raise PermissionDenied
+        form = ImportAreasForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                self._import(request, jurisdiction, form.cleaned_data)
+            except ValidationError as exc:
+                form.show_errors(exc)
+            else:
+                url = reverse("admin:places_area_changelist")
+                return redirect(
+                    f"{url}?jurisdiction__id__exact={pk}&kind={form.cleaned_data['kind']}"
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": jurisdiction,
+            "title": _("Import areas into %(j)s") % {"j": jurisdiction},
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/places/jurisdiction/import_areas.html", context)
+
+    def _import(self, request, jurisdiction: Jurisdiction, data: dict) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            upload = Path(folder) / Path(data["file"].name).name
+            with upload.open("wb") as copy:
+                for chunk in data["file"].chunks():
+                    copy.write(chunk)
+            features = read_feature_collection(upload)
+        result = import_areas(
+            jurisdiction=jurisdiction,
+            features=features,
+            kind=data["kind"],
+            name_property=data["name_property"],
+            code_property=data["code_property"] or None,
+        )
+        if data["boundary"] and not result.boundary_set:
+            import_boundary(jurisdiction=jurisdiction, features=features)
+            result.boundary_set = True
+        messages.success(
+            request,
+            _("%(c)d areas created, %(u)d updated.") % {"c": result.created, "u": result.updated}
+            + (" " + _("The boundary is now their union.") if result.boundary_set else ""),
+        )
+        for name in result.repaired:
+            messages.warning(
+                request, _("The polygon of %(n)s was invalid and was repaired.") % {"n": name}
+            )
 
     @admin.display(description=_("bounding box (lat, long)"))
     def bounding_box(self, obj):

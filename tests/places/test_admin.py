@@ -77,3 +77,62 @@ def test_address_index_is_read_only(admin_client, city):
     page = admin_client.get(f"/admin/places/addresspoint/{point.pk}/change/")
     assert page.status_code == 200
     assert "200 N Spring St" in page.content.decode()
+
+
+def upload(admin_client, jurisdiction, path, **fields):
+    with open(path, "rb") as file:
+        return admin_client.post(
+            f"/admin/places/jurisdiction/{jurisdiction.pk}/import-areas/",
+            {"file": file, **fields},
+            follow=True,
+        )
+
+
+def test_jurisdiction_page_links_to_the_import(admin_client, city):
+    text = admin_client.get(f"/admin/places/jurisdiction/{city.jurisdiction.pk}/change/").content
+    url = f"/admin/places/jurisdiction/{city.jurisdiction.pk}/import-areas/"
+    assert url in text.decode()
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert "GeoJSON file" in page.content.decode()
+
+
+def test_admin_imports_real_areas_and_names_the_repaired(admin_client, city, shared_data):
+    page = upload(
+        admin_client,
+        city.jurisdiction,
+        shared_data / "geo/la/la-neighborhood-councils-2021-01-22.geojson",
+        kind="neighborhood-council",
+        name_property="name",
+        code_property="nc_id",
+    )
+    text = page.content.decode()
+    assert "99 areas created, 0 updated." in text
+    assert "The polygon of HARBOR GATEWAY SOUTH NC was invalid and was repaired." in text
+    assert page.redirect_chain[-1][0].endswith("&kind=neighborhood-council")
+    assert "99 areas" in text  # the list of what was imported
+    assert (
+        Area.objects.filter(jurisdiction=city.jurisdiction, kind="neighborhood-council").count()
+        == 99
+    )
+
+
+def test_admin_import_explains_a_missing_property(admin_client, city, shared_data):
+    page = upload(
+        admin_client,
+        city.jurisdiction,
+        shared_data / "geo/la/la-city-council-districts-2012.geojson",
+        kind="council-district",
+        name_property="DISTRICT",
+    )
+    text = page.content.decode()
+    assert "Nothing was imported." in text
+    assert "Feature 1 has no property DISTRICT" in text
+    assert not Area.objects.filter(kind="council-district").exists()
+
+
+def test_admin_import_explains_a_file_that_is_not_geojson(admin_client, city, tmp_path):
+    path = tmp_path / "wards.geojson"
+    path.write_text("ward,name\n1,West\n", encoding="utf-8")
+    page = upload(admin_client, city.jurisdiction, path, kind="ward", name_property="name")
+    assert "wards.geojson is not valid JSON" in page.content.decode()
