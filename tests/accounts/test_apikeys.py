@@ -1,0 +1,79 @@
+"""API keys: issued once by `fixboard create-api-key`, stored hashed, checked, rate-limited."""
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from fixboard.accounts.apikeys import client_for_key, may_post_to, take_rate_limit
+from fixboard.accounts.models import ApiClient, hash_api_key
+from tests.factories import make_city
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_counters():
+    cache.clear()
+
+
+def create(*args) -> tuple[str, str]:
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    call_command("create_api_key", *args, stdout=out, stderr=err)
+    return out.getvalue().strip(), err.getvalue()
+
+
+def test_the_key_is_printed_once_and_stored_hashed(city):
+    key, note = create("City CRM")
+    client = ApiClient.objects.get(name="City CRM")
+    assert "shown only this once" in note and city.jurisdiction.slug in note
+    assert len(key) >= 40 and key not in (client.key_hash, client.key_prefix)
+    assert client.key_hash == hash_api_key(key)
+    assert client_for_key(key) == client
+    assert may_post_to(client, city.jurisdiction)
+
+
+def test_jurisdiction_is_needed_when_there_are_several(city):
+    other = make_city()
+    with pytest.raises(CommandError, match="Name the jurisdictions"):
+        create("Mobile app")
+    with pytest.raises(CommandError, match="No jurisdiction atlantis"):
+        create("Mobile app", "--jurisdiction", "atlantis")
+    key, _note = create(
+        "Mobile app", "--jurisdiction", other.jurisdiction.slug, "--rate-limit", "30"
+    )
+    client = client_for_key(key)
+    assert client.rate_limit_per_minute == 30
+    assert may_post_to(client, other.jurisdiction)
+    assert not may_post_to(client, city.jurisdiction)
+
+
+def test_existing_names_need_rotate_and_the_old_key_stops(city):
+    old, _note = create("City CRM")
+    with pytest.raises(CommandError, match="pass --rotate"):
+        create("City CRM")
+    new, _note = create("City CRM", "--rotate")
+    assert client_for_key(old) is None
+    assert client_for_key(new).name == "City CRM"
+    assert ApiClient.objects.count() == 1
+
+
+def test_revoked_and_unknown_keys(city):
+    key, _note = create("Old app")
+    ApiClient.objects.update(active=False)
+    assert client_for_key(key) is None
+    assert client_for_key("") is None
+    assert client_for_key("made-up") is None
+
+
+def test_rate_limit_counts_per_minute(city):
+    key, _note = create("Busy app", "--rate-limit", "3")
+    client = client_for_key(key)
+    minute = 1_800_000_000.0
+    results = [take_rate_limit(client, now=minute + i) for i in range(4)]
+    assert [r.allowed for r in results] == [True, True, True, False]
+    assert results[2].remaining == 0
+    assert results[3].retry_after == 57  # 3 s into the minute
+    assert take_rate_limit(client, now=minute + 60).allowed  # a new minute
