@@ -25,6 +25,7 @@ from fixboard.catalog.models import AttributeDefinition, ServiceType
 from fixboard.places.models import Jurisdiction
 from fixboard.reports.importing import ImportResult
 from fixboard.reports.importing.batch import BatchWriter
+from fixboard.reports.importing.catalog import Service
 from fixboard.reports.importing.rows import Row
 from fixboard.reports.models import Channel, Status
 
@@ -211,7 +212,16 @@ def _status(value) -> tuple[str, str]:
     return target.status, target.close_reason
 
 
+def _service_key(code: str) -> str:
+    # How rows name their service to the import's catalog: by code, in a form no
+    # service name can take (two services of a city may share a name, never a code).
+    return f"\0open311 code {code}".casefold()
+
+
 def _row(number: int, item: dict, names: dict[str, str], tz) -> Row:
+    code = _code(item.get("service_code"))
+    if code not in names:
+        raise KeyError(code)
     requested = _when(item.get("requested_datetime"), tz)
     if requested is None:
         raise ValueError(_("no requested_datetime"))
@@ -222,7 +232,7 @@ def _row(number: int, item: dict, names: dict[str, str], tz) -> Row:
     return Row(
         number=number,
         source_id=_text(item.get("service_request_id"))[:64],
-        service_name=names[_code(item.get("service_code"))],
+        service_name=_service_key(code),
         group="",
         requested_at=requested,
         updated_at=max(updated, requested),
@@ -286,6 +296,10 @@ def load_requests(*, jurisdiction: Jurisdiction, requests: list[dict]) -> Import
             continue
         rows.append(row)
     writer = BatchWriter(jurisdiction, result)
+    for pk, code, sla_hours in ServiceType.objects.filter(jurisdiction=jurisdiction).values_list(
+        "id", "code", "sla_hours"
+    ):
+        writer.catalog.services[_service_key(code)] = Service(pk, sla_hours)
     for start in range(0, len(rows), BATCH):
         writer.write(rows[start : start + BATCH])
     # Records with an address but no point are placed once every point has fed the index.

@@ -213,3 +213,21 @@ def test_command_names_unknown_jurisdictions():
     jurisdiction("bloomington", "America/Indiana/Indianapolis")
     with pytest.raises(CommandError, match="known: bloomington"):
         call_command("load_open311_fixture", "atlantis", str(FIXTURES / "chicago_requests.json"))
+
+
+def test_requests_keep_their_service_code_when_names_repeat(client):
+    # Two captures of Bloomington's list name different codes "Graffiti" alike.
+    place = jurisdiction("bloomington", "America/Indiana/Indianapolis")
+    for name in ("bloomington_services.json", "bloomington_in_services.json"):
+        loading.load_services(jurisdiction=place, services=loading.read_answer(FIXTURES / name))
+    source = loading.read_answer(FIXTURES / "bloomington_in_requests_2012.json")
+    loading.load_requests(jurisdiction=place, requests=source)
+    data = orjson.loads(
+        served(client, "requests.json", start_date="2012-05-22", end_date="2012-05-24").content
+    )
+    codes = {r["service_request_id"]: r["service_code"] for r in data}
+    by_source = dict(ServiceRequest.objects.values_list("source_id", "public_id"))
+    for item in source:
+        if item["service_request_id"] in by_source:
+            assert codes[by_source[item["service_request_id"]]] == item["service_code"]
+    assert len(codes) == 13
