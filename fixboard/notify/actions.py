@@ -33,6 +33,7 @@ RETRY_DELAYS = (
 # Sign-in links per address: at most this many within each window.
 SIGN_IN_LIMITS = ((timedelta(minutes=15), 3), (timedelta(days=1), 10))
 MAX_BBOX_DEGREES = 0.5
+WATCHES_PER_DAY = 5
 
 
 def queue_event_notifications(*, event_id: int) -> list[int]:
@@ -126,10 +127,13 @@ def _resident_for(email: str):
     User = get_user_model()
     user = User.objects.filter(email__iexact=email).order_by("id").first()
     if user is None:
-        username = email if not User.objects.filter(username=email).exists() else None
-        user = User(username=username or f"resident-{timezone.now():%Y%m%d%H%M%S%f}", email=email)
+        free = len(email) <= 150 and not User.objects.filter(username=email).exists()
+        username = email if free else f"resident-{timezone.now():%Y%m%d%H%M%S%f}"
+        user = User(username=username, email=email)
         user.set_unusable_password()
         user.save()
+    elif not user.is_active:
+        raise ValidationError({"token": [_("This account is disabled.")]})
     elif user.role != User.Role.RESIDENT or user.is_staff:
         # City staff sign in with their password (and whatever the city adds to it), never by
         # a link anyone who reads their mailbox could use.
@@ -183,6 +187,13 @@ def subscribe_watch(
         errors.update(_check_bbox(bbox))
     if service_type is not None and service_type.jurisdiction_id != jurisdiction.pk:
         errors["service_type"] = [_("Choose one of this city's kinds of problem.")]
+    recent = WatchArea.objects.filter(
+        email=_normalize_email(email), created_at__gte=timezone.now() - timedelta(days=1)
+    )
+    if recent.count() >= WATCHES_PER_DAY:
+        errors["email"] = [
+            _("This address asked for several digests today. Confirm those, or try tomorrow.")
+        ]
     if errors:
         raise ValidationError(errors)
     corners = dict(zip(("min_lat", "min_long", "max_lat", "max_long"), bbox or (), strict=False))

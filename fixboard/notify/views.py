@@ -42,6 +42,8 @@ def confirm(request, token: str):
 
 @require_http_methods(["GET", "POST"])
 def signin(request):
+    if request.method == "GET" and request.user.is_authenticated:
+        return redirect("notify:my-reports")
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -102,3 +102,12 @@ def test_watch_form_errors_are_clear(client, mailbox, city):
     assert "Draw a smaller rectangle" in page
     assert mailbox.received == []
     assert WatchArea.objects.count() == 0
+
+
+def test_digest_subscriptions_are_rate_limited_per_address(client, mailbox, city):
+    url = f"/notify/watch/{city.jurisdiction.slug}/"
+    for _ in range(5):
+        client.post(url, {"email": WATCHER, "area": city.west.pk})
+    page = client.post(url, {"email": WATCHER, "area": city.east.pk}).content.decode()
+    assert "asked for several digests today" in page
+    assert len(mailbox.to(WATCHER)) == 5

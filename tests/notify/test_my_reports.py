@@ -100,8 +100,19 @@ def test_staff_accounts_cannot_sign_in_by_link(client, mailbox, city):
 
 def test_pages_speak_spanish(client, city):
     page = client.get("/signin/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
-    assert "Inicie sesión para ver sus reportes" in page
+    assert "Inicie sesión para ver sus avisos" in page
     assert "Enviarme un enlace de acceso" in page
     submit_pothole(city, address="1 Calle Mayor")
     frame = client.get(f"/widget/{city.jurisdiction.slug}/frame/", HTTP_ACCEPT_LANGUAGE="es")
-    assert "Reportar un problema" in frame.content.decode()
+    assert "Informar de un problema" in frame.content.decode()
+
+
+def test_a_long_address_and_a_disabled_account(client, mailbox, city):
+    long_address = "a" * 140 + "@example-neighbourhood.org"
+    client.post(sign_in(client, mailbox, email=long_address))
+    assert client.get("/my/").status_code == 200
+    assert User.objects.get(email=long_address).username.startswith("resident-")
+
+    UserFactory(email="gone@example.org", is_active=False)
+    response = client.post(sign_in(client, mailbox, email="gone@example.org"))
+    assert "This account is disabled." in response.content.decode()

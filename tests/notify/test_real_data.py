@@ -24,7 +24,7 @@ WATCHED_NC = "21"  # Greater Valley Glen Council: the most requests among the fi
 
 
 @pytest.fixture
-def los_angeles(shared_data, settings):
+def los_angeles(shared_data):
     jurisdiction = create_jurisdiction(slug="la", name="Los Angeles", timezone=LA.key)
     features = read_feature_collection(shared_data / "geo/la/la-neighborhood-councils-2019.geojson")
     import_areas(
@@ -34,7 +34,6 @@ def los_angeles(shared_data, settings):
         name_property="name",
         code_property="nc_id",
     )
-    settings.AREA_INDEX_REFRESH_SECONDS = 60  # the areas no longer change in this test
     path = shared_data / "311/la/la311_2020-01_requests.csv"
     with path.open(newline="", encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["latitude"] and r["longitude"]][:ROWS]
