@@ -1,6 +1,9 @@
+import json
+
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
 from .models import AttributeDefinition, Department, RoutingRule, ServiceType
@@ -45,7 +48,24 @@ class DepartmentAdmin(admin.ModelAdmin):
         return False  # Requests keep their department; make it inactive instead.
 
 
+class ChoicesField(forms.JSONField):
+    """JSON with one choice per line, easier to read and edit than one long line."""
+
+    def prepare_value(self, value):
+        if isinstance(value, InvalidJSONInput) or not isinstance(value, list) or not value:
+            return super().prepare_value(value)
+        lines = ",\n".join("  " + json.dumps(v, ensure_ascii=False) for v in value)
+        return f"[\n{lines}\n]"
+
+
 class AttributeForm(forms.ModelForm):
+    values = ChoicesField(
+        label=_("allowed values"),
+        required=False,
+        help_text=VALUES_HELP,
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 70}),
+    )
+
     class Meta:
         model = AttributeDefinition
         fields = [
@@ -62,9 +82,7 @@ class AttributeForm(forms.ModelForm):
             "code": _("Short name used by apps and in exports, e.g. item-count."),
             "description": _("The question as residents and call-takers read it."),
             "datatype_description": _("A hint shown under the question, e.g. 'Up to 10 items'."),
-            "values": VALUES_HELP,
         }
-        widgets = {"values": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
     def clean_values(self):
         values = self.cleaned_data.get("values") or []

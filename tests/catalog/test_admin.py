@@ -66,7 +66,11 @@ def test_service_type_page_shows_its_questions_with_help(admin_client, city):
     text = admin_client.get(f"/admin/catalog/servicetype/{city.pothole.pk}/change/").content
     text = text.decode()
     assert "How deep is it?" in text
-    assert "Deeper than 5 cm" in text
+    # One choice per line in the JSON box.
+    assert (
+        "[\n  {&quot;key&quot;: &quot;shallow&quot;, &quot;name&quot;: &quot;Shallow&quot;},\n"
+        "  {&quot;key&quot;: &quot;deep&quot;, &quot;name&quot;: &quot;Deeper than 5 cm&quot;}\n]"
+    ) in text
     assert 'Example: [{"key": "sofa", "name": "Sofa"}' in text
 
 
