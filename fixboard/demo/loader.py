@@ -148,7 +148,9 @@ def _load_catalog(result: DemoResult) -> None:
 
 def _create_accounts(jurisdiction: Jurisdiction) -> None:
     for account in ACCOUNTS:
-        user = User(username=account.username, role=account.role)
+        user = User(
+            username=account.username, email=f"{account.username}@example.org", role=account.role
+        )
         user.is_staff = user.is_superuser = account.role == User.Role.ADMIN
         user.set_password(account.password)
         user.save()
