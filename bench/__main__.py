@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         started=started,
         seconds=time.monotonic() - clock,
         machine=machine,
+        load_at_end=report.load_average(),
         options={
             "sizes": ", ".join(f"{s:,}" for s in sizes),
             "runs per figure": f"up to {options.repeat}",

@@ -11,6 +11,7 @@ import cProfile
 import csv
 import io
 import pstats
+import resource
 import time
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def _measure(ctx, engine, subject, path, mapping, slug) -> list[Measurement]:
             samples=[r["rows"] / r["seconds"] for r in runs],
             target=RATE_TARGET,
             details={**counts, "seconds": [r["seconds"] for r in runs]},
-            notes=[_skipped_note(runs[0]["skipped"])] if runs[0]["skipped"] else [],
+            notes=_notes(runs),
         ),
         Measurement(
             benchmark=MEMORY,
@@ -109,9 +110,15 @@ def _profile(ctx, engine, subject, path, mapping, slug) -> None:
         )
 
 
-def _skipped_note(skipped: dict) -> str:
-    reasons = ", ".join(f"{count:,} {reason}" for reason, count in sorted(skipped.items()))
-    return f"skipped: {reasons}"
+def _notes(runs: list[dict]) -> list[str]:
+    wall = sum(r["seconds"] for r in runs)
+    cpu = sum(r["cpu_seconds"] for r in runs) / wall
+    notes = [f"{wall / len(runs):,.1f} s a run, {cpu:.0%} of it on the Python process's CPU"]
+    skipped = runs[0]["skipped"]
+    if skipped:
+        reasons = ", ".join(f"{count:,} {reason}" for reason, count in sorted(skipped.items()))
+        notes.append(f"skipped: {reasons}")
+    return notes
 
 
 def _data_rows(path: Path) -> int:
@@ -160,6 +167,11 @@ def ratios(measurements: list[Measurement]) -> list[Ratio]:
     return found
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 @task
 def run_import(*, path: str, mapping: str, jurisdiction: str, profile: str = "") -> dict:
     """Import one file into the jurisdiction; time of the `import_requests` call and counts."""
@@ -171,9 +183,11 @@ def run_import(*, path: str, mapping: str, jurisdiction: str, profile: str = "")
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
     result = import_requests(path=Path(path), jurisdiction=place, mapping=loaded, progress=False)
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_before
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)
@@ -182,6 +196,7 @@ def run_import(*, path: str, mapping: str, jurisdiction: str, profile: str = "")
         Path(profile).with_suffix(".txt").write_text(summary.getvalue(), encoding="utf-8")
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "rows": result.rows,
         "created": result.created,
         "updated": result.updated,

@@ -32,7 +32,11 @@ def run(ctx: Context) -> list[Measurement]:
         for engine in ctx.engines:
             with engine.fresh() as url:
                 result = ctx.child(
-                    insert_rows, database_url=url, path=str(path), repeat=ctx.options.repeat
+                    insert_rows,
+                    database_url=url,
+                    path=str(path),
+                    repeat=ctx.options.repeat,
+                    max_seconds=ctx.options.max_seconds,
                 )
             measurements.append(
                 Measurement(
@@ -168,8 +172,11 @@ def _statement(columns: list[str]) -> str:
 
 
 @task
-def insert_rows(*, path: str, repeat: int) -> dict:
-    """Insert the file's rows `repeat` times into a fresh table; rows/s of each run."""
+def insert_rows(*, path: str, repeat: int, max_seconds: float) -> dict:
+    """Insert the file's rows into a fresh table, `repeat` times at most; rows/s of each run.
+
+    Like `Context.repeat`, it stops repeating once `max_seconds` are spent.
+    """
     from fixboard.places.models import Jurisdiction
 
     columns = _columns()
@@ -180,7 +187,10 @@ def insert_rows(*, path: str, repeat: int) -> dict:
     sqlite = connection.vendor == "sqlite"
     statement = _statement(columns)
     rates, rows = [], 0
+    began = time.monotonic()
     for _ in range(repeat):
+        if rates and (time.monotonic() - began) * (len(rates) + 1) / len(rates) > max_seconds:
+            break
         _create_table()
         spent, rows = 0.0, 0
         with transaction.atomic():

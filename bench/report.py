@@ -24,6 +24,7 @@ class Run:
     options: dict[str, str]
     measurements: list[Measurement]
     ratios: list[Ratio]
+    load_at_end: str = ""
     unavailable: dict[str, str] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
 
@@ -65,8 +66,12 @@ def machine(engines: list, unavailable: dict[str, str]) -> dict[str, str]:
         info["PostgreSQL"] = "not measured: " + unavailable["PostgreSQL"]
     for package in ("psycopg", "shapely", "numpy"):
         info[package] = metadata.version(package)
-    info["Load average at start"] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    info["Load average (1/5/15 min) at start"] = load_average()
     return info
+
+
+def load_average() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def number(value: float) -> str:
@@ -159,6 +164,7 @@ def render(run: Run) -> str:
         lines.append(f"- **{name} failed**: {reason.splitlines()[0]}")
     lines += ["", "## Machine", "", "| | |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in run.machine.items()]
+    lines.append(f"| Load average (1/5/15 min) at end | {run.load_at_end} |")
     lines += ["", *_targets(run), "## Measurements", ""]
     for bench in sorted(BENCHMARKS.values(), key=lambda b: b.order):
         for name in sorted({m.benchmark for m in run.measurements}):
@@ -167,7 +173,29 @@ def render(run: Run) -> str:
                 lines += _section(_title(bench, name), chosen)
     lines += _ratios(run.ratios)
     lines += _method()
+    lines += RUNNING.splitlines()
     return "\n".join(lines).rstrip() + "\n"
+
+
+RUNNING = """## Running it
+
+- `make bench`: every benchmark at 1,000,000 rows/points on SQLite and PostgreSQL, then
+  this page. `make bench BENCH_ARGS=--quick` does the same at 100,000.
+- `python -m bench --only import --sizes 200k,1M --engines sqlite --repeat 5`: choose
+  benchmarks, sizes, databases and runs; `--real-limit N` imports only the first N rows of
+  each real file; `--profile` also writes a cProfile of one synthetic import per database
+  to `var/bench/profiles/`; `--output` writes the page elsewhere; `--help` lists the rest.
+- PostgreSQL: `$BENCH_POSTGRES_URL` or `--postgres-url` (default
+  `postgres://postgres@127.0.0.1:5432/`); the bench creates and drops its own databases
+  (`fixboard_bench`, `fixboard_bench_run`). If the server cannot be reached, the run says
+  so at the start and on this page, and measures SQLite alone.
+- The 1,000,000-row file is cached in `var/bench/data/`; each run's logs are in
+  `var/bench/logs/` and its raw figures in `var/bench/results.json`.
+- Adding a benchmark: a module in `bench/` with a `@benchmark` function (run in the
+  orchestrator, returns `Measurement`s), `@task` functions for the work that needs Django
+  (each call runs in a child process on a fresh copy of the migrated database), and
+  optionally a `@derived` function for ratios; see `bench/registry.py`.
+"""
 
 
 def _title(bench, name: str) -> str:
