@@ -8,14 +8,14 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 from ninja.throttling import BaseThrottle, SimpleRateThrottle
 from ninja.utils import check_csrf
 
-from fixboard.accounts.models import ApiClient, User, hash_api_key
+from fixboard.accounts import apikeys
+from fixboard.accounts.models import ApiClient, User
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,10 @@ class Caller:
         return f"user:{self.user.pk}" if self.user else f"session:{self.session_key}"
 
 
-def client_for_key(key: str | None) -> Caller | None:
+def _caller_for_key(key: str | None) -> Caller | None:
     if not key:
         return None
-    client = ApiClient.objects.filter(key_hash=hash_api_key(key), active=True).first()
+    client = apikeys.client_for_key(key)
     if client is None:
         raise AuthenticationError(401, _("This API key is unknown or no longer active."))
     return Caller(client=client)
@@ -51,14 +51,14 @@ class ApiKey(APIKeyHeader):
     param_name = "X-Api-Key"
 
     def authenticate(self, request, key):
-        return client_for_key(key)
+        return _caller_for_key(key)
 
 
 class BearerToken(HttpBearer):
     """`Authorization: Bearer <key>`: the same API key, for clients that prefer the header."""
 
     def authenticate(self, request, token):
-        return client_for_key(token)
+        return _caller_for_key(token)
 
 
 class BrowserSession(APIKeyCookie):
@@ -108,14 +108,7 @@ class ClientThrottle(BaseThrottle):
         caller = getattr(request, "auth", None)
         if not isinstance(caller, Caller) or caller.client is None:
             return True
-        key = f"api-client:{caller.client.pk}:{int(time.time() // 60)}"
-        cache.add(key, 0, 90)
-        try:
-            used = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, 90)
-            used = 1
-        return used <= caller.client.rate_limit_per_minute
+        return apikeys.take_rate_limit(caller.client).allowed
 
     def wait(self) -> float:
         return 60 - time.time() % 60

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import UploadedFile
 from ninja.errors import HttpError
 
+from fixboard.accounts import apikeys
 from fixboard.catalog.models import ServiceType
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import area_index
@@ -95,7 +96,7 @@ def submit(request, data: SubmitIn, photos: list[tuple[bytes, str]]) -> dict:
         raise ValidationError(
             {"location": [_("This place is outside every city this service covers.")]}
         )
-    if caller.client and not caller.client.jurisdictions.filter(pk=jurisdiction.pk).exists():
+    if caller.client and not apikeys.may_post_to(caller.client, jurisdiction):
         raise HttpError(403, _("This API key may not post to %(j)s.") % {"j": jurisdiction})
     service = public_service(jurisdiction, data.service_code)
     reporter, awaiting = reporter_for(caller, data, service)

@@ -5,7 +5,9 @@ import re
 import pytest
 import schemathesis
 from django.contrib.staticfiles import finders
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -86,7 +88,18 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 
 
 @pytest.fixture
-def known(city) -> dict:
+def wsgi_in_test_transaction():
+    # Django's test client does the same: a real WSGI call closes "old" connections at its
+    # start and end, which would close the test's transaction on PostgreSQL.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def known(city, wsgi_in_test_transaction) -> dict:
     """Real requests, area and service to aim at, and the key of an app allowed to write."""
     request = submit_pothole(city, email="ana@example.org")
     add_update(request=request, text="Crew booked", actor=UserFactory(role="staff"))
