@@ -11,7 +11,12 @@ from fixboard.maps.aggregates import counts_by_jurisdiction
 from fixboard.places.addresses import normalize_address
 from fixboard.places.models import AddressPoint, Area, Jurisdiction
 from fixboard.reports.models import CloseReason, Follow, ServiceRequest, Status
-from fixboard.reports.selectors import public_requests
+from fixboard.reports.selectors import (
+    PUBLIC_FIELDS,
+    RequestFilters,
+    list_public_requests,
+    public_requests,
+)
 
 REOPEN_DAYS = 30
 
@@ -54,31 +59,22 @@ def area_or_404(jurisdiction: Jurisdiction, kind: str, code: str) -> Area:
 
 def area_requests(area: Area, *, fixed_days: int = 30, limit: int = 20) -> dict:
     """An area's open requests (newest first) and those fixed in the last `fixed_days`."""
-    base = (
-        public_requests()
-        .filter(requestarea__area=area)
-        .select_related("service_type")
-        .only(
-            "public_id",
-            "status",
-            "close_reason",
-            "address",
-            "requested_at",
-            "closed_at",
-            "service_type__name",
-            "description",
-            "support_count",
-        )
+    open_page = list_public_requests(
+        filters=RequestFilters(area_id=area.pk, statuses=("open",)), limit=limit
     )
     since = timezone.now() - timedelta(days=fixed_days)
-    return {
-        "open": list(base.exclude(status=Status.CLOSED).order_by("-requested_at")[:limit]),
-        "fixed": list(
-            base.filter(
-                status=Status.CLOSED, close_reason=CloseReason.FIXED, closed_at__gte=since
-            ).order_by("-closed_at")[:limit]
-        ),
-    }
+    fixed = (
+        public_requests()
+        .filter(
+            requestarea__area=area,
+            status=Status.CLOSED,
+            close_reason=CloseReason.FIXED,
+            closed_at__gte=since,
+        )
+        .order_by("-closed_at")
+        .values(*PUBLIC_FIELDS)[:limit]
+    )
+    return {"open": open_page.rows, "fixed": list(fixed)}
 
 
 def find_by_source_id(text: str) -> ServiceRequest | None:

@@ -17,7 +17,7 @@ from fixboard.places.spatial import area_index
 from fixboard.reports.actions import ContactDetails, submit_request
 from fixboard.reports.attributes import MAX_TEXT, clean_attributes
 from fixboard.reports.models import Channel, Contact
-from fixboard.reports.photos import MAX_UPLOAD_BYTES, gps_of
+from fixboard.reports.photos import MAX_UPLOAD_BYTES, clean_photo, gps_of
 from fixboard.reports.selectors import nearby_open_requests
 
 from ..forms import ReportForm
@@ -152,9 +152,14 @@ def _outside(jurisdiction, lat: float, long: float) -> dict:
     }
 
 
-def _precheck(form, description: str) -> dict:
+def _precheck(form, description: str, photos) -> dict:
     """Errors the domain would find too, so they show together with the location's."""
     errors = {}
+    for data, name in photos:
+        try:
+            clean_photo(data, name)
+        except ValidationError as exc:
+            errors.setdefault("media", []).extend(exc.message_dict["media"])
     try:
         clean_attributes(form.service_type, form.answers())
     except ValidationError as exc:
@@ -180,10 +185,10 @@ def _submit(request, form):
     lat, long, address, errors = _locate(form, photos)
     if lat is not None:
         errors.update(_outside(form.service_type.jurisdiction, lat, long))
-    if photo_errors:
-        errors["media"] = photo_errors
-    if errors:
-        raise ValidationError({**_precheck(form, data["description"]), **errors})
+    if errors or photo_errors:
+        found = _precheck(form, data["description"], photos)
+        found["media"] = photo_errors + found.get("media", [])
+        raise ValidationError({k: v for k, v in {**found, **errors}.items() if v})
     details = ContactDetails(name=data["name"], email=data["email"], phone=data["phone"])
     return submit_request(
         service_type=form.service_type,
