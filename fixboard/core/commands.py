@@ -1,7 +1,7 @@
 """Helpers for the `fixboard` commands: errors a person can act on, never a traceback."""
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 
@@ -29,3 +29,9 @@ def not_found(what: str, value: str, known: list[str]) -> CommandError:
         _("No %(what)s %(value)s (known: %(known)s).")
         % {"what": what, "value": value, "known": listing}
     )
+
+
+def progress_stream(command: BaseCommand):
+    """The command's raw stderr, for tqdm: it redraws its line with \\r, which the
+    OutputWrapper around `command.stderr` would break by adding a newline to each write."""
+    return command.stderr._out

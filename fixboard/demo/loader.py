@@ -6,7 +6,7 @@ data by derive.py) and goes in through the same domain functions a city's own se
 
 import tomllib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,7 +60,7 @@ class DemoResult:
     requests_skipped: Counter = field(default_factory=Counter)
 
 
-Step = Callable[[str], None]
+Step = tuple[str, Callable[[], None]]
 
 
 def demo_needed() -> bool:
@@ -68,27 +68,31 @@ def demo_needed() -> bool:
     return not Jurisdiction.objects.exists()
 
 
-def load_demo(*, step: Step = lambda _text: None, progress: bool = False) -> DemoResult | None:
+def load_demo(
+    *, track: Callable[[Sequence[Step]], Iterable[Step]] = iter, progress: bool = False
+) -> DemoResult | None:
     """Load Los Angeles (areas, catalog, accounts, requests); None if not needed.
 
-    `step` is told what is starting; `progress` shows the request importer's progress bar.
-    The load is one transaction: it either completes or leaves the database as it was.
+    `track` wraps the (label, step) sequence, e.g. to show a progress bar; `progress` shows
+    the request importer's own bar. The load is one transaction: it either completes or
+    leaves the database as it was.
     """
     with transaction.atomic():
         if not demo_needed():
             return None
-        step(_("Los Angeles and its areas"))
-        jurisdiction = create_jurisdiction(
-            slug=SLUG, name="Los Angeles", timezone="America/Los_Angeles"
+        result = DemoResult(
+            jurisdiction=create_jurisdiction(
+                slug=SLUG, name="Los Angeles", timezone="America/Los_Angeles"
+            )
         )
-        result = DemoResult(jurisdiction=jurisdiction)
-        _load_areas(result)
-        step(_("Departments and services"))
-        _load_catalog(result)
-        step(_("Demo accounts"))
-        _create_accounts(jurisdiction)
-        step(_("Service requests of 2017 and 2020"))
-        _import_requests(result, progress)
+        steps = (
+            (_("Areas"), lambda: _load_areas(result)),
+            (_("Departments and services"), lambda: _load_catalog(result)),
+            (_("Demo accounts"), lambda: _create_accounts(result.jurisdiction)),
+            (_("Service requests of 2017 and 2020"), lambda: _import_requests(result, progress)),
+        )
+        for _label, run in track(steps):
+            run()
     return result
 
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from fixboard.core.commands import command_error, not_found
+from fixboard.core.commands import command_error, not_found, progress_stream
 from fixboard.places.actions import import_areas, import_boundary, read_feature_collection
 from fixboard.places.models import Jurisdiction
 
@@ -68,7 +68,7 @@ class Command(BaseCommand):
             raise not_found(_("jurisdiction"), slug, known) from None
 
     def _import_areas(self, place, features, kind, name_property, code_property, boundary):
-        progress = tqdm(features, desc=_("Areas"), unit=_("area"), file=self.stderr._out)
+        progress = tqdm(features, desc=_("Areas"), unit=_("area"), file=progress_stream(self))
         with progress:
             result = import_areas(
                 jurisdiction=place,

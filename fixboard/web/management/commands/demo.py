@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from fixboard.accounts.models import User
-from fixboard.core.commands import command_error
+from fixboard.core.commands import command_error, progress_stream
 from fixboard.demo.loader import ACCOUNTS, demo_needed, load_demo
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "testserver", ".localhost"}
@@ -55,21 +55,14 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _load(self):
-        out = self.stderr._out  # tqdm needs the raw stream: it redraws lines with \r.
-        with tqdm(total=4, desc=_("Demo city"), unit=_("step"), file=out, position=0) as steps:
-            started = False
+        return load_demo(track=self._track, progress=True)
 
-            def step(text: str) -> None:
-                nonlocal started
-                if started:
-                    steps.update()
-                started = True
-                steps.set_postfix_str(str(text))
-
-            result = load_demo(step=step, progress=True)
-            if result is not None:
-                steps.update()
-        return result
+    def _track(self, steps):
+        bar = tqdm(steps, desc=_("Demo city"), unit=_("step"), file=progress_stream(self))
+        with bar:
+            for label, run in bar:
+                bar.set_postfix_str(str(label))
+                yield label, run
 
     def _report(self, result) -> None:
         self.stdout.write(
