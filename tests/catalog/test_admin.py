@@ -145,7 +145,8 @@ def test_routing_rule_sends_an_area_to_another_department(admin_client, city):
         },
     )
     assert page.status_code == 302
-    assert RoutingRule.objects.count() == 1
+    rule = RoutingRule.objects.get()
+    assert admin_client.get(f"/admin/catalog/routingrule/{rule.pk}/change/").status_code == 200
     east = submit_request(
         service_type=city.pothole,
         lat=INSIDE_EAST[0],
