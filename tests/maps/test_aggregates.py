@@ -9,6 +9,7 @@ from fixboard.maps.models import MapCell
 from fixboard.maps.selectors import POINT_LIMIT, MapQuery, map_features
 from fixboard.reports.actions import transition
 from fixboard.reports.models import CloseReason, Status
+from fixboard.reports.selectors import public_requests
 from tests.factories import INSIDE_EAST, INSIDE_WEST, submit_pothole
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +101,20 @@ def test_filters_by_status_and_area(city, django_capture_on_commit_callbacks):
     assert [p["id"] for p in open_only["points"]] != [closed.public_id]
     assert open_only["total"] == 1
     assert [p["id"] for p in in_west["points"]] == [closed.public_id]
+
+
+@pytest.mark.slow
+def test_a_real_import_fills_the_map_counts(shared_data, django_capture_on_commit_callbacks):
+    from tests.reports.test_import_helpers import LA_2020, los_angeles, run_import
+
+    city = los_angeles(shared_data, neighborhood_councils=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(shared_data / LA_2020, city, "la-2020")
+
+    public = public_requests().filter(jurisdiction=city)
+    whole = MapQuery(south=33.6, west=-118.8, north=34.4, east=-118.1, zoom=9)
+    data = map_features(city, whole)
+    assert data["mode"] == "cells"
+    assert data["total"] == public.count() > 9000
+    open_only = map_features(city, MapQuery(**{**whole.__dict__, "status": "open"}))
+    assert open_only["total"] == public.exclude(status=Status.CLOSED).count()
