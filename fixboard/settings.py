@@ -150,6 +150,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fixboard <noreply@localhost>")
 # Where links in e-mails and feeds point (no request at hand in a task): scheme and host.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+# Hour of the day (in TIME_ZONE) at which the worker sends watch-area digests when scheduled.
+DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))
 
 CACHES = {
     "default": {

@@ -148,3 +148,17 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.kind} to {self.email} ({self.state})"
+
+
+class DigestRun(models.Model):
+    """One row per day the scheduled digest ran, so only one scheduled chain survives."""
+
+    day = models.DateField(unique=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("digest run")
+        verbose_name_plural = _("digest runs")
+
+    def __str__(self):
+        return f"digests of {self.day}"

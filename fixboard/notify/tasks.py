@@ -1,13 +1,15 @@
 """Background work of the notify app. Tasks take ids; each e-mail is its own task."""
 
 import logging
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django_tasks import task
 
 from . import actions, emails, selectors
-from .models import Delivery
+from .models import Delivery, DigestRun
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +73,38 @@ def send_digests() -> int:
         if delivery_id:
             deliver.enqueue(delivery_id)
             sent += 1
+    return sent
+
+
+def next_digest_time(now: datetime) -> datetime:
+    """The next DIGEST_HOUR (in TIME_ZONE) after `now`."""
+    local = timezone.localtime(now)
+    at = timezone.make_aware(datetime.combine(local.date(), time(settings.DIGEST_HOUR)))
+    return (
+        at
+        if at > now
+        else timezone.make_aware(
+            datetime.combine(local.date() + timedelta(days=1), time(settings.DIGEST_HOUR))
+        )
+    )
+
+
+@task()
+def scheduled_digests() -> int:
+    """Send today's digests once, then schedule tomorrow's run on the worker.
+
+    Several chains may be started (each `fixboard send-digests --schedule`); the DigestRun row
+    of the day lets exactly one of them run and continue.
+    """
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            DigestRun.objects.create(day=today)
+    except IntegrityError:
+        return 0
+    sent = send_digests.call()
+    retry_due_deliveries()
+    scheduled_digests.using(run_after=next_digest_time(timezone.now())).enqueue()
     return sent
 
 

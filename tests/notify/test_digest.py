@@ -111,3 +111,36 @@ def test_digest_subscriptions_are_rate_limited_per_address(client, mailbox, city
     page = client.post(url, {"email": WATCHER, "area": city.east.pk}).content.decode()
     assert "asked for several digests today" in page
     assert len(mailbox.to(WATCHER)) == 5
+
+
+def test_worker_schedule_runs_once_a_day_and_reschedules(client, mailbox, city, settings):
+    from fixboard.notify.models import DigestRun
+    from fixboard.notify.tasks import next_digest_time, scheduled_digests
+
+    watch = subscribe(client, mailbox, city, {"area": city.west.pk})
+    backdate(watch)
+    submit_pothole(city, at=INSIDE_WEST)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from django_tasks_db.models import DBTaskResult
+
+    scheduled_digests.call()
+    scheduled_digests.call()  # a second chain on the same day stops
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+
+    assert len(mailbox.to(WATCHER)) == 1
+    assert DigestRun.objects.count() == 1
+    [next_run] = DBTaskResult.objects.filter(task_path__endswith="scheduled_digests")
+    assert next_run.run_after == next_digest_time(timezone.now())
+    assert next_run.run_after > timezone.now()
+    assert timezone.localtime(next_run.run_after).hour == settings.DIGEST_HOUR
+
+
+def test_schedule_command_needs_a_backend_that_can_wait(settings, city):
+    from django.core.management.base import CommandError
+    from django_tasks_db.models import DBTaskResult
+
+    with pytest.raises(CommandError, match="from cron instead"):
+        call_command("send_digests", "--schedule")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("send_digests", "--schedule")
+    assert DBTaskResult.objects.filter(task_path__endswith="scheduled_digests").count() == 1

@@ -1,22 +1,49 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fixboard.notify.tasks import retry_due_deliveries, send_digests
+from fixboard.notify.tasks import (
+    next_digest_time,
+    retry_due_deliveries,
+    scheduled_digests,
+    send_digests,
+)
 
 
 class Command(BaseCommand):
     help = _(
-        "Send the daily digest of each confirmed watch area (run once a day from cron or the "
-        "worker's scheduler), and retry e-mails whose retry time has come."
+        "Send the daily digest of each confirmed watch area and retry e-mails whose retry time "
+        "has come. Run it once a day from cron, or once with --schedule to let the task worker "
+        "run it every day at DIGEST_HOUR."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--schedule",
+            action="store_true",
+            help=_("Schedule the daily run on the task worker instead of sending now."),
+        )
+
+    def handle(self, *args, schedule=False, **options):
+        if schedule:
+            return self._schedule()
         retried = retry_due_deliveries()
         result = send_digests.enqueue()
-        sent = result.return_value if result.is_finished else None
-        if sent is None:
-            self.stdout.write(_("Digests queued for the task worker."))
+        if result.is_finished:
+            self.stdout.write(_("%(n)d digest(s) sent.") % {"n": result.return_value})
         else:
-            self.stdout.write(_("%(n)d digest(s) sent.") % {"n": sent})
+            self.stdout.write(_("Digests queued for the task worker."))
         if retried:
             self.stdout.write(_("%(n)d e-mail(s) queued for another try.") % {"n": retried})
+
+    def _schedule(self):
+        if not scheduled_digests.get_backend().supports_defer:
+            raise CommandError(
+                _(
+                    "The task backend cannot run tasks later; run `fixboard send-digests` daily "
+                    "from cron instead."
+                )
+            )
+        at = next_digest_time(timezone.now())
+        scheduled_digests.using(run_after=at).enqueue()
+        self.stdout.write(_("Daily digests scheduled; the first run is at %(at)s.") % {"at": at})
