@@ -11,6 +11,7 @@ beside it).
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import connection, transaction
 
@@ -63,6 +64,7 @@ def split_zipcode(address: str) -> tuple[str, str]:
     return address[: found.start()].rstrip(" ,"), found.group(1)
 
 
+@lru_cache(maxsize=65_536)
 def normalize_address(address: str) -> str:
     """The comparable form of a street address: its first line, upper case, abbreviated."""
     street = split_zipcode(address)[0].split(",", 1)[0].upper()

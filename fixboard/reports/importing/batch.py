@@ -2,6 +2,7 @@
 
 import base64
 import secrets
+from array import array
 from collections import Counter
 from datetime import timedelta
 
@@ -22,7 +23,10 @@ from .result import ImportResult
 from .rows import NO_LOCATION, OUTSIDE, REPEATED, SWAPPED, Row
 from .store import store_for_connection
 
-IMPORT_ACTOR = "import"
+# Plain strings: enum members cost an attribute look-up per row and per database adapter.
+ACTOR = "import"
+IMPORTED, STATUS_CHANGED = str(Event.Kind.IMPORTED), str(Event.Kind.STATUS_CHANGED)
+NEW, CLOSED = str(Status.NEW), str(Status.CLOSED)
 _TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET.encode())
 
 
@@ -42,13 +46,14 @@ class BatchWriter:
         self.catalog = CatalogCache(jurisdiction)
         self.router = Router(jurisdiction)
         self.routes: dict[tuple, int | None] = {}
-        self.deferred = 0
+        # Row numbers left for the second pass: 4 bytes each, so even millions stay small.
+        self.deferred = array("I")
 
     def write(self, rows: list[Row], *, by_address: bool = False) -> None:
         """Validate the batch's places, then write it in one transaction.
 
         First pass: rows without a point but with an address are left for the second
-        pass (counted in `deferred`), which places them `by_address` once the whole file
+        pass (their numbers kept in `deferred`), which places them `by_address` once the whole file
         has fed the address index, so the outcome does not depend on row order.
         """
         rows = self._last_of_each_id(rows)
@@ -91,7 +96,7 @@ class BatchWriter:
         for row in rows:
             if row.lat is None:
                 if row.address:
-                    self.deferred += 1
+                    self.deferred.append(row.number)
                 else:
                     self.result.skip(
                         NO_LOCATION,
@@ -194,23 +199,24 @@ class BatchWriter:
         requests, events, areas = [], [], []
         for pk, public_id, (row, area_ids) in zip(ids, public_ids, new, strict=True):
             service_id, department_id, expected = self._request_values(row, area_ids)
+            requested, closed = dt(row.requested_at), dt(row.closed_at)
             requests.append(
                 (pk, public_id, jid, service_id, row.status, row.close_reason, row.status_notes,
                  row.description, "{}", row.lat, row.long, row.address, row.zipcode,
                  department_id, 0, row.channel, False, False, False, False,
-                 dt(row.requested_at), dt(row.updated_at), dt(expected), dt(row.closed_at),
+                 requested, dt(row.updated_at), dt(expected), closed,
                  row.media_url, row.source_id, "", 0, 0)
             )  # fmt: skip
-            closed = row.status == Status.CLOSED
             data = orjson.dumps({"channel": row.channel, "source_id": row.source_id}).decode()
-            events.append(
-                (pk, Event.Kind.IMPORTED, True, "", Status.NEW if closed else row.status, "", "",
-                 data, IMPORT_ACTOR, "", dt(row.requested_at))
-            )  # fmt: skip
-            if closed:
+            if closed is None:
                 events.append(
-                    (pk, Event.Kind.STATUS_CHANGED, True, Status.NEW, Status.CLOSED,
-                     row.close_reason, "", "{}", IMPORT_ACTOR, "", dt(row.closed_at))
+                    (pk, IMPORTED, True, "", row.status, "", "", data, ACTOR, "", requested)
+                )
+            else:
+                events.append((pk, IMPORTED, True, "", NEW, "", "", data, ACTOR, "", requested))
+                events.append(
+                    (pk, STATUS_CHANGED, True, NEW, CLOSED, row.close_reason, "", "{}", ACTOR, "",
+                     closed)
                 )  # fmt: skip
             areas.extend((pk, a) for a in area_ids)
         store.insert_requests(requests)
@@ -234,8 +240,8 @@ class BatchWriter:
             if old_status != row.status:
                 at = row.closed_at or row.updated_at
                 events.append(
-                    (pk, Event.Kind.STATUS_CHANGED, True, old_status, row.status,
-                     row.close_reason, "", "{}", IMPORT_ACTOR, "", dt(at))
+                    (pk, STATUS_CHANGED, True, old_status, row.status, row.close_reason, "", "{}",
+                     ACTOR, "", dt(at))
                 )  # fmt: skip
             areas.extend((pk, a) for a in area_ids)
         store.update_requests(requests)

@@ -60,9 +60,17 @@ def _records(reader, skips: list) -> Iterator[tuple[int, list[str]]]:
             yield number, fields
 
 
-def _parsed(raw, reader, parser: RowParser, batch_size: int) -> Iterator[ParsedBatch]:
+def _parsed(
+    raw, reader, parser: RowParser, batch_size: int, only: Iterator[int] | None
+) -> Iterator[ParsedBatch]:
+    """Parsed batches; `only`, when given, lists (in order) the row numbers to parse."""
     rows, skips = [], []
+    wanted = next(only, None) if only is not None else None
     for number, fields in _records(reader, skips):
+        if only is not None:
+            if number != wanted:
+                continue
+            wanted = next(only, None)
         try:
             rows.append(parser.parse(fields, number))
         except Skip as skip:
@@ -73,8 +81,8 @@ def _parsed(raw, reader, parser: RowParser, batch_size: int) -> Iterator[ParsedB
     yield ParsedBatch(rows, skips, raw.tell())
 
 
-def _passes(path: Path, mapping: Mapping, batch_size: int, *, second: bool):
-    """Batches of one reading of the file; the second reading keeps only address-only rows."""
+def _passes(path: Path, mapping: Mapping, batch_size: int, *, only=None):
+    """Batches of one reading of the file (of the rows numbered in `only`, if given)."""
     raw, text = _open(path, mapping)
     with raw, text:
         reader = csv.reader(text, delimiter=mapping.delimiter)
@@ -83,17 +91,14 @@ def _passes(path: Path, mapping: Mapping, batch_size: int, *, second: bool):
             raise ValidationError({"file": [_("%(p)s is empty.") % {"p": path}]})
         mapping.check_header(header, path)
         parser = RowParser(mapping, header)
-        with Prefetch(_parsed(raw, reader, parser, batch_size)) as batches:
-            for batch in batches:
-                if second:
-                    batch.rows = [r for r in batch.rows if r.lat is None and r.address]
-                    batch.skips = []
-                yield batch
+        with Prefetch(_parsed(raw, reader, parser, batch_size, only)) as batches:
+            yield from batches
 
 
 def _run_pass(batches, writer: BatchWriter, result: ImportResult, bar, *, second: bool) -> None:
     for batch in batches:
-        for skip in batch.skips:
+        # The second reading meets the unreadable records again: counted once, in the first.
+        for skip in () if second else batch.skips:
             result.skip(*skip)
         writer.write(batch.rows, by_address=second)
         bar.update(batch.position - bar.n)
@@ -126,8 +131,9 @@ def import_requests(
         if second and not writer.deferred:
             break
         label = _("placing by address") if second else path.name
+        only = iter(writer.deferred) if second else None
         with (
-            closing(_passes(path, mapping, batch_size, second=second)) as batches,
+            closing(_passes(path, mapping, batch_size, only=only)) as batches,
             tqdm(total=size, unit="B", unit_scale=True, disable=not progress, desc=label) as bar,
         ):
             _run_pass(batches, writer, result, bar, second=second)

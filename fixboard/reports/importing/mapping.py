@@ -63,16 +63,16 @@ class Mapping:
         """(status, close reason) for a source status value; unknown values are open (new)."""
         key = value.strip().casefold()
         if key in self.closed:
-            return Status.CLOSED, self.close_reasons.get(key, CloseReason.FIXED)
+            return Status.CLOSED.value, self.close_reasons.get(key, CloseReason.FIXED.value)
         if key in self.in_progress:
-            return Status.IN_PROGRESS, ""
+            return Status.IN_PROGRESS.value, ""
         if key in self.acknowledged:
-            return Status.ACKNOWLEDGED, ""
-        return Status.NEW, ""
+            return Status.ACKNOWLEDGED.value, ""
+        return Status.NEW.value, ""
 
     def channel_of(self, value: str) -> str:
         """The Fixboard channel for a source channel value; unlisted values count as import."""
-        return self.channels.get(value.strip().casefold(), Channel.IMPORT)
+        return self.channels.get(value.strip().casefold(), Channel.IMPORT.value)
 
     def source_columns(self) -> list[tuple[str, str]]:
         """(Fixboard field, source column) pairs, the id first, every column of a list."""
