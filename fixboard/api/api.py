@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
-from . import areas, catalog, errors, requests
+from . import areas, catalog, errors, requests, session
 from .renderers import ORJSONRenderer
 
 api = NinjaAPI(
@@ -23,3 +23,4 @@ errors.install(api)
 api.add_router("", requests.router)
 api.add_router("", catalog.router)
 api.add_router("", areas.router)
+api.add_router("", session.router)

@@ -24,7 +24,6 @@ class Caller:
 
     client: ApiClient | None = None
     user: User | None = None
-    session_key: str = ""
 
     @property
     def is_browser(self) -> bool:
@@ -33,7 +32,7 @@ class Caller:
     def __str__(self) -> str:
         if self.client:
             return f"client:{self.client.pk}"
-        return f"user:{self.user.pk}" if self.user else f"session:{self.session_key}"
+        return f"user:{self.user.pk}" if self.user else "anonymous browser"
 
 
 def _caller_for_key(key: str | None) -> Caller | None:
@@ -80,9 +79,7 @@ class BrowserSession(APIKeyCookie):
     def authenticate(self, request, key):
         if request.user.is_authenticated:
             return Caller(user=request.user)
-        if not request.session.session_key:
-            request.session.save()
-        return Caller(session_key=request.session.session_key)
+        return Caller()
 
 
 WRITERS = [ApiKey(), BearerToken(), BrowserSession()]

@@ -2,11 +2,8 @@
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import ensure_csrf_cookie
-from ninja import Router, Schema
-from ninja.decorators import decorate_view
+from ninja import Router
 
 from fixboard.catalog.models import AttributeDefinition, ServiceType
 from fixboard.places.models import Jurisdiction
@@ -15,20 +12,6 @@ from .errors import Problem
 from .schemas import JurisdictionOut, ServiceOut, Text
 
 router = Router(tags=["catalog"])
-
-
-class CsrfOut(Schema):
-    csrf_token: str
-
-
-@router.get("/csrf", response=CsrfOut, tags=["session"])
-@decorate_view(ensure_csrf_cookie)
-def csrf(request):
-    """Set the CSRF cookie and return its token, for scripts of this site that write.
-
-    Send the token back as the X-CSRFToken header with the session cookie.
-    """
-    return {"csrf_token": get_token(request)}
 
 
 @router.get("/jurisdictions", response=list[JurisdictionOut])

@@ -198,10 +198,15 @@ def support_request(request, public_id: str, payload: SupportIn | None = None):
     sr = _public_or_404(public_id)
     payload = payload or SupportIn()
     caller: Caller = request.auth
-    actor = caller.user
+    actor, session_key = caller.user, ""
     if caller.client:
         actor = submission.contact_for(caller, payload.email, payload.name)
-    changed = actions.support(request=sr, actor=actor, session_key=caller.session_key)
+    elif not caller.user:
+        # An anonymous browser counts once per session, made now if it has none yet.
+        if not request.session.session_key:
+            request.session.save()
+        session_key = request.session.session_key
+    changed = actions.support(request=sr, actor=actor, session_key=session_key)
     return _counts(sr, changed)
 
 

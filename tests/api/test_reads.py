@@ -178,3 +178,19 @@ def test_nearby_outside_every_city_is_empty_and_unknown_service_is_422(client, c
     unknown = client.get("/api/v1/requests/nearby?service_code=nope&lat=34.05&long=-118.25")
     assert unknown.status_code == 422
     assert "service_code" in unknown.json()["errors"]
+
+
+def test_head_answers_like_get_without_a_body(client, city):
+    submit_pothole(city)
+    response = client.head("/api/v1/requests", headers={"Origin": "https://news.example"})
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_detail_reads_in_a_constant_number_of_queries(client, city, django_assert_max_num_queries):
+    request = submit_pothole(city)
+    for n in range(5):
+        add_update(request=request, text=f"Update {n}", actor=UserFactory(role="staff"))
+    with django_assert_max_num_queries(5):
+        assert len(client.get(f"/api/v1/requests/{request.public_id}").json()["timeline"]) == 6

@@ -300,3 +300,27 @@ def test_a_form_sent_to_a_json_operation_is_a_400(browser, city):
     )
     assert response.status_code == 400
     assert "JSON" in response.json()["title"]
+
+
+def test_only_a_signed_in_resident_can_unfollow(browser, city):
+    request = submit_pothole(city)
+    token = csrf_token(browser)
+    response = browser.delete(
+        f"/api/v1/requests/{request.public_id}/follow", headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 403
+    assert response.json()["title"]
+
+
+def test_more_than_five_photos_is_a_field_error(app, city, shared_data):
+    handles = [open(shared_data / "photos" / "DSCN0021.jpg", "rb") for _ in range(6)]  # noqa: SIM115
+    try:
+        response = app.post(
+            "/api/v1/requests/multipart", {"payload": json.dumps(POTHOLE), "media": handles}
+        )
+    finally:
+        for handle in handles:
+            handle.close()
+    assert response.status_code == 422
+    assert "media" in response.json()["errors"]
+    assert not ServiceRequest.objects.exists()
