@@ -8,14 +8,18 @@ from fixboard.catalog.models import Department, ServiceType
 from fixboard.places.addresses import normalize_address
 from fixboard.places.models import AddressPoint
 from fixboard.reports.models import Channel, CloseReason, Event, RequestArea, ServiceRequest, Status
+from tests.factories import INSIDE_EAST, INSIDE_WEST
 from tests.reports.test_import_helpers import (
     LA_2017,
     LA_2020,
     SF,
+    SMALL_HEADER,
     data_rows,
     los_angeles,
     run_import,
     san_francisco,
+    small_mapping,
+    write_csv,
 )
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +155,62 @@ def test_sf_category_is_the_service_type_and_source_the_channel(shared_data):
     )
     assert channels[Channel.OPEN311] > 1000 and channels[Channel.WEB] > 1000
     assert channels[Channel.IMPORT] > 100  # Twitter has no Fixboard channel
+
+
+def test_reimport_of_a_newer_export_moves_and_closes_with_a_timeline_event(city, tmp_path):
+    mapping = small_mapping(tmp_path)
+    created = "12/31/2017 11:59:58 PM"
+    first = write_csv(
+        tmp_path / "first.csv",
+        SMALL_HEADER,
+        [
+            ["A-1", "Pothole", created, "", "Open", *INSIDE_WEST, "", "Call"],
+            ["A-2", "Pothole", created, "", "Working", *INSIDE_WEST, "", "Web"],
+        ],
+    )
+    result = run_import(first, city.jurisdiction, mapping)
+    assert (result.created, result.updated) == (2, 0)
+    request = ServiceRequest.objects.get(source_id="A-1")
+    public_id = request.public_id
+    assert (request.status, request.channel, request.department) == (
+        Status.NEW,
+        Channel.PHONE,
+        city.streets,  # the existing service type "Pothole" and its default department
+    )
+    assert ServiceRequest.objects.get(source_id="A-2").status == Status.IN_PROGRESS
+
+    newer = write_csv(
+        tmp_path / "newer.csv",
+        SMALL_HEADER,
+        [
+            ["A-1", "Pothole", created, "01/02/2018 09:00:00 AM", "Open", *INSIDE_EAST, "", "Call"],
+            [
+                "A-1",
+                "Pothole",
+                created,
+                "01/03/2018 10:30:00 AM",
+                "Cancelled",
+                *INSIDE_EAST,
+                "",
+                "",
+            ],
+        ],
+    )
+    result = run_import(newer, city.jurisdiction, mapping)
+
+    assert (result.created, result.updated) == (0, 1)
+    assert result.skipped == {"repeated source id": 1}
+    assert result.examples["repeated source id"][0].message == (
+        "row 2: id A-1 appears again in row 3, which is used instead."
+    )
+    request.refresh_from_db()
+    assert request.public_id == public_id
+    assert (request.status, request.close_reason) == (Status.CLOSED, CloseReason.CANCELLED)
+    assert request.closed_at.isoformat() == "2018-01-03T18:30:00+00:00"
+    assert request.channel == Channel.IMPORT  # an empty source channel
+    assert list(request.areas.all()) == [city.east]
+    kinds = list(request.events.values_list("kind", "from_status", "to_status", "close_reason"))
+    assert kinds == [
+        (Event.Kind.IMPORTED, "", Status.NEW, ""),
+        (Event.Kind.STATUS_CHANGED, Status.NEW, Status.CLOSED, CloseReason.CANCELLED),
+    ]

@@ -58,7 +58,7 @@ class BatchWriter:
         """
         rows = self._last_of_each_id(rows)
         with transaction.atomic():
-            self.store.begin_batch()
+            self.store.begin_batch(self.jurisdiction.pk)
             rows = self._by_address(rows) if by_address else self._with_points(rows)
             rows, areas = self._located(rows)
             if not by_address:

@@ -83,6 +83,7 @@ EVENT_FIELDS = (
 AREA_FIELDS = ("request", "area")
 DATETIME_FIELDS = {"requested_at", "updated_at", "expected_at", "closed_at", "created_at"}
 LOOKUP_CHUNK = 900
+IMPORT_LOCK = 311_001  # advisory lock class of request imports
 
 
 def _columns(model, fields: Sequence[str]) -> list[str]:
@@ -114,7 +115,7 @@ class Store:
     def datetime(self, value: datetime | None):
         return value
 
-    def begin_batch(self) -> None:
+    def begin_batch(self, jurisdiction_id: int) -> None:
         """Called first inside each batch's transaction."""
 
     def _in(self, column: str, values: list) -> tuple[str, list]:
@@ -160,13 +161,9 @@ class Store:
         q = connection.ops.quote_name
         column = q(RequestArea._meta.get_field("request").column)
         with connection.cursor() as cursor:
-            for start in range(0, len(request_ids), LOOKUP_CHUNK):
-                chunk = request_ids[start : start + LOOKUP_CHUNK]
-                cursor.execute(
-                    f"DELETE FROM {q(self.areas)} WHERE {column} IN "
-                    f"({', '.join(['%s'] * len(chunk))})",
-                    chunk,
-                )
+            for start in range(0, len(request_ids), self.chunk):
+                where, params = self._in(column, request_ids[start : start + self.chunk])
+                cursor.execute(f"DELETE FROM {q(self.areas)} WHERE {where}", params)
 
 
 class SqliteStore(Store):
@@ -228,11 +225,14 @@ class PostgresStore(Store):
     UPDATES = "fixboard_import_updates"
     chunk = 100_000
 
-    def begin_batch(self) -> None:
-        # An import is idempotent: if the server crashes, the last batches are re-run,
-        # so it need not wait for each commit to reach the disk.
+    def begin_batch(self, jurisdiction_id: int) -> None:
         with connection.cursor() as cursor:
+            # An import is idempotent: if the server crashes, the last batches are re-run,
+            # so it need not wait for each commit to reach the disk.
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            # Two imports into one jurisdiction take turns per batch, so both cannot find a
+            # source id missing and insert it twice. (SQLite's write lock does the same.)
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, jurisdiction_id])
 
     def _in(self, column: str, values: list) -> tuple[str, list]:
         # One array parameter instead of thousands of placeholders.
