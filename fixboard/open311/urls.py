@@ -25,4 +25,6 @@ urlpatterns = [
     ),
     re_path(r"^v2/tokens/(?P<token>[^/]+?)" + FORMAT, views.token, name="token"),
     re_path(r"^v2/servicerequestupdates" + FORMAT, views.request_updates, name="request-updates"),
+    # Anything else under v2 is still answered in Open311's terms: an error body, not HTML.
+    re_path(r"^v2/(?P<path>.*?)(?:" + FORMAT[:-1] + r")?$", views.unknown_path),
 ]

@@ -42,6 +42,7 @@ def endpoint(*methods: str):
                     raise bad_request(
                         _("Use %(m)s on this resource.") % {"m": " or ".join(methods)}
                     )
+                _refuse_nul(request)
                 return view(request, fmt, **kwargs)
             except ValidationError as exc:
                 error = from_validation_error(exc)
@@ -56,6 +57,14 @@ def endpoint(*methods: str):
         return wrapper
 
     return decorate
+
+
+def _refuse_nul(request) -> None:
+    # No database stores NUL in text (PostgreSQL refuses it), so it can only be an error.
+    for data in (request.GET, request.POST):
+        for name, values in data.lists():
+            if "\0" in name or any("\0" in v for v in values):
+                raise bad_request(_("%(p)s contains a NUL character.") % {"p": name.strip("\0")})
 
 
 def _value(request, name: str) -> str:
@@ -106,6 +115,14 @@ def client_of(request, jurisdiction: Jurisdiction, *, required: bool = True) -> 
 
 def _formatter(request, jurisdiction, catalog) -> Formatter:
     return Formatter(jurisdiction, catalog, request.build_absolute_uri)
+
+
+@csrf_exempt
+def unknown_path(request, path, fmt=None):
+    error = not_found(
+        _("No resource %(p)s here; GET discovery.xml lists the endpoint.") % {"p": path}
+    )
+    return render(fmt if fmt in FORMATS else "xml", "errors", error.as_data(), status=404)
 
 
 @endpoint("GET")
