@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from fixboard.places.models import Jurisdiction
+from fixboard.reports.attributes import MAX_TEXT
 from fixboard.reports.models import CloseReason, Event, Status
 
 from .selectors import Catalog, PhotoRow
@@ -45,7 +46,7 @@ class Formatter:
             "status_notes": row["status_notes"] or None,
             "service_name": name,
             "service_code": code,
-            "description": row["description"] or None,
+            "description": _limited(row["description"]),
             "agency_responsible": self.catalog.departments.get(row["department_id"]),
             "service_notice": None,
             "requested_datetime": self.when(row["requested_at"]),
@@ -133,6 +134,13 @@ class Formatter:
             "media_url": self.photo_url(photos[0]) if photos else None,
             "external_status_code": external_status_code(row["status"], row["reason"]),
         }
+
+
+def _limited(text: str) -> str | None:
+    # The spec caps descriptions at 4,000 characters; imports may bring longer ones.
+    if len(text) <= MAX_TEXT:
+        return text or None
+    return text[: MAX_TEXT - 1] + "…"
 
 
 def summary(event: dict) -> str:

@@ -361,9 +361,13 @@ def token_request(jurisdiction: Jurisdiction, token: str) -> tuple[bool, str | N
     return True, public_id
 
 
-def find_public_request(jurisdiction: Jurisdiction, request_id: str) -> ServiceRequest | None:
-    """A public request by public id or source id, for writing to it (updates)."""
-    queryset = public_requests().filter(jurisdiction=jurisdiction)
+def request_to_update(jurisdiction: Jurisdiction, request_id: str) -> ServiceRequest | None:
+    """A request by public id or source id, for an API client granted its jurisdiction.
+
+    Hidden and unconfirmed requests too: the city's CRM works them all, and its answer
+    carries nothing but the update id.
+    """
+    queryset = ServiceRequest.objects.filter(jurisdiction=jurisdiction)
     return _by_ids(jurisdiction, queryset, (request_id,)).first()
 
 

@@ -310,7 +310,7 @@ def _post_update(request, fmt):
     if problems := posting.check_text(description, "description"):
         raise bad_request(*problems)
     at = params.w3c_datetime(data, "updated_datetime", ZoneInfo(jurisdiction.timezone))
-    service_request = selectors.find_public_request(
+    service_request = selectors.request_to_update(
         jurisdiction, params.text(data, "service_request_id")
     )
     if service_request is None:

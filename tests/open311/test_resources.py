@@ -179,3 +179,13 @@ def test_jurisdiction_id_is_needed_only_with_several(client, city):
     ok = get(client, "services.json", jurisdiction_id=other.jurisdiction.slug)
     assert ok.status_code == 200
     assert get(client, "services.json", jurisdiction_id="").status_code == 400
+
+
+def test_long_imported_descriptions_are_cut_to_the_spec_limit(client, city):
+    from fixboard.reports.models import ServiceRequest
+
+    request = submit_pothole(city)
+    ServiceRequest.objects.filter(pk=request.pk).update(description="word " * 1000)
+    data = orjson.loads(get(client, "requests.json").content)
+    check_json("requests", data)
+    assert len(data[0]["description"]) == 4000 and data[0]["description"].endswith("…")

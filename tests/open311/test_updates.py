@@ -121,3 +121,14 @@ def test_reading_updates(client, city, api_key):
     }
     assert orjson.loads(client.get(URL, window).content) == []
     assert client.get(URL, {"api_key": "wrong"}).status_code == 403
+
+
+def test_the_crm_may_update_a_hidden_request(client, city, api_key):
+    from fixboard.reports.models import ServiceRequest
+
+    request = submit_pothole(city)
+    ServiceRequest.objects.filter(pk=request.pk).update(hidden=True)
+    post_update(client, api_key, request, update_id="h-1", status="CANCELLED")
+    request.refresh_from_db()
+    assert request.close_reason == CloseReason.CANCELLED
+    assert orjson.loads(client.get(URL).content) == []  # still not public
