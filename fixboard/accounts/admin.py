@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -10,8 +11,23 @@ admin.site.site_title = _("Fixboard admin")
 admin.site.index_title = _("City set-up and records")
 
 
+class FixboardUserChangeForm(UserChangeForm):
+    def clean(self):
+        cleaned = super().clean()
+        jurisdictions = {j.pk for j in cleaned.get("jurisdictions") or []}
+        for department in cleaned.get("departments") or []:
+            if department.jurisdiction_id not in jurisdictions:
+                self.add_error(
+                    "departments",
+                    _("%(d)s is a department of %(j)s: add %(j)s to the jurisdictions too.")
+                    % {"d": department, "j": department.jurisdiction},
+                )
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = FixboardUserChangeForm
     list_display = ["username", "email", "first_name", "last_name", "role", "is_active"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser", "jurisdictions", "departments"]
     filter_horizontal = ["jurisdictions", "departments", "groups", "user_permissions"]

@@ -98,3 +98,23 @@ def test_issuing_a_new_key_replaces_the_old(admin_client, city):
     client.refresh_from_db()
     assert client.key_hash == hash_api_key(new) != hash_api_key(old)
     assert "1 client has a new key." in text
+
+
+def test_department_needs_its_jurisdiction(admin_client, city):
+    user = User.objects.create_user(username="lee", role=User.Role.STAFF)
+    page = admin_client.post(
+        f"/admin/accounts/user/{user.pk}/change/",
+        {
+            "username": "lee",
+            "role": "staff",
+            "departments": [city.streets.pk],
+            "is_active": "on",
+            "date_joined_0": "2026-01-05",
+            "date_joined_1": "09:00:00",
+        },
+    )
+    assert page.status_code == 200
+    assert "Streets is a department of Testville: add Testville to the jurisdictions too." in (
+        page.content.decode()
+    )
+    assert not user.departments.exists()
