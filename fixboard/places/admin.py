@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from .actions import import_areas, import_boundary, read_feature_collection
@@ -35,6 +36,20 @@ class JurisdictionForm(forms.ModelForm):
     class Meta:
         model = Jurisdiction
         fields = ["slug", "name", "timezone", "boundary_kind", "settings"]
+        help_texts = {
+            "slug": _(
+                "The Open311 jurisdiction_id and the start of the city's web addresses: "
+                "lower-case letters, digits and hyphens, e.g. los-angeles. Fixed once created."
+            )
+        }
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slugify(slug) != slug:
+            raise forms.ValidationError(
+                _("Use lower-case letters, digits and hyphens, e.g. %(s)s.") % {"s": slugify(slug)}
+            )
+        return slug
 
 
 class ImportAreasForm(forms.Form):

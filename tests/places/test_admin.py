@@ -35,9 +35,10 @@ def test_admin_creates_a_jurisdiction(admin_client):
     assert page.status_code == 302
     page = admin_client.post(
         "/admin/places/jurisdiction/add/",
-        {"slug": "Bad Slug", "name": "X", "timezone": "Mars/Olympus", "settings": "{}"},
+        {"slug": "San_Jose", "name": "X", "timezone": "Mars/Olympus", "settings": "{}"},
     )
     assert page.status_code == 200
+    assert "Use lower-case letters, digits and hyphens, e.g. san_jose." in page.content.decode()
     assert "Select a valid choice. Mars/Olympus is not one of the available choices." in (
         page.content.decode()
     )
