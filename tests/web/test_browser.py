@@ -259,3 +259,46 @@ def test_spanish_pages(new_page):
     expect(page.get_by_role("heading", name="Cronología")).to_be_visible()
     page.get_by_label("Idioma").select_option("en")
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+
+
+def test_the_draft_survives_a_lost_connection_and_a_reload(new_page):
+    city = make_city()
+    page = new_page(viewport=PHONE)
+    page.goto(f"/{city.jurisdiction.slug}/report/")
+    page.get_by_label("Pothole").check()
+    page.get_by_label("Shallow").check()
+    page.locator("summary").click()
+    page.get_by_label("Latitude").fill(str(INSIDE_WEST[0]))
+    page.get_by_label("Longitude").fill(str(INSIDE_WEST[1]))
+    page.get_by_label("Describe the problem").fill("Written on a bad connection")
+
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Send report").click()
+    expect(page.locator("#draft-note")).to_contain_text("You seem to be offline")
+    page.context.set_offline(False)
+    page.reload()
+
+    expect(page.locator("#draft-note")).to_contain_text("We restored the report")
+    expect(page.get_by_label("Describe the problem")).to_have_value("Written on a bad connection")
+    expect(page.get_by_label("Shallow")).to_be_checked()
+    page.get_by_role("button", name="Send report").click()
+    expect(page.locator("h1")).to_have_text("Pothole")
+    assert ServiceRequest.objects.get().description == "Written on a bad connection"
+    page.goto(f"/{city.jurisdiction.slug}/report/")
+    expect(page.get_by_label("Describe the problem")).to_have_value("")
+
+
+def test_area_and_tracking_pages_work_by_keyboard_and_pass_axe(new_page):
+    city = make_city()
+    request = submit_pothole(city)
+    page = new_page(viewport=DESKTOP)
+    page.goto(f"/{city.jurisdiction.slug}/areas/ward/{city.west.code}/")
+    expect(page.get_by_role("heading", name="West Ward")).to_be_visible()
+    no_serious_axe(page)
+    page.goto("/track/")
+    no_serious_axe(page)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the skip link
+    page.get_by_label("Request number").fill(request.public_id.lower())
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(f"/requests/{request.public_id}/(#main)?$"))

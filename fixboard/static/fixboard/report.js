@@ -140,7 +140,7 @@
   form.querySelectorAll("input[name=service]").forEach(function (r) {
     r.addEventListener("change", function () {
       fetch(form.dataset.questions + "?service=" + encodeURIComponent(service())).then(function (r) { return r.text(); }).then(function (html) {
-        $("#questions").innerHTML = html; restoreDraft(true); checkNearby();
+        $("#questions").innerHTML = html; restoreDraft(true); restoring = false; checkNearby();
       });
     });
   });
@@ -161,13 +161,15 @@
   });
 
   /* ---- draft kept in this browser ---- */
-  function saveDraft() {
+  var restoring = false;  // no saving until a restored draft's questions are back in the form
+  function saveDraft(announce) {
+    if (restoring) return;
     var data = {};
     new FormData(form).forEach(function (value, key) {
       if (key === "csrfmiddlewaretoken" || value instanceof File) return;
       (data[key] = data[key] || []).push(value);
     });
-    try { localStorage.setItem(form.dataset.draftKey, JSON.stringify(data)); draftNote.textContent = t.draftSaved; } catch (e) { /* storage full or blocked */ }
+    try { localStorage.setItem(form.dataset.draftKey, JSON.stringify(data)); if (announce === true) draftNote.textContent = t.draftSaved; } catch (e) { /* storage full or blocked */ }
   }
   function restoreDraft(onlyQuestions) {
     var data;
@@ -182,13 +184,13 @@
     });
     return true;
   }
-  form.addEventListener("input", saveDraft);
-  form.addEventListener("change", saveDraft);
+  form.addEventListener("input", function () { saveDraft(true); });
+  form.addEventListener("change", function () { saveDraft(true); });
   if (!form.dataset.bound && restoreDraft(false)) {
     draftNote.textContent = t.draftRestored;
     if (service() && !$("#questions").textContent.trim()) {
-      var checked = form.querySelector("input[name=service]:checked");
-      checked.dispatchEvent(new Event("change"));
+      restoring = true;
+      form.querySelector("input[name=service]:checked").dispatchEvent(new Event("change"));
     }
     if (lat.value && long.value) setLocation(lat.value, long.value);
   } else if (lat.value && long.value) {
@@ -207,7 +209,7 @@
         }
         return r.text().then(showErrors);
       })
-      .catch(function () { draftNote.textContent = t.offline; saveDraft(); })
+      .catch(function () { saveDraft(); draftNote.textContent = t.offline; })
       .finally(function () { button.disabled = false; button.textContent = button.dataset.label; });
   });
   $("#send-report").dataset.label = $("#send-report").textContent;
