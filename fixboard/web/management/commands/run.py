@@ -73,9 +73,11 @@ class Command(BaseCommand):
 
     def _start(self, host: str, port: int, workers: int) -> dict[str, subprocess.Popen]:
         python = sys.executable
+        address = f"[{host}]" if ":" in host else host  # IPv6
+        shown = "localhost" if host in ("0.0.0.0", "::") else address
         web = [
             python, "-m", "gunicorn", "fixboard.wsgi:application",
-            "--bind", f"{host}:{port}",
+            "--bind", f"{address}:{port}",
             "--workers", str(workers),
             "--graceful-timeout", str(GRACE_SECONDS - 5),
             "--access-logfile", "-",
@@ -83,12 +85,13 @@ class Command(BaseCommand):
             "--no-control-socket",
         ]  # fmt: skip
         worker = [python, "-m", "fixboard", "db_worker", "--queue-name", "*", "--no-reload"]
+        # Links in e-mails must point at this server when no public address is configured.
+        env = {"SITE_URL": f"http://{shown}:{port}", **os.environ}
         # Own process groups: a Ctrl-C reaches only this command, which stops both in order.
         processes = {
-            _("web server"): subprocess.Popen(web, process_group=0),
-            _("task worker"): subprocess.Popen(worker, process_group=0),
+            _("web server"): subprocess.Popen(web, process_group=0, env=env),
+            _("task worker"): subprocess.Popen(worker, process_group=0, env=env),
         }
-        shown = host if host not in ("0.0.0.0", "::") else "localhost"
         self.stdout.write(
             _("Fixboard on http://%(host)s:%(port)d/ (web pid %(web)d, worker pid %(worker)d).")
             % {
