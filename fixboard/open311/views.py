@@ -4,6 +4,7 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.db import OperationalError
 from django.http import UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
@@ -50,6 +51,14 @@ def endpoint(*methods: str):
                 error = exc
             except (SuspiciousOperation, UnreadablePostError, MultiPartParserError) as exc:
                 error = bad_request(_("The request body cannot be read: %(e)s") % {"e": exc})
+            except OperationalError as exc:
+                if "locked" not in str(exc):  # SQLite's writers queue; anything else is a bug
+                    raise
+                error = Open311Error(
+                    503,
+                    _("The server is busy; retry in a moment."),
+                    headers={"Retry-After": "1"},
+                )
             return render(
                 fmt, "errors", error.as_data(), status=error.status, headers=error.headers
             )

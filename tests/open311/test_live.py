@@ -188,3 +188,44 @@ def test_an_outside_client_end_to_end(live_server, city, api_key):
     check_json("updates", updates)
     assert updates[-1]["status"] == "fixed"
     assert updates[-1]["service_request_id"] == request_id
+
+
+def test_simultaneous_retries_make_one_request(live_server, city, api_key):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fixboard.reports.models import ServiceRequest
+
+    form = urllib.parse.urlencode(
+        {
+            "api_key": api_key,
+            "service_code": "pothole",
+            "lat": INSIDE_WEST[0],
+            "long": INSIDE_WEST[1],
+            "attribute[depth]": "deep",
+        }
+    ).encode()
+    url = f"{live_server.url}/open311/v2/requests.json"
+
+    def send(_n):
+        # As a client should: a 503 (SQLite's lock queue) is retried after a moment.
+        for _attempt in range(20):
+            answer = fetch(url, form, {"Idempotency-Key": "flaky-network-1"})
+            if answer[0] != 503:
+                return answer
+            time.sleep(0.05)
+        return answer
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(send, range(6)))
+    ids = set()
+    for status, _headers, body in answers:
+        data = json.loads(body)
+        if status == 200:
+            ids.add(data[0]["service_request_id"])
+        else:  # a duplicate that arrived while the first was being written
+            assert status == 400 and "still being processed" in data[0]["description"]
+    assert len(ids) == 1
+    assert ServiceRequest.objects.count() == 1
+    # Once written, every retry gets the same answer.
+    status, _headers, body = send(0)
+    assert json.loads(body)[0]["service_request_id"] in ids
