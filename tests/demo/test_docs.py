@@ -6,10 +6,6 @@ from pathlib import Path
 import fixboard
 
 ROOT = Path(fixboard.__file__).resolve().parent.parent
-READERS = [
-    ROOT / "fixboard" / "settings.py",
-    ROOT / "fixboard" / "web" / "management" / "commands" / "run.py",
-]
 READ = re.compile(
     r"""(?:environ\.get|environ\[|env_bool|env_list|getenv)\(?\s*["']([A-Z][A-Z0-9_]+)"""
 )
@@ -17,7 +13,7 @@ READ = re.compile(
 
 def variables_read() -> set[str]:
     found = set()
-    for path in READERS:
+    for path in (ROOT / "fixboard").rglob("*.py"):
         found |= set(READ.findall(path.read_text(encoding="utf-8")))
     return found - {"DJANGO_SETTINGS_MODULE"}
 
