@@ -16,9 +16,10 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "testserver", ".localho
 class Command(BaseCommand):
     help = _(
         "Load the demo city, Los Angeles: its 15 council districts and 99 neighborhood "
-        "councils, departments, service types with their questions, 10,000 real requests "
-        "from January 2020, and one account per role with a published password. Does "
-        "nothing when the installation already serves a jurisdiction. For evaluation only."
+        "councils, departments, service types with their questions, about 18,000 real "
+        "requests of December 2017 and January 2020, and one account per role with a "
+        "published password. Does nothing when the installation already serves a "
+        "jurisdiction. For evaluation only."
     )
 
     def add_arguments(self, parser):

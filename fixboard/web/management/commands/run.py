@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--port",
             type=int,
-            default=int(os.environ.get("PORT", "8000")),
+            default=os.environ.get("PORT", "8000"),  # a string: argparse checks it like an option
             help=_("TCP port of the web server (default: $PORT or 8000)."),
         )
         parser.add_argument(
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("WEB_CONCURRENCY", "2")),
+            default=os.environ.get("WEB_CONCURRENCY", "2"),
             help=_("Web server processes (default: $WEB_CONCURRENCY or 2)."),
         )
 
