@@ -1,8 +1,10 @@
+import math
 import tempfile
 import uuid
 import zoneinfo
 from pathlib import Path
 
+import shapely.affinity
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,12 +14,37 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from .actions import import_areas, import_boundary, read_feature_collection
 from .models import AddressPoint, Area, Jurisdiction
 from .spatial import invalidate_area_index
+
+
+def _outline(geom) -> str:
+    """The polygon as a small inline SVG, north up, so an admin can see what was imported."""
+    if geom is None or geom.is_empty:
+        return "—"
+    # Shrink longitudes by cos(latitude) so the shape is not stretched sideways.
+    squeeze = math.cos(math.radians(geom.centroid.y))
+    geom = shapely.affinity.scale(geom, xfact=squeeze, origin=(0, 0))
+    min_x, min_y, max_x, max_y = geom.bounds
+    size = max(max_x - min_x, max_y - min_y) or 1e-6
+    pad = size * 0.03
+    path = geom.svg(scale_factor=size / 150, fill_color="#79aec8")
+    return format_html(
+        '<svg role="img" aria-label="{}" width="240" height="240" viewBox="{} {} {} {}">'
+        '<g transform="matrix(1,0,0,-1,0,{})">{}</g></svg>',
+        _("outline"),
+        min_x - pad,
+        min_y - pad,
+        max_x - min_x + 2 * pad,
+        max_y - min_y + 2 * pad,
+        max_y + min_y,
+        mark_safe(path),  # shapely's SVG: numbers and fixed attributes only
+    )
 
 
 def _bbox(obj) -> str:
@@ -92,13 +119,13 @@ class JurisdictionAdmin(admin.ModelAdmin):
     form = JurisdictionForm
     list_display = ["name", "slug", "timezone", "area_count", "areas_link"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["bounding_box", "areas_link", "created_at"]
+    readonly_fields = ["bounding_box", "boundary_outline", "areas_link", "created_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "timezone"]}),
         (
             _("Boundary"),
             {
-                "fields": ["boundary_kind", "bounding_box", "areas_link"],
+                "fields": ["boundary_kind", "bounding_box", "boundary_outline", "areas_link"],
                 "description": _(
                     "Areas and the boundary are imported from GeoJSON with "
                     "`fixboard import-areas`; see docs/install.md."
@@ -198,6 +225,10 @@ class JurisdictionAdmin(admin.ModelAdmin):
     def bounding_box(self, obj):
         return _bbox(obj)
 
+    @admin.display(description=_("boundary"))
+    def boundary_outline(self, obj):
+        return _outline(obj.boundary)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.areas_version = uuid.uuid4().hex
@@ -218,6 +249,7 @@ class AreaAdmin(admin.ModelAdmin):
         "active",
         "repaired",
         "bounding_box",
+        "outline",
         "properties",
         "updated_at",
     ]
@@ -227,6 +259,7 @@ class AreaAdmin(admin.ModelAdmin):
         "code",
         "repaired",
         "bounding_box",
+        "outline",
         "properties",
         "updated_at",
     ]
@@ -234,6 +267,10 @@ class AreaAdmin(admin.ModelAdmin):
     @admin.display(description=_("bounding box (lat, long)"))
     def bounding_box(self, obj):
         return _bbox(obj)
+
+    @admin.display(description=_("outline"))
+    def outline(self, obj):
+        return _outline(obj.geometry)
 
     def has_add_permission(self, request):
         return False  # Areas come from GeoJSON files: `fixboard import-areas`.

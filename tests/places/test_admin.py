@@ -52,6 +52,7 @@ def test_area_list_and_change_form_show_no_geometry_bytes(admin_client, city):
     assert page.status_code == 200
     text = page.content.decode()
     assert "34.00000, -118.30000 → 34.10000, -118.20000" in text
+    assert '<svg role="img" aria-label="outline"' in text and "<path " in text
     assert "geometry_wkb" not in text
     assert admin_client.get("/admin/places/area/add/").status_code == 403
 
