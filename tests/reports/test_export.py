@@ -2,6 +2,7 @@
 
 import csv
 import io
+import itertools
 import json
 
 import pytest
@@ -11,7 +12,7 @@ from fixboard.reports.actions import ContactDetails, submit_request
 from fixboard.reports.exporting import export_requests, iter_public_rows
 from fixboard.reports.models import ServiceRequest
 from tests.factories import INSIDE_EAST, ServiceTypeFactory, submit_pothole
-from tests.reports.test_import_helpers import SF, run_import, san_francisco
+from tests.reports.test_import_helpers import SF, run_import, san_francisco, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -112,10 +113,12 @@ def test_command_writes_file_or_stdout_and_refuses_unknown_jurisdiction(city, tm
         call_command("export_requests", jurisdiction="atlantis")
 
 
-@pytest.mark.slow
-def test_imported_city_exports_source_ids_and_tracts(shared_data):
+def test_imported_city_exports_source_ids_and_tracts(shared_data, tmp_path):
     city = san_francisco(shared_data)
-    result = run_import(shared_data / SF, city, "sf")
+    # The first 500 cases of the real file: enough to check every column.
+    with open(shared_data / SF, encoding="utf-8", newline="") as f:
+        header, *rows = itertools.islice(csv.reader(f), 501)
+    result = run_import(write_csv(tmp_path / "sf-500.csv", header, rows), city, "sf")
     out = io.StringIO()
 
     count = export_requests(jurisdiction=city, format="csv", out=out)

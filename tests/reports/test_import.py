@@ -24,63 +24,20 @@ from tests.reports.test_import_helpers import (
 
 pytestmark = pytest.mark.django_db
 
-REAL_FILES = [
-    # The fewest requests each must yield: LA 2017 has 1,753 rows without a point.
-    pytest.param(LA_2017, "la-2017", "SRNumber", los_angeles, 8200, id="la-2017"),
-    pytest.param(LA_2020, "la-2020", "srnumber", los_angeles, 9950, id="la-2020"),
-    pytest.param(SF, "sf", "CaseID", san_francisco, 9950, id="sf"),
-]
+
+def check_la_2020(shared_data, city, result):
+    request = ServiceRequest.objects.get(jurisdiction=city, source_id="1-1523590121")
+    assert request.requested_at.isoformat() == "2020-01-01T08:05:00+00:00"  # 1/1/20 0:05 PST
+    assert request.service_type.name == "Illegal Dumping Pickup"
+    assert {a.kind: a.code for a in request.areas.all()} == {
+        "council-district": "6",
+        "neighborhood-council": "19",
+    }
+    assert ServiceRequest.objects.filter(jurisdiction=city, status=Status.IN_PROGRESS).count() > 0
 
 
-def _snapshot(city):
-    requests = ServiceRequest.objects.filter(jurisdiction=city)
-    return (
-        requests.count(),
-        Event.objects.filter(request__jurisdiction=city).count(),
-        RequestArea.objects.filter(request__jurisdiction=city).count(),
-        sorted(requests.values_list("public_id", flat=True))[:50],
-    )
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("path", "mapping", "id_column", "make_city", "least"), REAL_FILES)
-def test_real_file_every_row_accounted_for_and_reimport_updates(
-    shared_data, path, mapping, id_column, make_city, least
-):
-    city = make_city(shared_data)
-    rows = data_rows(shared_data / path)
-
-    first = run_import(shared_data / path, city, mapping)
-
-    assert first.created + first.skipped.total() == len(rows)
-    assert first.updated == 0
-    assert first.created >= least
-    assert set(first.skipped) <= {"no location", "outside the jurisdiction"}
-    for reason in first.skipped:
-        assert 1 <= len(first.examples[reason]) <= 5
-        assert all(f"row {e.row}" in e.message for e in first.examples[reason])
-    requests = ServiceRequest.objects.filter(jurisdiction=city)
-    assert requests.count() == first.created
-    assert set(requests.values_list("source_id", flat=True)) <= {r[id_column] for r in rows}
-    closed = requests.filter(status=Status.CLOSED).count()
-    events = Event.objects.filter(request__jurisdiction=city)
-    assert events.filter(kind=Event.Kind.IMPORTED, actor_system="import").count() == first.created
-    assert events.filter(kind=Event.Kind.STATUS_CHANGED).count() == closed
-    assert not requests.filter(areas__isnull=True).exists()
-    before = _snapshot(city)
-
-    second = run_import(shared_data / path, city, mapping)
-
-    assert second.created == 0
-    assert second.updated == first.created
-    assert second.skipped == first.skipped
-    assert _snapshot(city) == before
-
-
-@pytest.mark.slow
-def test_la_2017_values_statuses_timeline_and_address_index(shared_data):
-    city = los_angeles(shared_data)
-    result = run_import(shared_data / LA_2017, city, "la-2017")
+def check_la_2017(shared_data, city, result):
+    """Values, statuses, timeline and the address index on LA 2017."""
 
     request = ServiceRequest.objects.get(jurisdiction=city, source_id="1-870704831")
     # 12/31/2017 11:59:58 PM in Los Angeles (PST, UTC-8)
@@ -130,10 +87,8 @@ def test_la_2017_values_statuses_timeline_and_address_index(shared_data):
     )
 
 
-@pytest.mark.slow
-def test_sf_category_is_the_service_type_and_source_the_channel(shared_data):
-    city = san_francisco(shared_data)
-    run_import(shared_data / SF, city, "sf")
+def check_sf(shared_data, city, result):
+    """Category is the service type, Source the channel."""
 
     request = ServiceRequest.objects.get(jurisdiction=city, source_id="3600298")
     assert request.service_type.name == "Sewer Issues"
@@ -155,6 +110,62 @@ def test_sf_category_is_the_service_type_and_source_the_channel(shared_data):
     )
     assert channels[Channel.OPEN311] > 1000 and channels[Channel.WEB] > 1000
     assert channels[Channel.IMPORT] > 100  # Twitter has no Fixboard channel
+
+
+REAL_FILES = [
+    # The fewest requests each must yield: LA 2017 has 1,753 rows without a point.
+    pytest.param(LA_2017, "la-2017", "SRNumber", los_angeles, 8200, check_la_2017, id="la-2017"),
+    pytest.param(LA_2020, "la-2020", "srnumber", los_angeles, 9950, check_la_2020, id="la-2020"),
+    pytest.param(SF, "sf", "CaseID", san_francisco, 9950, check_sf, id="sf"),
+]
+
+
+def _snapshot(city):
+    requests = ServiceRequest.objects.filter(jurisdiction=city)
+    return (
+        requests.count(),
+        Event.objects.filter(request__jurisdiction=city).count(),
+        RequestArea.objects.filter(request__jurisdiction=city).count(),
+        sorted(requests.values_list("public_id", flat=True))[:50],
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("path", "mapping", "id_column", "make_city", "least", "check"), REAL_FILES
+)
+def test_real_file_every_row_accounted_for_and_reimport_updates(
+    shared_data, path, mapping, id_column, make_city, least, check
+):
+    city = make_city(shared_data)
+    rows = data_rows(shared_data / path)
+
+    first = run_import(shared_data / path, city, mapping)
+
+    assert first.created + first.skipped.total() == len(rows)
+    assert first.updated == 0
+    assert first.created >= least
+    assert set(first.skipped) <= {"no location", "outside the jurisdiction"}
+    for reason in first.skipped:
+        assert 1 <= len(first.examples[reason]) <= 5
+        assert all(f"row {e.row}" in e.message for e in first.examples[reason])
+    requests = ServiceRequest.objects.filter(jurisdiction=city)
+    assert requests.count() == first.created
+    assert set(requests.values_list("source_id", flat=True)) <= {r[id_column] for r in rows}
+    closed = requests.filter(status=Status.CLOSED).count()
+    events = Event.objects.filter(request__jurisdiction=city)
+    assert events.filter(kind=Event.Kind.IMPORTED, actor_system="import").count() == first.created
+    assert events.filter(kind=Event.Kind.STATUS_CHANGED).count() == closed
+    assert not requests.filter(areas__isnull=True).exists()
+    check(shared_data, city, first)
+    before = _snapshot(city)
+
+    second = run_import(shared_data / path, city, mapping)
+
+    assert second.created == 0
+    assert second.updated == first.created
+    assert second.skipped == first.skipped
+    assert _snapshot(city) == before
 
 
 def test_reimport_of_a_newer_export_moves_and_closes_with_a_timeline_event(city, tmp_path):
