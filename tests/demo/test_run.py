@@ -115,3 +115,22 @@ def test_bad_port_is_refused(env):
     )
     assert done.returncode == 1
     assert "--port must be between 1 and 65535" in done.stderr
+
+
+def test_port_in_use_stops_everything(env):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "fixboard", "run", "--port", str(port), "--workers", "1"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert "web server stopped unexpectedly" in done.stderr
+    assert "Traceback" not in done.stderr
+    worker = int(STARTED.search(done.stdout).group(2))
+    assert not alive(worker)
