@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.utils import translation
 
 
 @dataclass
@@ -58,6 +59,13 @@ class Mailbox:
 
     def clear(self) -> None:
         self.received.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reset_language():
+    # A request with Accept-Language: es leaves Spanish active in this thread afterwards.
+    yield
+    translation.deactivate()
 
 
 def _free_port() -> int:
