@@ -1,6 +1,8 @@
 import functools
 
-from django.urls import path
+from django.http import JsonResponse
+from django.urls import path, re_path
+from django.utils.translation import gettext as _
 
 from .api import api
 
@@ -27,4 +29,16 @@ ninja_urls = api.urls
 for pattern in ninja_urls[0]:
     pattern.callback = _head_as_get(pattern.callback)
 
-urlpatterns = [path("v1/", ninja_urls)]
+
+def _unknown_operation(request):
+    """Clients of the API get its JSON problem shape for a wrong path too, not an HTML page."""
+    body = {
+        "title": _("There is no such API operation."),
+        "status": 404,
+        "detail": "",
+        "errors": {},
+    }
+    return JsonResponse(body, status=404)
+
+
+urlpatterns = [path("v1/", ninja_urls), re_path(r"^v1/", _unknown_operation)]

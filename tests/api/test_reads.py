@@ -194,3 +194,9 @@ def test_detail_reads_in_a_constant_number_of_queries(client, city, django_asser
         add_update(request=request, text=f"Update {n}", actor=UserFactory(role="staff"))
     with django_assert_max_num_queries(5):
         assert len(client.get(f"/api/v1/requests/{request.public_id}").json()["timeline"]) == 6
+
+
+def test_an_unknown_api_path_is_a_json_404(client, db):
+    response = client.get("/api/v1/requestz")
+    assert response.status_code == 404
+    assert response.json()["status"] == 404
