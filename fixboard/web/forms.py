@@ -118,9 +118,12 @@ class ReportForm(forms.Form):
         self.fields["service"].choices = [(s.code, s.name) for s in service_types]
         self.service_type = service_type
         self.questions = []
+        self.notices = []
         if service_type is not None:
             for definition in service_type.attributes.all():
-                if definition.variable:
+                if not definition.variable:
+                    self.notices.append(definition.description)
+                else:
                     name = f"attribute[{definition.code}]"
                     self.fields[name] = attribute_field(definition)
                     self.questions.append((definition, name))

@@ -65,3 +65,21 @@ def test_tracking_finds_a_request_by_a_loosely_typed_id(client, city):
     assert found.status_code == 302 and found["Location"] == request.get_absolute_url()
     assert missing.status_code == 200
     assert "No public request has the number ZZZZ-ZZZZ" in missing.content.decode()
+
+
+def test_hot_pages_run_a_bounded_number_of_queries(
+    client, city, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        requests = [submit_pothole(city) for _ in range(8)]
+    slug = city.jurisdiction.slug
+    viewport = {"south": 34, "west": -118.3, "north": 34.1, "east": -118.1, "zoom": 12}
+
+    with django_assert_max_num_queries(12):
+        client.get(requests[0].get_absolute_url())
+    with django_assert_max_num_queries(6):
+        client.get(f"/{slug}/map.json", viewport)
+    with django_assert_max_num_queries(8):
+        client.get(f"/{slug}/report/")
+    with django_assert_max_num_queries(8):
+        client.get(f"/{slug}/list/")

@@ -193,3 +193,29 @@ def test_map_data_needs_a_viewport(client, town):
         f"/{slug}/map.json", {"south": 34, "west": -118.3, "north": 34.1, "east": -118.1}
     )
     assert ok.json() == {"mode": "points", "total": 0, "points": []}
+
+
+def test_a_heic_photo_from_an_iphone_is_accepted_and_stored_as_jpeg(client, town):
+    heic = io.BytesIO()
+    Image.new("RGB", (64, 48), "blue").save(heic, "HEIF")
+
+    response = post(client, town, photos=SimpleUploadedFile("IMG_0001.HEIC", heic.getvalue()))
+
+    assert response.status_code == 302
+    stored = ServiceRequest.objects.get().photos.get()
+    with stored.image.open("rb") as f:
+        assert Image.open(f).format == "JPEG"
+
+
+def test_informational_notices_of_a_service_type_are_shown(client, town):
+    from tests.factories import AttributeFactory
+
+    AttributeFactory(
+        service_type=town.pothole,
+        code="notice",
+        description="Call 911 if the hole is a danger to traffic.",
+        variable=False,
+    )
+
+    html = client.get(f"/{town.jurisdiction.slug}/report/", {"service": "pothole"}).content
+    assert "Call 911 if the hole is a danger to traffic." in html.decode()

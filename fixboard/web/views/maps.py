@@ -50,7 +50,12 @@ def city_map(request, slug):
     return render(
         request,
         "web/map.html",
-        {"jurisdiction": jurisdiction, "form": form, **map_settings(jurisdiction)},
+        {
+            "jurisdiction": jurisdiction,
+            "form": form,
+            "areas": active_areas(jurisdiction),
+            **map_settings(jurisdiction),
+        },
     )
 
 
