@@ -1,7 +1,7 @@
-"""The e-mails Fixboard sends, built from a Delivery row (plain text, one recipient each)."""
+"""The e-mails Fixboard sends, built from a Delivery row: text and HTML, one recipient each."""
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ def confirm_url(request: ServiceRequest) -> str:
     return absolute(reverse("notify:confirm", args=[tokens.make("confirm", {"r": request.pk})]))
 
 
-def build(delivery: Delivery) -> EmailMessage:
+def build(delivery: Delivery) -> EmailMultiAlternatives:
     """The message for one delivery; raises when its request or subscription is gone."""
     subject, template, context, unsubscribe = _BUILDERS[delivery.kind](delivery)
     context = {**context, "site_url": settings.SITE_URL, "unsubscribe_url": unsubscribe}
@@ -38,12 +38,18 @@ def build(delivery: Delivery) -> EmailMessage:
         # RFC 8058: mail clients offer one-click unsubscribe and POST to this address.
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return EmailMessage(
-        subject=" ".join(subject.split()),
+    subject = " ".join(subject.split())
+    context["subject"] = subject
+    message = EmailMultiAlternatives(
+        subject=subject,
         body=render_to_string(f"notify/email/{template}.txt", context),
         to=[delivery.email],
         headers=headers,
     )
+    message.attach_alternative(
+        render_to_string(f"notify/email/{template}.html", context), "text/html"
+    )
+    return message
 
 
 def describe_event(event: Event) -> str:

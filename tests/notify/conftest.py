@@ -24,6 +24,10 @@ class Received:
     def body(self) -> str:
         return self.message.get_body(("plain",)).get_content()
 
+    @property
+    def html(self) -> str:
+        return self.message.get_body(("html",)).get_content()
+
     def header(self, name: str) -> str:
         return " ".join(str(self.message[name] or "").split())
 

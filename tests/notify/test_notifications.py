@@ -46,6 +46,8 @@ def test_status_change_mails_reporter_and_follower_with_one_click_unsubscribe(
     assert unsubscribe.startswith("<http://testserver/notify/unsubscribe/")
     assert mail.header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
     assert unsubscribe.strip("<>") in mail.body
+    assert f'href="http://testserver/requests/{followed.public_id}/"' in mail.html
+    assert f'href="{unsubscribe.strip("<>")}"' in mail.html
 
     # The mail client's one-click POST (RFC 8058): no cookie, no CSRF token.
     path = unsubscribe.strip("<>").removeprefix("http://testserver")
@@ -67,6 +69,7 @@ def test_unsubscribe_link_asks_before_stopping(client, mailbox, commit, followed
     commit(add_update, request=followed, text="Crew scheduled for Tuesday.", actor=agent)
     mail = mailbox.to(REPORTER)[0]
     assert "Crew scheduled for Tuesday." in mail.body
+    assert "Crew scheduled for Tuesday." in mail.html
     assert mail.subject.endswith(": new update")
 
     path = mail.link_to("/notify/unsubscribe/")
@@ -142,3 +145,11 @@ def test_the_person_who_made_the_change_is_not_told(mailbox, commit, followed):
     reporter = followed.reporter
     commit(add_update, request=followed, text="It got bigger.", actor=reporter)
     assert [m.to for m in mailbox.received] == [[FOLLOWER]]
+
+
+def test_update_text_is_escaped_in_the_html_part(mailbox, commit, followed, agent):
+    commit(add_update, request=followed, text="<b>Patched</b> & swept", actor=agent)
+    mail = mailbox.to(FOLLOWER)[0]
+    assert "<b>Patched</b> & swept" in mail.body
+    assert "&lt;b&gt;Patched&lt;/b&gt; &amp; swept" in mail.html
+    assert "<b>Patched</b>" not in mail.html
