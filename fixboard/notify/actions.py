@@ -102,7 +102,7 @@ def _normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def request_sign_in(*, email: str) -> Delivery:
+def request_sign_in(*, email: str, language: str = "") -> Delivery:
     """A fresh sign-in link for this address, unless too many were sent lately."""
     email = _normalize_email(email)
     now = timezone.now()
@@ -120,7 +120,9 @@ def request_sign_in(*, email: str) -> Delivery:
             )
     with transaction.atomic():
         token = SignInToken.objects.create(email=email, expires_at=now + tokens.SIGN_IN_MAX_AGE)
-        return Delivery.objects.create(kind=Delivery.Kind.SIGN_IN, email=email, sign_in=token)
+        return Delivery.objects.create(
+            kind=Delivery.Kind.SIGN_IN, email=email, sign_in=token, language=language
+        )
 
 
 def _resident_for(email: str):
@@ -175,6 +177,7 @@ def subscribe_watch(
     area: Area | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     service_type: ServiceType | None = None,
+    language: str = "",
 ) -> WatchArea:
     """A watch area waiting for its confirmation link; bbox is (min_lat, min_long, max_lat,
     max_long)."""
@@ -203,10 +206,14 @@ def subscribe_watch(
             email=_normalize_email(email),
             area=area,
             service_type=service_type,
+            language=language,
             **corners,
         )
         Delivery.objects.create(
-            kind=Delivery.Kind.WATCH_CONFIRMATION, email=watch.email, watch=watch
+            kind=Delivery.Kind.WATCH_CONFIRMATION,
+            email=watch.email,
+            watch=watch,
+            language=language,
         )
     return watch
 
@@ -283,5 +290,6 @@ def queue_digest(*, watch_id: int, until: datetime) -> int | None:
             email=watch.email,
             watch=watch,
             request_ids=[r.pk for r in found],
+            language=watch.language,
         )
     return delivery.pk

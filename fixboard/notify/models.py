@@ -47,6 +47,7 @@ class WatchArea(models.Model):
         null=True,
         blank=True,
     )
+    language = models.CharField(_("language"), max_length=10, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
     # The digest covers requests made after this moment; it moves forward with each digest.
@@ -129,6 +130,8 @@ class Delivery(models.Model):
     watch = models.ForeignKey(WatchArea, on_delete=models.CASCADE, null=True, blank=True)
     sign_in = models.ForeignKey(SignInToken, on_delete=models.CASCADE, null=True, blank=True)
     request_ids = models.JSONField(default=list, blank=True)
+    # The language of the page that asked for this e-mail; empty means the site's language.
+    language = models.CharField(max_length=10, blank=True)
     state = models.CharField(max_length=10, choices=State, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

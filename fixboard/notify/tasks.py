@@ -44,7 +44,7 @@ def deliver(delivery_id: int) -> str:
     if delivery is None or delivery.state != Delivery.State.PENDING:
         return "skipped"
     try:
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(delivery.language or settings.LANGUAGE_CODE):
             emails.build(delivery).send()
     except Exception as exc:  # SMTP, network or a vanished subscription: all retried the same
         retry_at = actions.record_failure(delivery=delivery, error=repr(exc))

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -47,7 +48,9 @@ def signin(request):
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            delivery = actions.request_sign_in(email=form.cleaned_data["email"])
+            delivery = actions.request_sign_in(
+                email=form.cleaned_data["email"], language=translation.get_language()
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -130,6 +133,7 @@ def watch(request, jurisdiction: str):
                 area=form.cleaned_data["area"],
                 bbox=None if form.cleaned_data["area"] else form.bbox(),
                 service_type=form.cleaned_data["service_type"],
+                language=translation.get_language(),
             )
         except ValidationError as exc:
             _add_errors(form, exc)

@@ -116,3 +116,18 @@ def test_a_long_address_and_a_disabled_account(client, mailbox, city):
     UserFactory(email="gone@example.org", is_active=False)
     response = client.post(sign_in(client, mailbox, email="gone@example.org"))
     assert "This account is disabled." in response.content.decode()
+
+
+def test_e_mails_speak_the_language_of_the_page_that_asked(client, mailbox, city, settings):
+    client.post("/signin/", {"email": RESIDENT}, HTTP_ACCEPT_LANGUAGE="es")
+    [mail] = mailbox.to(RESIDENT)
+    assert mail.subject == "Su enlace de acceso"
+    assert "Use este enlace para iniciar sesión" in mail.body
+
+    settings.LANGUAGE_CODE = "es"  # a city whose site speaks Spanish by default
+    submit = submit_pothole(city, email="vecina@example.org", awaiting_confirmation=True)
+    from fixboard.notify.tasks import confirm_submission
+
+    confirm_submission.call(submit.events.get().pk)
+    [confirmation] = mailbox.to("vecina@example.org")
+    assert confirmation.subject == f"Confirme su aviso {submit.public_id}"
