@@ -1,6 +1,10 @@
 from django.urls import path
+from django.views.decorators.cache import cache_control
 
 from . import feeds, views, widget
+
+# Feed readers poll; a few minutes of caching by them and by proxies costs residents nothing.
+cached = cache_control(public=True, max_age=300)
 
 app_name = "notify"
 
@@ -13,11 +17,13 @@ urlpatterns = [
     path("notify/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("notify/watch/confirm/<str:token>/", views.watch_confirm, name="watch-confirm"),
     path("notify/watch/<slug:jurisdiction>/", views.watch, name="watch"),
-    path("feeds/<slug:jurisdiction>/", feeds.JurisdictionFeed(), name="feed-jurisdiction"),
-    path("feeds/<slug:jurisdiction>/areas/<int:area_id>/", feeds.AreaFeed(), name="feed-area"),
+    path("feeds/<slug:jurisdiction>/", cached(feeds.JurisdictionFeed()), name="feed-jurisdiction"),
+    path(
+        "feeds/<slug:jurisdiction>/areas/<int:area_id>/", cached(feeds.AreaFeed()), name="feed-area"
+    ),
     path(
         "feeds/<slug:jurisdiction>/services/<slug:service_code>/",
-        feeds.ServiceTypeFeed(),
+        cached(feeds.ServiceTypeFeed()),
         name="feed-service",
     ),
     path("widget/embed.js", widget.script, name="widget-script"),

@@ -14,6 +14,7 @@ NAME, EMAIL, PHONE = "Zebulon Quartermaine", "zebulon.q@example.org", "+13105550
 def parse(response) -> ET.Element:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/atom+xml")
+    assert "max-age=300" in response["Cache-Control"]
     root = ET.fromstring(response.content)
     assert root.tag == f"{ATOM}feed"
     for tag in ("id", "title", "updated"):
