@@ -111,28 +111,31 @@ def submit_open311_request(
     if not new:
         return submission
     try:
-        request = submit_request(
-            service_type=posted.service_type,
-            lat=posted.lat,
-            long=posted.long,
-            # The resident is the actor when known; the submission row names the client.
-            actor=None if posted.reporter else actor_of(client),
-            description=posted.description,
-            attributes=posted.attributes,
-            address=posted.address,
-            zipcode=posted.zipcode,
-            channel=Channel.OPEN311,
-            reporter=posted.reporter,
-            media_url=posted.media_url,
-            photos=posted.photos,
-        )
+        # One transaction for the request and its claim: work hooked on the commit (which
+        # may fail after it) then finds the claim complete, and a retry replays it.
+        with transaction.atomic():
+            request = submit_request(
+                service_type=posted.service_type,
+                lat=posted.lat,
+                long=posted.long,
+                # The resident is the actor when known; the submission names the client.
+                actor=None if posted.reporter else actor_of(client),
+                description=posted.description,
+                attributes=posted.attributes,
+                address=posted.address,
+                zipcode=posted.zipcode,
+                channel=Channel.OPEN311,
+                reporter=posted.reporter,
+                media_url=posted.media_url,
+                photos=posted.photos,
+            )
+            submission.request = request
+            if posted.service_type.type == ServiceType.Type.BATCH:
+                submission.token = secrets.token_urlsafe(12)
+            submission.save(update_fields=["request", "token"])
     except BaseException:
-        submission.delete()
+        Submission.objects.filter(pk=submission.pk, request__isnull=True).delete()
         raise
-    submission.request = request
-    if posted.service_type.type == ServiceType.Type.BATCH:
-        submission.token = secrets.token_urlsafe(12)
-    submission.save(update_fields=["request", "token"])
     return submission
 
 
