@@ -53,8 +53,8 @@ class BatchWriter:
         """Validate the batch's places, then write it in one transaction.
 
         First pass: rows without a point but with an address are left for the second
-        pass (their numbers kept in `deferred`), which places them `by_address` once the whole file
-        has fed the address index, so the outcome does not depend on row order.
+        pass (their numbers kept in `deferred`), which places them `by_address` once the
+        whole file has fed the address index, so the outcome does not depend on row order.
         """
         rows = self._last_of_each_id(rows)
         with transaction.atomic():

@@ -95,13 +95,26 @@ def _passes(path: Path, mapping: Mapping, batch_size: int, *, only=None):
             yield from batches
 
 
+def _in_transactions(batches: Iterator[ParsedBatch], size: int) -> Iterator[ParsedBatch]:
+    """The batches, `size` of them per transaction (each batch is a savepoint within)."""
+    while True:
+        with transaction.atomic():
+            for _ in range(size):
+                batch = next(batches, None)
+                if batch is None:
+                    return
+                yield batch
+
+
 def _run_pass(batches, writer: BatchWriter, result: ImportResult, bar, *, second: bool) -> None:
-    for batch in batches:
-        # The second reading meets the unreadable records again: counted once, in the first.
-        for skip in () if second else batch.skips:
-            result.skip(*skip)
-        writer.write(batch.rows, by_address=second)
-        bar.update(batch.position - bar.n)
+    grouped = _in_transactions(batches, writer.store.batches_per_transaction)
+    with closing(grouped):
+        for batch in grouped:
+            # The second reading meets the unreadable records again: counted once, in the first.
+            for skip in () if second else batch.skips:
+                result.skip(*skip)
+            writer.write(batch.rows, by_address=second)
+            bar.update(batch.position - bar.n)
 
 
 def import_requests(

@@ -101,6 +101,7 @@ class Store:
     events = Event._meta.db_table
     areas = RequestArea._meta.db_table
     chunk = LOOKUP_CHUNK
+    batches_per_transaction = 1
 
     def __init__(self):
         self.request_columns = _columns(ServiceRequest, REQUEST_FIELDS)
@@ -170,6 +171,11 @@ class SqliteStore(Store):
     # The default 2 MB page cache makes every index insert (public ids are random) a
     # disk read once the table outgrows it; 128 MB keeps a few million rows' indexes hot.
     CACHE_KIB = 131072
+    # Each commit writes every index page the transaction touched to the WAL; with random
+    # keys (public ids, points) that is nearly the whole index once the table is large, so
+    # committing every 5,000 rows would cost O(rows²). Ten batches per commit hold the
+    # write lock for a few seconds at most.
+    batches_per_transaction = 10
 
     def __init__(self):
         super().__init__()
