@@ -52,6 +52,7 @@ _NOT_WORD = re.compile(r"[^0-9A-Z&/\- ]+")
 _SPACES = re.compile(r"\s+")
 STREET_LINE_MAX = 300
 LOOKUP_CHUNK = 900
+MOVE_DEGREES = 0.001  # about 100 m of latitude
 _VALUES = ("address", "zipcode", "lat", "long")
 _STAGING = "fixboard_address_staging"
 
@@ -85,8 +86,9 @@ def record_addresses(
 ) -> int:
     """Add or move addresses: (address, zipcode, lat, long); the last of each wins.
 
-    Only new or moved addresses are written, so re-imports cost a read. Returns how
-    many were written.
+    A known address moves only when the new point is more than MOVE_DEGREES away (a
+    correction), not for the few metres by which two reports of one door differ; so
+    re-imports and repeated addresses cost a read. Returns how many were written.
     """
     latest: dict[str, tuple] = {}
     for address, zipcode, lat, long in addresses:
@@ -96,11 +98,17 @@ def record_addresses(
             latest[key] = (address.strip()[:STREET_LINE_MAX], zipcode, lat, long)
     known = _known(jurisdiction, list(latest))
     changed = [
-        (jurisdiction.pk, key, *value) for key, value in latest.items() if known.get(key) != value
+        (jurisdiction.pk, key, *value)
+        for key, value in latest.items()
+        if key not in known or _moved(known[key], value)
     ]
     if changed:
         _upsert(changed)
     return len(changed)
+
+
+def _moved(old: tuple, new: tuple) -> bool:
+    return abs(old[2] - new[2]) > MOVE_DEGREES or abs(old[3] - new[3]) > MOVE_DEGREES
 
 
 def _known(jurisdiction: Jurisdiction, keys: list[str]) -> dict[str, tuple]:

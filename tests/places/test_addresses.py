@@ -42,7 +42,7 @@ def test_split_zipcode():
 
 
 @pytest.mark.django_db
-def test_record_then_resolve_forgives_spelling_and_last_point_wins(city):
+def test_record_then_resolve_forgives_spelling_and_a_correction_moves_it(city):
     written = record_addresses(
         jurisdiction=city.jurisdiction,
         addresses=[
@@ -54,6 +54,14 @@ def test_record_then_resolve_forgives_spelling_and_last_point_wins(city):
     assert written == 2
     found = resolve_address(jurisdiction=city.jurisdiction, address="2111 w. bellevue ave")
     assert (found.lat, found.long, found.zipcode) == (34.08, -118.27, "90026")
+    # A few metres off: the same door, nothing written. A kilometre off: a correction.
+    near = [("2111 W BELLEVUE AVE", "90026", 34.0801, -118.2701)]
+    assert record_addresses(jurisdiction=city.jurisdiction, addresses=near) == 0
+    far = [("2111 W BELLEVUE AVE", "90026", 34.09, -118.27)]
+    assert record_addresses(jurisdiction=city.jurisdiction, addresses=far) == 1
+    assert resolve_address(jurisdiction=city.jurisdiction, address="2111 W BELLEVUE AVE").lat == (
+        34.09
+    )
     assert resolve_address(jurisdiction=city.jurisdiction, address="1 Nowhere Rd") is None
     assert set(
         resolve_addresses(
