@@ -12,6 +12,7 @@ import json
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 import time
 from dataclasses import asdict
@@ -130,15 +131,30 @@ def _connect(ctx: Context, engines: list) -> None:
         sys.exit("No database to measure on.")
 
 
-def _run_all(ctx: Context, selected: list) -> tuple[list, dict[str, str]]:
-    measurements, failures = [], {}
+def _run_all(ctx: Context, selected: list) -> list:
+    measurements = []
     for bench in tqdm(selected, desc="Benchmarks", unit="benchmark"):
         try:
             measurements += bench.run(ctx)
         except BenchError as exc:
-            failures[bench.name] = str(exc)
-            tqdm.write(f"{bench.name} failed: {exc}")
-    return measurements, failures
+            ctx.failures[bench.name] = str(exc)
+    for name, reason in ctx.failures.items():
+        tqdm.write(f"{name} failed: {reason}")
+    return measurements
+
+
+def _code_version() -> str:
+    """The commit measured, and whether the working tree differed from it."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "unknown (not a git checkout)"
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", "fixboard", "bench")
+    return f"{commit}" + (" with uncommitted changes" if changed else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _connect(ctx, engines)
         machine = report.machine(ctx.engines, ctx.unavailable)
-        measurements, failures = _run_all(ctx, selected)
+        measurements = _run_all(ctx, selected)
     finally:
         for engine in ctx.engines:
             engine.drop()
@@ -182,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         measurements=measurements,
         ratios=[ratio for derive in registry.DERIVED for ratio in derive(measurements)],
         unavailable=ctx.unavailable,
-        failures=failures,
+        failures=ctx.failures,
+        code=_code_version(),
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report.render(run), encoding="utf-8")
@@ -190,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     results.write_text(json.dumps([asdict(m) for m in measurements], indent=1, default=str))
     print(report.summary(run))
     print(f"Wrote {args.output} (raw figures in {results}).")
-    return 1 if failures else 0
+    return 1 if ctx.failures else 0
 
 
 if __name__ == "__main__":

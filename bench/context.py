@@ -37,6 +37,7 @@ class Context:
     options: Options
     engines: list = field(default_factory=list)
     unavailable: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
     _runs: itertools.count = field(default_factory=itertools.count)
 
     @property
@@ -63,8 +64,11 @@ class Context:
         with log.open("w", encoding="utf-8") as out:
             done = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=out, check=False)
         if done.returncode != 0:
-            tail = "\n".join(log.read_text(encoding="utf-8").splitlines()[-25:])
-            raise BenchError(f"{name} failed (exit {done.returncode}); log {log}:\n{tail}")
+            lines = log.read_text(encoding="utf-8").splitlines() or ["(no output)"]
+            tail = "\n".join(lines[-25:])
+            raise BenchError(
+                f"{name} exited with status {done.returncode}: {lines[-1]} (log {log})\n{tail}"
+            )
         data = json.loads(result.read_text(encoding="utf-8"))
         result.unlink()
         return data

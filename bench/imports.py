@@ -49,7 +49,11 @@ def run(ctx: Context) -> list[Measurement]:
     measurements = []
     for engine in ctx.engines:
         for subject, path, mapping, slug in jobs:
-            measurements += _measure(ctx, engine, subject, path, mapping, slug)
+            try:
+                measurements += _measure(ctx, engine, subject, path, mapping, slug)
+            except BenchError as exc:
+                # One file failing to import must not cost the figures of the others.
+                ctx.failures[f"import of {subject} on {engine.label}"] = str(exc)
     return measurements
 
 

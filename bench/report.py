@@ -25,6 +25,7 @@ class Run:
     measurements: list[Measurement]
     ratios: list[Ratio]
     load_at_end: str = ""
+    code: str = ""
     unavailable: dict[str, str] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
 
@@ -156,6 +157,7 @@ def render(run: Run) -> str:
         "",
         f"- Date: {run.started:%Y-%m-%d %H:%M} UTC; the run took {run.seconds / 60:.1f} min.",
         f"- Command: `{run.command}`",
+        f"- Code measured: commit {run.code}",
         "- Options: " + ", ".join(f"{k} {v}" for k, v in run.options.items()),
     ]
     for label, reason in run.unavailable.items():
