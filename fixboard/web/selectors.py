@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -93,12 +93,17 @@ def may_reopen(request: ServiceRequest, *, mine: bool) -> bool:
     )
 
 
-def is_follower(request: ServiceRequest, user) -> bool:
+def is_reporter_or_follower(request: ServiceRequest, user) -> bool:
+    """Whether a signed-in user reported or follows the request (through their contacts)."""
     if not user.is_authenticated:
         return False
-    return Follow.objects.filter(request=request, active=True, user=user).exists() or (
-        Follow.objects.filter(request=request, active=True, contact__user=user).exists()
+    reported = ServiceRequest.objects.filter(
+        Q(reporter__user=user) | Q(reporter__email__iexact=user.email or "-"), pk=request.pk
     )
+    follows = Follow.objects.filter(request=request, active=True).filter(
+        Q(user=user) | Q(contact__user=user)
+    )
+    return reported.exists() or follows.exists()
 
 
 def suggest_addresses(jurisdiction: Jurisdiction, text: str, limit: int = 8) -> list[dict]:

@@ -133,3 +133,17 @@ def test_pages_in_spanish(client, city):
     assert "Informar de un problema" in home.content.decode()
     assert "Cronología" in page.content.decode() and "Previsto para" in page.content.decode()
     assert "¿Dónde está?" in report.content.decode()
+
+
+def test_a_signed_in_reporter_may_reopen_from_another_browser(client, city):
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="ana@example.org")
+    user.save()  # the factory sets the password without saving it; the session checks it
+    request = submit_pothole(city, email="ana@example.org")
+    transition(
+        request=request, to_status=Status.CLOSED, close_reason=CloseReason.FIXED, actor="crew"
+    )
+    client.force_login(user)
+
+    assert "Still broken?" in client.get(request.get_absolute_url()).content.decode()

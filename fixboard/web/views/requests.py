@@ -24,7 +24,7 @@ from fixboard.reports.selectors import (
 )
 
 from ..forms import CommentForm, FollowForm
-from ..selectors import is_follower, may_reopen
+from ..selectors import is_reporter_or_follower, may_reopen
 from ..session import is_mine, remember_mine, session_key
 from .common import map_settings
 
@@ -37,7 +37,9 @@ def _request_or_404(public_id):
 
 
 def _mine(request, service_request) -> bool:
-    return is_mine(request, service_request.public_id) or is_follower(service_request, request.user)
+    return is_mine(request, service_request.public_id) or is_reporter_or_follower(
+        service_request, request.user
+    )
 
 
 def detail(request, public_id, follow_form=None, comment_form=None, status=200):
