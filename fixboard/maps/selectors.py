@@ -38,12 +38,10 @@ def matching_requests(jurisdiction: Jurisdiction, query: MapQuery):
     """Public requests of the jurisdiction matching the query's filters (no viewport)."""
     filters = RequestFilters(
         area_id=query.area_id,
-        statuses=(query.status,) if query.status and query.status != "closed" else (),
+        statuses=(query.status,) if query.status else (),
         requested_after=query.since,
     )
     qs = filter_requests(public_requests().filter(jurisdiction=jurisdiction), filters)
-    if query.status == "closed":
-        qs = qs.filter(status=Status.CLOSED)
     if query.service_type_ids:
         qs = qs.filter(service_type_id__in=query.service_type_ids)
     return qs

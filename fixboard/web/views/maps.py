@@ -1,6 +1,6 @@
 """A jurisdiction's map, its list, the map's data and its area pages."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import orjson
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -62,7 +62,7 @@ def city_map(request, slug):
 def _position(text: str) -> Position | None:
     try:
         stamp, pk = text.rsplit("_", 1)
-        return Position("-requested_at", timezone.datetime.fromisoformat(stamp), int(pk))
+        return Position("-requested_at", datetime.fromisoformat(stamp), int(pk))
     except (ValueError, TypeError):
         return None
 
@@ -74,12 +74,10 @@ def city_list(request, slug):
     filters = RequestFilters(
         jurisdiction=jurisdiction.slug,
         area_id=values["area_id"],
-        statuses=(status,) if status and status != "closed" else (),
+        statuses=(status,) if status else (),
         service_codes=(values["service"].code,) if values["service"] else (),
         requested_after=values["since"],
     )
-    if status == "closed":
-        filters = RequestFilters(**{**filters.__dict__, "statuses": ("closed",)})
     after = _position(request.GET.get("after", ""))
     page = list_public_requests(filters=filters, after=after, limit=PAGE_SIZE)
     query = request.GET.copy()

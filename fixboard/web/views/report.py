@@ -90,8 +90,8 @@ def _photo_position(photos) -> tuple[float | None, float | None]:
     for data, _name in photos:
         try:
             lat, long = gps_of(Image.open(io.BytesIO(data)))
-        except Exception:  # noqa: BLE001 - an unreadable photo is reported by submit_request
-            continue
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+            continue  # an unreadable photo gets its message from the domain
         if lat is not None:
             return lat, long
     return None, None
