@@ -18,7 +18,9 @@ def _head_as_get(view):
             response = view(request, *args, **kwargs)
         finally:
             request.method = "HEAD"
+        length = len(response.content)
         response.content = b""
+        response["Content-Length"] = str(length)
         return response
 
     return wrapper

@@ -185,6 +185,7 @@ def test_head_answers_like_get_without_a_body(client, city):
     response = client.head("/api/v1/requests", headers={"Origin": "https://news.example"})
     assert response.status_code == 200
     assert response.content == b""
+    assert int(response["Content-Length"]) == len(client.get("/api/v1/requests").content)
     assert response["Access-Control-Allow-Origin"] == "*"
 
 
