@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Sum
 from tqdm import tqdm
 
 from fixboard.places.models import Jurisdiction
@@ -20,7 +20,9 @@ from fixboard.reports.selectors import public_requests
 
 from .models import MapCell, MapPoint
 
-LEVELS = tuple(range(3, 16))
+# Finer levels would need about one row per request; closer in, the map groups the requests
+# of the (small) viewport directly.
+LEVELS = tuple(range(3, 14))
 CELLS_PER_TILE = 4  # a cell is a quarter of a 256-pixel tile: about 64 pixels wide
 
 
@@ -30,8 +32,8 @@ def cell_size(level: int) -> float:
 
 
 def level_for_zoom(zoom: int) -> int:
-    """The stored level whose cells suit a map at this zoom."""
-    return max(LEVELS[0], min(LEVELS[-1], zoom))
+    """The cell level that suits a map at this zoom (stored only up to LEVELS[-1])."""
+    return max(LEVELS[0], zoom)
 
 
 def cell_of(level: int, lat: float, long: float) -> tuple[int, int]:
@@ -121,7 +123,7 @@ def count_request(request_id: int) -> None:
         point.delete()
 
 
-def _cells_for_level(level, ids, types, opens, lats, longs, jurisdiction_id) -> list[MapCell]:
+def _cells_for_level(level, types, opens, lats, longs, jurisdiction_id) -> list[MapCell]:
     size = cell_size(level)
     xs = np.floor((longs + 180) / size).astype(np.int64)
     ys = np.floor((lats + 90) / size).astype(np.int64)
@@ -146,46 +148,45 @@ def _cells_for_level(level, ids, types, opens, lats, longs, jurisdiction_id) -> 
     ]
 
 
+def _copy_points(jurisdiction: Jurisdiction) -> None:
+    """MapPoint rows for every public request, written by the database in one statement."""
+    visible = public_requests().filter(jurisdiction=jurisdiction)
+    select, params = (
+        visible.annotate(
+            is_open=ExpressionWrapper(~Q(status=Status.CLOSED), output_field=BooleanField())
+        )
+        .values_list("id", "jurisdiction_id", "service_type_id", "is_open", "lat", "long")
+        .query.sql_with_params()
+    )
+    table = connection.ops.quote_name(MapPoint._meta.db_table)
+    columns = "request_id, jurisdiction_id, service_type_id, is_open, lat, long"
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+
+
 def rebuild_map_aggregates(jurisdiction: Jurisdiction, *, progress: bool = False) -> int:
     """Recount every map cell of a jurisdiction from its requests; returns requests counted.
 
     Bulk imports call this once at the end instead of counting request by request.
     """
-    rows = list(
-        public_requests()
-        .filter(jurisdiction=jurisdiction)
-        .values_list("id", "service_type_id", "status", "lat", "long")
-        .iterator(chunk_size=20_000)
-    )
-    ids = np.array([r[0] for r in rows], dtype=np.int64)
-    types = np.array([r[1] for r in rows], dtype=np.int64)
-    opens = np.array([r[2] != Status.CLOSED for r in rows], dtype=bool)
-    lats = np.array([r[3] for r in rows], dtype=float)
-    longs = np.array([r[4] for r in rows], dtype=float)
     with transaction.atomic():
         MapCell.objects.filter(jurisdiction=jurisdiction).delete()
         MapPoint.objects.filter(jurisdiction=jurisdiction).delete()
-        MapPoint.objects.bulk_create(
-            (
-                MapPoint(
-                    request_id=int(i),
-                    jurisdiction_id=jurisdiction.pk,
-                    service_type_id=int(t),
-                    is_open=bool(o),
-                    lat=float(a),
-                    long=float(g),
-                )
-                for i, t, o, a, g in zip(ids, types, opens, lats, longs, strict=True)
-            ),
-            batch_size=5000,
+        _copy_points(jurisdiction)
+        rows = MapPoint.objects.filter(jurisdiction=jurisdiction).values_list(
+            "service_type_id", "is_open", "lat", "long"
         )
-        if len(rows):
+        columns = np.array(list(rows), dtype=float).reshape(-1, 4)
+        types = columns[:, 0].astype(np.int64)
+        opens = columns[:, 1].astype(bool)
+        lats, longs = columns[:, 2], columns[:, 3]
+        if len(columns):
             for level in tqdm(LEVELS, desc="map levels", disable=not progress):
                 MapCell.objects.bulk_create(
-                    _cells_for_level(level, ids, types, opens, lats, longs, jurisdiction.pk),
+                    _cells_for_level(level, types, opens, lats, longs, jurisdiction.pk),
                     batch_size=5000,
                 )
-    return len(rows)
+    return len(columns)
 
 
 def counts_by_jurisdiction(jurisdiction_ids: Iterable[int]) -> dict[int, dict[str, int]]:

@@ -14,6 +14,7 @@ from .aggregates import LEVELS, cell_of, cell_size, level_for_zoom
 from .models import MapCell
 
 POINT_LIMIT = 600
+POINTS_ZOOM = 17  # this close in, show the (newest) points whatever their number
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def _points(jurisdiction, query: MapQuery) -> list[dict]:
 def map_features(jurisdiction: Jurisdiction, query: MapQuery) -> dict:
     """Cells (lat, long, count, open count) for the viewport, or the points when few enough."""
     level = level_for_zoom(query.zoom)
-    if query.needs_requests_table:
+    if query.needs_requests_table or level > LEVELS[-1]:
         rows = _cells_from_requests(jurisdiction, query, level)
     else:
         rows = _cells_from_counts(jurisdiction, query, level)
@@ -131,7 +132,7 @@ def map_features(jurisdiction: Jurisdiction, query: MapQuery) -> dict:
         if n > 0
     ]
     total = sum(cell[2] for cell in cells)
-    if total <= POINT_LIMIT or query.zoom > LEVELS[-1]:
+    if total <= POINT_LIMIT or query.zoom >= POINTS_ZOOM:
         points = _points(jurisdiction, query)
         return {"mode": "points", "total": total, "points": points}
     return {"mode": "cells", "total": total, "cells": cells}
