@@ -1,17 +1,18 @@
 """Service requests: list, detail, nearby, submit, support, follow, comment."""
 
 import math
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, UploadedFile
+from ninja import File, Header, Query, Router, UploadedFile
 from ninja.errors import HttpError
 
 from fixboard.reports import actions, selectors
 from fixboard.reports.models import ServiceRequest
 
-from . import cursors, submission
+from . import cursors, idempotency, submission
 from .auth import WRITE_THROTTLES, WRITERS, Caller
 from .errors import Problem
 from .schemas import (
@@ -27,11 +28,21 @@ from .schemas import (
     SubmitIn,
     SubmitOut,
     SupportIn,
+    Text,
 )
 
 router = Router(tags=["requests"])
 WRITE = {"auth": WRITERS, "throttle": WRITE_THROTTLES}
 WRITE_ERRORS = {code: Problem for code in (400, 401, 403, 404, 422, 429)}
+SUBMIT_ERRORS = {**WRITE_ERRORS, 409: Problem}
+IdempotencyKey = Annotated[
+    Text | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Any unique string; a retry with the same key answers the first result.",
+    ),
+]
 
 
 def _out(request, row: dict) -> dict:
@@ -121,10 +132,18 @@ def nearby_requests(request, query: Query[NearbyQuery]):
 
 # Fixed paths under /requests/ must be declared before /requests/{public_id}, which would
 # otherwise take them (Django tries the URL patterns in order).
-@router.post("/requests/multipart", response={201: SubmitOut, **WRITE_ERRORS}, **WRITE)
-def submit_with_photos(request, payload: SubmitIn, media: File[list[UploadedFile]] = None):
+@router.post("/requests/multipart", response={201: SubmitOut, **SUBMIT_ERRORS}, **WRITE)
+def submit_with_photos(
+    request,
+    payload: SubmitIn,
+    media: File[list[UploadedFile]] = None,
+    idempotency_key: IdempotencyKey = None,
+):
     """Report a problem with photos: multipart/form-data, `payload` as JSON, files as `media`."""
-    return 201, submission.submit(request, payload, submission.read_photos(media or []))
+    photos = submission.read_photos(media or [])
+    return 201, idempotency.once(
+        request, idempotency_key, lambda: submission.submit(request, payload, photos)
+    )
 
 
 def _public_or_404(public_id: str) -> ServiceRequest:
@@ -181,10 +200,12 @@ def request_detail(request, public_id: str):
     return detail
 
 
-@router.post("/requests", response={201: SubmitOut, **WRITE_ERRORS}, **WRITE)
-def submit_json(request, payload: SubmitIn):
+@router.post("/requests", response={201: SubmitOut, **SUBMIT_ERRORS}, **WRITE)
+def submit_json(request, payload: SubmitIn, idempotency_key: IdempotencyKey = None):
     """Report a problem (JSON). To send photos too, use /requests/multipart."""
-    return 201, submission.submit(request, payload, [])
+    return 201, idempotency.once(
+        request, idempotency_key, lambda: submission.submit(request, payload, [])
+    )
 
 
 def _counts(sr: ServiceRequest, changed: bool) -> dict:

@@ -324,3 +324,23 @@ def test_more_than_five_photos_is_a_field_error(app, city, shared_data):
     assert response.status_code == 422
     assert "media" in response.json()["errors"]
     assert not ServiceRequest.objects.exists()
+
+
+def test_a_retried_report_with_the_same_idempotency_key_is_made_once(app, city):
+    headers = {"Idempotency-Key": "3f1c2a9e-retry"}
+    first = post_json(app, "/api/v1/requests", POTHOLE, headers=headers)
+    again = post_json(app, "/api/v1/requests", POTHOLE, headers=headers)
+    other = post_json(app, "/api/v1/requests", POTHOLE, headers={"Idempotency-Key": "another"})
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert other.json()["id"] != first.json()["id"]
+    assert ServiceRequest.objects.count() == 2
+
+
+def test_a_refused_report_can_be_retried_with_the_same_key(app, city):
+    headers = {"Idempotency-Key": "fix-and-retry"}
+    refused = post_json(app, "/api/v1/requests", {**POTHOLE, "attributes": {}}, headers=headers)
+    assert refused.status_code == 422
+    accepted = post_json(app, "/api/v1/requests", POTHOLE, headers=headers)
+    assert accepted.status_code == 201
