@@ -189,6 +189,10 @@ LOGGING = {
 if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Proxies in front of the app that append to X-Forwarded-For: the API's write throttles take the
+# client's address that many hops back (0: REMOTE_ADDR, never a header a client could forge).
+NINJA_NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
 if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
