@@ -1,7 +1,9 @@
 """Load the demo city into an empty installation.
 
 Everything comes from fixboard/demo/data (derived from the City of Los Angeles' published
-data by derive.py) and goes in through the same domain functions a city's own set-up uses.
+data by derive.py). The jurisdiction, its areas and its requests go in through the same
+functions as a real city's (create_jurisdiction, import_areas, import_requests); departments,
+service types and questions through their models, as the admin saves them.
 """
 
 import tomllib
