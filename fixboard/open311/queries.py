@@ -15,7 +15,6 @@ from fixboard.places.models import Jurisdiction
 from . import params
 from .errors import bad_request
 from .selectors import (
-    Catalog,
     Circle,
     RequestQuery,
     UpdateQuery,
@@ -77,9 +76,7 @@ def _circle(data) -> Circle | None:
     return Circle(lat, long, radius or DEFAULT_RADIUS_M)
 
 
-def request_query(
-    data, jurisdiction: Jurisdiction, catalog: Catalog, now: datetime
-) -> RequestQuery:
+def request_query(data, jurisdiction: Jurisdiction, now: datetime) -> RequestQuery:
     """The checked query of a GET requests; every problem found is one 400 error."""
     tz = zoneinfo.ZoneInfo(jurisdiction.timezone)
     extended = params.boolean(data, "extensions")
@@ -91,7 +88,7 @@ def request_query(
             )
         return RequestQuery(ids=tuple(ids), limit=MAX_IDS, extended=extended)
     problems = []
-    service_ids, unknown = service_ids_for(catalog, params.many(data, "service_code"))
+    service_ids, unknown = service_ids_for(jurisdiction, params.many(data, "service_code"))
     if unknown:
         problems.append(
             _("service_code: no service %(c)s here; GET services lists them.")

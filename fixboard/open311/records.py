@@ -16,19 +16,22 @@ from fixboard.places.models import Jurisdiction
 from fixboard.reports.attributes import MAX_TEXT
 from fixboard.reports.models import CloseReason, Event, Status
 
-from .selectors import Catalog, PhotoRow
+from .selectors import PhotoRow
 from .statuses import extended_status, external_status_code, open311_status
 
 
 class Formatter:
-    """Formats the records of one response: one jurisdiction, one catalog, one base URL."""
+    """Formats the records of one response: one jurisdiction, one base URL."""
 
     def __init__(
-        self, jurisdiction: Jurisdiction, catalog: Catalog, absolute: Callable[[str], str]
+        self,
+        jurisdiction: Jurisdiction,
+        absolute: Callable[[str], str],
+        questions: dict[int, dict[str, dict]] | None = None,
     ):
         self.tz = zoneinfo.ZoneInfo(jurisdiction.timezone)
-        self.catalog = catalog
         self.absolute = absolute
+        self.questions = questions or {}
 
     def when(self, value: datetime | None) -> str | None:
         return value.astimezone(self.tz).isoformat(timespec="seconds") if value else None
@@ -38,16 +41,15 @@ class Formatter:
 
     def request(self, row: dict, photos: list[PhotoRow] = ()) -> dict:
         """The spec's request record."""
-        code, name = self.catalog.services.get(row["service_type_id"], (None, None))
         media_url = row["media_url"] or (self.photo_url(photos[0]) if photos else None)
         return {
             "service_request_id": row["public_id"],
             "status": open311_status(row["status"]),
             "status_notes": row["status_notes"] or None,
-            "service_name": name,
-            "service_code": code,
+            "service_name": row["service_type__name"],
+            "service_code": row["service_type__code"],
             "description": _limited(row["description"]),
-            "agency_responsible": self.catalog.departments.get(row["department_id"]),
+            "agency_responsible": row["department__name"],
             "service_notice": None,
             "requested_datetime": self.when(row["requested_at"]),
             "updated_datetime": self.when(row["updated_at"]),
@@ -95,7 +97,7 @@ class Formatter:
 
     def answers(self, row: dict) -> list[dict]:
         """Each answer as {name: question code, label, code: answer key, value: its label}."""
-        questions = self.catalog.questions.get(row["service_type_id"], {})
+        questions = self.questions.get(row["service_type_id"], {})
         found = []
         for code, answer in (row["attributes"] or {}).items():
             question = questions.get(code, {})

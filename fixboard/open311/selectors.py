@@ -6,12 +6,12 @@ what extensions add (areas, photos, notes) with one query per page each.
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import ExpressionWrapper, F, FloatField, QuerySet
 
-from fixboard.catalog.models import AttributeDefinition, Department, ServiceType
+from fixboard.catalog.models import AttributeDefinition, ServiceType
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports.models import Event, Photo, RequestArea, ServiceRequest, Status
 from fixboard.reports.public_ids import normalize_public_id
@@ -84,44 +84,30 @@ def service_definition(jurisdiction: Jurisdiction, code: str) -> tuple[str, list
     return service.code, questions
 
 
-@dataclass(frozen=True)
-class Catalog:
-    """The names a page of requests prints, read once per response: {id: …}."""
-
-    services: dict[int, tuple[str, str]]
-    departments: dict[int, str]
-    questions: dict[int, dict[str, dict]] = field(default_factory=dict)
-
-
-def catalog_of(jurisdiction: Jurisdiction, *, with_questions: bool = False) -> Catalog:
-    services = {
-        pk: (code, name)
-        for pk, code, name in ServiceType.objects.filter(
-            jurisdiction=jurisdiction, public=True
-        ).values_list("id", "code", "name")
-    }
-    departments = dict(
-        Department.objects.filter(jurisdiction=jurisdiction).values_list("id", "name")
-    )
+def questions_of(jurisdiction: Jurisdiction) -> dict[int, dict[str, dict]]:
+    """{service type id: {question code: code, description, values}} for answers' labels."""
     questions: dict[int, dict[str, dict]] = {}
-    if with_questions:
-        for row in AttributeDefinition.objects.filter(
-            service_type__jurisdiction=jurisdiction
-        ).values("service_type_id", "code", "description", "values"):
-            questions.setdefault(row["service_type_id"], {})[row["code"]] = row
-    return Catalog(services, departments, questions)
+    for row in AttributeDefinition.objects.filter(service_type__jurisdiction=jurisdiction).values(
+        "service_type_id", "code", "description", "values"
+    ):
+        questions.setdefault(row["service_type_id"], {})[row["code"]] = row
+    return questions
 
 
 # ---- requests -------------------------------------------------------------------------
 
+# Names come by join: the service type is joined anyway (public types only), and the
+# department by primary key, so a page costs one query instead of three.
 REQUEST_COLUMNS = (
     "id",
     "public_id",
     "service_type_id",
+    "service_type__code",
+    "service_type__name",
+    "department__name",
     "status",
     "status_notes",
     "description",
-    "department_id",
     "requested_at",
     "updated_at",
     "expected_at",
@@ -169,18 +155,17 @@ class RequestQuery:
 def _by_ids(jurisdiction: Jurisdiction, queryset: QuerySet, ids: tuple[str, ...]) -> QuerySet:
     """Public ids (as typed) or, for imported requests, the source's own ids.
 
-    Two index look-ups, because an OR of both columns makes planners scan the whole
-    jurisdiction; "NOT source_id = ''" repeats the partial index's condition for SQLite.
+    A UNION of two index look-ups, because an OR of both columns makes planners scan the
+    whole jurisdiction; "NOT source_id = ''" repeats the partial index's condition for SQLite.
     """
     public_ids = {normalize_public_id(i) for i in ids}
-    found = list(
-        ServiceRequest.objects.filter(public_id__in=public_ids).values_list("id", flat=True)
-    )
-    found += (
+    by_public_id = ServiceRequest.objects.filter(public_id__in=public_ids).values_list("id")
+    by_source_id = (
         ServiceRequest.objects.filter(jurisdiction=jurisdiction, source_id__in=ids)
         .exclude(source_id="")
-        .values_list("id", flat=True)
+        .values_list("id")
     )
+    found = [pk for (pk,) in by_public_id.union(by_source_id)]
     return queryset.filter(id__in=found)
 
 
@@ -252,8 +237,15 @@ def area_ids_for(jurisdiction: Jurisdiction, names: list[str]) -> tuple[list[int
     return found, unknown
 
 
-def service_ids_for(catalog: Catalog, codes: list[str]) -> tuple[list[int], list[str]]:
-    by_code = {code: pk for pk, (code, _name) in catalog.services.items()}
+def service_ids_for(jurisdiction: Jurisdiction, codes: list[str]) -> tuple[list[int], list[str]]:
+    """Ids of the public service types with these codes, and the codes that match none."""
+    if not codes:
+        return [], []
+    by_code = dict(
+        ServiceType.objects.filter(
+            jurisdiction=jurisdiction, public=True, code__in=codes
+        ).values_list("code", "id")
+    )
     return [by_code[c] for c in codes if c in by_code], [c for c in codes if c not in by_code]
 
 

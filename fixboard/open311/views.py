@@ -122,8 +122,9 @@ def client_of(request, jurisdiction: Jurisdiction, *, required: bool = True) -> 
     return client
 
 
-def _formatter(request, jurisdiction, catalog) -> Formatter:
-    return Formatter(jurisdiction, catalog, request.build_absolute_uri)
+def _formatter(request, jurisdiction, *, extended: bool = False) -> Formatter:
+    questions = selectors.questions_of(jurisdiction) if extended else None
+    return Formatter(jurisdiction, request.build_absolute_uri, questions)
 
 
 @csrf_exempt
@@ -195,11 +196,9 @@ def service_definition(request, fmt, service_code):
     return render(fmt, "service_definition", {"service_code": code, "attributes": attributes})
 
 
-def _request_records(
-    request, jurisdiction, query: selectors.RequestQuery, catalog: selectors.Catalog
-) -> list[dict]:
+def _request_records(request, jurisdiction, query: selectors.RequestQuery) -> list[dict]:
     rows = selectors.list_requests(jurisdiction, query)
-    formatter = _formatter(request, jurisdiction, catalog)
+    formatter = _formatter(request, jurisdiction, extended=query.extended and bool(rows))
     ids = [r["id"] for r in rows]
     photos = selectors.photos_of(ids)
     if not query.extended:
@@ -224,10 +223,8 @@ def requests(request, fmt):
     if request.method == "POST":
         return _post_request(request, fmt)
     jurisdiction = jurisdiction_of(request)
-    extended = params.boolean(request.GET, "extensions")
-    catalog = selectors.catalog_of(jurisdiction, with_questions=extended)
-    query = queries.request_query(request.GET, jurisdiction, catalog, timezone.now())
-    records = _request_records(request, jurisdiction, query, catalog)
+    query = queries.request_query(request.GET, jurisdiction, timezone.now())
+    records = _request_records(request, jurisdiction, query)
     return render(fmt, "service_requests", records)
 
 
@@ -235,9 +232,8 @@ def requests(request, fmt):
 def request_detail(request, fmt, service_request_id):
     jurisdiction = jurisdiction_of(request)
     extended = params.boolean(request.GET, "extensions")
-    catalog = selectors.catalog_of(jurisdiction, with_questions=extended)
     query = selectors.RequestQuery(ids=(service_request_id,), limit=1, extended=extended)
-    records = _request_records(request, jurisdiction, query, catalog)
+    records = _request_records(request, jurisdiction, query)
     if not records:
         raise not_found(_("service_request_id: no request %(r)s here.") % {"r": service_request_id})
     return render(fmt, "service_requests", records)
@@ -289,7 +285,7 @@ def request_updates(request, fmt):
     rows = selectors.list_updates(jurisdiction, query)
     photos = selectors.photos_of(list({r["request_id"] for r in rows}))
     by_event = {p.event_id: p for ps in photos.values() for p in reversed(ps) if p.event_id}
-    formatter = _formatter(request, jurisdiction, selectors.catalog_of(jurisdiction))
+    formatter = _formatter(request, jurisdiction)
     data = [formatter.update(r, [by_event[r["id"]]] if r["id"] in by_event else []) for r in rows]
     return render(fmt, "service_request_updates", data)
 
