@@ -12,6 +12,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -131,16 +132,75 @@ def _connect(ctx: Context, engines: list) -> None:
         sys.exit("No database to measure on.")
 
 
-def _run_all(ctx: Context, selected: list) -> list:
-    measurements = []
+class Interrupted(Exception):
+    """SIGTERM: stop, but still write what was measured."""
+
+
+def _stop(signum, frame):
+    raise Interrupted
+
+
+def _run_all(ctx: Context, selected: list, page: "Page") -> None:
+    """Run the benchmarks, rewriting the page after each figure so a long run shows progress."""
     for bench in tqdm(selected, desc="Benchmarks", unit="benchmark"):
+        page.status = f"in progress (at {bench.name})"
         try:
-            measurements += bench.run(ctx)
+            for measurement in bench.run(ctx):
+                page.add(measurement)
         except BenchError as exc:
             ctx.failures[bench.name] = str(exc)
     for name, reason in ctx.failures.items():
         tqdm.write(f"{name} failed: {reason}")
-    return measurements
+
+
+class Page:
+    """The run's page and raw figures, written again whenever something is measured."""
+
+    def __init__(self, ctx: Context, args, argv: list[str], selected: list):
+        self.ctx, self.args, self.selected = ctx, args, selected
+        self.command = shlex.join(["python", "-m", "bench", *argv])
+        self.started, self.clock = report.now(), time.monotonic()
+        self.measurements: list = []
+        self.machine: dict[str, str] = {}
+        self.status = "in progress"
+        self.code = _code_version()
+
+    def add(self, measurement) -> None:
+        self.measurements.append(measurement)
+        self.write()
+
+    def run(self) -> report.Run:
+        options = self.ctx.options
+        return report.Run(
+            command=self.command,
+            started=self.started,
+            seconds=time.monotonic() - self.clock,
+            machine=self.machine,
+            load_at_end=report.load_average(),
+            options={
+                "sizes": ", ".join(f"{s:,}" for s in options.sizes),
+                "runs per figure": f"up to {options.repeat}",
+                "benchmarks": ", ".join(b.name for b in self.selected),
+            },
+            measurements=self.measurements,
+            ratios=[r for derive in registry.DERIVED for r in derive(self.measurements)],
+            unavailable=self.ctx.unavailable,
+            failures=self.ctx.failures,
+            code=self.code,
+            status=self.status,
+        )
+
+    def write(self) -> report.Run:
+        run = self.run()
+        self.args.output.parent.mkdir(parents=True, exist_ok=True)
+        self.args.output.write_text(report.render(run), encoding="utf-8")
+        figures = [asdict(m) for m in self.measurements]
+        self.results.write_text(json.dumps(figures, indent=1, default=str), encoding="utf-8")
+        return run
+
+    @property
+    def results(self) -> Path:
+        return self.ctx.options.work_dir / "results.json"
 
 
 def _code_version() -> str:
@@ -175,39 +235,26 @@ def main(argv: list[str] | None = None) -> int:
     ctx = Context(options)
     shutil.rmtree(work_dir / "logs", ignore_errors=True)
     ctx.tmp_dir.mkdir(parents=True, exist_ok=True)
-    started, clock = report.now(), time.monotonic()
+    page = Page(ctx, args, argv, selected)
     engines = _engines(args, work_dir)
+    signal.signal(signal.SIGTERM, _stop)
     try:
         _connect(ctx, engines)
-        machine = report.machine(ctx.engines, ctx.unavailable)
-        measurements = _run_all(ctx, selected)
+        page.machine = report.machine(ctx.engines, ctx.unavailable)
+        _run_all(ctx, selected, page)
+        page.status = ""
+    except (Interrupted, KeyboardInterrupt):
+        page.status = f"interrupted after {(time.monotonic() - page.clock) / 60:.0f} min; " + (
+            "the figures below are those measured before"
+        )
     finally:
-        for engine in ctx.engines:
-            engine.drop()
-    run = report.Run(
-        command=shlex.join(["python", "-m", "bench", *argv]),
-        started=started,
-        seconds=time.monotonic() - clock,
-        machine=machine,
-        load_at_end=report.load_average(),
-        options={
-            "sizes": ", ".join(f"{s:,}" for s in sizes),
-            "runs per figure": f"up to {options.repeat}",
-            "benchmarks": ", ".join(b.name for b in selected),
-        },
-        measurements=measurements,
-        ratios=[ratio for derive in registry.DERIVED for ratio in derive(measurements)],
-        unavailable=ctx.unavailable,
-        failures=ctx.failures,
-        code=_code_version(),
-    )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report.render(run), encoding="utf-8")
-    results = work_dir / "results.json"
-    results.write_text(json.dumps([asdict(m) for m in measurements], indent=1, default=str))
+        for engine in engines:
+            if engine.label not in ctx.unavailable:
+                engine.drop()
+    run = page.write()
     print(report.summary(run))
-    print(f"Wrote {args.output} (raw figures in {results}).")
-    return 1 if ctx.failures else 0
+    print(f"Wrote {args.output} (raw figures in {page.results}).")
+    return 1 if ctx.failures or page.status else 0
 
 
 if __name__ == "__main__":

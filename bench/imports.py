@@ -13,6 +13,7 @@ import io
 import pstats
 import resource
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .context import ROOT, SHARED_DATA, BenchError, Context
@@ -36,7 +37,7 @@ REAL_FILES = [
 
 
 @benchmark(BENCHMARK, title="Import", order=10)
-def run(ctx: Context) -> list[Measurement]:
+def run(ctx: Context) -> Iterator[Measurement]:
     jobs = []
     for name, path, mapping, slug in REAL_FILES:
         path = _limited(path, ctx.options.real_limit, ctx.tmp_dir)
@@ -46,15 +47,13 @@ def run(ctx: Context) -> list[Measurement]:
     for size in ctx.options.sizes:
         path = resampled_la_2020(size, ctx.options.work_dir / "data")
         jobs.append((raw_subject(size), path, MAPPINGS / "la-2020.toml", "los-angeles"))
-    measurements = []
     for engine in ctx.engines:
         for subject, path, mapping, slug in jobs:
             try:
-                measurements += _measure(ctx, engine, subject, path, mapping, slug)
+                yield from _measure(ctx, engine, subject, path, mapping, slug)
             except BenchError as exc:
                 # One file failing to import must not cost the figures of the others.
                 ctx.failures[f"import of {subject} on {engine.label}"] = str(exc)
-    return measurements
 
 
 def _measure(ctx, engine, subject, path, mapping, slug) -> list[Measurement]:

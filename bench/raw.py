@@ -11,6 +11,7 @@ import csv
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
@@ -25,8 +26,7 @@ BENCHMARK = "raw-insert"
 
 
 @benchmark(BENCHMARK, title="Raw insert limit", order=30)
-def run(ctx: Context) -> list[Measurement]:
-    measurements = []
+def run(ctx: Context) -> Iterator[Measurement]:
     for size in ctx.options.sizes:
         path = resampled_la_2020(size, ctx.options.work_dir / "data")
         for engine in ctx.engines:
@@ -38,17 +38,14 @@ def run(ctx: Context) -> list[Measurement]:
                     repeat=ctx.options.repeat,
                     max_seconds=ctx.options.max_seconds,
                 )
-            measurements.append(
-                Measurement(
-                    benchmark=BENCHMARK,
-                    subject=subject(size),
-                    engine=engine.name,
-                    unit="rows/s",
-                    samples=result["rates"],
-                    details={"rows": result["rows"], "method": result["method"]},
-                )
+            yield Measurement(
+                benchmark=BENCHMARK,
+                subject=subject(size),
+                engine=engine.name,
+                unit="rows/s",
+                samples=result["rates"],
+                details={"rows": result["rows"], "method": result["method"]},
             )
-    return measurements
 
 
 def subject(size: int) -> str:

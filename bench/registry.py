@@ -3,8 +3,9 @@
 A benchmark module (any module of this package) registers:
 
 - `@benchmark(name, title=...)`: a function run in the orchestrating process, given a
-  `Context`; it returns `Measurement`s. It never sets Django up itself: anything that needs
-  the database runs in a child process through `ctx.child(...)`, on a fresh database.
+  `Context`; it yields `Measurement`s (the page is rewritten after each). It never sets
+  Django up itself: anything that needs the database runs in a child process through
+  `ctx.child(...)`, on a fresh database.
 - `@task`: a function run inside such a child (Django set up on the engine's database);
   it takes JSON-able keyword arguments and returns a JSON-able dict.
 - `@derived`: a function turning all measurements into `Ratio`s (e.g. import vs raw insert).
@@ -97,7 +98,7 @@ DERIVED: list[Callable] = []
 
 
 def benchmark(name: str, *, title: str, order: int = 100):
-    """Register `func(ctx) -> list[Measurement]` as the benchmark `name` (`--only name`)."""
+    """Register `func(ctx) -> Iterator[Measurement]` as the benchmark `name` (`--only name`)."""
 
     def register(func):
         BENCHMARKS[name] = Benchmark(name=name, title=title, run=func, order=order)

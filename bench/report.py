@@ -26,6 +26,7 @@ class Run:
     ratios: list[Ratio]
     load_at_end: str = ""
     code: str = ""
+    status: str = ""
     unavailable: dict[str, str] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
 
@@ -160,6 +161,8 @@ def render(run: Run) -> str:
         f"- Code measured: commit {run.code}",
         "- Options: " + ", ".join(f"{k} {v}" for k, v in run.options.items()),
     ]
+    if run.status:
+        lines.append(f"- **Incomplete run**: {run.status}.")
     for label, reason in run.unavailable.items():
         lines.append(f"- **{label} was not measured**: {reason}")
     for name, reason in run.failures.items():

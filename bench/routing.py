@@ -10,6 +10,7 @@ are timed. The index is in memory, so one engine (SQLite) is enough.
 
 import csv
 import time
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -27,16 +28,15 @@ SEED = 311
 
 
 @benchmark(BENCHMARK, title="Point → areas", order=20)
-def run(ctx: Context) -> list[Measurement]:
+def run(ctx: Context) -> Iterator[Measurement]:
     engine = ctx.engines[0]  # the index is in memory: any database will do
-    measurements = []
     for size in ctx.options.sizes:
         with engine.fresh() as url:
             result = ctx.child(
                 route_points, database_url=url, points=size, repeat=ctx.options.repeat
             )
         details = {"points": size, "areas": result["areas"], "pairs": result["pairs"]}
-        measurements += [
+        yield from [
             Measurement(
                 benchmark=BENCHMARK,
                 subject=f"locate_many, {size:,} LA points",
@@ -57,17 +57,14 @@ def run(ctx: Context) -> list[Measurement]:
                 ],
             ),
         ]
-    measurements.append(
-        Measurement(
-            benchmark=BENCHMARK,
-            subject="locate, one point",
-            unit="µs",
-            samples=result["single"],
-            latency=True,
-            details={"calls": SINGLE_POINT_CALLS},
-        )
+    yield Measurement(
+        benchmark=BENCHMARK,
+        subject="locate, one point",
+        unit="µs",
+        samples=result["single"],
+        latency=True,
+        details={"calls": SINGLE_POINT_CALLS},
     )
-    return measurements
 
 
 @derived
