@@ -36,6 +36,11 @@ class Formatter:
     def when(self, value: datetime | None) -> str | None:
         return value.astimezone(self.tz).isoformat(timespec="seconds") if value else None
 
+    def when_ts(self, seconds: float | None) -> str | None:
+        if seconds is None:
+            return None
+        return datetime.fromtimestamp(int(seconds), self.tz).isoformat()
+
     def photo_url(self, photo: PhotoRow) -> str:
         return self.absolute(default_storage.url(photo.image))
 
@@ -51,9 +56,9 @@ class Formatter:
             "description": _limited(row["description"]),
             "agency_responsible": row["department__name"],
             "service_notice": None,
-            "requested_datetime": self.when(row["requested_at"]),
-            "updated_datetime": self.when(row["updated_at"]),
-            "expected_datetime": self.when(row["expected_at"]),
+            "requested_datetime": self.when_ts(row["requested_ts"]),
+            "updated_datetime": self.when_ts(row["updated_ts"]),
+            "expected_datetime": self.when_ts(row["expected_ts"]),
             "address": row["address"] or None,
             "address_id": None,
             "zipcode": row["zipcode"] or None,
