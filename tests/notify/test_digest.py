@@ -113,6 +113,7 @@ def test_digest_subscriptions_are_rate_limited_per_address(client, mailbox, city
     assert len(mailbox.to(WATCHER)) == 5
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections, as in production
 def test_worker_schedule_runs_once_a_day_and_reschedules(client, mailbox, city, settings):
     from fixboard.notify.models import DigestRun
     from fixboard.notify.tasks import next_digest_time, scheduled_digests
