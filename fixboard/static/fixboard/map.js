@@ -42,7 +42,7 @@
   }
 
   function cellIcon(n) {
-    var size = Math.round(28 + Math.min(26, Math.log10(n + 1) * 10));
+    var size = Math.round(26 + Math.min(18, Math.log10(n + 1) * 6));
     var label = n >= 10000 ? Math.round(n / 1000) + "k" : n >= 1000 ? (n / 1000).toFixed(1) + "k" : String(n);
     return L.divIcon({ className: "", html: '<div class="agg-icon" style="width:' + size + "px;height:" + size + 'px">' + label + "</div>", iconSize: [size, size] });
   }
