@@ -232,14 +232,22 @@ def _filtered(jurisdiction: Jurisdiction, query: RequestQuery) -> QuerySet:
     return queryset
 
 
+def _ordered(jurisdiction: Jurisdiction, query: RequestQuery) -> QuerySet:
+    column = "updated_at" if query.by_updated else "requested_at"
+    return _filtered(jurisdiction, query).order_by(f"-{column}", "-id")
+
+
 def list_requests(jurisdiction: Jurisdiction, query: RequestQuery) -> list[dict]:
     """One page of requests, newest first (by update time when filtering on it)."""
-    column = "updated_at" if query.by_updated else "requested_at"
     columns = REQUEST_COLUMNS + (EXTENDED_COLUMNS if query.extended else ())
-    queryset = (
-        _filtered(jurisdiction, query).order_by(f"-{column}", "-id").values(*columns, **TIMES)
-    )
+    queryset = _ordered(jurisdiction, query).values(*columns, **TIMES)
     return list(queryset[query.offset : query.offset + query.limit])
+
+
+def page_ids(jurisdiction: Jurisdiction, query: RequestQuery) -> QuerySet:
+    """The ids of the same page, as a subquery: the database repeats a 2 ms index scan
+    instead of receiving 1,000 parameters for the page's photos, areas and notes."""
+    return _ordered(jurisdiction, query).values("id")[query.offset : query.offset + query.limit]
 
 
 def area_ids_for(jurisdiction: Jurisdiction, names: list[str]) -> tuple[list[int], list[str]]:
@@ -283,11 +291,9 @@ class PhotoRow:
     created_at: datetime
 
 
-def photos_of(request_ids: list[int]) -> dict[int, list[PhotoRow]]:
+def photos_of(request_ids: list[int] | QuerySet) -> dict[int, list[PhotoRow]]:
     """Visible photos per request, oldest first."""
     found: dict[int, list[PhotoRow]] = {}
-    if not request_ids:
-        return found
     rows = (
         Photo.objects.filter(request_id__in=request_ids, hidden=False)
         .order_by("created_at", "id")
@@ -298,7 +304,7 @@ def photos_of(request_ids: list[int]) -> dict[int, list[PhotoRow]]:
     return found
 
 
-def areas_of(request_ids: list[int]) -> dict[int, dict[str, str]]:
+def areas_of(request_ids: list[int] | QuerySet) -> dict[int, dict[str, str]]:
     """{request id: {area kind: area code}} for active areas."""
     found: dict[int, dict[str, str]] = {}
     rows = (
@@ -341,7 +347,7 @@ EVENT_COLUMNS = (
 )
 
 
-def notes_of(request_ids: list[int]) -> dict[int, list[dict]]:
+def notes_of(request_ids: list[int] | QuerySet) -> dict[int, list[dict]]:
     """The public timeline of each request, oldest first."""
     found: dict[int, list[dict]] = {}
     rows = (

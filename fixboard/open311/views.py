@@ -198,8 +198,10 @@ def service_definition(request, fmt, service_code):
 
 def _request_records(request, jurisdiction, query: selectors.RequestQuery) -> list[dict]:
     rows = selectors.list_requests(jurisdiction, query)
-    formatter = _formatter(request, jurisdiction, extended=query.extended and bool(rows))
-    ids = [r["id"] for r in rows]
+    if not rows:
+        return []
+    formatter = _formatter(request, jurisdiction, extended=query.extended)
+    ids = [r["id"] for r in rows] if query.ids else selectors.page_ids(jurisdiction, query)
     photos = selectors.photos_of(ids)
     if not query.extended:
         return [formatter.request(r, photos.get(r["id"], ())) for r in rows]
