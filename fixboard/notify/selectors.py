@@ -36,7 +36,7 @@ PUBLIC_COLUMNS = (
 )
 
 
-def public_requests(jurisdiction: Jurisdiction) -> QuerySet[ServiceRequest]:
+def public_requests(jurisdiction: Jurisdiction | int) -> QuerySet[ServiceRequest]:
     """Requests anyone may see in this jurisdiction, reading only the public columns."""
     return (
         reports_selectors.public_requests()
@@ -47,7 +47,7 @@ def public_requests(jurisdiction: Jurisdiction) -> QuerySet[ServiceRequest]:
 
 
 def public_requests_in_area(area: Area) -> QuerySet[ServiceRequest]:
-    return public_requests(area.jurisdiction).filter(requestarea__area=area)
+    return public_requests(area.jurisdiction_id).filter(requestarea__area=area)
 
 
 def latest_public(queryset: QuerySet[ServiceRequest], limit: int) -> list[ServiceRequest]:
@@ -95,7 +95,7 @@ def _actor_addresses(event: Event) -> set[str]:
 
 def digest_requests(watch: WatchArea, *, since: datetime, until: datetime) -> list:
     """Public requests made in (since, until] inside the watched area or rectangle."""
-    requests = public_requests(watch.jurisdiction).filter(
+    requests = public_requests(watch.jurisdiction_id).filter(
         requested_at__gt=since, requested_at__lte=until
     )
     if watch.area_id:
