@@ -1,5 +1,10 @@
 from django.db import models
 
+# These tables are derived from the requests and rebuilt in bulk: without database foreign-key
+# constraints a million-row rebuild does not spend minutes checking them at commit. Django's
+# on_delete still cascades.
+DERIVED = {"db_constraint": False}
+
 
 class MapCell(models.Model):
     """How many public requests fall in one grid cell of one zoom level.
@@ -8,11 +13,11 @@ class MapCell(models.Model):
     Cells are squares of `cell_size(level)` degrees counted from (-90, -180).
     """
 
-    jurisdiction = models.ForeignKey("places.Jurisdiction", on_delete=models.CASCADE)
+    jurisdiction = models.ForeignKey("places.Jurisdiction", on_delete=models.CASCADE, **DERIVED)
     level = models.PositiveSmallIntegerField()
     cell_x = models.IntegerField()
     cell_y = models.IntegerField()
-    service_type = models.ForeignKey("catalog.ServiceType", on_delete=models.CASCADE)
+    service_type = models.ForeignKey("catalog.ServiceType", on_delete=models.CASCADE, **DERIVED)
     is_open = models.BooleanField()
     count = models.IntegerField(default=0)
     # Sums let the map put each cell's marker at the centre of its requests.
@@ -40,10 +45,10 @@ class MapPoint(models.Model):
     """The state in which a request is counted in MapCell, to move it when it changes."""
 
     request = models.OneToOneField(
-        "reports.ServiceRequest", on_delete=models.CASCADE, primary_key=True
+        "reports.ServiceRequest", on_delete=models.CASCADE, primary_key=True, **DERIVED
     )
-    jurisdiction = models.ForeignKey("places.Jurisdiction", on_delete=models.CASCADE)
-    service_type = models.ForeignKey("catalog.ServiceType", on_delete=models.CASCADE)
+    jurisdiction = models.ForeignKey("places.Jurisdiction", on_delete=models.CASCADE, **DERIVED)
+    service_type = models.ForeignKey("catalog.ServiceType", on_delete=models.CASCADE, **DERIVED)
     is_open = models.BooleanField()
     lat = models.FloatField()
     long = models.FloatField()
