@@ -2,9 +2,18 @@ import os
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DATA = SHARED / "data"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # A test that renders Spanish pages must not leave Spanish on for the next one.
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
