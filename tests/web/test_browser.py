@@ -302,3 +302,16 @@ def test_area_and_tracking_pages_work_by_keyboard_and_pass_axe(new_page):
     page.get_by_label("Request number").fill(request.public_id.lower())
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(f"/requests/{request.public_id}/(#main)?$"))
+
+
+def test_tapping_the_map_places_the_pin_and_search_narrows_the_types(new_page):
+    city = make_city()
+    page = new_page(viewport=PHONE)
+    page.goto(f"/{city.jurisdiction.slug}/report/")
+
+    page.locator("#report-map").click()
+    expect(page.locator("#location-status")).to_contain_text("Location set: 34.")
+    page.get_by_label("Search problem types").fill("bulky")
+
+    expect(page.get_by_label("Bulky Items")).to_be_visible()
+    expect(page.get_by_label("Pothole")).to_be_hidden()
