@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import shapely
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import get_resolver
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
@@ -21,12 +23,33 @@ from .spatial import invalidate_area_index
 logger = logging.getLogger(__name__)
 
 
+def reserved_slugs() -> set[str]:
+    """First path segments the site's own pages use, which a jurisdiction slug would shadow."""
+    segments = set()
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern).lstrip("^")
+            if hasattr(pattern, "url_patterns"):
+                walk(pattern.url_patterns, route)
+            first = route.split("/", 1)[0]
+            if first and not first.startswith(("<", "(")):
+                segments.add(first.rstrip("$"))
+
+    walk(get_resolver().url_patterns)
+    return segments | {settings.STATIC_URL.strip("/").split("/")[0]}
+
+
 def create_jurisdiction(*, slug: str, name: str, timezone: str) -> Jurisdiction:
     """Create a jurisdiction, checking that its slug and time zone are usable."""
     errors = {}
     if slugify(slug) != slug:
         errors["slug"] = [
             _("Use lower-case letters, digits and hyphens, e.g. %(s)s.") % {"s": slugify(slug)}
+        ]
+    elif slug in reserved_slugs():
+        errors["slug"] = [
+            _("%(slug)s is taken by one of the site's own pages; choose another.") % {"slug": slug}
         ]
     elif Jurisdiction.objects.filter(slug=slug).exists():
         errors["slug"] = [_("A jurisdiction %(slug)s already exists.") % {"slug": slug}]

@@ -105,7 +105,13 @@ def test_import_areas_errors_name_the_feature(db, tmp_path):
 
 @pytest.mark.parametrize(
     ("slug", "tz", "field"),
-    [("Bad Slug", "UTC", "slug"), ("ok", "Mars/Olympus", "timezone")],
+    [
+        ("Bad Slug", "UTC", "slug"),
+        ("ok", "Mars/Olympus", "timezone"),
+        ("admin", "UTC", "slug"),
+        ("my", "UTC", "slug"),
+        ("static", "UTC", "slug"),
+    ],
 )
 def test_create_jurisdiction_validates(db, slug, tz, field):
     with pytest.raises(ValidationError) as exc:
