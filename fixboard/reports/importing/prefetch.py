@@ -45,7 +45,8 @@ class Prefetch:
 
     def _run(self) -> None:
         # Messages built in this thread must speak the caller's language.
-        translation.activate(self._language) if self._language else translation.deactivate()
+        if self._language:
+            translation.activate(self._language)
         try:
             for item in self._items:
                 if not self._put(item):
