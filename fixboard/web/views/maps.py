@@ -95,7 +95,6 @@ def city_list(request, slug):
             "rows": page.rows,
             "next_query": next_query,
             "is_first_page": after is None,
-            "filter_query": request.GET.copy().urlencode() if request.GET else "",
         },
     )
 
