@@ -219,3 +219,15 @@ def test_informational_notices_of_a_service_type_are_shown(client, town):
 
     html = client.get(f"/{town.jurisdiction.slug}/report/", {"service": "pothole"}).content
     assert "Call 911 if the hole is a danger to traffic." in html.decode()
+
+
+def test_the_name_is_published_only_when_the_resident_says_so(client, town):
+    post(client, town, name="Ana Reyes", email="ana@example.org")
+    post(client, town, name="Luis Ortega", show_name="on")
+    hidden, shown = ServiceRequest.objects.order_by("id")
+
+    hidden_html = client.get(hidden.get_absolute_url()).content.decode()
+    shown_html = client.get(shown.get_absolute_url()).content.decode()
+
+    assert "Ana Reyes" not in hidden_html and "ana@example.org" not in hidden_html
+    assert "by Luis Ortega" in shown_html
