@@ -64,7 +64,7 @@ class ServiceRequest(models.Model):
 
     public_id = models.CharField(_("request id"), max_length=32, unique=True)
     jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.PROTECT, related_name="requests"
+        Jurisdiction, on_delete=models.PROTECT, related_name="requests", db_index=False
     )
     service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="requests")
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.NEW)
@@ -80,7 +80,12 @@ class ServiceRequest(models.Model):
     zipcode = models.CharField(_("zip code"), max_length=20, blank=True)
     areas = models.ManyToManyField(Area, through="RequestArea", related_name="requests")
     department = models.ForeignKey(
-        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="requests"
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -88,11 +93,17 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="assigned_requests",
+        db_index=False,
     )
     priority = models.IntegerField(_("priority"), default=0)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel, default=Channel.WEB)
     reporter = models.ForeignKey(
-        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="requests"
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+        db_index=False,
     )
     reporter_name_public = models.BooleanField(
         _("show the reporter's name publicly"), default=False
@@ -100,7 +111,7 @@ class ServiceRequest(models.Model):
     anonymous = models.BooleanField(_("anonymous"), default=False)
     awaiting_confirmation = models.BooleanField(_("awaiting e-mail confirmation"), default=False)
     hidden = models.BooleanField(_("hidden from the public"), default=False)
-    requested_at = models.DateTimeField(_("requested"), db_index=True)
+    requested_at = models.DateTimeField(_("requested"))
     updated_at = models.DateTimeField(_("updated"))
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     expected_at = models.DateTimeField(_("expected (SLA due)"), null=True, blank=True)
@@ -112,6 +123,7 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="duplicates",
+        db_index=False,
     )
     media_url = models.URLField(_("media URL"), max_length=500, blank=True)
     source_id = models.CharField(_("source id"), max_length=64, blank=True)
@@ -131,6 +143,19 @@ class ServiceRequest(models.Model):
             ),
             models.Index(fields=["lat", "long"], name="sr_lat_long"),
             models.Index(fields=["department", "status"], name="sr_department_status"),
+            # Most requests have no assignee, reporter or duplicate: index only those that do,
+            # so bulk imports maintain fewer index entries.
+            models.Index(
+                fields=["assignee"], condition=Q(assignee__isnull=False), name="sr_assignee"
+            ),
+            models.Index(
+                fields=["reporter"], condition=Q(reporter__isnull=False), name="sr_reporter"
+            ),
+            models.Index(
+                fields=["duplicate_of"],
+                condition=Q(duplicate_of__isnull=False),
+                name="sr_duplicate_of",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -157,7 +182,7 @@ class ServiceRequest(models.Model):
 
 class RequestArea(models.Model):
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE)
-    area = models.ForeignKey(Area, on_delete=models.CASCADE)
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, db_index=False)
 
     class Meta:
         constraints = [
@@ -186,7 +211,9 @@ class Event(models.Model):
         EXTERNAL_SYNC = "external_sync", _("synced with external system")
         CONFIRMED = "confirmed", _("confirmed by e-mail")
 
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind)
     public = models.BooleanField(_("public"), default=True)
     from_status = models.CharField(max_length=16, choices=Status, blank=True)
@@ -195,9 +222,11 @@ class Event(models.Model):
     text = models.TextField(_("text"), blank=True)
     data = models.JSONField(default=dict, blank=True)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
     )
-    actor_contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True)
+    actor_contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
+    )
     actor_system = models.CharField(_("system"), max_length=100, blank=True)
     external_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(_("when"), db_index=True)
@@ -206,7 +235,19 @@ class Event(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
-        indexes = [models.Index(fields=["request", "created_at"], name="event_request_time")]
+        indexes = [
+            models.Index(fields=["request", "created_at"], name="event_request_time"),
+            models.Index(
+                fields=["actor_user"],
+                condition=Q(actor_user__isnull=False),
+                name="event_actor_user",
+            ),
+            models.Index(
+                fields=["actor_contact"],
+                condition=Q(actor_contact__isnull=False),
+                name="event_actor_contact",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.request_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
