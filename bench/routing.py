@@ -79,7 +79,9 @@ def ratios(measurements: list[Measurement]) -> list[Ratio]:
             )
             if raw:
                 found.append(
-                    Ratio("routing", "locate_many / raw contains_xy", "", measurement, raw)
+                    Ratio(
+                        measurement.subject, "locate_many / raw contains_xy", "", measurement, raw
+                    )
                 )
     return found
 
