@@ -70,12 +70,19 @@ class AreaIndex:
             jurisdiction_id = self._owner_of(lat, long)
             if jurisdiction_id is None:
                 return Located(None)
-        if jurisdiction_id not in self.jurisdictions:
+        jurisdiction = self.jurisdictions.get(jurisdiction_id)
+        if jurisdiction is None or not (np.isfinite(lat) and np.isfinite(long)):
             return Located(None)
-        routed = self.locate_many(np.array([lat]), np.array([long]), jurisdiction_id)
-        if not routed.inside[0]:
+        found = {kind.name: _area_at(kind, lat, long) for kind in jurisdiction.kinds}
+        if jurisdiction.boundary_kind in found:
+            inside = found[jurisdiction.boundary_kind] is not None
+        else:
+            inside = jurisdiction.boundary is None or shapely.contains_xy(
+                jurisdiction.boundary, long, lat
+            )
+        if not inside:
             return Located(None)
-        return Located(jurisdiction_id, tuple(int(a) for a in routed.area_ids[0] if a >= 0))
+        return Located(jurisdiction_id, tuple(a for a in found.values() if a is not None))
 
     def _owner_of(self, lat: float, long: float) -> int | None:
         if not np.isfinite(lat) or not np.isfinite(long):
@@ -120,6 +127,18 @@ class AreaIndex:
             return inside
         inside[finite] = shapely.contains_xy(jurisdiction.boundary, xs[finite], ys[finite])
         return inside
+
+
+def _area_at(kind: AreaKind, lat: float, long: float) -> int | None:
+    """The first area of this kind containing the point: bounding boxes first, then exact."""
+    b = kind.bounds
+    candidates = np.flatnonzero(
+        (b[:, 0] <= long) & (b[:, 2] >= long) & (b[:, 1] <= lat) & (b[:, 3] >= lat)
+    )
+    for i in candidates:
+        if shapely.contains_xy(kind.polygons[i], long, lat):
+            return int(kind.ids[i])
+    return None
 
 
 def _load_kinds(jurisdiction_id: int) -> list[AreaKind]:
