@@ -19,6 +19,8 @@ def _english():
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
     settings.AREA_INDEX_REFRESH_SECONDS = 0
     settings.STORAGES = {
         **settings.STORAGES,

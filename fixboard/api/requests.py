@@ -6,7 +6,7 @@ from typing import Annotated
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import File, Header, Query, Router, UploadedFile
+from ninja import File, Header, Query, Router, Status, UploadedFile
 from ninja.errors import HttpError
 
 from fixboard.reports import actions, selectors
@@ -141,8 +141,11 @@ def submit_with_photos(
 ):
     """Report a problem with photos: multipart/form-data, `payload` as JSON, files as `media`."""
     photos = submission.read_photos(media or [])
-    return 201, idempotency.once(
-        request, idempotency_key, lambda: submission.submit(request, payload, photos)
+    return Status(
+        201,
+        idempotency.once(
+            request, idempotency_key, lambda: submission.submit(request, payload, photos)
+        ),
     )
 
 
@@ -203,8 +206,9 @@ def request_detail(request, public_id: str):
 @router.post("/requests", response={201: SubmitOut, **SUBMIT_ERRORS}, **WRITE)
 def submit_json(request, payload: SubmitIn, idempotency_key: IdempotencyKey = None):
     """Report a problem (JSON). To send photos too, use /requests/multipart."""
-    return 201, idempotency.once(
-        request, idempotency_key, lambda: submission.submit(request, payload, [])
+    return Status(
+        201,
+        idempotency.once(request, idempotency_key, lambda: submission.submit(request, payload, [])),
     )
 
 
@@ -265,4 +269,4 @@ def comment(request, public_id: str, payload: CommentIn):
         actor="resident",
         text=event.text,
     )
-    return 201, _event(request, entry)
+    return Status(201, _event(request, entry))
