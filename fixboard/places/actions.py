@@ -153,11 +153,13 @@ def import_areas(
     kind: str,
     name_property: str,
     code_property: str | None = None,
+    as_boundary: bool = False,
 ) -> AreaImportResult:
     """Create or update the jurisdiction's areas of one kind from GeoJSON features.
 
-    Invalid polygons are repaired and listed in the result. The first kind imported
-    becomes the jurisdiction's boundary (the union of its areas) unless it has one.
+    Invalid polygons are repaired and listed in the result. The union of the areas becomes
+    the jurisdiction's boundary when `as_boundary` is set, when it has no boundary yet (the
+    first kind imported), or when its boundary was made from this kind before.
     Nothing is written when any feature is unusable.
     """
     if slugify(kind) != kind:
@@ -205,7 +207,7 @@ def import_areas(
             )
             result.created += created
             result.updated += not created
-        if not jurisdiction.boundary_wkb or jurisdiction.boundary_kind == kind:
+        if as_boundary or not jurisdiction.boundary_wkb or jurisdiction.boundary_kind == kind:
             set_boundary(jurisdiction, shapely.union_all([p[2] for p in parsed]), kind=kind)
             result.boundary_set = True
         else:

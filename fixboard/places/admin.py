@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from .actions import import_areas, import_boundary, read_feature_collection
+from .actions import import_areas, read_feature_collection
 from .models import AddressPoint, Area, Jurisdiction
 from .spatial import invalidate_area_index
 
@@ -207,10 +207,8 @@ class JurisdictionAdmin(admin.ModelAdmin):
             kind=data["kind"],
             name_property=data["name_property"],
             code_property=data["code_property"] or None,
+            as_boundary=data["boundary"],
         )
-        if data["boundary"] and not result.boundary_set:
-            import_boundary(jurisdiction=jurisdiction, features=features)
-            result.boundary_set = True
         messages.success(
             request,
             _("%(c)d areas created, %(u)d updated.") % {"c": result.created, "u": result.updated}

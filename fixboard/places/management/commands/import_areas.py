@@ -76,11 +76,9 @@ class Command(BaseCommand):
                 kind=kind,
                 name_property=name_property,
                 code_property=code_property,
+                as_boundary=boundary,
             )
         self._warn_repaired(result.repaired)
-        if boundary and not result.boundary_set:
-            import_boundary(jurisdiction=place, features=features)
-            result.boundary_set = True
         self.stdout.write(
             self.style.SUCCESS(
                 _("%(j)s: %(c)d %(k)s areas created, %(u)d updated.")
