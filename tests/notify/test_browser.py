@@ -5,14 +5,11 @@ import functools
 import http.server
 import os
 import threading
-from pathlib import Path
 
 import pytest
 
 from fixboard.reports.actions import transition
 from tests.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     PHONE,
     axe_violations,
@@ -24,20 +21,6 @@ from tests.factories import INSIDE_EAST, INSIDE_WEST, UserFactory, make_city, su
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
