@@ -78,6 +78,13 @@ class ServiceRequest(models.Model):
     long = models.FloatField(_("longitude"))
     address = models.CharField(_("address"), max_length=300, blank=True)
     zipcode = models.CharField(_("zip code"), max_length=20, blank=True)
+    address_id = models.CharField(
+        _("address id"),
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_("The id of the address in the address index or the city's register."),
+    )
     areas = models.ManyToManyField(Area, through="RequestArea", related_name="requests")
     department = models.ForeignKey(
         Department,
