@@ -126,6 +126,7 @@ class ServiceTypeForm(forms.ModelForm):
             "code",
             "group",
             "description",
+            "notice",
             "keywords",
             "default_department",
             "sla_hours",
@@ -168,7 +169,15 @@ class ServiceTypeAdmin(admin.ModelAdmin):
         (None, {"fields": ["jurisdiction", "name", "code", "group", "description", "keywords"]}),
         (
             _("Handling"),
-            {"fields": ["default_department", "sla_hours", "type", "requires_confirmation"]},
+            {
+                "fields": [
+                    "default_department",
+                    "sla_hours",
+                    "type",
+                    "requires_confirmation",
+                    "notice",
+                ]
+            },
         ),
         (_("Visibility"), {"fields": ["active", "public"]}),
     ]

@@ -66,6 +66,14 @@ class ServiceType(models.Model):
         blank=True,
         help_text=_("Time to close; the expected date of each request is set from it."),
     )
+    notice = models.TextField(
+        _("notice to reporters"),
+        blank=True,
+        help_text=_(
+            "What happens next, shown when a request is made and on each request "
+            "(Open311 service_notice), e.g. Collected on your next pickup day."
+        ),
+    )
     requires_confirmation = models.BooleanField(
         _("requires e-mail confirmation"),
         default=True,
