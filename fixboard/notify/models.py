@@ -117,11 +117,14 @@ class Delivery(models.Model):
         WATCH_CONFIRMATION = "watch_confirmation", _("watch area confirmation")
         DIGEST = "digest", _("watch area digest")
         SIGN_IN = "sign_in", _("sign-in link")
+        FOLLOW_CONFIRMATION = "follow_confirmation", _("follow confirmation")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
+        # Its event was withdrawn before it went out (a moderator hid the comment).
+        CANCELLED = "cancelled", _("cancelled")
 
     kind = models.CharField(max_length=24, choices=Kind)
     email = models.EmailField()

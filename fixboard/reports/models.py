@@ -217,6 +217,10 @@ class Event(models.Model):
         FOLLOWED = "followed", _("followed")
         EXTERNAL_SYNC = "external_sync", _("synced with external system")
         CONFIRMED = "confirmed", _("confirmed by e-mail")
+        FOLLOW_REQUESTED = "follow_requested", _("asked to follow by e-mail")
+        COMMENT_FLAGGED = "comment_flagged", _("comment reported")
+        COMMENT_HIDDEN = "comment_hidden", _("comment hidden")
+        COMMENT_RESTORED = "comment_restored", _("comment restored")
 
     request = models.ForeignKey(
         ServiceRequest, on_delete=models.CASCADE, related_name="events", db_index=False
@@ -236,6 +240,9 @@ class Event(models.Model):
     )
     actor_system = models.CharField(_("system"), max_length=100, blank=True)
     external_id = models.CharField(max_length=100, blank=True)
+    # A comment a moderator hid: kept for staff, gone from every public output. Who hid it and
+    # why are in its comment_hidden event.
+    hidden = models.BooleanField(_("hidden by a moderator"), default=False)
     created_at = models.DateTimeField(_("when"), db_index=True)
 
     class Meta:
@@ -345,3 +352,31 @@ class Follow(models.Model):
 
     def __str__(self):
         return f"follow of {self.request_id}"
+
+
+class CommentFlag(models.Model):
+    """A resident's "report this comment", by a signed-in user or a browser session."""
+
+    comment = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True
+    )
+    session_key = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment report")
+        verbose_name_plural = _("comment reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "user"], condition=Q(user__isnull=False), name="flag_user"
+            ),
+            models.UniqueConstraint(
+                fields=["comment", "session_key"],
+                condition=~Q(session_key=""),
+                name="flag_session",
+            ),
+        ]
+
+    def __str__(self):
+        return f"report of comment {self.comment_id}"
