@@ -28,6 +28,7 @@ REQUEST_FIELDS = (
     "lat",
     "long",
     "address",
+    "address_id",
     "zipcode",
     "department",
     "priority",
