@@ -9,10 +9,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, Sum
-from tqdm import tqdm
 
 from fixboard.places.models import Jurisdiction
 from fixboard.reports.models import ServiceRequest, Status
@@ -123,32 +121,7 @@ def count_request(request_id: int) -> None:
         point.delete()
 
 
-def _cells_for_level(level, types, opens, lats, longs, jurisdiction_id) -> list[MapCell]:
-    size = cell_size(level)
-    xs = np.floor((longs + 180) / size).astype(np.int64)
-    ys = np.floor((lats + 90) / size).astype(np.int64)
-    keys = np.stack([xs, ys, types, opens.astype(np.int64)], axis=1)
-    unique, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.reshape(-1)
-    sum_lat = np.bincount(inverse, weights=lats, minlength=len(unique))
-    sum_long = np.bincount(inverse, weights=longs, minlength=len(unique))
-    return [
-        MapCell(
-            jurisdiction_id=jurisdiction_id,
-            level=level,
-            cell_x=int(k[0]),
-            cell_y=int(k[1]),
-            service_type_id=int(k[2]),
-            is_open=bool(k[3]),
-            count=int(c),
-            sum_lat=float(sl),
-            sum_long=float(sg),
-        )
-        for k, c, sl, sg in zip(unique, counts, sum_lat, sum_long, strict=True)
-    ]
-
-
-def _copy_points(jurisdiction: Jurisdiction) -> None:
+def _copy_points(jurisdiction: Jurisdiction) -> int:
     """MapPoint rows for every public request, written by the database in one statement."""
     visible = public_requests().filter(jurisdiction=jurisdiction)
     select, params = (
@@ -162,31 +135,63 @@ def _copy_points(jurisdiction: Jurisdiction) -> None:
     columns = "request_id, jurisdiction_id, service_type_id, is_open, lat, long"
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+        return cursor.rowcount
 
 
-def rebuild_map_aggregates(jurisdiction: Jurisdiction, *, progress: bool = False) -> int:
+CELL_COLUMNS = (
+    "jurisdiction_id, level, cell_x, cell_y, service_type_id, is_open, count, sum_lat, sum_long"
+)
+
+
+def _count_finest_level(cursor, jurisdiction_id: int) -> None:
+    """The finest cells, grouped from the points by the database (the same cells as cell_of)."""
+    level = LEVELS[-1]
+    # Cell sizes are powers of two times 360/4, so this division is exact in SQL as in Python.
+    size = repr(cell_size(level))
+    x = f"CAST(FLOOR((long + 180.0) / {size}) AS INTEGER)"
+    y = f"CAST(FLOOR((lat + 90.0) / {size}) AS INTEGER)"
+    cursor.execute(
+        f"INSERT INTO {MapCell._meta.db_table} ({CELL_COLUMNS}) "
+        f"SELECT jurisdiction_id, {level}, {x}, {y}, service_type_id, is_open, "
+        "COUNT(*), SUM(lat), SUM(long) "
+        f"FROM {MapPoint._meta.db_table} WHERE jurisdiction_id = %s "
+        f"GROUP BY jurisdiction_id, {x}, {y}, service_type_id, is_open",
+        [jurisdiction_id],
+    )
+
+
+def _roll_up(cursor, jurisdiction_id: int, level: int) -> None:
+    """Cells of `level` from those of the next finer level, a quarter of their size.
+
+    A cell twice as wide holds exactly the finer cells whose numbers halve to its own (cell
+    numbers are never negative), so each level reads the smaller table of the one below.
+    """
+    cursor.execute(
+        f"INSERT INTO {MapCell._meta.db_table} ({CELL_COLUMNS}) "
+        f"SELECT jurisdiction_id, {level}, cell_x / 2, cell_y / 2, service_type_id, is_open, "
+        "SUM(count), SUM(sum_lat), SUM(sum_long) "
+        f"FROM {MapCell._meta.db_table} WHERE jurisdiction_id = %s AND level = %s "
+        "GROUP BY jurisdiction_id, cell_x / 2, cell_y / 2, service_type_id, is_open",
+        [jurisdiction_id, level + 1],
+    )
+
+
+def rebuild_map_aggregates(jurisdiction: Jurisdiction) -> int:
     """Recount every map cell of a jurisdiction from its requests; returns requests counted.
 
-    Bulk imports call this once at the end instead of counting request by request.
+    Bulk imports call this once at the end instead of counting request by request. The
+    database does the counting: one GROUP BY over the points for the finest level, then each
+    coarser level from the one below it.
     """
     with transaction.atomic():
         MapCell.objects.filter(jurisdiction=jurisdiction).delete()
         MapPoint.objects.filter(jurisdiction=jurisdiction).delete()
-        _copy_points(jurisdiction)
-        rows = MapPoint.objects.filter(jurisdiction=jurisdiction).values_list(
-            "service_type_id", "is_open", "lat", "long"
-        )
-        columns = np.array(list(rows), dtype=float).reshape(-1, 4)
-        types = columns[:, 0].astype(np.int64)
-        opens = columns[:, 1].astype(bool)
-        lats, longs = columns[:, 2], columns[:, 3]
-        if len(columns):
-            for level in tqdm(LEVELS, desc="map levels", disable=not progress):
-                MapCell.objects.bulk_create(
-                    _cells_for_level(level, types, opens, lats, longs, jurisdiction.pk),
-                    batch_size=5000,
-                )
-    return len(columns)
+        counted = _copy_points(jurisdiction)
+        with connection.cursor() as cursor:
+            _count_finest_level(cursor, jurisdiction.pk)
+            for level in reversed(LEVELS[:-1]):
+                _roll_up(cursor, jurisdiction.pk, level)
+    return counted
 
 
 def counts_by_jurisdiction(jurisdiction_ids: Iterable[int]) -> dict[int, dict[str, int]]:

@@ -4,17 +4,40 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from fixboard.maps.aggregates import LEVELS, rebuild_map_aggregates
+from fixboard.maps.aggregates import LEVELS, cell_of, rebuild_map_aggregates
 from fixboard.maps.models import MapCell
 from fixboard.maps.selectors import POINT_LIMIT, MapQuery, map_features
-from fixboard.reports.actions import transition
+from fixboard.reports.actions import submit_request, transition
 from fixboard.reports.models import CloseReason, Status
 from fixboard.reports.selectors import public_requests
 from tests.factories import INSIDE_EAST, INSIDE_WEST, submit_pothole
 
 pytestmark = pytest.mark.django_db
 
+# Exactly on the edges of cells of every level: 34.048828125 and -118.125 are multiples of
+# the finest cell size (45/4096 degrees) away from -90 and -180.
+ON_EDGES = (34.048828125, -118.125)
+SPREAD = [(34.0001, -118.2999), (34.0999, -118.1001), (34.03, -118.21), INSIDE_WEST, INSIDE_EAST]
 WHOLE_CITY = {"south": 33.9, "west": -118.4, "north": 34.2, "east": -118.0}
+
+
+def cells_with_sums(jurisdiction) -> set[tuple]:
+    # The database may add the coordinates up in another order than the receiver did.
+    return {
+        (*key, round(sum_lat, 6), round(sum_long, 6))
+        for *key, sum_lat, sum_long in MapCell.objects.filter(
+            jurisdiction=jurisdiction, count__gt=0
+        ).values_list(
+            "level",
+            "cell_x",
+            "cell_y",
+            "service_type_id",
+            "is_open",
+            "count",
+            "sum_lat",
+            "sum_long",
+        )
+    }
 
 
 def cells(jurisdiction) -> set[tuple]:
@@ -56,6 +79,73 @@ def test_rebuild_gives_the_same_counts_as_the_receiver(city, django_capture_on_c
 
     assert rebuild_map_aggregates(city.jurisdiction) == 3
     assert cells(city.jurisdiction) == incremental
+
+
+def submit_mixture(city) -> list:
+    """Requests of both types, open and closed, hidden from the map or not, on cell edges."""
+    requests = [submit_pothole(city, at=at) for at in (*SPREAD, ON_EDGES, ON_EDGES)]
+    requests.append(
+        submit_request(
+            service_type=city.bulky,
+            lat=ON_EDGES[0],
+            long=ON_EDGES[1],
+            attributes={"items": "3"},
+            description="A sofa",
+            reporter=None,
+            actor=None,
+        )
+    )
+    submit_pothole(city, email="a@example.org", awaiting_confirmation=True)
+    for request in requests[::3]:
+        transition(
+            request=request, to_status=Status.CLOSED, close_reason=CloseReason.FIXED, actor=None
+        )
+    return requests
+
+
+def test_rebuild_matches_the_receiver_at_every_level(city, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        requests = submit_mixture(city)
+    incremental = cells_with_sums(city.jurisdiction)
+    MapCell.objects.filter(jurisdiction=city.jurisdiction).update(count=99)
+
+    with CaptureQueriesContext(connection) as queries:
+        counted = rebuild_map_aggregates(city.jurisdiction)
+
+    assert counted == len(requests)
+    assert cells_with_sums(city.jurisdiction) == incremental
+    assert {level for level, *_ in incremental} == set(LEVELS)
+    # Set-based: a fixed number of statements whatever the number of requests.
+    assert len(queries) <= len(LEVELS) + 6
+
+
+def test_the_rebuild_puts_each_request_in_its_python_cell(city, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_pothole(city, at=ON_EDGES)
+    rebuild_map_aggregates(city.jurisdiction)
+
+    found = set(cells(city.jurisdiction))
+    expected = {(level, *cell_of(level, *ON_EDGES), city.pothole.pk, True, 1) for level in LEVELS}
+    assert found == expected
+
+
+def test_the_receiver_keeps_counting_after_a_rebuild(city, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first, _second = submit_pothole(city), submit_pothole(city, at=INSIDE_EAST)
+    rebuild_map_aggregates(city.jurisdiction)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(
+            request=first, to_status=Status.CLOSED, close_reason=CloseReason.FIXED, actor=None
+        )
+        submit_pothole(city, at=ON_EDGES)
+    kept = cells(city.jurisdiction)
+
+    rebuild_map_aggregates(city.jurisdiction)
+    assert cells(city.jurisdiction) == kept
+    coarse = MapCell.objects.filter(jurisdiction=city.jurisdiction, level=LEVELS[0])
+    assert sum(c.count for c in coarse if c.is_open) == 2
+    assert sum(c.count for c in coarse if not c.is_open) == 1
 
 
 def test_zoomed_out_map_reads_cells_not_requests(
