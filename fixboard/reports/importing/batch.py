@@ -202,7 +202,7 @@ class BatchWriter:
             requested, closed = dt(row.requested_at), dt(row.closed_at)
             requests.append(
                 (pk, public_id, jid, service_id, row.status, row.close_reason, row.status_notes,
-                 row.description, "{}", row.lat, row.long, row.address, "", row.zipcode,
+                 row.description, "{}", row.lat, row.long, row.address, row.zipcode,
                  department_id, 0, row.channel, False, False, False, False,
                  requested, dt(row.updated_at), dt(expected), closed,
                  row.media_url, row.source_id, "", 0, 0)

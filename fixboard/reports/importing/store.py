@@ -11,6 +11,7 @@ Callers hold a transaction around each batch.
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from ..models import Event, RequestArea, ServiceRequest
@@ -28,7 +29,6 @@ REQUEST_FIELDS = (
     "lat",
     "long",
     "address",
-    "address_id",
     "zipcode",
     "department",
     "priority",
@@ -91,6 +91,26 @@ def _columns(model, fields: Sequence[str]) -> list[str]:
     return [model._meta.get_field(f).column for f in fields]
 
 
+def _left_out(model, fields: Sequence[str]) -> tuple[list[str], tuple]:
+    """The columns an import does not set, with the values the model gives them by default.
+
+    So a field added to the model later gets its default here too, rather than a
+    NOT NULL error in the middle of a city's import.
+    """
+    named = {model._meta.get_field(f).column for f in fields}
+    columns, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.column in named:
+            continue
+        if not field.has_default() and not field.null:
+            raise ImproperlyConfigured(
+                f"The import cannot fill {model.__name__}.{field.name}: give it a default."
+            )
+        columns.append(field.column)
+        values.append(field.get_db_prep_save(field.get_default(), connection))
+    return columns, tuple(values)
+
+
 def _quoted(names: Iterable[str]) -> str:
     return ", ".join(connection.ops.quote_name(n) for n in names)
 
@@ -105,10 +125,17 @@ class Store:
     batches_per_transaction = 1
 
     def __init__(self):
-        self.request_columns = _columns(ServiceRequest, REQUEST_FIELDS)
         self.update_columns = _columns(ServiceRequest, UPDATE_FIELDS)
-        self.event_columns = _columns(Event, EVENT_FIELDS)
-        self.area_columns = _columns(RequestArea, AREA_FIELDS)
+        # Each table's columns: those the import sets, then the others at their defaults.
+        self.columns, self.defaults = {}, {}
+        for model, fields in (
+            (ServiceRequest, REQUEST_FIELDS),
+            (Event, EVENT_FIELDS),
+            (RequestArea, AREA_FIELDS),
+        ):
+            table = model._meta.db_table
+            rest, self.defaults[table] = _left_out(model, fields)
+            self.columns[table] = _columns(model, fields) + rest
         q = connection.ops.quote_name
         self.source_id_column = q(ServiceRequest._meta.get_field("source_id").column)
         self.jurisdiction_column = q(ServiceRequest._meta.get_field("jurisdiction").column)
@@ -159,6 +186,15 @@ class Store:
                 taken.update(r[0] for r in cursor.fetchall())
         return taken
 
+    def insert_requests(self, rows: list[tuple]) -> None:
+        self._insert(self.requests, rows)
+
+    def insert_events(self, rows: list[tuple]) -> None:
+        self._insert(self.events, rows)
+
+    def insert_areas(self, rows: list[tuple]) -> None:
+        self._insert(self.areas, rows)
+
     def delete_areas(self, request_ids: list[int]) -> None:
         q = connection.ops.quote_name
         column = q(RequestArea._meta.get_field("request").column)
@@ -198,25 +234,17 @@ class SqliteStore(Store):
         start = max(highest, row[0] if row else 0) + 1
         return list(range(start, start + count))
 
-    def _insert(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+    def _insert(self, table: str, rows: list[tuple]) -> None:
         if not rows:
             return
+        columns, rest = self.columns[table], self.defaults[table]
         marks = ", ".join(["%s"] * len(columns))
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {connection.ops.quote_name(table)} ({_quoted(columns)}) "
                 f"VALUES ({marks})",
-                rows,
+                [row + rest for row in rows] if rest else rows,
             )
-
-    def insert_requests(self, rows: list[tuple]) -> None:
-        self._insert(self.requests, self.request_columns, rows)
-
-    def insert_events(self, rows: list[tuple]) -> None:
-        self._insert(self.events, self.event_columns, rows)
-
-    def insert_areas(self, rows: list[tuple]) -> None:
-        self._insert(self.areas, self.area_columns, rows)
 
     def update_requests(self, rows: list[tuple]) -> None:
         if not rows:
@@ -254,23 +282,17 @@ class PostgresStore(Store):
             )
             return [r[0] for r in cursor.fetchall()]
 
-    def _copy(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+    def _insert(self, table: str, rows: list[tuple]) -> None:
+        self._copy(table, self.columns[table], rows, self.defaults[table])
+
+    def _copy(self, table: str, columns: list[str], rows: list[tuple], rest: tuple = ()) -> None:
         if not rows:
             return
         with connection.cursor() as cursor:
             sql = f"COPY {connection.ops.quote_name(table)} ({_quoted(columns)}) FROM STDIN"
             with cursor.cursor.copy(sql) as copy:
                 for row in rows:
-                    copy.write_row(row)
-
-    def insert_requests(self, rows: list[tuple]) -> None:
-        self._copy(self.requests, self.request_columns, rows)
-
-    def insert_events(self, rows: list[tuple]) -> None:
-        self._copy(self.events, self.event_columns, rows)
-
-    def insert_areas(self, rows: list[tuple]) -> None:
-        self._copy(self.areas, self.area_columns, rows)
+                    copy.write_row(row + rest if rest else row)
 
     def update_requests(self, rows: list[tuple]) -> None:
         """COPY the new values into a temporary table, then one UPDATE … FROM it."""
