@@ -174,6 +174,7 @@ def _detail(request, sr: ServiceRequest) -> dict:
         "service_group": sr.service_type.group,
         "status_notes": sr.status_notes,
         "zipcode": sr.zipcode,
+        "address_id": sr.address_id,
         "department": sr.department.name if sr.department else None,
         "acknowledged_at": sr.acknowledged_at,
         "reporter_name": sr.public_reporter_name or None,

@@ -158,6 +158,7 @@ class RequestDetail(RequestOut):
     service_group: str
     status_notes: str
     zipcode: str
+    address_id: str = Field(description="The address's id in the city's address index, or empty.")
     department: str | None
     acknowledged_at: datetime | None
     reporter_name: str | None = Field(description="Only when the reporter chose to show it.")

@@ -42,6 +42,7 @@ class NewRequest:
     long: float | str
     address: str = ""
     zipcode: str = ""
+    address_id: str = ""
     description: str = ""
     attributes: dict = field(default_factory=dict)
     media_url: str = ""
@@ -124,6 +125,7 @@ def submit_open311_request(
                 attributes=posted.attributes,
                 address=posted.address,
                 zipcode=posted.zipcode,
+                address_id=posted.address_id,
                 channel=Channel.OPEN311,
                 reporter=posted.reporter,
                 media_url=posted.media_url,
@@ -149,6 +151,7 @@ def post_request_update(
     description: str,
     at: datetime,
     photo: tuple[bytes, str] | None = None,
+    media_url: str = "",
 ) -> Event | None:
     """Apply a CRM's update once per `update_id`: a status change and/or a public note.
 
@@ -175,9 +178,10 @@ def post_request_update(
             note=description,
             at=at,
             external_id=update_id,
+            media_url=media_url,
         )
-        description = ""
-    if description or photo:
+        description, media_url = "", ""
+    if description or photo or media_url:
         note = add_update(
             request=request,
             text=description,
@@ -185,6 +189,7 @@ def post_request_update(
             photo=photo,
             at=at,
             external_id=update_id,
+            media_url=media_url,
         )
         event = event or note
     return event

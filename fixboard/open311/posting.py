@@ -13,12 +13,14 @@ from fixboard.places.addresses import resolve_address
 from fixboard.places.models import AddressPoint, Jurisdiction
 from fixboard.reports.actions import ContactDetails
 from fixboard.reports.attributes import MAX_TEXT
+from fixboard.reports.models import ServiceRequest
 from fixboard.reports.photos import MAX_UPLOAD_BYTES
 
 from . import params
 from .actions import NewRequest
 from .errors import bad_request
 
+ADDRESS_ID_MAX = ServiceRequest._meta.get_field("address_id").max_length
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
 
@@ -67,10 +69,16 @@ def answers(data) -> dict:
 
 
 def _place(data, jurisdiction: Jurisdiction) -> tuple[str, str, str, str]:
-    """(lat, long, address, zipcode) from lat+long, address_string or address_id."""
+    """(lat, long, address, zipcode) from lat+long, address_string or address_id.
+
+    An address_id sent with lat and long is kept as the client's own reference; sent alone,
+    it must be an id of the address index, which gives the location.
+    """
     lat, long = params.text(data, "lat"), params.text(data, "long")
     address = params.text(data, "address_string")
     address_id = params.text(data, "address_id")
+    if len(address_id) > ADDRESS_ID_MAX:
+        raise bad_request(_("address_id: keep it under %(n)d characters.") % {"n": ADDRESS_ID_MAX})
     if lat or long:
         if not (lat and long):
             raise bad_request(_("Send both lat and long, in decimal degrees (WGS84)."))
@@ -151,6 +159,7 @@ def new_request(data, files, jurisdiction: Jurisdiction, service_type: ServiceTy
         long=long,
         address=address,
         zipcode=zipcode,
+        address_id=params.text(data, "address_id"),
         description=description,
         attributes=answers(data),
         media_url=media_url,

@@ -55,12 +55,12 @@ class Formatter:
             "service_code": row["service_type__code"],
             "description": _limited(row["description"]),
             "agency_responsible": row["department__name"],
-            "service_notice": None,
+            "service_notice": row["service_type__notice"] or None,
             "requested_datetime": self.when_ts(row["requested_ts"]),
             "updated_datetime": self.when_ts(row["updated_ts"]),
             "expected_datetime": self.when_ts(row["expected_ts"]),
             "address": row["address"] or None,
-            "address_id": None,
+            "address_id": row["address_id"] or None,
             "zipcode": row["zipcode"] or None,
             "lat": row["lat"],
             "long": row["long"],
@@ -128,6 +128,8 @@ class Formatter:
         }
         if event["kind"] == Event.Kind.STATUS_CHANGED:
             note["status"] = extended_status(event["to_status"], event["close_reason"])
+        if media_url := (event["data"] or {}).get("media_url"):
+            note["media_url"] = media_url
         return note
 
     def update(self, row: dict, photos: list[PhotoRow]) -> dict:
@@ -138,7 +140,8 @@ class Formatter:
             "status": extended_status(row["status"], row["reason"]),
             "updated_datetime": self.when(row["created_at"]),
             "description": row["text"] or summary(row),
-            "media_url": self.photo_url(photos[0]) if photos else None,
+            "media_url": (row["data"] or {}).get("media_url")
+            or (self.photo_url(photos[0]) if photos else None),
             "external_status_code": external_status_code(row["status"], row["reason"]),
         }
 

@@ -263,7 +263,7 @@ def _post_request(request, fmt):
         record["token"] = submission.token
     elif service_type.type == service_type.Type.REALTIME:
         record["service_request_id"] = submission.request.public_id
-    record["service_notice"] = None
+    record["service_notice"] = service_type.notice or None
     record["account_id"] = submission.account_id or None
     return render(fmt, "service_requests", [record])
 
@@ -325,7 +325,7 @@ def _post_update(request, fmt):
             _("service_request_id: no request %(r)s here.")
             % {"r": params.text(data, "service_request_id")}
         )
-    _media_url, photos = posting.media(data, request.FILES)
+    media_url, photos = posting.media(data, request.FILES)
     update_id = params.text(data, "update_id")[:100]
     post_request_update(
         client=client,
@@ -335,5 +335,6 @@ def _post_update(request, fmt):
         description=description,
         at=at,
         photo=photos[0] if photos else None,
+        media_url=media_url,
     )
     return render(fmt, "service_request_updates", [{"update_id": update_id}])

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -38,6 +39,9 @@ from .models import (
 from .photos import clean_photo
 from .public_ids import new_public_id
 from .routing import Router
+
+# An update's linked photo obeys the same limit as a request's own media_url.
+MEDIA_URL_MAX = ServiceRequest._meta.get_field("media_url").max_length
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,7 @@ def submit_request(
     attributes: dict | None = None,
     address: str = "",
     zipcode: str = "",
+    address_id: str = "",
     channel: str = Channel.WEB,
     reporter: ContactDetails | None = None,
     reporter_name_public: bool = False,
@@ -168,6 +173,7 @@ def submit_request(
             long=long,
             address=address.strip()[:300],
             zipcode=zipcode.strip()[:20],
+            address_id=address_id.strip()[:100],
             department_id=Router(jurisdiction).department_id(service_type.pk, area_ids),
             channel=channel,
             reporter=contact,
@@ -261,6 +267,7 @@ def transition(
     public: bool = True,
     at: datetime | None = None,
     external_id: str = "",
+    media_url: str = "",
 ) -> Event:
     """Move a request to another status; closing needs a reason; a closed one can reopen."""
     request = _locked(request)
@@ -269,6 +276,7 @@ def transition(
         raise ValidationError(
             {"note": [_("Keep the note under %(n)d characters.") % {"n": MAX_TEXT}]}
         )
+    _check_media_url(media_url)
     at = at or timezone.now()
     from_status = request.status
     request.status = to_status
@@ -288,7 +296,22 @@ def transition(
         note=note.strip(),
         public=public,
         external_id=external_id,
+        media_url=media_url,
     )
+
+
+def _check_media_url(media_url: str) -> None:
+    if len(media_url) > MEDIA_URL_MAX:
+        raise ValidationError(
+            {"media_url": [_("Keep the URL under %(n)d characters.") % {"n": MEDIA_URL_MAX}]}
+        )
+    if media_url:
+        try:
+            URLValidator(schemes=["http", "https"])(media_url)
+        except ValidationError:
+            raise ValidationError(
+                {"media_url": [_("%(u)s is not an http(s) URL.") % {"u": media_url[:200]}]}
+            ) from None
 
 
 @transaction.atomic
@@ -301,13 +324,16 @@ def add_update(
     photo: tuple[bytes, str] | None = None,
     at: datetime | None = None,
     external_id: str = "",
+    media_url: str = "",
 ) -> Event:
-    """A public update (shown to residents) or an internal note, optionally with a photo."""
+    """A public update (shown to residents) or an internal note, optionally with a photo
+    (uploaded, or a link to one hosted elsewhere)."""
     text = text.strip()
-    if not text and not photo:
+    if not text and not photo and not media_url:
         raise ValidationError({"text": [_("Write the update.")]})
     if len(text) > MAX_TEXT:
         raise ValidationError({"text": [_("Keep it under %(n)d characters.") % {"n": MAX_TEXT}]})
+    _check_media_url(media_url)
     cleaned = clean_photo(*photo) if photo else None
     request = _locked(request)
     at = at or timezone.now()
@@ -315,7 +341,13 @@ def add_update(
         request.updated_at = max(request.updated_at, at)
         _save(request, [])
     event = events.update(
-        request, actor=actor, at=at, text=text, public=public, external_id=external_id
+        request,
+        actor=actor,
+        at=at,
+        text=text,
+        public=public,
+        external_id=external_id,
+        media_url=media_url,
     )
     if cleaned:
         _store_photo(request, cleaned, event)

@@ -44,7 +44,7 @@ def submitted(request, *, actor, at, kind=Event.Kind.SUBMITTED) -> Event:
 
 
 def status_changed(
-    request, *, actor, at, from_status, note="", public=True, external_id=""
+    request, *, actor, at, from_status, note="", public=True, external_id="", media_url=""
 ) -> Event:
     return record(
         request,
@@ -57,14 +57,27 @@ def status_changed(
         close_reason=request.close_reason,
         text=note,
         external_id=external_id,
+        data=_media(media_url),
     )
 
 
-def update(request, *, actor, at, text, public, external_id="") -> Event:
+def update(request, *, actor, at, text, public, external_id="", media_url="") -> Event:
     kind = Event.Kind.PUBLIC_UPDATE if public else Event.Kind.INTERNAL_NOTE
     return record(
-        request, kind, actor=actor, at=at, public=public, text=text, external_id=external_id
+        request,
+        kind,
+        actor=actor,
+        at=at,
+        public=public,
+        text=text,
+        external_id=external_id,
+        data=_media(media_url),
     )
+
+
+def _media(media_url: str) -> dict:
+    # A link to a picture hosted elsewhere (a CRM's photo of the work done).
+    return {"media_url": media_url} if media_url else {}
 
 
 def assigned(request, *, actor, at, public, data) -> Event:

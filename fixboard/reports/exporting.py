@@ -38,6 +38,7 @@ FIELDS = (
     ("expected_datetime", "expected_at"),
     ("address", "address"),
     ("zipcode", "zipcode"),
+    ("address_id", "address_id"),
     ("lat", "lat"),
     ("long", "long"),
     ("channel", "channel"),

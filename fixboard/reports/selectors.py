@@ -48,7 +48,7 @@ PUBLIC_FIELDS = (
 )
 
 # Event data keys that are safe to publish (assignments also record the staff username).
-PUBLIC_EVENT_DATA = ("channel", "department", "canonical", "duplicate", "supporters")
+PUBLIC_EVENT_DATA = ("channel", "department", "canonical", "duplicate", "supporters", "media_url")
 
 
 def public_requests() -> QuerySet[ServiceRequest]:
@@ -203,6 +203,7 @@ def get_public_request(public_id: str) -> ServiceRequest | None:
             "department__name",
             "duplicate_of__public_id",
             "acknowledged_at",
+            "address_id",
             "anonymous",
             "reporter_name_public",
         )

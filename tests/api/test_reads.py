@@ -128,9 +128,11 @@ def test_list_reads_a_page_in_a_constant_number_of_queries(
 
 def test_detail_has_timeline_areas_and_public_fields_only(client, city):
     clerk = UserFactory(role="staff")
-    request = submit_pothole(city, email="ana@example.org")
+    request = submit_pothole(city, email="ana@example.org", address_id="MAR-545483")
     transition(request=request, to_status=Status.IN_PROGRESS, actor=clerk, note="Crew booked")
     add_update(request=request, text="Needs a second visit", actor=clerk, public=False)
+    photo = "https://crm.example.org/photos/4711.jpg"
+    add_update(request=request, text="", actor="open311:crm", media_url=photo)
 
     response = client.get(f"/api/v1/requests/{request.public_id.lower()}")
 
@@ -141,10 +143,13 @@ def test_detail_has_timeline_areas_and_public_fields_only(client, city):
     assert body["status_notes"] == "Crew booked"
     assert body["department"] == "Streets"
     assert body["areas"] == [{"id": city.west.pk, "kind": "ward", "code": "1", "name": "West Ward"}]
+    assert body["address_id"] == "MAR-545483"
     assert [(e["kind"], e["actor"]) for e in body["timeline"]] == [
         ("submitted", "resident"),
         ("status_changed", "city"),
+        ("public_update", "system"),
     ]
+    assert body["timeline"][2]["data"] == {"media_url": photo}
     assert body["reporter_name"] is None
     assert "Needs a second visit" not in response.content.decode()
 

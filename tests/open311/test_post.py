@@ -261,3 +261,59 @@ def test_get_on_post_only_resource_and_post_on_get_only(client, city):
     response = client.post("/open311/v2/services.json")
     assert response.status_code == 400
     assert "Use GET" in orjson.loads(response.content)[0]["description"]
+
+
+def test_address_id_is_kept_and_served_back(client, city, api_key):
+    # With lat and long, address_id is the client's reference to the city's register.
+    first = answer(post(client, api_key, address_id="MAR-545483"))[0]["service_request_id"]
+    assert ServiceRequest.objects.get(public_id=first).address_id == "MAR-545483"
+    # Alone, it is an id of the address index, which gives the location.
+    record_addresses(
+        jurisdiction=city.jurisdiction,
+        addresses=[("2111 West Bellevue Avenue", "90026", INSIDE_EAST[0], INSIDE_EAST[1])],
+    )
+    point = AddressPoint.objects.get()
+    second = answer(
+        post(client, api_key, lat=None, long=None, address_id=str(point.pk), description="b")
+    )[0]["service_request_id"]
+    request = ServiceRequest.objects.get(public_id=second)
+    assert (request.address_id, request.lat, request.long) == (str(point.pk), *INSIDE_EAST)
+
+    data = orjson.loads(client.get("/open311/v2/requests.json").content)
+    check_json("requests", data)
+    assert {r["service_request_id"]: r["address_id"] for r in data} == {
+        first: "MAR-545483",
+        second: str(point.pk),
+    }
+    one = orjson.loads(client.get(f"/open311/v2/requests/{first}.json").content)
+    check_json("request", one)
+    assert one[0]["address_id"] == "MAR-545483"
+    tree = check_xml(
+        client.get(f"/open311/v2/requests/{first}.xml").content, "service_requests", "request"
+    )
+    assert tree.find("request/address_id").text == "MAR-545483"
+
+    too_long = post(client, api_key, address_id="9" * 101)
+    assert "address_id: keep it under 100 characters" in descriptions(too_long)
+
+
+def test_service_notice_comes_from_the_service_type(client, city, api_key):
+    notice = "Potholes are filled within three working days."
+    ServiceType.objects.filter(pk=city.pothole.pk).update(notice=notice)
+    data = answer(post(client, api_key))
+    assert data[0]["service_notice"] == notice
+    tree = check_xml(
+        post(client, api_key, url="/open311/v2/requests.xml", description="b").content,
+        "service_requests",
+        "request",
+    )
+    assert tree.find("request/service_notice").text == notice
+
+    listed = orjson.loads(client.get("/open311/v2/requests.json").content)
+    check_json("requests", listed)
+    assert [r["service_notice"] for r in listed] == [notice, notice]
+    tree = check_xml(client.get("/open311/v2/requests.xml").content, "service_requests", "request")
+    assert [r.find("service_notice").text for r in tree] == [notice, notice]
+    # A service type without a notice answers an empty one, as before.
+    ServiceType.objects.filter(pk=city.pothole.pk).update(notice="")
+    assert answer(post(client, api_key, description="c"))[0]["service_notice"] is None

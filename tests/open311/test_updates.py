@@ -132,3 +132,64 @@ def test_the_crm_may_update_a_hidden_request(client, city, api_key):
     request.refresh_from_db()
     assert request.close_reason == CloseReason.CANCELLED
     assert orjson.loads(client.get(URL).content) == []  # still not public
+
+
+def test_media_url_of_an_update_is_kept_and_served(client, city, api_key):
+    request = submit_pothole(city)
+    photo = "https://crm.example.org/photos/4711.jpg"
+    post_update(client, api_key, request, update_id="m1", media_url=photo)
+    event = request.events.get(external_id="m1")
+    assert (event.kind, event.data) == (Event.Kind.STATUS_CHANGED, {"media_url": photo})
+    # A photo link alone is an update too.
+    later = (timezone.now() - timedelta(minutes=1)).isoformat()
+    post_update(
+        client,
+        api_key,
+        request,
+        update_id="m2",
+        status="UNCHANGED",
+        description="",
+        media_url="http://crm.example.org/photos/4712.jpg",
+        updated_datetime=later,
+    )
+    assert request.events.get(external_id="m2").kind == Event.Kind.PUBLIC_UPDATE
+
+    data = orjson.loads(client.get(URL).content)
+    check_json("updates", data)
+    assert [u["media_url"] for u in data] == [photo, "http://crm.example.org/photos/4712.jpg"]
+    tree = check_xml(
+        client.get("/open311/v2/servicerequestupdates.xml").content,
+        "service_request_updates",
+        "request_update",
+    )
+    assert [r["media_url"] for r in xml_records(tree)] == [u["media_url"] for u in data]
+
+    path = f"/open311/v2/requests/{request.public_id}"
+    record = orjson.loads(client.get(f"{path}.json", {"extensions": "true"}).content)
+    check_json("request", record)
+    notes = record[0]["notes"]
+    # The CRM's updates are dated before the request was submitted here: they come first.
+    assert [(n["type"], n.get("media_url")) for n in notes] == [
+        ("status_changed", photo),
+        ("public_update", data[1]["media_url"]),
+        ("submitted", None),
+    ]
+    tree = check_xml(
+        client.get(f"{path}.xml", {"extensions": "true"}).content, "service_requests", "request"
+    )
+    assert tree.find("request/notes/note[1]/media_url").text == photo
+
+
+@pytest.mark.parametrize(
+    ("media_url", "text"),
+    [
+        ("ftp://crm.example.org/4711.jpg", "is not an http(s) URL"),
+        ("not a url", "is not an http(s) URL"),
+        ("https://crm.example.org/" + "x" * 500, "keep the URL under 500 characters"),
+    ],
+)
+def test_bad_media_url_of_an_update_is_a_400(client, city, api_key, media_url, text):
+    request = submit_pothole(city)
+    body = post_update(client, api_key, request, expect=400, media_url=media_url)
+    assert text in body[0]["description"]
+    assert not request.events.filter(external_id="crm-1").exists()

@@ -28,6 +28,7 @@ def _requests(city):
         attributes={"depth": "deep"},
         description="A pothole in the right lane",
         address="100 W 1st St",
+        address_id="MAR-545483",
         reporter=ContactDetails(name="Ana Reyes", email="ana@example.org", phone="555 123 4567"),
         actor=None,
     )
@@ -58,6 +59,7 @@ def test_csv_has_public_fields_area_columns_and_nothing_private(city):
     assert first["status"] == "new" and first["agency_responsible"] == "Streets"
     assert first["lat"] == "34.05" and first["long"] == "-118.25"
     assert first["address"] == "100 W 1st St"
+    assert [r["address_id"] for r in rows] == ["MAR-545483", ""]
     assert first["requested_datetime"].endswith(("-08:00", "-07:00"))  # Los Angeles time
     assert first["closed_datetime"] == ""
     for secret in PRIVATE:

@@ -91,3 +91,10 @@ def test_oversize_description_rejected(city):
     with pytest.raises(ValidationError) as exc:
         submit_pothole(city, description="x" * 4001)
     assert "4000" in exc.value.message_dict["description"][0]
+
+
+def test_address_id_is_kept_trimmed(city):
+    request = submit_pothole(city, address_id=" MAR-545483 ")
+    request.refresh_from_db()
+    assert request.address_id == "MAR-545483"
+    assert submit_pothole(city).address_id == ""

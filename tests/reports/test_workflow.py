@@ -123,3 +123,27 @@ def test_merge_moves_supporters_followers_and_reporter(city):
         actions.merge(duplicate=duplicate, canonical=canonical, actor=None)
     with pytest.raises(ValidationError):
         actions.merge(duplicate=canonical, canonical=canonical, actor=None)
+
+
+def test_updates_and_status_changes_keep_a_linked_photo(city):
+    request = submit_pothole(city)
+    photo = "https://crm.example.org/photos/4711.jpg"
+    changed = actions.transition(
+        request=request, to_status=Status.IN_PROGRESS, actor="crm", media_url=photo
+    )
+    assert changed.data == {"media_url": photo}
+    # A linked photo alone makes an update.
+    linked = actions.add_update(request=request, text="", actor="crm", media_url=photo)
+    assert (linked.kind, linked.text, linked.data) == (Event.Kind.PUBLIC_UPDATE, "", changed.data)
+    assert actions.add_update(request=request, text="No photo", actor=None).data == {}
+    before = request.events.count()
+    for bad in ("javascript:alert(1)", "ftp://example.org/a.jpg", "https://e.org/" + "x" * 500):
+        with pytest.raises(ValidationError) as exc:
+            actions.add_update(request=request, text="x", actor=None, media_url=bad)
+        assert "media_url" in exc.value.message_dict
+        with pytest.raises(ValidationError) as exc:
+            actions.transition(
+                request=request, to_status=Status.ACKNOWLEDGED, actor=None, media_url=bad
+            )
+        assert "media_url" in exc.value.message_dict
+    assert request.events.count() == before
