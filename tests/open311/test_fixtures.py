@@ -2,7 +2,7 @@
 
 What cannot come back is named where it happens: our own public ids replace the source's
 service_request_id (the source id still finds the request), a service only says
-metadata=true when we hold its definition, `address_id` has no column, and records
+metadata=true when we hold its definition, `address_id` is not loaded, and records
 without a location are skipped with the reason.
 """
 
