@@ -36,6 +36,7 @@ THROUGHPUT_CLIENTS = 8
 # Smoke runs (a few hundred rows) only check that everything works: short clocks.
 SMOKE_ROWS = 10_000
 SMOKE_SAMPLES = 40
+SMOKE_WARM_UP = 5
 SMOKE_SECONDS = 1.5
 READY_SECONDS = 60
 STOP_SECONDS = 15
@@ -110,6 +111,7 @@ class Server:
     process: subprocess.Popen
     log: str
     samples: int
+    warm_up: int
     seconds: float
 
     def latency(self, ctx: Context, desc: str, calls: Calls) -> tuple[list[list[float]], Errors]:
@@ -120,7 +122,7 @@ class Server:
 
         def once() -> list[float]:
             client = Client(self.port)
-            for _ in range(WARM_UP):
+            for _ in range(self.warm_up):
                 client.send(calls(next(numbers)))
             timings = []
             started = time.monotonic()
@@ -267,6 +269,7 @@ def serve(ctx: Context, database_url: str, rows: int) -> Iterator[Server]:
         process=process,
         log=str(log),
         samples=SMOKE_SAMPLES if smoke else SAMPLES,
+        warm_up=SMOKE_WARM_UP if smoke else WARM_UP,
         seconds=SMOKE_SECONDS if smoke else THROUGHPUT_SECONDS,
     )
     try:
