@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from fixboard.catalog.models import ServiceType
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports import actions as reports
-from fixboard.reports.models import Event, Follow, ServiceRequest
+from fixboard.reports.models import Contact, Event, Follow, ServiceRequest
 
 from . import selectors, tokens
 from .models import Delivery, SignInToken, Unsubscribe, WatchArea
@@ -78,11 +78,36 @@ def queue_confirmation(*, event_id: int) -> int | None:
     return delivery.pk if delivery.state == Delivery.State.PENDING else None
 
 
+def queue_follow_confirmation(*, event_id: int) -> int | None:
+    """The e-mail with the link that confirms a follow asked for on the request page."""
+    event = Event.objects.select_related("actor_contact").filter(pk=event_id).first()
+    if event is None or event.kind != Event.Kind.FOLLOW_REQUESTED:
+        return None
+    email = event.actor_contact.email if event.actor_contact else ""
+    if not email or Unsubscribe.objects.filter(email=email, request__isnull=True).exists():
+        return None
+    delivery, _created = Delivery.objects.get_or_create(
+        event=event,
+        email=email,
+        defaults={
+            "kind": Delivery.Kind.FOLLOW_CONFIRMATION,
+            "request_id": event.request_id,
+            "language": event.data.get("language", ""),
+        },
+    )
+    return delivery.pk if delivery.state == Delivery.State.PENDING else None
+
+
 def record_sent(*, delivery: Delivery) -> None:
     delivery.state = Delivery.State.SENT
     delivery.sent_at = timezone.now()
     delivery.attempts += 1
     delivery.save(update_fields=["state", "sent_at", "attempts"])
+
+
+def record_cancelled(*, delivery: Delivery) -> None:
+    delivery.state = Delivery.State.CANCELLED
+    delivery.save(update_fields=["state"])
 
 
 def record_failure(*, delivery: Delivery, error: str) -> datetime | None:
@@ -167,6 +192,23 @@ def confirm_request(*, token: str) -> tuple[ServiceRequest, bool]:
     if request is None:
         raise tokens.BadLink("no such request")
     changed = reports.confirm_request(request=request, actor=request.reporter or "e-mail link")
+    return request, changed
+
+
+def confirm_follow(*, token: str) -> tuple[ServiceRequest, bool]:
+    """Start following by e-mail from the link of the follow confirmation e-mail.
+
+    Returns the request and whether the address was not following it yet. An earlier
+    unsubscribe from this request is lifted: its owner asked again.
+    """
+    payload = tokens.read("follow", token, max_age=tokens.FOLLOW_MAX_AGE)
+    request = ServiceRequest.objects.filter(pk=payload.get("r")).first()
+    contact = Contact.objects.filter(pk=payload.get("c")).exclude(email="").first()
+    if request is None or contact is None:
+        raise tokens.BadLink("no such request or contact")
+    with transaction.atomic():
+        Unsubscribe.objects.filter(email=contact.email, request=request).delete()
+        changed = reports.confirm_follow(request=request, contact=contact)
     return request, changed
 
 

@@ -114,6 +114,19 @@ def _digest(delivery: Delivery):
     return subject, "digest", {"watch": watch, "items": items}, unsubscribe
 
 
+def _follow_confirmation(delivery: Delivery):
+    request = delivery.request
+    token = tokens.make("follow", {"r": request.pk, "c": delivery.event.actor_contact_id})
+    subject = _("Confirm that you want to follow %(id)s") % {"id": request.public_id}
+    context = {
+        "request": request,
+        "url": request_url(request),
+        "confirm_url": absolute(reverse("notify:follow-confirm", args=[token])),
+        "days": tokens.FOLLOW_MAX_AGE.days,
+    }
+    return subject, "follow_confirmation", context, ""
+
+
 def _sign_in(delivery: Delivery):
     token = tokens.make("sign_in", {"t": delivery.sign_in_id, "e": delivery.email})
     context = {
@@ -129,4 +142,5 @@ _BUILDERS = {
     Delivery.Kind.WATCH_CONFIRMATION: _watch_confirmation,
     Delivery.Kind.DIGEST: _digest,
     Delivery.Kind.SIGN_IN: _sign_in,
+    Delivery.Kind.FOLLOW_CONFIRMATION: _follow_confirmation,
 }

@@ -28,6 +28,8 @@ def on_event_recorded(sender, event_id: int, request_id: int, **kwargs) -> None:
             tasks.notify_event.enqueue(event_id)
         elif kind == Event.Kind.SUBMITTED and awaiting:
             tasks.confirm_submission.enqueue(event_id)
+        elif kind == Event.Kind.FOLLOW_REQUESTED:
+            tasks.send_follow_link.enqueue(event_id)
     except Exception:
         # The change is committed; a queue outage must not turn it into an error page.
         logger.exception("Could not enqueue notifications for event %s", event_id)

@@ -63,6 +63,7 @@ def event_recipients(event: Event) -> list[str]:
     if (
         event.kind not in NOTIFIED_KINDS
         or not event.public
+        or event.hidden
         or request.hidden
         or request.awaiting_confirmation
     ):
@@ -144,3 +145,16 @@ def resident_summary(user) -> dict:
 
 def resident_page(queryset: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
     return queryset.select_related("service_type", "jurisdiction").order_by("-requested_at", "-id")
+
+
+def public_request_by_pk(pk) -> ServiceRequest | None:
+    """A public request by its database id (as carried by a signed link), or None."""
+    if not isinstance(pk, int):
+        return None
+    return (
+        reports_selectors.public_requests()
+        .filter(pk=pk)
+        .select_related("service_type")
+        .only("public_id", "address", "service_type__name")
+        .first()
+    )

@@ -32,6 +32,14 @@ def confirm_submission(event_id: int) -> None:
 
 
 @task()
+def send_follow_link(event_id: int) -> None:
+    """Send the link that confirms following a request by e-mail."""
+    delivery_id = actions.queue_follow_confirmation(event_id=event_id)
+    if delivery_id:
+        deliver.enqueue(delivery_id)
+
+
+@task()
 def deliver(delivery_id: int) -> str:
     """Send one e-mail; on failure count the attempt and schedule a retry with backoff."""
     delivery = (
@@ -43,6 +51,9 @@ def deliver(delivery_id: int) -> str:
     )
     if delivery is None or delivery.state != Delivery.State.PENDING:
         return "skipped"
+    if delivery.event is not None and delivery.event.hidden:
+        actions.record_cancelled(delivery=delivery)
+        return "cancelled"
     try:
         with translation.override(delivery.language or settings.LANGUAGE_CODE):
             emails.build(delivery).send()

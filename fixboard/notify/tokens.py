@@ -9,10 +9,12 @@ from django.core import signing
 
 CONFIRM_MAX_AGE = timedelta(days=14)
 SIGN_IN_MAX_AGE = timedelta(minutes=30)
+FOLLOW_MAX_AGE = timedelta(days=2)
 
 _SALTS = {
     "confirm": "fixboard.notify.confirm-request",
     "watch": "fixboard.notify.confirm-watch",
+    "follow": "fixboard.notify.confirm-follow",
     "sign_in": "fixboard.notify.sign-in",
     "unsubscribe": "fixboard.notify.unsubscribe",
 }

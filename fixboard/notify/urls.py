@@ -16,6 +16,7 @@ urlpatterns = [
     path("my/", views.my_reports, name="my-reports"),
     path("notify/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("notify/watch/confirm/<str:token>/", views.watch_confirm, name="watch-confirm"),
+    path("notify/follow/confirm/<str:token>/", views.follow_confirm, name="follow-confirm"),
     path("notify/watch/<slug:jurisdiction>/", views.watch, name="watch"),
     path("feeds/<slug:jurisdiction>/", cached(feeds.JurisdictionFeed()), name="feed-jurisdiction"),
     path(

@@ -158,3 +158,26 @@ def watch_confirm(request, token: str):
     except tokens.BadLink as exc:
         return _link_problem(request, exc, what="watch")
     return render(request, "notify/watch_confirmed.html", {"watch": watch_area})
+
+
+@require_http_methods(["GET", "POST"])
+def follow_confirm(request, token: str):
+    """GET shows a button, POST starts following: mail scanners that open links must not."""
+    try:
+        payload = tokens.read("follow", token, max_age=tokens.FOLLOW_MAX_AGE)
+    except tokens.BadLink as exc:
+        return _link_problem(request, exc, what="follow")
+    if request.method == "GET":
+        service_request = selectors.public_request_by_pk(payload.get("r"))
+        return render(request, "notify/follow_confirm.html", {"service_request": service_request})
+    try:
+        service_request, changed = actions.confirm_follow(token=token)
+    except tokens.BadLink as exc:
+        return _link_problem(request, exc, what="follow")
+    if changed:
+        messages.success(
+            request, _("You follow this request now: we will e-mail you when it changes.")
+        )
+    else:
+        messages.info(request, _("This e-mail address already follows this request."))
+    return redirect(service_request.get_absolute_url())

@@ -353,7 +353,9 @@ def notes_of(request_ids: list[int] | QuerySet) -> dict[int, list[dict]]:
     """The public timeline of each request, oldest first."""
     found: dict[int, list[dict]] = {}
     rows = (
-        Event.objects.filter(request_id__in=request_ids, public=True, kind__in=NOTE_KINDS)
+        Event.objects.filter(
+            request_id__in=request_ids, public=True, hidden=False, kind__in=NOTE_KINDS
+        )
         .order_by("created_at", "id")
         .values(*EVENT_COLUMNS)
     )
@@ -413,6 +415,7 @@ def list_updates(jurisdiction: Jurisdiction, query: UpdateQuery) -> list[dict]:
         Event.objects.filter(
             request_id__in=requests,
             public=True,
+            hidden=False,
             kind__in=UPDATE_KINDS,
             created_at__gte=query.start,
             created_at__lte=query.end,

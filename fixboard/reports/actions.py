@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fixboard.accounts.models import User
 from fixboard.catalog.models import Department, ServiceType
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import area_index
@@ -27,6 +28,7 @@ from .events import Actor
 from .models import (
     Channel,
     CloseReason,
+    CommentFlag,
     Contact,
     Event,
     Follow,
@@ -582,3 +584,138 @@ def claim_contacts(*, user: AbstractBaseUser, email: str) -> int:
     if not email:
         raise ValidationError({"email": [_("Give an e-mail address.")]})
     return Contact.objects.filter(email=email).update(user=user, email_verified=True)
+
+
+# --- Following by e-mail: confirmed by a link (sent by fixboard.notify) ----------------------
+
+# A follow link per address and request at most this often, and this many per address a day.
+FOLLOW_LINK_INTERVAL = timedelta(minutes=5)
+FOLLOW_LINKS_PER_DAY = 10
+
+
+@transaction.atomic
+def ask_to_follow(*, request: ServiceRequest, email: str, language: str = "") -> bool:
+    """Ask the owner of `email` to confirm that they want to follow the request.
+
+    Nothing is followed (or counted) until they open the e-mailed link (`confirm_follow`), so
+    nobody can subscribe someone else's address. Returns False, sending nothing new, when a
+    link for this request went to this address in the last few minutes.
+    """
+    contact = upsert_contact(ContactDetails(email=email))
+    if contact is None or not contact.email:
+        raise ValidationError({"email": [_("Give an e-mail address or sign in to follow.")]})
+    # Locked so that two quick clicks send one link.
+    request = _locked(request)
+    now = timezone.now()
+    asked = Event.objects.filter(kind=Event.Kind.FOLLOW_REQUESTED, actor_contact=contact)
+    if asked.filter(request=request, created_at__gte=now - FOLLOW_LINK_INTERVAL).exists():
+        return False
+    if asked.filter(created_at__gte=now - timedelta(days=1)).count() >= FOLLOW_LINKS_PER_DAY:
+        raise ValidationError(
+            {
+                "email": [
+                    _(
+                        "We have sent several links to this address today. "
+                        "Use one of them, or try again tomorrow."
+                    )
+                ]
+            }
+        )
+    events.follow_requested(request, actor=contact, at=now, language=language)
+    return True
+
+
+@transaction.atomic
+def confirm_follow(*, request: ServiceRequest, contact: Contact) -> bool:
+    """Follow the request for the contact who opened the link of `ask_to_follow`.
+
+    Their e-mail counts as verified from now on. False if they already followed it.
+    """
+    Contact.objects.filter(pk=contact.pk).update(email_verified=True)
+    return follow(request=request, actor=contact)
+
+
+# --- Comment moderation --------------------------------------------------------------------
+
+MODERATOR_ROLES = (User.Role.AGENT, User.Role.ADMIN)
+MAX_REASON = 500
+
+
+def may_moderate(user) -> bool:
+    """City call-takers and admins may hide and restore residents' comments."""
+    return (
+        isinstance(user, AbstractBaseUser)
+        and user.is_active
+        and (user.is_superuser or getattr(user, "role", "") in MODERATOR_ROLES)
+    )
+
+
+def _check_comment(comment: Event) -> None:
+    if comment.kind != Event.Kind.PUBLIC_UPDATE:
+        raise ValidationError({"comment": [_("Only public comments can be reported or hidden.")]})
+
+
+@transaction.atomic
+def flag_comment(*, comment: Event, actor: Actor, session_key: str = "") -> bool:
+    """A resident's "report this comment" for the moderators; once per person or browser.
+
+    Returns False when this user (or else this browser session) already reported it.
+    """
+    _check_comment(comment)
+    if comment.hidden:
+        raise ValidationError({"comment": [_("This comment is already hidden.")]})
+    user_id = _who(actor).get("user_id")
+    who = {"user_id": user_id} if user_id else {"session_key": session_key}
+    if not (user_id or session_key):
+        raise ValidationError({"comment": [_("Sign in or allow cookies to report a comment.")]})
+    try:
+        with transaction.atomic():
+            CommentFlag.objects.create(comment=comment, **who)
+    except IntegrityError:
+        return False
+    events.comment_flagged(comment.request, actor=actor, at=timezone.now(), comment=comment)
+    return True
+
+
+@transaction.atomic
+def hide_comment(*, comment: Event, actor: Actor, reason: str) -> Event:
+    """Hide a comment from every public output; staff still see it, who hid it and why."""
+    return _moderate(comment, actor=actor, reason=reason, hidden=True)
+
+
+@transaction.atomic
+def restore_comment(*, comment: Event, actor: Actor, reason: str) -> Event:
+    """Show a hidden comment again (e-mails cancelled while it was hidden stay unsent)."""
+    return _moderate(comment, actor=actor, reason=reason, hidden=False)
+
+
+def _moderate(comment: Event, *, actor: Actor, reason: str, hidden: bool) -> Event:
+    if not may_moderate(actor):
+        raise PermissionDenied(_("Only city staff can hide or restore comments."))
+    _check_comment(comment)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Give the reason; other staff will see it.")]})
+    if len(reason) > MAX_REASON:
+        raise ValidationError(
+            {"reason": [_("Keep the reason under %(n)d characters.") % {"n": MAX_REASON}]}
+        )
+    request = _locked(comment.request)
+    comment = Event.objects.select_for_update().get(pk=comment.pk)
+    if comment.hidden == hidden:
+        raise ValidationError(
+            {
+                "comment": [
+                    _("This comment is already hidden.")
+                    if hidden
+                    else _("This comment is not hidden.")
+                ]
+            }
+        )
+    comment.hidden = hidden
+    comment.save(update_fields=["hidden"])
+    at = timezone.now()
+    # Open311 clients re-read requests updated since their last poll: their notes changed.
+    request.updated_at = max(request.updated_at, at)
+    _save(request, [])
+    return events.comment_moderated(request, actor=actor, at=at, comment=comment, reason=reason)

@@ -1,12 +1,20 @@
 """Read-only admin for requests: every change goes through the domain functions (actions.py),
 which write the timeline; the admin would write around them."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from fixboard.accounts.models import User
 
-from .models import Contact, Event, Photo, ServiceRequest
+from .actions import MAX_REASON, hide_comment, may_moderate, restore_comment
+from .models import Comment, Contact, Event, Photo, ServiceRequest
 
 
 def may_see_contacts(user) -> bool:
@@ -31,6 +39,7 @@ class EventInline(ReadOnlyMixin, admin.TabularInline):
         "created_at",
         "kind",
         "public",
+        "hidden",
         "from_status",
         "to_status",
         "close_reason",
@@ -146,3 +155,107 @@ class ContactAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return may_see_contacts(request.user) and super().has_view_permission(request, obj)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (staff only)"), max_length=MAX_REASON, widget=forms.TextInput
+    )
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Public updates for agents and admins: hide or restore them (with a reason) in bulk."""
+
+    list_display = ["created_at", "request_id_link", "excerpt", "author", "flag_count", "hidden"]
+    list_filter = ["hidden"]
+    search_fields = ["=request__public_id", "text"]
+    search_help_text = _("Request id, or words of the comment.")
+    ordering = ["-created_at", "-id"]
+    show_full_result_count = False
+    fields = ["request", "created_at", "text", "author", "hidden"]
+    readonly_fields = fields
+    actions = ["hide_selected", "restore_selected"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(kind=Event.Kind.PUBLIC_UPDATE)
+            .select_related("request", "actor_user")
+            .annotate(flag_count=Count("flags"))
+        )
+
+    def has_module_permission(self, request):
+        return may_moderate(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return may_moderate(request.user)
+
+    @admin.display(description=_("request"), ordering="request__public_id")
+    def request_id_link(self, obj):
+        return obj.request.public_id
+
+    @admin.display(description=_("text"))
+    def excerpt(self, obj):
+        return Truncator(obj.text).chars(80)
+
+    @admin.display(description=_("who"))
+    def author(self, obj):
+        if obj.actor_user_id:
+            return obj.actor_user
+        return _("a resident") if obj.actor_contact_id else obj.actor_system or "—"
+
+    @admin.display(description=_("reports"), ordering="flag_count")
+    def flag_count(self, obj):
+        return obj.flag_count
+
+    @admin.action(description=_("Hide the selected comments from the public"))
+    def hide_selected(self, request, queryset):
+        return self._moderate(request, queryset, hide=True)
+
+    @admin.action(description=_("Show the selected comments again"))
+    def restore_selected(self, request, queryset):
+        return self._moderate(request, queryset, hide=False)
+
+    def _moderate(self, request, queryset, *, hide: bool):
+        """Ask for the reason on a page of its own, then call the domain for each comment."""
+        form = ReasonForm(request.POST if "reason" in request.POST else None)
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/reports/comment/moderate.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Hide comments") if hide else _("Show comments again"),
+                    "opts": self.model._meta,
+                    "form": form,
+                    "comments": queryset,
+                    "action": "hide_selected" if hide else "restore_selected",
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        moderate = hide_comment if hide else restore_comment
+        done = 0
+        for comment in queryset:
+            try:
+                moderate(comment=comment, actor=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                self.message_user(
+                    request,
+                    f"{comment.request.public_id}: {' '.join(exc.messages)}",
+                    messages.WARNING,
+                )
+            else:
+                done += 1
+        self.message_user(
+            request,
+            (
+                ngettext("%(n)d comment hidden.", "%(n)d comments hidden.", done)
+                if hide
+                else ngettext("%(n)d comment shown again.", "%(n)d comments shown again.", done)
+            )
+            % {"n": done},
+            messages.SUCCESS,
+        )
+        return None

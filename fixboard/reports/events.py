@@ -127,3 +127,34 @@ def followed(request, *, actor, at) -> Event:
 
 def confirmed(request, *, actor, at) -> Event:
     return record(request, Event.Kind.CONFIRMED, actor=actor, at=at)
+
+
+def follow_requested(request, *, actor, at, language="") -> Event:
+    # The language of the page, so the confirmation e-mail speaks it.
+    return record(
+        request,
+        Event.Kind.FOLLOW_REQUESTED,
+        actor=actor,
+        at=at,
+        public=False,
+        data={"language": language} if language else {},
+    )
+
+
+def comment_flagged(request, *, actor, at, comment) -> Event:
+    return record(
+        request,
+        Event.Kind.COMMENT_FLAGGED,
+        actor=actor,
+        at=at,
+        public=False,
+        data={"comment": comment.pk},
+    )
+
+
+def comment_moderated(request, *, actor, at, comment, reason) -> Event:
+    """COMMENT_HIDDEN or COMMENT_RESTORED, by the comment's new state; staff only."""
+    kind = Event.Kind.COMMENT_HIDDEN if comment.hidden else Event.Kind.COMMENT_RESTORED
+    return record(
+        request, kind, actor=actor, at=at, public=False, text=reason, data={"comment": comment.pk}
+    )

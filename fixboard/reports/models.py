@@ -267,6 +267,15 @@ class Event(models.Model):
         return f"{self.request_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class Comment(Event):
+    """A public update (a resident's comment or the city's), as moderators list them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+
 def photo_path(photo: "Photo", filename: str) -> str:
     return f"photos/{photo.request.public_id}/{filename}"
 

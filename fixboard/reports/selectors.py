@@ -11,12 +11,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.files.storage import default_storage
-from django.db.models import Case, CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from fixboard.catalog.models import ServiceType
 
-from .models import OPEN_STATUSES, Event, Photo, ServiceRequest
+from .models import OPEN_STATUSES, CommentFlag, Event, Photo, ServiceRequest
 from .public_ids import normalize_public_id
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -257,7 +268,7 @@ def _actor_role(event: Event) -> str:
 def public_timeline(request: ServiceRequest) -> list[TimelineEntry]:
     """The public events of a request, oldest first, with their visible photos' URLs."""
     events = (
-        Event.objects.filter(request=request, public=True)
+        Event.objects.filter(request=request, public=True, hidden=False)
         .select_related("actor_user")
         .only(
             "id",
@@ -346,3 +357,78 @@ def nearby_open_requests(
             found.append(row)
     found.sort(key=lambda r: (r["distance_m"], r["id"]))
     return _with_photo_urls(found[:limit])
+
+
+# --- Comment moderation --------------------------------------------------------------------
+
+
+def comment_of(request: ServiceRequest, comment_id: int) -> Event | None:
+    """A public comment (shown or hidden) of this request, or None."""
+    return Event.objects.filter(
+        request=request, pk=comment_id, kind=Event.Kind.PUBLIC_UPDATE
+    ).first()
+
+
+def comments_flagged_by(request: ServiceRequest, *, user, session_key: str) -> set[int]:
+    """The ids of this request's comments that this user (or else browser) already reported."""
+    if user.is_authenticated:
+        who = Q(user=user)
+    elif session_key:
+        who = Q(session_key=session_key)
+    else:
+        return set()
+    return set(
+        CommentFlag.objects.filter(who, comment__request=request).values_list(
+            "comment_id", flat=True
+        )
+    )
+
+
+@dataclass(frozen=True)
+class HiddenComment:
+    """For staff: a hidden comment with who hid it, when and why."""
+
+    id: int
+    at: datetime
+    text: str
+    hidden_by: str
+    hidden_at: datetime
+    reason: str
+    flags: int
+
+
+def staff_comment_flags(request: ServiceRequest) -> dict[int, int]:
+    """For staff: how many residents reported each comment of this request."""
+    return dict(
+        CommentFlag.objects.filter(comment__request=request)
+        .values("comment_id")
+        .annotate(n=Count("id"))
+        .values_list("comment_id", "n")
+    )
+
+
+def staff_hidden_comments(request: ServiceRequest) -> list[HiddenComment]:
+    """For staff: this request's hidden comments, oldest first, each with its latest hiding."""
+    events = Event.objects.filter(
+        request=request, kind__in=(Event.Kind.PUBLIC_UPDATE, Event.Kind.COMMENT_HIDDEN)
+    )
+    comments, hidings = [], {}
+    for event in events.select_related("actor_user").order_by("created_at", "id"):
+        if event.kind == Event.Kind.COMMENT_HIDDEN:
+            hidings[event.data.get("comment")] = event
+        elif event.hidden:
+            comments.append(event)
+    flags = staff_comment_flags(request) if comments else {}
+    return [
+        HiddenComment(
+            id=comment.pk,
+            at=comment.created_at,
+            text=comment.text,
+            hidden_by=hiding.actor_user.get_username() if hiding.actor_user else "",
+            hidden_at=hiding.created_at,
+            reason=hiding.text,
+            flags=flags.get(comment.pk, 0),
+        )
+        for comment in comments
+        if (hiding := hidings.get(comment.pk))
+    ]

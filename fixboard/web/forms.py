@@ -163,5 +163,9 @@ class CommentForm(forms.Form):
     )
 
 
+class ModerationForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (staff only)"), max_length=500)
+
+
 class TrackForm(forms.Form):
     id = forms.CharField(label=_("Request number"), max_length=64)

@@ -106,6 +106,14 @@ def is_reporter_or_follower(request: ServiceRequest, user) -> bool:
     return reported.exists() or follows.exists()
 
 
+def follows_by_email(request: ServiceRequest, email: str) -> bool:
+    """Whether this address follows the request (it confirmed by the e-mailed link)."""
+    return (
+        bool(email)
+        and Follow.objects.filter(request=request, active=True, contact__email=email).exists()
+    )
+
+
 def suggest_addresses(jurisdiction: Jurisdiction, text: str, limit: int = 8) -> list[dict]:
     """Known addresses starting like the typed text, for the report form's autocomplete."""
     key = normalize_address(text)

@@ -1,6 +1,7 @@
 """What this browser did, kept in its session: the requests it reported or follows."""
 
 MINE = "fixboard_mine"
+ASKED = "fixboard_follow_asked"
 LIMIT = 200
 
 
@@ -19,3 +20,14 @@ def session_key(request) -> str:
     if not request.session.session_key:
         request.session.save()
     return request.session.session_key
+
+
+def remember_follow_asked(request, public_id: str, email: str) -> None:
+    """Note the address this browser asked to follow a request with (confirmed elsewhere)."""
+    asked = [a for a in request.session.get(ASKED, []) if a[0] != public_id]
+    request.session[ASKED] = [[public_id, email], *asked][:LIMIT]
+
+
+def follow_asked_with(request, public_id: str) -> str:
+    """The e-mail this browser asked to follow the request with, or ""."""
+    return next((e for p, e in request.session.get(ASKED, []) if p == public_id), "")

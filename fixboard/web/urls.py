@@ -15,6 +15,23 @@ urlpatterns = [
     path("requests/<str:public_id>/follow/", requests.follow_view, name="follow"),
     path("requests/<str:public_id>/comment/", requests.comment_view, name="comment"),
     path("requests/<str:public_id>/reopen/", requests.reopen_view, name="reopen"),
+    path(
+        "requests/<str:public_id>/comments/<int:comment_id>/flag/",
+        requests.flag_comment_view,
+        name="flag_comment",
+    ),
+    path(
+        "requests/<str:public_id>/comments/<int:comment_id>/hide/",
+        requests.moderate_comment_view,
+        {"hide": True},
+        name="hide_comment",
+    ),
+    path(
+        "requests/<str:public_id>/comments/<int:comment_id>/restore/",
+        requests.moderate_comment_view,
+        {"hide": False},
+        name="restore_comment",
+    ),
     path("<slug:slug>/", maps.city_map, name="map"),
     path("<slug:slug>/list/", maps.city_list, name="list"),
     path("<slug:slug>/map.json", maps.map_data, name="map_data"),

@@ -1,5 +1,5 @@
-"""Real Chromium: the widget on a plain page of another site, follow → e-mail → unsubscribe,
-magic-link sign-in and "my reports"."""
+"""Real Chromium: the widget on a plain page of another site, follow → confirm by e-mail →
+status e-mail → unsubscribe, magic-link sign-in and "my reports"."""
 
 import functools
 import http.server
@@ -93,7 +93,20 @@ def test_follow_status_e_mail_and_unsubscribe(page, mailbox):
     follow_box = page.get_by_role("region", name="Follow by e-mail")
     follow_box.get_by_role("textbox").fill("neighbour@example.org")
     follow_box.get_by_role("button", name="Follow", exact=True).click()
-    expect(page.get_by_text("You will get an e-mail when this request changes.")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text(
+        "We sent a link to neighbour@example.org: open it to start following this request."
+    )
+    request.refresh_from_db()
+    assert request.follow_count == 0, "nothing is followed before the owner confirms"
+
+    [link] = mailbox.to("neighbour@example.org")
+    page.goto(link.link_to("/notify/follow/confirm/"))
+    no_serious_axe(page)
+    page.get_by_role("button", name="Start following").click()
+    expect(page.get_by_role("status")).to_contain_text("You follow this request now")
+    request.refresh_from_db()
+    assert request.follow_count == 1
+    mailbox.clear()
 
     transition(request=request, to_status="acknowledged", actor=UserFactory(role="staff"))
 

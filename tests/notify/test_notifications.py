@@ -3,12 +3,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from fixboard.notify.actions import queue_event_notifications
 from fixboard.notify.models import Delivery
-from fixboard.notify.tasks import retry_due_deliveries
+from fixboard.notify.tasks import deliver, retry_due_deliveries
 from fixboard.reports.actions import (
     ContactDetails,
     add_update,
     follow,
+    hide_comment,
     transition,
     upsert_contact,
 )
@@ -153,3 +155,16 @@ def test_update_text_is_escaped_in_the_html_part(mailbox, commit, followed, agen
     assert "<b>Patched</b> & swept" in mail.body
     assert "&lt;b&gt;Patched&lt;/b&gt; &amp; swept" in mail.html
     assert "<b>Patched</b>" not in mail.html
+
+
+def test_a_comment_hidden_before_its_e_mails_go_out_sends_none(mailbox, commit, followed):
+    resident = upsert_contact(ContactDetails(email="troll@example.org"))
+    comment = add_update(request=followed, text="Spam, spam, spam", actor=resident)
+    pending = queue_event_notifications(event_id=comment.pk)
+    assert len(pending) == 2
+    hide_comment(comment=comment, actor=UserFactory(role="agent"), reason="Spam")
+
+    assert [deliver.call(pk) for pk in pending] == ["cancelled", "cancelled"]
+    assert mailbox.received == []
+    assert set(Delivery.objects.values_list("state", flat=True)) == {Delivery.State.CANCELLED}
+    assert queue_event_notifications(event_id=comment.pk) == []

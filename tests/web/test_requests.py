@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from fixboard.reports.actions import add_update, transition
-from fixboard.reports.models import CloseReason, Event, Follow, Status
+from fixboard.reports.actions import add_update, confirm_follow, transition
+from fixboard.reports.models import CloseReason, Contact, Event, Follow, Status
 from tests.factories import INSIDE_EAST, submit_pothole
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,9 @@ def test_follow_by_email_and_a_bad_email_is_explained(client, city):
 
     assert bad.status_code == 400 and "Enter a valid email address." in bad.content.decode()
     assert good.status_code == 302
-    assert Follow.objects.get(request=request).contact.email == "neighbour@example.org"
+    assert not Follow.objects.exists(), "a typed address follows once it confirms by e-mail"
+    asked = request.events.get(kind=Event.Kind.FOLLOW_REQUESTED)
+    assert asked.actor_contact.email == "neighbour@example.org"
 
 
 def test_comments_are_public_and_escaped_without_the_email(client, city):
@@ -73,6 +75,8 @@ def test_reopen_is_for_reporters_and_followers_within_thirty_days(client, city):
     assert request.status == Status.CLOSED, "a stranger cannot reopen"
 
     client.post(url + "follow/", {"follow-email": "me@example.org"})
+    assert "Still broken?" not in client.get(url).content.decode(), "not before confirming"
+    confirm_follow(request=request, contact=Contact.objects.get(email="me@example.org"))
     assert "Still broken?" in client.get(url).content.decode()
     client.post(url + "reopen/")
 
@@ -93,6 +97,7 @@ def test_no_reopen_after_thirty_days(client, city):
     )
     url = request.get_absolute_url()
     client.post(url + "follow/", {"follow-email": "me@example.org"})
+    confirm_follow(request=request, contact=Contact.objects.get(email="me@example.org"))
 
     assert "Still broken?" not in client.get(url).content.decode()
 

@@ -90,4 +90,16 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.CreateModel(
+            name="Comment",
+            fields=[],
+            options={
+                "verbose_name": "comment",
+                "verbose_name_plural": "comments",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
+            },
+            bases=("reports.event",),
+        ),
     ]

@@ -1,31 +1,41 @@
 """A request's public page and what a resident can do there."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fixboard.reports.actions import (
     ContactDetails,
     add_update,
+    ask_to_follow,
+    flag_comment,
     follow,
+    hide_comment,
+    may_moderate,
+    restore_comment,
     support,
     transition,
     upsert_contact,
 )
 from fixboard.reports.models import Event, Status, Support
 from fixboard.reports.selectors import (
+    comment_of,
+    comments_flagged_by,
     get_public_request,
     public_areas,
     public_photos,
     public_timeline,
+    staff_comment_flags,
+    staff_hidden_comments,
 )
 
-from ..forms import CommentForm, FollowForm
-from ..selectors import is_reporter_or_follower, may_reopen
-from ..session import is_mine, remember_mine, session_key
+from ..forms import CommentForm, FollowForm, ModerationForm
+from ..selectors import follows_by_email, is_reporter_or_follower, may_reopen
+from ..session import follow_asked_with, is_mine, remember_follow_asked, session_key
 from .common import map_settings
 
 
@@ -37,8 +47,11 @@ def _request_or_404(public_id):
 
 
 def _mine(request, service_request) -> bool:
-    return is_mine(request, service_request.public_id) or is_reporter_or_follower(
-        service_request, request.user
+    public_id = service_request.public_id
+    return (
+        is_mine(request, public_id)
+        or is_reporter_or_follower(service_request, request.user)
+        or follows_by_email(service_request, follow_asked_with(request, public_id))
     )
 
 
@@ -58,6 +71,11 @@ def detail(request, public_id, follow_form=None, comment_form=None, status=200):
         for e in public_timeline(service_request)
         if e.kind not in (Event.Kind.SUPPORTED, Event.Kind.FOLLOWED)
     ]
+    moderator = may_moderate(request.user)
+    flags = staff_comment_flags(service_request) if moderator else {}
+    flagged = comments_flagged_by(
+        service_request, user=request.user, session_key=request.session.session_key or ""
+    )
     reported = {e.id for e in timeline if e.kind in (Event.Kind.SUBMITTED, Event.Kind.IMPORTED)}
     photos = public_photos(service_request)
     return render(
@@ -66,7 +84,10 @@ def detail(request, public_id, follow_form=None, comment_form=None, status=200):
         {
             "sr": service_request,
             "jurisdiction": service_request.jurisdiction,
-            "timeline": timeline,
+            "timeline": [(e, flags.get(e.id, 0), e.id in flagged) for e in timeline],
+            "moderator": moderator,
+            "hidden_comments": staff_hidden_comments(service_request) if moderator else [],
+            "follows_at_once": _follows_at_once(request.user),
             "before_photos": [p for p in photos if p.event_id is None or p.event_id in reported],
             "after_photos": [p for p in photos if p.event_id and p.event_id not in reported],
             "areas": public_areas(service_request),
@@ -101,24 +122,48 @@ def support_view(request, public_id):
     return redirect(service_request.get_absolute_url())
 
 
+def _follows_at_once(user) -> bool:
+    # Residents sign in by a link e-mailed to their address, so a signed-in address is proven.
+    return user.is_authenticated and bool(user.email)
+
+
 @require_POST
 def follow_view(request, public_id):
+    """Signed-in residents follow at once; a typed e-mail address first confirms by a link."""
     service_request = _request_or_404(public_id)
+    if _follows_at_once(request.user):
+        if follow(request=service_request, actor=request.user):
+            messages.success(request, _("You will get an e-mail when this request changes."))
+        else:
+            messages.info(request, _("You already follow this request."))
+        return redirect(service_request.get_absolute_url())
     form = FollowForm(request.POST)
     if not form.is_valid():
         return detail(request, public_id, follow_form=form, status=400)
-    contact = upsert_contact(ContactDetails(email=form.cleaned_data["email"]))
+    email = form.cleaned_data["email"]
     try:
-        added = follow(request=service_request, actor=contact)
+        sent = ask_to_follow(
+            request=service_request, email=email, language=translation.get_language()
+        )
     except ValidationError as exc:
-        _domain_error(request, exc)
-    else:
-        remember_mine(request, service_request.public_id)
+        for message in exc.messages:
+            form.add_error("email", message)
+        return detail(request, public_id, follow_form=form, status=400)
+    remember_follow_asked(request, service_request.public_id, email.strip().lower())
+    if sent:
         messages.success(
             request,
-            _("You will get an e-mail when this request changes.")
-            if added
-            else _("This e-mail already follows this request."),
+            _("We sent a link to %(email)s: open it to start following this request.")
+            % {"email": email},
+        )
+    else:
+        messages.info(
+            request,
+            _(
+                "We sent a link to %(email)s a few minutes ago: open that one "
+                "(look in the spam folder too)."
+            )
+            % {"email": email},
         )
     return redirect(service_request.get_absolute_url())
 
@@ -161,3 +206,53 @@ def reopen_view(request, public_id):
     else:
         messages.success(request, _("Reopened. The city will take another look."))
     return redirect(service_request.get_absolute_url())
+
+
+def _comment_or_404(service_request, comment_id: int):
+    comment = comment_of(service_request, comment_id)
+    if comment is None:
+        raise Http404(_("This request has no such comment."))
+    return comment
+
+
+@require_POST
+def flag_comment_view(request, public_id, comment_id: int):
+    service_request = _request_or_404(public_id)
+    comment = _comment_or_404(service_request, comment_id)
+    actor = request.user if request.user.is_authenticated else None
+    try:
+        added = flag_comment(comment=comment, actor=actor, session_key=session_key(request))
+    except ValidationError as exc:
+        _domain_error(request, exc)
+    else:
+        if added:
+            messages.success(request, _("Thank you: the city's moderators will look at it."))
+        else:
+            messages.info(request, _("You already reported this comment."))
+    return redirect(f"{service_request.get_absolute_url()}#comment-{comment.pk}")
+
+
+@require_POST
+def moderate_comment_view(request, public_id, comment_id: int, hide: bool):
+    """Staff hide a comment from the public, or show it again, with a reason."""
+    if not may_moderate(request.user):
+        raise PermissionDenied(_("Only city staff can hide or restore comments."))
+    service_request = _request_or_404(public_id)
+    comment = _comment_or_404(service_request, comment_id)
+    form = ModerationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason; other staff will see it."))
+        return redirect(f"{service_request.get_absolute_url()}#comment-{comment.pk}")
+    moderate = hide_comment if hide else restore_comment
+    try:
+        moderate(comment=comment, actor=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        _domain_error(request, exc)
+    else:
+        messages.success(
+            request,
+            _("The comment is hidden from the public.")
+            if hide
+            else _("The comment is public again."),
+        )
+    return redirect(f"{service_request.get_absolute_url()}#comment-{comment.pk}")
