@@ -20,6 +20,7 @@ def service_form(city, **overrides) -> dict:
         "group": "Sanitation",
         "description": "Free pickup of furniture and mattresses.",
         "keywords": "sofa, couch",
+        "notice": "Collected on your next pickup day.",
         "default_department": city.streets.pk,
         "sla_hours": "120",
         "type": "realtime",
@@ -78,6 +79,7 @@ def test_admin_creates_a_service_type_with_questions_that_residents_must_answer(
     page = admin_client.post("/admin/catalog/servicetype/add/", service_form(city))
     assert page.status_code == 302, page.content.decode()
     service = ServiceType.objects.get(jurisdiction=city.jurisdiction, code="bulky-pickup")
+    assert service.notice == "Collected on your next pickup day."
     questions = list(service.attributes.order_by("order"))
     assert [q.code for q in questions] == ["item-count", "item-types"]
     assert questions[1].value_keys == ["sofa", "mattress"]
