@@ -137,6 +137,7 @@ def load(*, path: str, mapping: str) -> dict:
     from fixboard.maps.tasks import rebuild_jurisdiction_map
     from fixboard.places.models import Area, Jurisdiction
     from fixboard.reports.importing import import_requests, load_mapping
+    from fixboard.reports.models import RequestArea
     from fixboard.reports.selectors import public_requests
 
     place = Jurisdiction.objects.get(slug=JURISDICTION)
@@ -165,11 +166,16 @@ def load(*, path: str, mapping: str) -> dict:
         pks = requests.aggregate(low=Min("pk"), high=Max("pk"))
         picked = [rng.randint(pks["low"], pks["high"]) for _ in range(SAMPLED_IDS)]
         found = requests.filter(pk__in=picked).values_list(
-            "public_id", "lat", "long", "service_type__code"
+            "pk", "public_id", "lat", "long", "service_type__code"
         )
-        for public_id, lat, long, code in found:
+        # Points to post at must be inside the city: the file has a few just outside it.
+        routed = set(
+            RequestArea.objects.filter(request_id__in=picked).values_list("request_id", flat=True)
+        )
+        for pk, public_id, lat, long, code in found:
             ids.append(public_id)
-            points.append([lat, long, code])
+            if pk in routed:
+                points.append([lat, long, code])
     areas = Area.objects.filter(jurisdiction=place).aggregate(
         south=Min("min_lat"), west=Min("min_long"), north=Max("max_lat"), east=Max("max_long")
     )
