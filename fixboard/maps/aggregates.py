@@ -9,8 +9,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, Sum
+from django.db import connection, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q, Sum
 
 from fixboard.places.models import Jurisdiction
 from fixboard.reports.models import ServiceRequest, Status
@@ -18,9 +18,9 @@ from fixboard.reports.selectors import public_requests
 
 from .models import MapCell, MapPoint
 
-# Finer levels would need about one row per request; closer in, the map groups the requests
-# of the (small) viewport directly.
-LEVELS = tuple(range(3, 14))
+# Up to street level (cells of about 150 m): a viewport closer in than that holds few enough
+# requests to group them directly from MapPoint.
+LEVELS = tuple(range(3, 17))
 CELLS_PER_TILE = 4  # a cell is a quarter of a 256-pixel tile: about 64 pixels wide
 
 
@@ -63,31 +63,29 @@ def _as_counted(request: ServiceRequest) -> Counted | None:
     )
 
 
+CELL_COLUMNS = (
+    "jurisdiction_id, level, cell_x, cell_y, service_type_id, is_open, count, sum_lat, sum_long"
+)
+CELL_KEY = "jurisdiction_id, level, cell_x, cell_y, service_type_id, is_open"
+
+
 def _bump(counted: Counted, sign: int) -> None:
+    """Add (or take away) one request in its cell of every level: one upsert statement."""
+    params = []
     for level in LEVELS:
         x, y = cell_of(level, counted.lat, counted.long)
-        key = {
-            "jurisdiction_id": counted.jurisdiction_id,
-            "level": level,
-            "cell_x": x,
-            "cell_y": y,
-            "service_type_id": counted.service_type_id,
-            "is_open": counted.is_open,
-        }
-        change = {
-            "count": F("count") + sign,
-            "sum_lat": F("sum_lat") + sign * counted.lat,
-            "sum_long": F("sum_long") + sign * counted.long,
-        }
-        if MapCell.objects.filter(**key).update(**change):
-            continue
-        try:
-            with transaction.atomic():
-                MapCell.objects.create(
-                    **key, count=sign, sum_lat=sign * counted.lat, sum_long=sign * counted.long
-                )
-        except IntegrityError:
-            MapCell.objects.filter(**key).update(**change)
+        params += [counted.jurisdiction_id, level, x, y, counted.service_type_id, counted.is_open]
+        params += [sign, sign * counted.lat, sign * counted.long]
+    table = MapCell._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(LEVELS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({CELL_COLUMNS}) VALUES {values} "
+            f"ON CONFLICT ({CELL_KEY}) DO UPDATE SET count = {table}.count + excluded.count, "
+            f"sum_lat = {table}.sum_lat + excluded.sum_lat, "
+            f"sum_long = {table}.sum_long + excluded.sum_long",
+            params,
+        )
 
 
 @transaction.atomic
@@ -136,11 +134,6 @@ def _copy_points(jurisdiction: Jurisdiction) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
         return cursor.rowcount
-
-
-CELL_COLUMNS = (
-    "jurisdiction_id, level, cell_x, cell_y, service_type_id, is_open, count, sum_lat, sum_long"
-)
 
 
 def _count_finest_level(cursor, jurisdiction_id: int) -> None:

@@ -2,8 +2,9 @@ from django.db import models
 
 # These tables are derived from the requests and rebuilt in bulk: without database foreign-key
 # constraints a million-row rebuild does not spend minutes checking them at commit. Django's
-# on_delete still cascades.
-DERIVED = {"db_constraint": False}
+# on_delete still cascades. Nor do they get an index of their own: the tables' own indexes
+# start with the jurisdiction, and service types are almost never deleted.
+DERIVED = {"db_constraint": False, "db_index": False}
 
 
 class MapCell(models.Model):
@@ -45,13 +46,22 @@ class MapPoint(models.Model):
     """The state in which a request is counted in MapCell, to move it when it changes."""
 
     request = models.OneToOneField(
-        "reports.ServiceRequest", on_delete=models.CASCADE, primary_key=True, **DERIVED
+        "reports.ServiceRequest", on_delete=models.CASCADE, primary_key=True, db_constraint=False
     )
     jurisdiction = models.ForeignKey("places.Jurisdiction", on_delete=models.CASCADE, **DERIVED)
     service_type = models.ForeignKey("catalog.ServiceType", on_delete=models.CASCADE, **DERIVED)
     is_open = models.BooleanField()
     lat = models.FloatField()
     long = models.FloatField()
+
+    class Meta:
+        indexes = [
+            # The requests of a close-in viewport, read from the index alone for counting.
+            models.Index(
+                fields=["jurisdiction", "lat", "long", "service_type", "is_open"],
+                name="map_point_in_view",
+            )
+        ]
 
     def __str__(self):
         return f"{self.request_id} counted at {self.lat},{self.long}"

@@ -1,4 +1,9 @@
-"""What a map shows for a viewport: counted cells when zoomed out, points when close in."""
+"""What a map shows for a viewport: counted cells when zoomed out, points when close in.
+
+Filters the maintained tables can answer (service type, open or closed) read them: MapCell
+up to its finest level, MapPoint (one row per counted request) closer in. Other filters
+(area, age, a precise status) need the requests table.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,10 +16,11 @@ from fixboard.reports.models import Status
 from fixboard.reports.selectors import RequestFilters, filter_requests, public_requests
 
 from .aggregates import LEVELS, cell_of, cell_size, level_for_zoom
-from .models import MapCell
+from .models import MapCell, MapPoint
 
 POINT_LIMIT = 600
-POINTS_ZOOM = 17  # this close in, show the (newest) points whatever their number
+# Closer in than the finest cells, show the (newest) points whatever their number.
+POINTS_ZOOM = LEVELS[-1] + 1
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,15 @@ def _in_view(qs, query: MapQuery):
     )
 
 
+def _counted(qs, query: MapQuery):
+    """Maintained rows (cells or points) narrowed by the filters they can answer."""
+    if query.service_type_ids:
+        qs = qs.filter(service_type_id__in=query.service_type_ids)
+    if query.status in ("open", "closed"):
+        qs = qs.filter(is_open=query.status == "open")
+    return qs
+
+
 def _cells_from_counts(jurisdiction, query: MapQuery, level: int):
     x0, y0 = cell_of(level, query.south, query.west)
     x1, y1 = cell_of(level, query.north, query.east)
@@ -66,21 +81,21 @@ def _cells_from_counts(jurisdiction, query: MapQuery, level: int):
         cell_y__lte=y1,
         count__gt=0,
     )
-    if query.service_type_ids:
-        qs = qs.filter(service_type_id__in=query.service_type_ids)
-    if query.status in ("open", "closed"):
-        qs = qs.filter(is_open=query.status == "open")
-    return qs.values_list("cell_x", "cell_y").annotate(
-        n=Sum("count"),
-        slat=Sum("sum_lat"),
-        slong=Sum("sum_long"),
-        n_open=Sum("count", filter=Q(is_open=True)),
+    return (
+        _counted(qs, query)
+        .values_list("cell_x", "cell_y")
+        .annotate(
+            n=Sum("count"),
+            slat=Sum("sum_lat"),
+            slong=Sum("sum_long"),
+            n_open=Sum("count", filter=Q(is_open=True)),
+        )
+        .order_by()
     )
 
 
-def _cells_from_requests(jurisdiction, query: MapQuery, level: int):
+def _grouped(qs, level: int):
     size = cell_size(level)
-    qs = _in_view(matching_requests(jurisdiction, query), query)
     return (
         qs.annotate(
             cx=Cast(Floor((F("long") + 180.0) / size), IntegerField()),
@@ -97,14 +112,37 @@ def _cells_from_requests(jurisdiction, query: MapQuery, level: int):
     )
 
 
+def _cells_from_requests(jurisdiction, query: MapQuery, level: int):
+    return _grouped(_in_view(matching_requests(jurisdiction, query), query), level)
+
+
+def _in_view_rows(jurisdiction, query: MapQuery):
+    if query.needs_requests_table:
+        return _in_view(matching_requests(jurisdiction, query), query)
+    return _counted(_in_view(MapPoint.objects.filter(jurisdiction=jurisdiction), query), query)
+
+
 def _points(jurisdiction, query: MapQuery) -> list[dict]:
-    rows = (
-        _in_view(matching_requests(jurisdiction, query), query)
-        .order_by("-requested_at")
-        .values_list("public_id", "lat", "long", "status", "service_type__name", "requested_at")[
-            :POINT_LIMIT
-        ]
-    )
+    if query.needs_requests_table:
+        rows = (
+            _in_view_rows(jurisdiction, query)
+            .order_by("-requested_at", "-id")
+            .values_list("public_id", "lat", "long", "status", "service_type__name", "requested_at")
+        )
+    else:
+        # From the points in view (an index range) to their requests, not the other way round.
+        rows = (
+            _in_view_rows(jurisdiction, query)
+            .order_by("-request__requested_at", "-request_id")
+            .values_list(
+                "request__public_id",
+                "lat",
+                "long",
+                "request__status",
+                "service_type__name",
+                "request__requested_at",
+            )
+        )
     return [
         {
             "id": public_id,
@@ -115,24 +153,26 @@ def _points(jurisdiction, query: MapQuery) -> list[dict]:
             "service": service,
             "date": requested_at.date().isoformat(),
         }
-        for public_id, lat, long, status, service, requested_at in rows
+        for public_id, lat, long, status, service, requested_at in rows[:POINT_LIMIT]
     ]
 
 
 def map_features(jurisdiction: Jurisdiction, query: MapQuery) -> dict:
     """Cells (lat, long, count, open count) for the viewport, or the points when few enough."""
-    level = level_for_zoom(query.zoom)
-    if query.needs_requests_table or level > LEVELS[-1]:
-        rows = _cells_from_requests(jurisdiction, query, level)
+    if query.zoom < POINTS_ZOOM:
+        level = level_for_zoom(query.zoom)
+        if query.needs_requests_table:
+            rows = _cells_from_requests(jurisdiction, query, level)
+        else:
+            rows = _cells_from_counts(jurisdiction, query, level)
+        cells = [
+            [round(slat / n, 6), round(slong / n, 6), n, n_open or 0]
+            for _x, _y, n, slat, slong, n_open in rows
+            if n > 0
+        ]
+        total = sum(cell[2] for cell in cells)
+        if total > POINT_LIMIT:
+            return {"mode": "cells", "total": total, "cells": cells}
     else:
-        rows = _cells_from_counts(jurisdiction, query, level)
-    cells = [
-        [round(slat / n, 6), round(slong / n, 6), n, n_open or 0]
-        for _x, _y, n, slat, slong, n_open in rows
-        if n > 0
-    ]
-    total = sum(cell[2] for cell in cells)
-    if total <= POINT_LIMIT or query.zoom >= POINTS_ZOOM:
-        points = _points(jurisdiction, query)
-        return {"mode": "points", "total": total, "points": points}
-    return {"mode": "cells", "total": total, "cells": cells}
+        total = _in_view_rows(jurisdiction, query).count()
+    return {"mode": "points", "total": total, "points": _points(jurisdiction, query)}
