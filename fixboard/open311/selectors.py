@@ -15,7 +15,7 @@ from fixboard.catalog.models import AttributeDefinition, ServiceType
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports.models import Event, Photo, RequestArea, ServiceRequest, Status
 from fixboard.reports.public_ids import normalize_public_id
-from fixboard.reports.selectors import METRES_PER_DEGREE, public_requests
+from fixboard.reports.selectors import METRES_PER_DEGREE, VISIBLE_PHOTO, public_requests
 
 from .models import Submission
 
@@ -297,7 +297,7 @@ def photos_of(request_ids: list[int] | QuerySet) -> dict[int, list[PhotoRow]]:
     """Visible photos per request, oldest first."""
     found: dict[int, list[PhotoRow]] = {}
     rows = (
-        Photo.objects.filter(request_id__in=request_ids, hidden=False)
+        Photo.objects.filter(VISIBLE_PHOTO, request_id__in=request_ids)
         .order_by("created_at", "id")
         .values_list("request_id", "event_id", "image", "width", "height", "created_at")
     )

@@ -62,6 +62,12 @@ PUBLIC_FIELDS = (
 PUBLIC_EVENT_DATA = ("channel", "department", "canonical", "duplicate", "supporters", "media_url")
 
 
+# Photos anyone may see: not hidden themselves, and not from an internal note or a hidden comment.
+VISIBLE_PHOTO = Q(hidden=False) & (
+    Q(event__isnull=True) | Q(event__public=True, event__hidden=False)
+)
+
+
 def public_requests() -> QuerySet[ServiceRequest]:
     """Every request a resident may see, unordered and unrestricted otherwise."""
     return ServiceRequest.objects.filter(
@@ -70,7 +76,9 @@ def public_requests() -> QuerySet[ServiceRequest]:
 
 
 def _first_photo() -> Subquery:
-    photos = Photo.objects.filter(request=OuterRef("pk"), hidden=False).order_by("created_at", "id")
+    photos = Photo.objects.filter(VISIBLE_PHOTO, request=OuterRef("pk")).order_by(
+        "created_at", "id"
+    )
     return Subquery(photos.values("image")[:1], output_field=CharField())
 
 
@@ -235,7 +243,7 @@ def public_areas(request: ServiceRequest) -> list[dict]:
 def public_photos(request: ServiceRequest) -> list[Photo]:
     """The request's visible photos, oldest first."""
     return list(
-        request.photos.filter(hidden=False).only("id", "image", "width", "height", "event_id")
+        request.photos.filter(VISIBLE_PHOTO).only("id", "image", "width", "height", "event_id")
     )
 
 
@@ -287,7 +295,7 @@ def public_timeline(request: ServiceRequest) -> list[TimelineEntry]:
         .order_by("created_at", "id")
     )
     photos: dict[int, list[str]] = {}
-    for photo in request.photos.filter(hidden=False, event__isnull=False).only("image", "event"):
+    for photo in request.photos.filter(VISIBLE_PHOTO, event__isnull=False).only("image", "event"):
         photos.setdefault(photo.event_id, []).append(photo.image.url)
     return [
         TimelineEntry(

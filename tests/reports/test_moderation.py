@@ -1,8 +1,11 @@
 """Comment moderation: residents report comments once; agents and admins hide or restore them."""
 
+import io
+
 import orjson
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from PIL import Image
 
 from fixboard.reports.actions import (
     ContactDetails,
@@ -14,7 +17,7 @@ from fixboard.reports.actions import (
     upsert_contact,
 )
 from fixboard.reports.models import CommentFlag, Event, ServiceRequest
-from fixboard.reports.selectors import public_timeline, staff_hidden_comments
+from fixboard.reports.selectors import public_photos, public_timeline, staff_hidden_comments
 from tests.factories import UserFactory, submit_pothole
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +132,30 @@ def test_a_hidden_comment_leaves_the_api_and_open311(client, comment, agent):
     assert texts() == ([comment.text], [comment.text], [comment.text])
     hide_comment(comment=comment, actor=agent, reason="Spam")
     assert texts() == ([], [], [])
+
+
+def jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "orange").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_photos_of_hidden_comments_and_internal_notes_stay_private(client, city, agent):
+    request = submit_pothole(city)
+    resident = upsert_contact(ContactDetails(email="troll@example.org"))
+    comment = add_update(request=request, text="Look", actor=resident, photo=(jpeg(), "a.jpg"))
+    add_update(
+        request=request, text="Crew note", actor=agent, public=False, photo=(jpeg(), "b.jpg")
+    )
+    hide_comment(comment=comment, actor=agent, reason="Offensive picture")
+
+    api = client.get(f"/api/v1/requests/{request.public_id}").json()
+    [record] = orjson.loads(
+        client.get(f"/open311/v2/requests/{request.public_id}.json", {"extensions": "true"}).content
+    )
+    listed = client.get("/api/v1/requests").json()
+
+    assert api["photos"] == [] and api["photo"] in ("", None)
+    assert record["extended_attributes"]["photos"] == []
+    assert [r["photo"] for r in listed["items"]] in ([""], [None])
+    assert public_photos(request) == []
