@@ -343,8 +343,9 @@ def nearby_open_requests(
     """Open public requests of `service_type` within `radius_m` of a point, nearest first.
 
     For "is it one of these?" before a new report. Dicts of PUBLIC_FIELDS plus `photo`
-    (URL or "") and `distance_m`. A bounding box on the (lat, long) index picks the candidates; the
-    exact haversine distance decides.
+    (URL or "") and `distance_m`. A bounding box on the (lat, long) index picks the candidates
+    (their position only: a busy corner has hundreds); the exact haversine distance decides,
+    and only the nearest `limit` are read in full.
     """
     if not (math.isfinite(lat) and math.isfinite(long) and radius_m > 0):
         raise ValueError(_("Give a finite point and a positive radius."))
@@ -352,19 +353,29 @@ def nearby_open_requests(
     in_box = Q()
     for long_range in long_ranges:
         in_box |= Q(long__range=long_range)
-    rows = (
+    candidates = (
         public_requests()
         .filter(in_box, service_type=service_type, status__in=OPEN_STATUSES, lat__range=lat_range)
+        .values_list("id", "lat", "long")
+    )
+    distances = {}
+    for pk, row_lat, row_long in candidates:
+        distance = round(distance_m(lat, long, row_lat, row_long), 1)
+        if distance <= radius_m:
+            distances[pk] = distance
+    nearest = sorted(distances, key=lambda pk: (distances[pk], pk))[:limit]
+    if not nearest:
+        return []
+    rows = (
+        public_requests()
+        .filter(pk__in=nearest)
         .annotate(photo=_first_photo())
         .values(*PUBLIC_FIELDS, "photo")
     )
-    found = []
-    for row in rows:
-        row["distance_m"] = round(distance_m(lat, long, row["lat"], row["long"]), 1)
-        if row["distance_m"] <= radius_m:
-            found.append(row)
-    found.sort(key=lambda r: (r["distance_m"], r["id"]))
-    return _with_photo_urls(found[:limit])
+    found = sorted(rows, key=lambda row: (distances[row["id"]], row["id"]))
+    for row in found:
+        row["distance_m"] = distances[row["id"]]
+    return _with_photo_urls(found)
 
 
 # --- Comment moderation --------------------------------------------------------------------

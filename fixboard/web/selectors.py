@@ -29,7 +29,8 @@ def jurisdictions_with_counts() -> list[tuple[Jurisdiction, dict]]:
 
 
 def jurisdiction_or_404(slug: str) -> Jurisdiction:
-    return get_object_or_404(Jurisdiction, slug=slug)
+    # Without its boundary: hundreds of kilobytes for some cities, which few pages draw.
+    return get_object_or_404(Jurisdiction.objects.defer("boundary_wkb"), slug=slug)
 
 
 def public_service_types(jurisdiction: Jurisdiction) -> list[ServiceType]:
@@ -39,6 +40,13 @@ def public_service_types(jurisdiction: Jurisdiction) -> list[ServiceType]:
         .order_by("group", "name")
         .prefetch_related(Prefetch("attributes", AttributeDefinition.objects.order_by("order")))
     )
+
+
+def public_service_type(slug: str, code: str) -> ServiceType | None:
+    """One service type residents can report in a jurisdiction, by code, without questions."""
+    return ServiceType.objects.filter(
+        jurisdiction__slug=slug, code=code, public=True, active=True
+    ).first()
 
 
 def active_areas(jurisdiction: Jurisdiction) -> list[Area]:

@@ -21,7 +21,12 @@ from fixboard.reports.photos import MAX_UPLOAD_BYTES, clean_photo, gps_of
 from fixboard.reports.selectors import nearby_open_requests
 
 from ..forms import ReportForm
-from ..selectors import jurisdiction_or_404, public_service_types, suggest_addresses
+from ..selectors import (
+    jurisdiction_or_404,
+    public_service_type,
+    public_service_types,
+    suggest_addresses,
+)
 from ..session import remember_mine
 from .common import map_settings
 
@@ -256,8 +261,9 @@ def questions(request, slug):
 
 @require_GET
 def nearby(request, slug):
-    jurisdiction = jurisdiction_or_404(slug)
-    chosen = _chosen(public_service_types(jurisdiction), request.GET.get("service"))
+    chosen = public_service_type(slug, request.GET.get("service", ""))
+    if chosen is None:  # an unknown city is a 404; an unknown service has no duplicates
+        jurisdiction_or_404(slug)
     try:
         lat, long = float(request.GET["lat"]), float(request.GET["long"])
         found = nearby_open_requests(chosen, lat, long, NEARBY_METRES, limit=5) if chosen else []
