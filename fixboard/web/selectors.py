@@ -49,9 +49,11 @@ def public_service_type(slug: str, code: str) -> ServiceType | None:
     ).first()
 
 
-def active_areas(jurisdiction: Jurisdiction) -> list[Area]:
+def active_areas(jurisdiction: Jurisdiction, pk: str | None = None) -> list[Area]:
+    """The jurisdiction's active areas (or the one with this id), without their outlines."""
+    areas = Area.objects.filter(jurisdiction=jurisdiction, active=True)
     return list(
-        Area.objects.filter(jurisdiction=jurisdiction, active=True)
+        (areas.filter(pk=pk) if pk else areas)
         .only("id", "kind", "code", "name", "jurisdiction_id")
         .order_by("kind", "name")
     )

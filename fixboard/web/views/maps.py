@@ -21,6 +21,7 @@ from ..selectors import (
     area_requests,
     areas_with_geometry,
     jurisdiction_or_404,
+    public_service_type,
     public_service_types,
 )
 from .common import map_settings
@@ -28,9 +29,11 @@ from .common import map_settings
 PAGE_SIZE = 25
 
 
-def _filters(request, jurisdiction):
-    service_types = public_service_types(jurisdiction)
-    areas = active_areas(jurisdiction)
+def _filters(request, jurisdiction, *, service_types=None, areas=None):
+    if service_types is None:
+        service_types = public_service_types(jurisdiction)
+    if areas is None:
+        areas = active_areas(jurisdiction)
     form = FilterForm(request.GET or None, service_types=service_types, areas=areas)
     values = form.cleaned_data if form.is_valid() else {}
     by_code = {s.code: s for s in service_types}
@@ -111,7 +114,15 @@ def map_data(request, slug):
         zoom = int(request.GET.get("zoom", "12"))
     except (KeyError, ValueError):
         return HttpResponseBadRequest("south, west, north, east and zoom are required numbers")
-    _form, values = _filters(request, jurisdiction)
+    # Asked at every move of the map: read only the service type and area it names.
+    code, area = request.GET.get("service"), request.GET.get("area")
+    service = public_service_type(slug, code) if code else None
+    _form, values = _filters(
+        request,
+        jurisdiction,
+        service_types=[service] if service else [],
+        areas=active_areas(jurisdiction, pk=area) if area and area.isdigit() else [],
+    )
     query = MapQuery(
         south=south,
         west=west,

@@ -1,0 +1,59 @@
+"""The map's data, asked at every move: filtered like the map page, read with few queries."""
+
+import orjson
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from fixboard.reports.actions import submit_request
+from tests.factories import INSIDE_EAST, INSIDE_WEST, submit_pothole
+
+pytestmark = pytest.mark.django_db
+
+WHOLE_CITY = {"south": 33.9, "west": -118.4, "north": 34.2, "east": -118.0, "zoom": 10}
+
+
+@pytest.fixture
+def reports(city, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        west = submit_pothole(city, at=INSIDE_WEST)
+        east = submit_pothole(city, at=INSIDE_EAST)
+        bulky = submit_request(
+            service_type=city.bulky,
+            lat=INSIDE_EAST[0],
+            long=INSIDE_EAST[1],
+            attributes={"items": "2"},
+            actor=None,
+        )
+    return west, east, bulky
+
+
+def map_data(client, city, **filters) -> dict:
+    response = client.get(f"/{city.jurisdiction.slug}/map.json", {**WHOLE_CITY, **filters})
+    assert response.status_code == 200
+    return orjson.loads(response.content)
+
+
+def shown(data) -> set[str]:
+    return {p["id"] for p in data["points"]}
+
+
+def test_the_whole_city_takes_three_queries(client, city, reports):
+    with CaptureQueriesContext(connection) as queries:
+        data = map_data(client, city)
+
+    assert shown(data) == {r.public_id for r in reports}
+    assert len(queries) == 3  # the city, the counted cells, then the few points
+
+
+def test_service_and_area_filters_read_only_what_they_name(client, city, reports):
+    west, east, bulky = reports
+
+    assert shown(map_data(client, city, service="bulky-items")) == {bulky.public_id}
+    assert shown(map_data(client, city, area=city.east.pk)) == {east.public_id, bulky.public_id}
+    assert shown(map_data(client, city, service="pothole", area=city.west.pk)) == {west.public_id}
+
+
+def test_an_unknown_filter_value_is_ignored_like_on_the_map_page(client, city, reports):
+    assert len(map_data(client, city, service="graffiti")["points"]) == 3
+    assert len(map_data(client, city, area="999999")["points"]) == 3
