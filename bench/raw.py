@@ -135,6 +135,7 @@ def _values(n: int, row: dict, jurisdiction_id: int, services: dict, sqlite: boo
         "long": float(row["longitude"] or 0),
         "address": row["address"],
         "zipcode": row["zipcode"],
+        "address_id": "",
         "priority": 0,
         "channel": "import",
         "reporter_name_public": False,
