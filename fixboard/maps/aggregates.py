@@ -119,21 +119,36 @@ def count_request(request_id: int) -> None:
         point.delete()
 
 
-def _copy_points(jurisdiction: Jurisdiction) -> int:
-    """MapPoint rows for every public request, written by the database in one statement."""
-    visible = public_requests().filter(jurisdiction=jurisdiction)
-    select, params = (
-        visible.annotate(
-            is_open=ExpressionWrapper(~Q(status=Status.CLOSED), output_field=BooleanField())
-        )
-        .values_list("id", "jurisdiction_id", "service_type_id", "is_open", "lat", "long")
+POINT_COLUMNS = ("request_id", "jurisdiction_id", "service_type_id", "is_open", "lat", "long")
+
+
+def _sync_points(cursor, jurisdiction: Jurisdiction) -> None:
+    """Make the jurisdiction's MapPoint rows match its public requests, in two statements.
+
+    Bulk imports write requests without events: the points of the requests they changed
+    are stale, and the requests they added have none. Points still right are left alone, so
+    recounting after a small import into a big city writes little.
+    """
+    visible, params = (
+        public_requests()
+        .filter(jurisdiction=jurisdiction)
+        .annotate(is_open=ExpressionWrapper(~Q(status=Status.CLOSED), output_field=BooleanField()))
+        .values_list("id", *POINT_COLUMNS[1:])
         .query.sql_with_params()
     )
-    table = connection.ops.quote_name(MapPoint._meta.db_table)
-    columns = "request_id, jurisdiction_id, service_type_id, is_open, lat, long"
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
-        return cursor.rowcount
+    table = MapPoint._meta.db_table
+    same = " AND ".join(f"v.{c} = {table}.{c}" for c in POINT_COLUMNS[1:])
+    selected = ", ".join(f"v.{c}" for c in ("id", *POINT_COLUMNS[1:]))
+    cursor.execute(
+        f"DELETE FROM {table} WHERE jurisdiction_id = %s AND NOT EXISTS "
+        f"(SELECT 1 FROM ({visible}) v WHERE v.id = {table}.request_id AND {same})",
+        [jurisdiction.pk, *params],
+    )
+    cursor.execute(
+        f"INSERT INTO {table} ({', '.join(POINT_COLUMNS)}) SELECT {selected} FROM ({visible}) v "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} p WHERE p.request_id = v.id)",
+        params,
+    )
 
 
 def _count_finest_level(cursor, jurisdiction_id: int) -> None:
@@ -173,18 +188,16 @@ def rebuild_map_aggregates(jurisdiction: Jurisdiction) -> int:
     """Recount every map cell of a jurisdiction from its requests; returns requests counted.
 
     Bulk imports call this once at the end instead of counting request by request. The
-    database does the counting: one GROUP BY over the points for the finest level, then each
-    coarser level from the one below it.
+    database does the counting: the points brought up to date, one GROUP BY over them for
+    the finest level, then each coarser level from the one below it.
     """
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
+        _sync_points(cursor, jurisdiction)
         MapCell.objects.filter(jurisdiction=jurisdiction).delete()
-        MapPoint.objects.filter(jurisdiction=jurisdiction).delete()
-        counted = _copy_points(jurisdiction)
-        with connection.cursor() as cursor:
-            _count_finest_level(cursor, jurisdiction.pk)
-            for level in reversed(LEVELS[:-1]):
-                _roll_up(cursor, jurisdiction.pk, level)
-    return counted
+        _count_finest_level(cursor, jurisdiction.pk)
+        for level in reversed(LEVELS[:-1]):
+            _roll_up(cursor, jurisdiction.pk, level)
+    return counts_by_jurisdiction([jurisdiction.pk])[jurisdiction.pk]["total"]
 
 
 def counts_by_jurisdiction(jurisdiction_ids: Iterable[int]) -> dict[int, dict[str, int]]:

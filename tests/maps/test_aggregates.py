@@ -5,10 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from fixboard.maps.aggregates import LEVELS, cell_of, rebuild_map_aggregates
-from fixboard.maps.models import MapCell
+from fixboard.maps.models import MapCell, MapPoint
 from fixboard.maps.selectors import POINT_LIMIT, MapQuery, map_features
 from fixboard.reports.actions import submit_request, transition
-from fixboard.reports.models import CloseReason, Status
+from fixboard.reports.models import CloseReason, ServiceRequest, Status
 from fixboard.reports.selectors import public_requests
 from tests.factories import INSIDE_EAST, INSIDE_WEST, submit_pothole
 
@@ -117,6 +117,29 @@ def test_rebuild_matches_the_receiver_at_every_level(city, django_capture_on_com
     assert {level for level, *_ in incremental} == set(LEVELS)
     # Set-based: a fixed number of statements whatever the number of requests.
     assert len(queries) <= len(LEVELS) + 6
+
+
+def test_the_rebuild_catches_up_with_requests_changed_without_events(
+    city, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        requests = submit_mixture(city)
+    moved, closed, hidden = requests[1], requests[2], requests[4]
+    # What a bulk import does: rows written directly, no event, so no receiver runs.
+    ServiceRequest.objects.filter(pk=moved.pk).update(lat=ON_EDGES[0], long=ON_EDGES[1])
+    ServiceRequest.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
+    ServiceRequest.objects.filter(pk=hidden.pk).update(hidden=True)
+    rebuild_map_aggregates(city.jurisdiction)
+    caught_up = cells_with_sums(city.jurisdiction)
+    points = set(MapPoint.objects.values_list("request_id", "is_open", "lat"))
+
+    MapCell.objects.all().delete()
+    MapPoint.objects.all().delete()
+    assert rebuild_map_aggregates(city.jurisdiction) == len(requests) - 1
+    assert cells_with_sums(city.jurisdiction) == caught_up
+    assert set(MapPoint.objects.values_list("request_id", "is_open", "lat")) == points
+    assert (moved.pk, True, ON_EDGES[0]) in points
+    assert (closed.pk, False, closed.lat) in points
 
 
 def test_the_rebuild_puts_each_request_in_its_python_cell(city, django_capture_on_commit_callbacks):
