@@ -353,15 +353,17 @@ def nearby_open_requests(
     in_box = Q()
     for long_range in long_ranges:
         in_box |= Q(long__range=long_range)
+    # The service type is checked here, not in SQL: given it, SQLite (without statistics)
+    # would walk every request of the type rather than the few on the position index.
     candidates = (
         public_requests()
-        .filter(in_box, service_type=service_type, status__in=OPEN_STATUSES, lat__range=lat_range)
-        .values_list("id", "lat", "long")
+        .filter(in_box, status__in=OPEN_STATUSES, lat__range=lat_range)
+        .values_list("id", "lat", "long", "service_type_id")
     )
     distances = {}
-    for pk, row_lat, row_long in candidates:
+    for pk, row_lat, row_long, service_type_id in candidates:
         distance = round(distance_m(lat, long, row_lat, row_long), 1)
-        if distance <= radius_m:
+        if service_type_id == service_type.pk and distance <= radius_m:
             distances[pk] = distance
     nearest = sorted(distances, key=lambda pk: (distances[pk], pk))[:limit]
     if not nearest:
