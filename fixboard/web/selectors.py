@@ -1,6 +1,6 @@
 """Reads only the resident pages need; request reads come from `reports.selectors`."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
@@ -116,12 +116,17 @@ def is_reporter_or_follower(request: ServiceRequest, user) -> bool:
     return reported.exists() or follows.exists()
 
 
-def follows_by_email(request: ServiceRequest, email: str) -> bool:
-    """Whether this address follows the request (it confirmed by the e-mailed link)."""
-    return (
-        bool(email)
-        and Follow.objects.filter(request=request, active=True, contact__email=email).exists()
-    )
+def follows_since(request: ServiceRequest, email: str, since: datetime | None) -> bool:
+    """Whether this address started following the request (by the e-mailed link) since then.
+
+    Only follows made after a browser asked count for that browser: typing someone's address
+    must not tell whether they already follow, nor let a stranger reopen.
+    """
+    if not email or since is None:
+        return False
+    return Follow.objects.filter(
+        request=request, active=True, contact__email=email, created_at__gte=since
+    ).exists()
 
 
 def suggest_addresses(jurisdiction: Jurisdiction, text: str, limit: int = 8) -> list[dict]:

@@ -1,5 +1,9 @@
 """What this browser did, kept in its session: the requests it reported or follows."""
 
+from datetime import datetime
+
+from django.utils import timezone
+
 MINE = "fixboard_mine"
 ASKED = "fixboard_follow_asked"
 LIMIT = 200
@@ -25,9 +29,12 @@ def session_key(request) -> str:
 def remember_follow_asked(request, public_id: str, email: str) -> None:
     """Note the address this browser asked to follow a request with (confirmed elsewhere)."""
     asked = [a for a in request.session.get(ASKED, []) if a[0] != public_id]
-    request.session[ASKED] = [[public_id, email], *asked][:LIMIT]
+    request.session[ASKED] = [[public_id, email, timezone.now().isoformat()], *asked][:LIMIT]
 
 
-def follow_asked_with(request, public_id: str) -> str:
-    """The e-mail this browser asked to follow the request with, or ""."""
-    return next((e for p, e in request.session.get(ASKED, []) if p == public_id), "")
+def follow_asked_with(request, public_id: str) -> tuple[str, datetime | None]:
+    """The e-mail this browser asked to follow the request with, and when; ("", None) if none."""
+    for asked_id, email, at in request.session.get(ASKED, []):
+        if asked_id == public_id:
+            return email, datetime.fromisoformat(at)
+    return "", None

@@ -5,7 +5,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from fixboard.reports.actions import add_update, confirm_follow, transition
+from fixboard.reports.actions import (
+    ContactDetails,
+    add_update,
+    confirm_follow,
+    transition,
+    upsert_contact,
+)
 from fixboard.reports.models import CloseReason, Contact, Event, Follow, Status
 from tests.factories import INSIDE_EAST, submit_pothole
 
@@ -152,3 +158,17 @@ def test_a_signed_in_reporter_may_reopen_from_another_browser(client, city):
     client.force_login(user)
 
     assert "Still broken?" in client.get(request.get_absolute_url()).content.decode()
+
+
+def test_typing_a_follower_s_address_does_not_reveal_it_nor_allow_reopening(client, city):
+    request = submit_pothole(city)
+    follower = upsert_contact(ContactDetails(email="me@example.org"))
+    confirm_follow(request=request, contact=follower)
+    transition(
+        request=request, to_status=Status.CLOSED, close_reason=CloseReason.FIXED, actor="crew"
+    )
+    url = request.get_absolute_url()
+
+    client.post(url + "follow/", {"follow-email": "me@example.org"})
+
+    assert "Still broken?" not in client.get(url).content.decode()

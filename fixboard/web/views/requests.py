@@ -34,7 +34,7 @@ from fixboard.reports.selectors import (
 )
 
 from ..forms import CommentForm, FollowForm, ModerationForm
-from ..selectors import follows_by_email, is_reporter_or_follower, may_reopen
+from ..selectors import follows_since, is_reporter_or_follower, may_reopen
 from ..session import follow_asked_with, is_mine, remember_follow_asked, session_key
 from .common import map_settings
 
@@ -51,7 +51,7 @@ def _mine(request, service_request) -> bool:
     return (
         is_mine(request, public_id)
         or is_reporter_or_follower(service_request, request.user)
-        or follows_by_email(service_request, follow_asked_with(request, public_id))
+        or follows_since(service_request, *follow_asked_with(request, public_id))
     )
 
 
