@@ -87,8 +87,9 @@ def record_addresses(
     """Add or move addresses: (address, zipcode, lat, long); the last of each wins.
 
     A known address moves only when the new point is more than MOVE_DEGREES away (a
-    correction), not for the few metres by which two reports of one door differ; so
-    re-imports and repeated addresses cost a read. Returns how many were written.
+    correction), not for the few metres by which two reports of one door differ. One
+    upsert does it all, the distance test included, so an import never reads the index
+    back. Returns how many were written.
     """
     latest: dict[str, tuple] = {}
     for address, zipcode, lat, long in addresses:
@@ -96,60 +97,46 @@ def record_addresses(
         if key:
             zipcode = (zipcode or split_zipcode(address)[1])[:20]
             latest[key] = (address.strip()[:STREET_LINE_MAX], zipcode, lat, long)
-    known = _known(jurisdiction, list(latest))
-    changed = [
-        (jurisdiction.pk, key, *value)
-        for key, value in latest.items()
-        if key not in known or _moved(known[key], value)
-    ]
-    if changed:
-        _upsert(changed)
-    return len(changed)
+    if not latest:
+        return 0
+    return _upsert([(jurisdiction.pk, key, *value) for key, value in latest.items()])
 
 
-def _moved(old: tuple, new: tuple) -> bool:
-    return abs(old[2] - new[2]) > MOVE_DEGREES or abs(old[3] - new[3]) > MOVE_DEGREES
-
-
-def _known(jurisdiction: Jurisdiction, keys: list[str]) -> dict[str, tuple]:
-    known = {}
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        rows = AddressPoint.objects.filter(
-            jurisdiction=jurisdiction, normalized__in=keys[start : start + LOOKUP_CHUNK]
-        ).values_list("normalized", "address", "zipcode", "lat", "long")
-        known.update((key, tuple(rest)) for key, *rest in rows)
-    return known
-
-
-def _upsert(rows: list[tuple]) -> None:
+def _upsert(rows: list[tuple]) -> int:
     q = connection.ops.quote_name
     meta = AddressPoint._meta
+    table = q(meta.db_table)
     columns = [meta.get_field(f).column for f in ("jurisdiction", "normalized", *_VALUES)]
     names = ", ".join(q(c) for c in columns)
-    conflict = f"ON CONFLICT ({q(columns[0])}, {q(columns[1])}) DO UPDATE SET " + ", ".join(
-        f"{q(c)} = excluded.{q(c)}" for c in columns[2:]
+    lat, long = q("lat"), q("long")
+    # "WHERE true" lets SQLite tell the upsert's ON CONFLICT from a join's ON.
+    conflict = (
+        f"ON CONFLICT ({q(columns[0])}, {q(columns[1])}) DO UPDATE SET "
+        + ", ".join(f"{q(c)} = excluded.{q(c)}" for c in columns[2:])
+        + f" WHERE abs({table}.{lat} - excluded.{lat}) > {MOVE_DEGREES}"
+        f" OR abs({table}.{long} - excluded.{long}) > {MOVE_DEGREES}"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.executemany(
-                f"INSERT INTO {q(meta.db_table)} ({names}) "
-                f"VALUES ({', '.join(['%s'] * len(columns))}) {conflict}",
+                f"INSERT INTO {table} ({names}) SELECT {', '.join(['%s'] * len(columns))} "
+                f"WHERE true {conflict}",
                 rows,
             )
-            return
+            return cursor.rowcount
         # COPY is several times cheaper than row-by-row inserts; it cannot upsert, so it
         # fills a temporary table that one INSERT … ON CONFLICT reads.
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ON COMMIT DELETE ROWS "
-            f"AS SELECT {names} FROM {q(meta.db_table)} WITH NO DATA"
+            f"AS SELECT {names} FROM {table} WITH NO DATA"
         )
         with cursor.cursor.copy(f"COPY {_STAGING} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO {q(meta.db_table)} ({names}) SELECT {names} FROM {_STAGING} {conflict}"
-        )
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {_STAGING} {conflict}")
+        written = cursor.rowcount
         cursor.execute(f"TRUNCATE {_STAGING}")
+        return written
 
 
 def resolve_addresses(

@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import timedelta
 
 import numpy as np
-import orjson
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -26,7 +25,8 @@ from .store import store_for_connection
 # Plain strings: enum members cost an attribute look-up per row and per database adapter.
 ACTOR = "import"
 IMPORTED, STATUS_CHANGED = str(Event.Kind.IMPORTED), str(Event.Kind.STATUS_CHANGED)
-NEW, CLOSED = str(Status.NEW), str(Status.CLOSED)
+NEW = str(Status.NEW)
+EVENT_KINDS = {"imported": IMPORTED, "closed": STATUS_CHANGED, "new": NEW, "actor": ACTOR}
 _TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET.encode())
 
 
@@ -196,39 +196,27 @@ class BatchWriter:
         store, dt, jid = self.store, self.store.datetime, self.jurisdiction.pk
         ids = store.allocate_ids(len(new))
         public_ids = self._public_ids(len(new))
-        requests, events, areas = [], [], []
+        requests, area_requests, areas = [], [], []
         for pk, public_id, (row, area_ids) in zip(ids, public_ids, new, strict=True):
             service_id, department_id, expected = self._request_values(row, area_ids)
-            requested, closed = dt(row.requested_at), dt(row.closed_at)
             requests.append(
                 (pk, public_id, jid, service_id, row.status, row.close_reason, row.status_notes,
-                 row.description, "{}", row.lat, row.long, row.address, row.zipcode,
-                 department_id, 0, row.channel, False, False, False, False,
-                 requested, dt(row.updated_at), dt(expected), closed,
-                 row.media_url, row.source_id, "", 0, 0)
+                 row.description, row.lat, row.long, row.address, row.zipcode, department_id,
+                 row.channel, dt(row.requested_at), dt(row.updated_at), dt(expected),
+                 dt(row.closed_at), row.media_url, row.source_id)
             )  # fmt: skip
-            data = orjson.dumps({"channel": row.channel, "source_id": row.source_id}).decode()
-            if closed is None:
-                events.append(
-                    (pk, IMPORTED, True, "", row.status, "", "", data, ACTOR, "", requested)
-                )
-            else:
-                events.append((pk, IMPORTED, True, "", NEW, "", "", data, ACTOR, "", requested))
-                events.append(
-                    (pk, STATUS_CHANGED, True, NEW, CLOSED, row.close_reason, "", "{}", ACTOR, "",
-                     closed)
-                )  # fmt: skip
-            areas.extend((pk, a) for a in area_ids)
+            area_requests.extend([pk] * len(area_ids))
+            areas.extend(area_ids)
         store.insert_requests(requests)
-        store.insert_events(events)
-        store.insert_areas(areas)
+        store.insert_imported_events(ids, EVENT_KINDS)
+        store.insert_areas(area_requests, areas)
         self.result.created += len(new)
 
     def _update(self, old: list[tuple[Row, list[int], tuple]]) -> None:
         if not old:
             return
         store, dt = self.store, self.store.datetime
-        requests, events, areas = [], [], []
+        requests, events, area_requests, areas = [], [], [], []
         for row, area_ids, (pk, old_status) in old:
             service_id, department_id, expected = self._request_values(row, area_ids)
             requests.append(
@@ -243,9 +231,10 @@ class BatchWriter:
                     (pk, STATUS_CHANGED, True, old_status, row.status, row.close_reason, "", "{}",
                      ACTOR, "", dt(at))
                 )  # fmt: skip
-            areas.extend((pk, a) for a in area_ids)
+            area_requests.extend([pk] * len(area_ids))
+            areas.extend(area_ids)
         store.update_requests(requests)
         store.insert_events(events)
         store.delete_areas([r[0] for r in requests])
-        store.insert_areas(areas)
+        store.insert_areas(area_requests, areas)
         self.result.updated += len(old)

@@ -1,10 +1,11 @@
 """Import a city's 311 history from a CSV export, streaming, in batches."""
 
 import csv
+import gc
 import io
 import time
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tqdm import tqdm
 from fixboard.places.models import Jurisdiction
 
 from .batch import BatchWriter
+from .indexes import bulk_mode, table_rows
 from .mapping import Mapping
 from .prefetch import Prefetch
 from .result import ImportResult
@@ -24,6 +26,7 @@ from .signals import requests_imported
 
 BATCH_SIZE = 5000
 UNREADABLE = "unreadable row"
+SAMPLE_BYTES = 256 * 1024
 
 
 def _open(path: Path, mapping: Mapping) -> tuple[io.BufferedReader, io.TextIOWrapper]:
@@ -95,6 +98,44 @@ def _passes(path: Path, mapping: Mapping, batch_size: int, *, only=None):
             yield from batches
 
 
+def estimated_rows(path: Path) -> int:
+    """About how many rows the file holds, from the length of its first lines."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            sample = handle.read(SAMPLE_BYTES)
+    except OSError:
+        return 0
+    if not sample:
+        return 0
+    return round(size * max(sample.count(b"\n"), 1) / len(sample))
+
+
+def _bulk(path: Path) -> bool:
+    # Rebuilding the indexes costs about what the rows already in the tables cost to
+    # index: worth it when the import brings at least twice as many. A re-import of the
+    # same file (updates, which read the indexes) stays below that.
+    return estimated_rows(path) >= 2 * table_rows()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Let the cyclic garbage collector run far less often during an import.
+
+    An import allocates millions of short-lived objects that form no cycles (rows,
+    tuples); the collector, triggered by allocation counts, would otherwise scan them
+    and all of Django's long-lived objects again and again. Frozen, those are skipped.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def _in_transactions(batches: Iterator[ParsedBatch], size: int) -> Iterator[ParsedBatch]:
     """The batches, `size` of them per transaction (each batch is a savepoint within)."""
     while True:
@@ -124,6 +165,7 @@ def import_requests(
     mapping: Mapping,
     progress: bool = False,
     batch_size: int = BATCH_SIZE,
+    bulk: bool | None = None,
 ) -> ImportResult:
     """Create or update the jurisdiction's requests from the rows of a CSV file.
 
@@ -133,23 +175,31 @@ def import_requests(
     ValidationError before anything is written. Memory stays flat: rows are read and
     written `batch_size` at a time, each batch in its own transaction. Rows with an
     address but no point are placed in a second reading of the file, through the
-    address index the first reading fed.
+    address index the first reading fed. `bulk` (by default: when the file holds at
+    least twice the rows already stored) takes the secondary indexes off for the import
+    and builds them again after it (see `indexes`).
     """
     started = time.perf_counter()
     path = Path(path)
     result = ImportResult()
     size = path.stat().st_size if path.is_file() else 0
     writer = BatchWriter(jurisdiction, result)
-    for second in (False, True):
-        if second and not writer.deferred:
-            break
-        label = _("placing by address") if second else path.name
-        only = iter(writer.deferred) if second else None
-        with (
-            closing(_passes(path, mapping, batch_size, only=only)) as batches,
-            tqdm(total=size, unit="B", unit_scale=True, disable=not progress, desc=label) as bar,
-        ):
-            _run_pass(batches, writer, result, bar, second=second)
+    with (
+        _fewer_collections(),
+        bulk_mode(_bulk(path) if bulk is None else bulk, progress=progress),
+    ):
+        for second in (False, True):
+            if second and not writer.deferred:
+                break
+            label = _("placing by address") if second else path.name
+            only = iter(writer.deferred) if second else None
+            with (
+                closing(_passes(path, mapping, batch_size, only=only)) as batches,
+                tqdm(
+                    total=size, unit="B", unit_scale=True, disable=not progress, desc=label
+                ) as bar,
+            ):
+                _run_pass(batches, writer, result, bar, second=second)
     result.created_service_types = writer.catalog.created_services
     result.created_departments = writer.catalog.created_departments
     result.elapsed = time.perf_counter() - started

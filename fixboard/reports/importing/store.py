@@ -11,8 +11,10 @@ Callers hold a transaction around each batch.
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+import orjson
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from psycopg.types.json import Jsonb
 
 from ..models import Event, RequestArea, ServiceRequest
 
@@ -25,27 +27,18 @@ REQUEST_FIELDS = (
     "close_reason",
     "status_notes",
     "description",
-    "attributes",
     "lat",
     "long",
     "address",
     "zipcode",
     "department",
-    "priority",
     "channel",
-    "reporter_name_public",
-    "anonymous",
-    "awaiting_confirmation",
-    "hidden",
     "requested_at",
     "updated_at",
     "expected_at",
     "closed_at",
     "media_url",
     "source_id",
-    "external_id",
-    "support_count",
-    "follow_count",
 )
 # What a re-import refreshes from the source; the rest (public id, hidden, assignee,
 # supporters…) belongs to Fixboard.
@@ -83,7 +76,7 @@ EVENT_FIELDS = (
 )
 AREA_FIELDS = ("request", "area")
 DATETIME_FIELDS = {"requested_at", "updated_at", "expected_at", "closed_at", "created_at"}
-LOOKUP_CHUNK = 900
+LOOKUP_CHUNK = 100_000
 IMPORT_LOCK = 311_001  # advisory lock class of request imports
 
 
@@ -91,24 +84,25 @@ def _columns(model, fields: Sequence[str]) -> list[str]:
     return [model._meta.get_field(f).column for f in fields]
 
 
-def _left_out(model, fields: Sequence[str]) -> tuple[list[str], tuple]:
+def _left_out(model, fields: Sequence[str]) -> tuple[list[str], tuple, list[str]]:
     """The columns an import does not set, with the values the model gives them by default.
 
     So a field added to the model later gets its default here too, rather than a
     NOT NULL error in the middle of a city's import.
     """
     named = {model._meta.get_field(f).column for f in fields}
-    columns, values = [], []
+    columns, values, types = [], [], []
     for field in model._meta.concrete_fields:
         if field.primary_key or field.column in named:
             continue
-        if not field.has_default() and not field.null:
+        if field.get_default() is None and not field.null:
             raise ImproperlyConfigured(
                 f"The import cannot fill {model.__name__}.{field.name}: give it a default."
             )
         columns.append(field.column)
         values.append(field.get_db_prep_save(field.get_default(), connection))
-    return columns, tuple(values)
+        types.append(field.db_type(connection))
+    return columns, tuple(values), types
 
 
 def _quoted(names: Iterable[str]) -> str:
@@ -127,14 +121,14 @@ class Store:
     def __init__(self):
         self.update_columns = _columns(ServiceRequest, UPDATE_FIELDS)
         # Each table's columns: those the import sets, then the others at their defaults.
-        self.columns, self.defaults = {}, {}
+        self.columns, self.defaults, self.default_types = {}, {}, {}
         for model, fields in (
             (ServiceRequest, REQUEST_FIELDS),
             (Event, EVENT_FIELDS),
             (RequestArea, AREA_FIELDS),
         ):
             table = model._meta.db_table
-            rest, self.defaults[table] = _left_out(model, fields)
+            rest, self.defaults[table], self.default_types[table] = _left_out(model, fields)
             self.columns[table] = _columns(model, fields) + rest
         q = connection.ops.quote_name
         self.source_id_column = q(ServiceRequest._meta.get_field("source_id").column)
@@ -148,7 +142,8 @@ class Store:
         """Called first inside each batch's transaction."""
 
     def _in(self, column: str, values: list) -> tuple[str, list]:
-        return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+        # One JSON parameter, encoded in C, instead of a placeholder per value.
+        return f"{column} IN (SELECT value FROM json_each(%s))", [orjson.dumps(values).decode()]
 
     def existing(self, jurisdiction_id: int, source_ids: list[str]) -> dict[str, tuple]:
         """{source id: (request id, status)} for those already imported in the jurisdiction."""
@@ -192,8 +187,48 @@ class Store:
     def insert_events(self, rows: list[tuple]) -> None:
         self._insert(self.events, rows)
 
-    def insert_areas(self, rows: list[tuple]) -> None:
-        self._insert(self.areas, rows)
+    def insert_areas(self, request_ids: list[int], area_ids: list[int]) -> None:
+        """One request area per (request id, area id) pair of the two lists."""
+        self._insert(self.areas, list(zip(request_ids, area_ids, strict=True)))
+
+    def insert_imported_events(self, request_ids: list[int], kinds: dict[str, str]) -> None:
+        """The timeline of requests just written, made by the database from their rows.
+
+        Each gets `kinds["imported"]` at its reporting time (to its status, or to `new`
+        when the source closed it), and a closed one `kinds["closed"]` at its closing time.
+        Building these in SQL spares the import a tuple and a COPY row per event.
+        """
+        q = connection.ops.quote_name
+        r = {f: q(ServiceRequest._meta.get_field(f).column) for f in REQUEST_FIELDS}
+        rest = self.defaults[self.events]
+        tail = "".join(f", {self.typed_param(t)}" for t in self.default_types[self.events])
+        where, where_params = self._created(request_ids)
+        source = f"FROM {q(self.requests)} WHERE {where}"
+        imported = (
+            f"SELECT {r['id']}, %s, %s, %s, "
+            f"CASE WHEN {r['closed_at']} IS NULL THEN {r['status']} ELSE %s END, %s, %s, "
+            f"{self.json_object(r['channel'], r['source_id'])}, %s, %s, {r['requested_at']}"
+            f"{tail} {source}"
+        )
+        closed = (
+            f"SELECT {r['id']}, %s, %s, %s, {r['status']}, {r['close_reason']}, %s, %s, %s, "
+            f"%s, {r['closed_at']}{tail} {source} AND {r['closed_at']} IS NOT NULL"
+        )
+        empty_data = Event._meta.get_field("data").get_db_prep_save({}, connection)
+        params = [
+            *(kinds["imported"], True, "", kinds["new"], "", "", kinds["actor"], ""),
+            *rest,
+            *where_params,
+            *(kinds["closed"], True, kinds["new"], "", empty_data, kinds["actor"], ""),
+            *rest,
+            *where_params,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {q(self.events)} ({_quoted(self.columns[self.events])}) "
+                f"{imported} UNION ALL {closed}",
+                params,
+            )
 
     def delete_areas(self, request_ids: list[int]) -> None:
         q = connection.ops.quote_name
@@ -224,6 +259,16 @@ class SqliteStore(Store):
         # Django keeps aware datetimes on SQLite as naive UTC text; imported ones are in UTC,
         # so dropping the "+00:00" is the conversion.
         return None if value is None else value.isoformat(" ")[:-6]
+
+    def typed_param(self, db_type: str) -> str:
+        return "%s"
+
+    def json_object(self, channel: str, source_id: str) -> str:
+        return f"json_object('channel', {channel}, 'source_id', {source_id})"
+
+    def _created(self, request_ids: list[int]) -> tuple[str, list]:
+        # allocate_ids hands out a contiguous range under the write lock.
+        return "id BETWEEN %s AND %s", [request_ids[0], request_ids[-1]]
 
     def allocate_ids(self, count: int) -> list[int]:
         with connection.cursor() as cursor:
@@ -259,7 +304,6 @@ class SqliteStore(Store):
 
 class PostgresStore(Store):
     UPDATES = "fixboard_import_updates"
-    chunk = 100_000
 
     def begin_batch(self, jurisdiction_id: int) -> None:
         with connection.cursor() as cursor:
@@ -271,8 +315,23 @@ class PostgresStore(Store):
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, jurisdiction_id])
 
     def _in(self, column: str, values: list) -> tuple[str, list]:
-        # One array parameter instead of thousands of placeholders.
-        return f"{column} = ANY(%s)", [list(values)]
+        # One JSON parameter, encoded in C: psycopg adapts a list element by element.
+        cast = "::bigint" if values and isinstance(values[0], int) else ""
+        return (
+            f"{column} IN (SELECT jsonb_array_elements_text(%s::jsonb){cast})",
+            [orjson.dumps(values).decode()],
+        )
+
+    def typed_param(self, db_type: str) -> str:
+        # In a SELECT list a bare parameter would be text, and NULL text fits no bigint.
+        return f"%s::{db_type}"
+
+    def json_object(self, channel: str, source_id: str) -> str:
+        return f"jsonb_build_object('channel', {channel}, 'source_id', {source_id})"
+
+    def _created(self, request_ids: list[int]) -> tuple[str, list]:
+        # Sequence values need not be contiguous: another session may take some between.
+        return self._in("id", request_ids)
 
     def allocate_ids(self, count: int) -> list[int]:
         with connection.cursor() as cursor:
@@ -282,8 +341,31 @@ class PostgresStore(Store):
             )
             return [r[0] for r in cursor.fetchall()]
 
+    def __init__(self):
+        super().__init__()
+        # psycopg would run json.dumps on a Jsonb default for every row; its text is fixed.
+        self.defaults = {
+            table: tuple(
+                orjson.dumps(v.obj).decode() if isinstance(v, Jsonb) else v for v in values
+            )
+            for table, values in self.defaults.items()
+        }
+
     def _insert(self, table: str, rows: list[tuple]) -> None:
         self._copy(table, self.columns[table], rows, self.defaults[table])
+
+    def insert_areas(self, request_ids: list[int], area_ids: list[int]) -> None:
+        """Two integer arrays, unnested by the server: far cheaper than a COPY row per pair."""
+        if not request_ids:
+            return
+        table = self.areas
+        tail = "".join(f", {self.typed_param(t)}" for t in self.default_types[table])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {connection.ops.quote_name(table)} ({_quoted(self.columns[table])}) "
+                f"SELECT r, a{tail} FROM unnest(%s::bigint[], %s::bigint[]) AS u(r, a)",
+                [_int_array(request_ids), _int_array(area_ids), *self.defaults[table]],
+            )
 
     def _copy(self, table: str, columns: list[str], rows: list[tuple], rest: tuple = ()) -> None:
         if not rows:
@@ -313,6 +395,11 @@ class PostgresStore(Store):
                 f"UPDATE {q(self.requests)} AS r SET {sets} FROM {self.UPDATES} AS u "
                 f"WHERE r.id = u.id"
             )
+
+
+def _int_array(values: list[int]) -> str:
+    """A PostgreSQL array literal of integers (they need no quoting)."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def store_for_connection() -> Store:

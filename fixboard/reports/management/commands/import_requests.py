@@ -1,3 +1,4 @@
+from argparse import BooleanOptionalAction
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -52,6 +53,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help=_("Do not show a progress bar.")
         )
+        parser.add_argument(
+            "--bulk",
+            action=BooleanOptionalAction,
+            default=None,
+            help=_(
+                "Take the secondary indexes off during the import and build them again after "
+                "it (much faster for a first load; searches are slower meanwhile). By default "
+                "on when the file holds at least twice the requests already stored."
+            ),
+        )
 
     def handle(self, *args, file: Path, jurisdiction: str, mapping: str, **options):
         target = jurisdiction_by_slug(jurisdiction)
@@ -64,6 +75,7 @@ class Command(BaseCommand):
                 jurisdiction=target,
                 mapping=load_mapping(mapping_path),
                 progress=not options["no_progress"],
+                bulk=options["bulk"],
             )
         except ValidationError as exc:
             raise CommandError(errors_text(exc)) from None

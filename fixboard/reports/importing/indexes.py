@@ -1,0 +1,145 @@
+"""Bulk mode: a large import drops secondary indexes and foreign keys, then restores them.
+
+Every request row keeps about ten B-trees current (its timeline events and areas a few
+more); once an index outgrows the cache each of those inserts is a random page write,
+and they cost an import far more than the rows themselves. Building an index afresh is
+one sort, several times cheaper, so an import at least as large as the tables it writes
+to takes the secondary indexes off first. Unique indexes and primary keys stay: they keep
+the import correct (source ids, public ids), and its own look-ups use only them.
+
+On PostgreSQL the foreign keys go too: each checks its row at commit with a locking
+look-up (about nine per request, counting its events and areas), where adding the
+constraint back checks the whole table in one join. (SQLite cannot drop a constraint,
+and its checks are plain index look-ups in process.)
+
+The definitions come from the models (Django's schema editor), not from a list of our
+own, so `restore_indexes` also repairs an import that died before its rebuild: every
+import calls it first.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from ..models import Event, RequestArea, ServiceRequest
+
+MODELS = (ServiceRequest, Event, RequestArea)
+FK_SUFFIX = "_fk_%(to_table)s_%(to_column)s"  # Django's own, so the names match migrations'
+
+
+def _secondary_indexes() -> list[tuple[str, str, str]]:
+    """(table, index name, CREATE INDEX statement) of every non-unique index of MODELS."""
+    editor = connection.schema_editor()
+    found = []
+    for model in MODELS:
+        for statement in editor._model_indexes_sql(model):
+            name = str(statement.parts["name"]).strip('"')
+            found.append((model._meta.db_table, name, str(statement)))
+    return found
+
+
+def _foreign_keys() -> list[tuple[str, str, str]]:
+    """(table, column, ALTER TABLE … ADD CONSTRAINT statement) of MODELS' foreign keys."""
+    if connection.vendor != "postgresql":
+        return []
+    editor = connection.schema_editor()
+    return [
+        (model._meta.db_table, field.column, str(editor._create_fk_sql(model, field, FK_SUFFIX)))
+        for model in MODELS
+        for field in model._meta.local_fields
+        if field.remote_field and field.db_constraint
+    ]
+
+
+def _constraints(tables: set[str]) -> dict[str, dict]:
+    with connection.cursor() as cursor:
+        return {
+            name: {**info, "table": table}
+            for table in tables
+            for name, info in connection.introspection.get_constraints(cursor, table).items()
+        }
+
+
+def _existing(tables: set[str]) -> set[str]:
+    return set(_constraints(tables))
+
+
+def _existing_foreign_keys(tables: set[str]) -> dict[tuple[str, str], str]:
+    """{(table, column): constraint name} of the foreign keys in place."""
+    return {
+        (info["table"], info["columns"][0]): name
+        for name, info in _constraints(tables).items()
+        if info["foreign_key"]
+    }
+
+
+def table_rows() -> int:
+    """About how many requests the database holds (cheap: no count of the table)."""
+    table = ServiceRequest._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", [table]
+            )
+        else:
+            cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}")
+        row = cursor.fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def drop_secondary_indexes() -> None:
+    q = connection.ops.quote_name
+    indexes, keys = _secondary_indexes(), _foreign_keys()
+    present = _existing({table for table, _, _ in indexes})
+    constrained = _existing_foreign_keys({table for table, _, _ in keys})
+    with connection.cursor() as cursor:
+        if keys:
+            # Within a transaction that wrote rows, their deferred checks must run before
+            # PostgreSQL lets a constraint go.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for table, column, _ in keys:
+            if (table, column) in constrained:
+                cursor.execute(
+                    f"ALTER TABLE {q(table)} DROP CONSTRAINT {q(constrained[table, column])}"
+                )
+        for _table, name, _sql in indexes:
+            if name in present:
+                cursor.execute(f"DROP INDEX {q(name)}")
+
+
+def restore_indexes(*, progress: bool = False) -> int:
+    """Build every missing secondary index and foreign key; returns how many were made."""
+    indexes, keys = _secondary_indexes(), _foreign_keys()
+    present = _existing({table for table, _, _ in indexes})
+    constrained = _existing_foreign_keys({table for table, _, _ in keys})
+    missing = [(table, sql) for table, name, sql in indexes if name not in present]
+    # Indexes first: checking a foreign key back in reads the index on its column.
+    missing += [(table, sql) for table, column, sql in keys if (table, column) not in constrained]
+    with connection.cursor() as cursor:
+        bar = tqdm(missing, desc=_("Building indexes"), unit="index", disable=not progress)
+        for _table, sql in bar:
+            cursor.execute(sql)
+        if missing and connection.vendor == "postgresql":
+            # The planner's statistics are from before a load that may have multiplied
+            # the tables; without fresh ones it plans the first pages of the city badly.
+            for table in sorted({table for table, _ in missing}):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    return len(missing)
+
+
+@contextmanager
+def bulk_mode(enabled: bool, *, progress: bool = False) -> Iterator[None]:
+    """Within: the secondary indexes are off when `enabled`; they are back after, always."""
+    restore_indexes(progress=progress)
+    if not enabled:
+        yield
+        return
+    drop_secondary_indexes()
+    try:
+        yield
+    finally:
+        restore_indexes(progress=progress)
