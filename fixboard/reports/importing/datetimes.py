@@ -25,6 +25,7 @@ _DIRECTIVES = {
 }
 
 Parser = Callable[[str], datetime | None]
+MEMO_SIZE = 65_536
 
 
 def _compile(fmt: str) -> re.Pattern | None:
@@ -131,15 +132,24 @@ def make_parser(formats: tuple[str, ...], timezone: str) -> Parser:
     """
     local = _Local(zoneinfo.ZoneInfo(timezone))
     parsers = [_one_format(f, local) for f in formats]
+    # Exports repeat date-times: a row's updated and closed dates are often the same text,
+    # and minute-precision sources repeat each minute many times a day.
+    seen: dict[str, datetime | None] = {}
 
     def parse(text: str) -> datetime | None:
+        if text in seen:
+            return seen[text]
+        value = None
         for parser in parsers:
             try:
                 value = parser(text)
             except (ValueError, OverflowError, OSError):
                 continue
             if value is not None:
-                return value
-        return None
+                break
+        if len(seen) >= MEMO_SIZE:
+            seen.clear()
+        seen[text] = value
+        return value
 
     return parse

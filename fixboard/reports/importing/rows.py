@@ -3,6 +3,7 @@
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,7 @@ REPEATED = "repeated source id"
 WRONG_WIDTH = "wrong number of fields"
 
 SOURCE_ID_MAX = 64
+CLOSED = Status.CLOSED.value  # a plain string: an enum member costs a look-up per row
 
 
 class Skip(Exception):
@@ -129,6 +131,9 @@ class RowParser:
         ]
         self.names = {i: name for name, i in position.items()}
         self.parse_datetime = make_parser(mapping.datetime_formats, mapping.timezone)
+        # A source has a handful of status and channel values, met again on every row.
+        self.status_of = lru_cache(maxsize=1024)(mapping.status_of)
+        self.channel_of = lru_cache(maxsize=1024)(mapping.channel_of)
 
     def _date(self, fields: list[str], at: int | None, number: int) -> datetime | None:
         if at is None:
@@ -200,9 +205,9 @@ class RowParser:
             raise Skip(NO_DATE, _("row %(n)d has no requested date.") % {"n": number})
         updated = self._date(fields, self.updated_at, number)
         closed = self._date(fields, self.closed_at, number)
-        status, close_reason = self.mapping.status_of(fields[self.status_at])
+        status, close_reason = self.status_of(fields[self.status_at])
         # A closed row without a closing date closed when it was last updated.
-        closed = (closed or updated or requested) if status == Status.CLOSED else None
+        closed = (closed or updated or requested) if status == CLOSED else None
         updated = max(updated or requested, closed or requested, requested)
         lat, long = self._point(fields, number)
         description = " – ".join(
@@ -223,7 +228,7 @@ class RowParser:
             address=self._text(fields, self.address_at, 300),
             zipcode=self._text(fields, self.zipcode_at, 20),
             description=description,
-            channel=self.mapping.channel_of(fields[self.channel_at])
+            channel=self.channel_of(fields[self.channel_at])
             if self.channel_at is not None
             else "import",
             department=self._text(fields, self.department_at, 200),
