@@ -91,15 +91,55 @@ def record_addresses(
     upsert does it all, the distance test included, so an import never reads the index
     back. Returns how many were written.
     """
+    latest = _latest(addresses)
+    if not latest:
+        return 0
+    return _upsert([(jurisdiction.pk, key, *value) for key, value in latest.items()])
+
+
+class AddressRecorder:
+    """record_addresses for the batches of one import, minding what it already sent.
+
+    A city's history names the same doors again and again; an address sent earlier in
+    the import to within MOVE_DEGREES of the new point is not sent again (the index
+    already has it there, or within MOVE_DEGREES of it). At most `memory` addresses are
+    remembered, so memory stays flat however long the file.
+    """
+
+    def __init__(self, jurisdiction: Jurisdiction, memory: int = 200_000):
+        self.jurisdiction = jurisdiction
+        self.memory = memory
+        self.sent: dict[str, tuple[float, float]] = {}
+
+    def record(self, addresses: Iterable[tuple[str, str, float, float]]) -> int:
+        sent = self.sent
+        fresh = []
+        for key, value in _latest(addresses).items():
+            point = sent.get(key)
+            if point and _near(point, value[2], value[3]):
+                continue
+            fresh.append((self.jurisdiction.pk, key, *value))
+        if not fresh:
+            return 0
+        if len(sent) + len(fresh) > self.memory:
+            sent.clear()
+        sent.update((row[1], (row[4], row[5])) for row in fresh)
+        return _upsert(fresh)
+
+
+def _near(point: tuple[float, float], lat: float, long: float) -> bool:
+    return abs(point[0] - lat) <= MOVE_DEGREES and abs(point[1] - long) <= MOVE_DEGREES
+
+
+def _latest(addresses: Iterable[tuple[str, str, float, float]]) -> dict[str, tuple]:
+    """{normalized address: (street line, zipcode, lat, long)}, the last of each."""
     latest: dict[str, tuple] = {}
     for address, zipcode, lat, long in addresses:
         key = normalize_address(address)
         if key:
             zipcode = (zipcode or split_zipcode(address)[1])[:20]
             latest[key] = (address.strip()[:STREET_LINE_MAX], zipcode, lat, long)
-    if not latest:
-        return 0
-    return _upsert([(jurisdiction.pk, key, *value) for key, value in latest.items()])
+    return latest
 
 
 def _upsert(rows: list[tuple]) -> int:

@@ -3,6 +3,7 @@
 import pytest
 
 from fixboard.places.addresses import (
+    AddressRecorder,
     normalize_address,
     record_addresses,
     resolve_address,
@@ -108,3 +109,14 @@ def test_import_places_rows_without_a_point_at_their_known_address(city, tmp_pat
     placed = ServiceRequest.objects.get(source_id="a")
     assert (placed.lat, placed.long, placed.zipcode) == (*INSIDE_EAST, "90026")
     assert list(placed.areas.all()) == [city.east]
+
+
+def test_an_import_does_not_send_an_address_again_where_it_already_put_it(city):
+    recorder = AddressRecorder(city.jurisdiction)
+    door = ("1 MAIN ST", "", *INSIDE_WEST)
+    assert recorder.record([door]) == 1
+    nearby = ("1 Main Street", "", INSIDE_WEST[0] + 0.0001, INSIDE_WEST[1])
+    assert recorder.record([nearby]) == 0  # not sent: the same door, metres away
+    moved = ("1 MAIN ST", "", INSIDE_WEST[0] + 0.01, INSIDE_WEST[1])
+    assert recorder.record([moved]) == 1
+    assert AddressPoint.objects.get(normalized="1 MAIN ST").lat == INSIDE_WEST[0] + 0.01

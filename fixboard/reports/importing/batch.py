@@ -10,7 +10,7 @@ import numpy as np
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from fixboard.places.addresses import record_addresses, resolve_addresses
+from fixboard.places.addresses import AddressRecorder, resolve_addresses
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import area_index
 
@@ -45,6 +45,7 @@ class BatchWriter:
         self.store = store_for_connection()
         self.catalog = CatalogCache(jurisdiction)
         self.router = Router(jurisdiction)
+        self.addresses = AddressRecorder(jurisdiction)
         self.routes: dict[tuple, int | None] = {}
         # Row numbers left for the second pass: 4 bytes each, so even millions stay small.
         self.deferred = array("I")
@@ -62,9 +63,8 @@ class BatchWriter:
             rows = self._by_address(rows) if by_address else self._with_points(rows)
             rows, areas = self._located(rows)
             if not by_address:
-                record_addresses(
-                    jurisdiction=self.jurisdiction,
-                    addresses=((r.address, r.zipcode, r.lat, r.long) for r in rows if r.address),
+                self.addresses.record(
+                    (r.address, r.zipcode, r.lat, r.long) for r in rows if r.address
                 )
             existing = self.store.existing(self.jurisdiction.pk, [r.source_id for r in rows])
             new = [(r, a) for r, a in zip(rows, areas, strict=True) if r.source_id not in existing]

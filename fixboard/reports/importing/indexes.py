@@ -120,6 +120,9 @@ def restore_indexes(*, progress: bool = False) -> int:
     # Indexes first: checking a foreign key back in reads the index on its column.
     missing += [(table, sql) for table, column, sql in keys if (table, column) not in constrained]
     with connection.cursor() as cursor:
+        if missing and connection.vendor == "postgresql":
+            # Each index is one sort; the default 64 MB would spill a city's to disk.
+            cursor.execute("SET maintenance_work_mem = '512MB'")
         bar = tqdm(missing, desc=_("Building indexes"), unit="index", disable=not progress)
         for _table, sql in bar:
             cursor.execute(sql)
@@ -128,6 +131,7 @@ def restore_indexes(*, progress: bool = False) -> int:
             # the tables; without fresh ones it plans the first pages of the city badly.
             for table in sorted({table for table, _ in missing}):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+            cursor.execute("RESET maintenance_work_mem")
     return len(missing)
 
 
