@@ -184,6 +184,15 @@ def _roll_up(cursor, jurisdiction_id: int, level: int) -> None:
     )
 
 
+def _refresh_statistics(cursor, model) -> None:
+    # A bulk import has just rewritten the requests (and the sync the points). Planned on
+    # stale statistics, PostgreSQL walks indexes through these whole-table statements, ten
+    # times slower than scanning; autovacuum may be off, and is seldom round yet. SQLite
+    # plans them well without.
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {model._meta.db_table}")
+
+
 def rebuild_map_aggregates(jurisdiction: Jurisdiction) -> int:
     """Recount every map cell of a jurisdiction from its requests; returns requests counted.
 
@@ -192,7 +201,9 @@ def rebuild_map_aggregates(jurisdiction: Jurisdiction) -> int:
     the finest level, then each coarser level from the one below it.
     """
     with transaction.atomic(), connection.cursor() as cursor:
+        _refresh_statistics(cursor, ServiceRequest)
         _sync_points(cursor, jurisdiction)
+        _refresh_statistics(cursor, MapPoint)
         MapCell.objects.filter(jurisdiction=jurisdiction).delete()
         _count_finest_level(cursor, jurisdiction.pk)
         for level in reversed(LEVELS[:-1]):
