@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
     name = "fixboard.reports"
     label = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -107,3 +107,23 @@ def test_bulk_mode_is_for_files_larger_than_what_is_stored(city, tmp_path, expor
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {ServiceRequest._meta.db_table}")
     assert indexes.table_rows() == 2
+
+
+def test_missing_indexes_are_reported_by_the_checks_and_rebuilt_by_a_command():
+    from io import StringIO
+
+    from django.core.checks import run_checks
+    from django.core.management import call_command
+
+    assert not [w for w in run_checks(databases=["default"]) if w.id == "fixboard.W010"]
+    before = schema()
+    indexes.drop_secondary_indexes()
+    [warning] = [w for w in run_checks(databases=["default"]) if w.id == "fixboard.W010"]
+    assert "an import stopped before it rebuilt them" in warning.msg
+    out = StringIO()
+    call_command("rebuild_indexes", "--no-progress", stdout=out)
+    assert "Built" in out.getvalue()
+    assert schema() == before
+    out = StringIO()
+    call_command("rebuild_indexes", "--no-progress", stdout=out)
+    assert out.getvalue().strip() == "Every index and constraint is in place."

@@ -111,28 +111,37 @@ def drop_secondary_indexes() -> None:
                 cursor.execute(f"DROP INDEX {q(name)}")
 
 
-def restore_indexes(*, progress: bool = False) -> int:
-    """Build every missing secondary index and foreign key; returns how many were made."""
+def missing() -> list[tuple[str, str]]:
+    """(table, statement) of every secondary index and foreign key that is not in place."""
+    if ServiceRequest._meta.db_table not in connection.introspection.table_names():
+        return []  # not migrated yet
     indexes, keys = _secondary_indexes(), _foreign_keys()
     present = _existing({table for table, _, _ in indexes})
     constrained = _existing_foreign_keys({table for table, _, _ in keys})
-    missing = [(table, sql) for table, name, sql in indexes if name not in present]
+    found = [(table, sql) for table, name, sql in indexes if name not in present]
     # Indexes first: checking a foreign key back in reads the index on its column.
-    missing += [(table, sql) for table, column, sql in keys if (table, column) not in constrained]
+    return found + [
+        (table, sql) for table, column, sql in keys if (table, column) not in constrained
+    ]
+
+
+def restore_indexes(*, progress: bool = False) -> int:
+    """Build every missing secondary index and foreign key; returns how many were made."""
+    missing_now = missing()
     with connection.cursor() as cursor:
-        if missing and connection.vendor == "postgresql":
+        if missing_now and connection.vendor == "postgresql":
             # Each index is one sort; the default 64 MB would spill a city's to disk.
             cursor.execute("SET maintenance_work_mem = '512MB'")
-        bar = tqdm(missing, desc=_("Building indexes"), unit="index", disable=not progress)
+        bar = tqdm(missing_now, desc=_("Building indexes"), unit="index", disable=not progress)
         for _table, sql in bar:
             cursor.execute(sql)
-        if missing and connection.vendor == "postgresql":
+        if missing_now and connection.vendor == "postgresql":
             # The planner's statistics are from before a load that may have multiplied
             # the tables; without fresh ones it plans the first pages of the city badly.
-            for table in sorted({table for table, _ in missing}):
+            for table in sorted({table for table, _ in missing_now}):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
             cursor.execute("RESET maintenance_work_mem")
-    return len(missing)
+    return len(missing_now)
 
 
 @contextmanager
