@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Header, Query, Router, Status, UploadedFile
 from ninja.errors import HttpError
 
+from fixboard.notify import follows
 from fixboard.reports import actions, selectors
 from fixboard.reports.models import ServiceRequest
 
@@ -20,6 +21,7 @@ from .schemas import (
     CommentIn,
     EventOut,
     FollowIn,
+    FollowLinkSent,
     NearbyList,
     NearbyQuery,
     RequestDetail,
@@ -236,12 +238,24 @@ def support_request(request, public_id: str, payload: SupportIn | None = None):
     return _counts(sr, changed)
 
 
-@router.post("/requests/{public_id}/follow", response={200: Changed, **WRITE_ERRORS}, **WRITE)
+@router.post(
+    "/requests/{public_id}/follow",
+    response={200: Changed, 202: FollowLinkSent, **WRITE_ERRORS},
+    **WRITE,
+)
 def follow_request(request, public_id: str, payload: FollowIn | None = None):
-    """Get notified of changes: the signed-in account, else the e-mail given."""
+    """Get notified of changes: the signed-in account, else the e-mail given.
+
+    Apps and signed-in residents follow at once (200). An e-mail typed in a browser follows
+    only once its owner opens the link e-mailed to it (202), as on the request page.
+    """
     sr = _public_or_404(public_id)
     payload = payload or FollowIn()
     caller: Caller = request.auth
+    if caller.is_browser and not follows.follows_at_once(request.user):
+        # Else anyone could subscribe someone else's address to our e-mails.
+        asked = follows.ask_by_email(request=sr, email=submission.clean_email(payload.email))
+        return Status(202, {"link_sent": asked.sent, "detail": asked.message})
     actor = caller.user or submission.contact_for(caller, payload.email, payload.name)
     return _counts(sr, actions.follow(request=sr, actor=actor))
 

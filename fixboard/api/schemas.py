@@ -221,6 +221,13 @@ class Changed(Schema):
     follow_count: int
 
 
+class FollowLinkSent(Schema):
+    link_sent: bool = Field(
+        description="False when a link went to this address a few minutes ago: that one works."
+    )
+    detail: str = Field(description="What to tell the resident, in their language.")
+
+
 class QuestionOut(Schema):
     code: str
     question: str

@@ -5,6 +5,9 @@ from django.test import Client
 from fixboard.accounts.models import ApiClient
 from tests.factories import UserFactory
 
+# The SMTP sink and the on-commit runner of the notify tests, for the e-mails the API causes.
+from tests.notify.conftest import commit, mailbox  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():

@@ -4,14 +4,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fixboard.notify.follows import ask_by_email, follows_at_once
 from fixboard.reports.actions import (
     ContactDetails,
     add_update,
-    ask_to_follow,
     flag_comment,
     follow,
     hide_comment,
@@ -87,7 +86,7 @@ def detail(request, public_id, follow_form=None, comment_form=None, status=200):
             "timeline": [(e, flags.get(e.id, 0), e.id in flagged) for e in timeline],
             "moderator": moderator,
             "hidden_comments": staff_hidden_comments(service_request) if moderator else [],
-            "follows_at_once": _follows_at_once(request.user),
+            "follows_at_once": follows_at_once(request.user),
             "before_photos": [p for p in photos if p.event_id is None or p.event_id in reported],
             "after_photos": [p for p in photos if p.event_id and p.event_id not in reported],
             "areas": public_areas(service_request),
@@ -122,16 +121,11 @@ def support_view(request, public_id):
     return redirect(service_request.get_absolute_url())
 
 
-def _follows_at_once(user) -> bool:
-    # Residents sign in by a link e-mailed to their address, so a signed-in address is proven.
-    return user.is_authenticated and bool(user.email)
-
-
 @require_POST
 def follow_view(request, public_id):
     """Signed-in residents follow at once; a typed e-mail address first confirms by a link."""
     service_request = _request_or_404(public_id)
-    if _follows_at_once(request.user):
+    if follows_at_once(request.user):
         if follow(request=service_request, actor=request.user):
             messages.success(request, _("You will get an e-mail when this request changes."))
         else:
@@ -142,29 +136,14 @@ def follow_view(request, public_id):
         return detail(request, public_id, follow_form=form, status=400)
     email = form.cleaned_data["email"]
     try:
-        sent = ask_to_follow(
-            request=service_request, email=email, language=translation.get_language()
-        )
+        asked = ask_by_email(request=service_request, email=email)
     except ValidationError as exc:
         for message in exc.messages:
             form.add_error("email", message)
         return detail(request, public_id, follow_form=form, status=400)
     remember_follow_asked(request, service_request.public_id, email.strip().lower())
-    if sent:
-        messages.success(
-            request,
-            _("We sent a link to %(email)s: open it to start following this request.")
-            % {"email": email},
-        )
-    else:
-        messages.info(
-            request,
-            _(
-                "We sent a link to %(email)s a few minutes ago: open that one "
-                "(look in the spam folder too)."
-            )
-            % {"email": email},
-        )
+    level = messages.SUCCESS if asked.sent else messages.INFO
+    messages.add_message(request, level, asked.message)
     return redirect(service_request.get_absolute_url())
 
 
