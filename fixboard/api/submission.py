@@ -23,7 +23,7 @@ MAX_PHOTOS = 5
 def jurisdiction_for(slug: str | None, lat: float, long: float) -> Jurisdiction | None:
     """The jurisdiction named (ValidationError if unknown), else the one containing the point."""
     if slug:
-        found = Jurisdiction.objects.filter(slug=slug).first()
+        found = Jurisdiction.objects.filter(slug=slug).defer("boundary_wkb").first()
         if found is None:
             raise ValidationError(
                 {"jurisdiction": [_("There is no jurisdiction %(j)s.") % {"j": slug}]}
@@ -32,7 +32,8 @@ def jurisdiction_for(slug: str | None, lat: float, long: float) -> Jurisdiction 
     located = area_index().locate(lat, long)
     if located.jurisdiction_id is None:
         return None
-    return Jurisdiction.objects.filter(pk=located.jurisdiction_id).first()
+    # The boundary (hundreds of kilobytes for some cities) is not needed to submit.
+    return Jurisdiction.objects.filter(pk=located.jurisdiction_id).defer("boundary_wkb").first()
 
 
 def public_service(jurisdiction: Jurisdiction | None, code: str) -> ServiceType:
