@@ -248,6 +248,7 @@ def _row(number: int, item: dict, names: dict[str, str], tz) -> Row:
         department=_text(item.get("agency_responsible"))[:200],
         status_notes=_text(item.get("status_notes")),
         media_url=_text(item.get("media_url"))[:500],
+        address_id=_text(item.get("address_id"))[:100],
     )
 
 

@@ -30,6 +30,7 @@ REQUEST_FIELDS = (
     "updated_datetime",
     "expected_datetime",
     "address",
+    "address_id",
     "zipcode",
     "lat",
     "long",

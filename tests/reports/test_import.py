@@ -14,6 +14,7 @@ from tests.reports.test_import_helpers import (
     LA_2020,
     SF,
     SMALL_HEADER,
+    SMALL_MAPPING,
     data_rows,
     los_angeles,
     run_import,
@@ -225,3 +226,15 @@ def test_reimport_of_a_newer_export_moves_and_closes_with_a_timeline_event(city,
         (Event.Kind.IMPORTED, "", Status.NEW, ""),
         (Event.Kind.STATUS_CHANGED, Status.NEW, Status.CLOSED, CloseReason.CANCELLED),
     ]
+
+
+def test_a_mapped_address_id_column_is_kept(city, tmp_path):
+    text = SMALL_MAPPING.replace('address = "Address"', 'address = "Address"\naddress_id = "Ref"')
+    mapping = small_mapping(tmp_path, text)
+    export = write_csv(
+        tmp_path / "export.csv",
+        [*SMALL_HEADER, "Ref"],
+        [["C-1", "Pothole", "12/31/2017 11:59:58 PM", "", "Open", *INSIDE_WEST, "", "", "A-77"]],
+    )
+    run_import(export, city.jurisdiction, mapping)
+    assert ServiceRequest.objects.get(source_id="C-1").address_id == "A-77"

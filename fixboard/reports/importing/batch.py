@@ -201,9 +201,9 @@ class BatchWriter:
             service_id, department_id, expected = self._request_values(row, area_ids)
             requests.append(
                 (pk, public_id, jid, service_id, row.status, row.close_reason, row.status_notes,
-                 row.description, row.lat, row.long, row.address, row.zipcode, department_id,
-                 row.channel, dt(row.requested_at), dt(row.updated_at), dt(expected),
-                 dt(row.closed_at), row.media_url, row.source_id)
+                 row.description, row.lat, row.long, row.address, row.address_id, row.zipcode,
+                 department_id, row.channel, dt(row.requested_at), dt(row.updated_at),
+                 dt(expected), dt(row.closed_at), row.media_url, row.source_id)
             )  # fmt: skip
             area_requests.extend([pk] * len(area_ids))
             areas.extend(area_ids)
@@ -221,9 +221,9 @@ class BatchWriter:
             service_id, department_id, expected = self._request_values(row, area_ids)
             requests.append(
                 (pk, service_id, row.status, row.close_reason, row.status_notes, row.description,
-                 row.lat, row.long, row.address, row.zipcode, department_id, row.channel,
-                 dt(row.requested_at), dt(row.updated_at), dt(expected), dt(row.closed_at),
-                 row.media_url)
+                 row.lat, row.long, row.address, row.address_id, row.zipcode, department_id,
+                 row.channel, dt(row.requested_at), dt(row.updated_at), dt(expected),
+                 dt(row.closed_at), row.media_url)
             )  # fmt: skip
             if old_status != row.status:
                 at = row.closed_at or row.updated_at

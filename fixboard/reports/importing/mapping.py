@@ -23,6 +23,7 @@ OPTIONAL_COLUMNS = (
     "long",
     "point",
     "address",
+    "address_id",
     "zipcode",
     "description",
     "channel",

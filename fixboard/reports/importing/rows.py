@@ -58,6 +58,7 @@ class Row:
     department: str
     status_notes: str
     media_url: str
+    address_id: str = ""
 
 
 def _float(text: str) -> float | None:
@@ -123,6 +124,7 @@ class RowParser:
         self.status_at = at("status")
         self.lat_at, self.long_at, self.point_at = at("lat"), at("long"), at("point")
         self.address_at, self.zipcode_at = at("address"), at("zipcode")
+        self.address_id_at = at("address_id")
         self.channel_at, self.department_at = at("channel"), at("department")
         self.notes_at, self.media_at = at("status_notes"), at("media_url")
         description = columns.get("description", ())
@@ -234,4 +236,5 @@ class RowParser:
             department=self._text(fields, self.department_at, 200),
             status_notes=self._text(fields, self.notes_at, 10_000),
             media_url=self._text(fields, self.media_at, 500),
+            address_id=self._text(fields, self.address_id_at, 100),
         )
