@@ -27,6 +27,8 @@ from .signals import requests_imported
 BATCH_SIZE = 5000
 UNREADABLE = "unreadable row"
 SAMPLE_BYTES = 256 * 1024
+# Below this, dropping and rebuilding indexes and keys costs more than keeping them current.
+BULK_MIN_ROWS = 50_000
 
 
 def _open(path: Path, mapping: Mapping) -> tuple[io.BufferedReader, io.TextIOWrapper]:
@@ -115,7 +117,8 @@ def _bulk(path: Path) -> bool:
     # Rebuilding the indexes costs about what the rows already in the tables cost to
     # index: worth it when the import brings at least twice as many. A re-import of the
     # same file (updates, which read the indexes) stays below that.
-    return estimated_rows(path) >= 2 * table_rows()
+    rows = estimated_rows(path)
+    return rows >= BULK_MIN_ROWS and rows >= 2 * table_rows()
 
 
 @contextmanager
@@ -177,7 +180,7 @@ def import_requests(
     address but no point are placed in a second reading of the file, through the
     address index the first reading fed. `bulk` (by default: when the file holds at
     least twice the rows already stored) takes the secondary indexes off for the import
-    and builds them again after it (see `indexes`).
+    and builds them again after it (see `indexes`); below BULK_MIN_ROWS it never pays.
     """
     started = time.perf_counter()
     path = Path(path)
