@@ -127,3 +127,16 @@ def test_missing_indexes_are_reported_by_the_checks_and_rebuilt_by_a_command():
     out = StringIO()
     call_command("rebuild_indexes", "--no-progress", stdout=out)
     assert out.getvalue().strip() == "Every index and constraint is in place."
+
+
+def test_the_planner_has_statistics_after_an_import(city, tmp_path, export):
+    table = ServiceRequest._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":  # SQLite keeps none by itself: every import sees to it
+            run_import(export, city.jurisdiction, small_mapping(tmp_path))
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+            assert cursor.fetchone()[0] > 0
+        else:  # after a bulk rebuild; autovacuum keeps them otherwise
+            run_bulk(city, tmp_path, export)
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+            assert cursor.fetchone()[0] == 2

@@ -17,7 +17,7 @@ from tqdm import tqdm
 from fixboard.places.models import Jurisdiction
 
 from .batch import BatchWriter
-from .indexes import bulk_mode, table_rows
+from .indexes import bulk_mode, refresh_statistics, table_rows
 from .mapping import Mapping
 from .prefetch import Prefetch
 from .result import ImportResult
@@ -187,10 +187,8 @@ def import_requests(
     result = ImportResult()
     size = path.stat().st_size if path.is_file() else 0
     writer = BatchWriter(jurisdiction, result)
-    with (
-        _fewer_collections(),
-        bulk_mode(_bulk(path) if bulk is None else bulk, progress=progress),
-    ):
+    bulk = _bulk(path) if bulk is None else bulk
+    with _fewer_collections(), bulk_mode(bulk, progress=progress):
         for second in (False, True):
             if second and not writer.deferred:
                 break
@@ -203,6 +201,7 @@ def import_requests(
                 ) as bar,
             ):
                 _run_pass(batches, writer, result, bar, second=second)
+    refresh_statistics(bulk=bulk)
     result.created_service_types = writer.catalog.created_services
     result.created_departments = writer.catalog.created_departments
     result.elapsed = time.perf_counter() - started

@@ -144,6 +144,33 @@ def restore_indexes(*, progress: bool = False) -> int:
     return len(missing_now)
 
 
+def refresh_statistics(*, bulk: bool) -> None:
+    """Give SQLite's planner statistics after an import that changed the tables' shape.
+
+    Without any, SQLite picks indexes by their shape alone, e.g. all of a service
+    type's requests rather than the few near a point (89 ms against 4 ms at 100,000
+    requests). A sample of each index is enough. (PostgreSQL's are refreshed after a
+    rebuild, and by autovacuum otherwise.)
+    """
+    if connection.vendor != "sqlite":
+        return
+    tables = [model._meta.db_table for model in MODELS]
+    with connection.cursor() as cursor:
+        if not bulk and _has_statistics(cursor, tables[0]):
+            return
+        cursor.execute("PRAGMA analysis_limit = 1000")
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def _has_statistics(cursor, table: str) -> bool:
+    cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+    if not cursor.fetchone()[0]:
+        return False
+    cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+    return bool(cursor.fetchone()[0])
+
+
 @contextmanager
 def bulk_mode(enabled: bool, *, progress: bool = False) -> Iterator[None]:
     """Within: the secondary indexes are off when `enabled`; they are back after, always."""
