@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from fixboard.places.models import Jurisdiction
@@ -28,6 +29,23 @@ def client_for_key(key: str) -> ApiClient | None:
         .prefetch_related("jurisdictions")
         .first()
     )
+
+
+def client_and_grant(key: str, jurisdiction: Jurisdiction) -> tuple[ApiClient | None, bool]:
+    """(the active client holding this key, whether it may post to `jurisdiction`): one
+    query, where `client_for_key` and `may_post_to` take two."""
+    key = key.strip()
+    if not key:
+        return None, False
+    granted = ApiClient.jurisdictions.through.objects.filter(
+        apiclient=OuterRef("pk"), jurisdiction=jurisdiction
+    )
+    client = (
+        ApiClient.objects.filter(key_hash=hash_api_key(key), active=True)
+        .annotate(granted=Exists(granted))
+        .first()
+    )
+    return client, bool(client and client.granted)
 
 
 def may_post_to(client: ApiClient, jurisdiction: Jurisdiction) -> bool:

@@ -57,27 +57,9 @@ def _claim(
 ) -> tuple[Submission, bool]:
     """(the submission holding `key`, whether it is new); raises 400 for a conflict."""
     window = KEY_WINDOW if key.startswith("key:") else REPEAT_WINDOW
+    # Most keys are new: claim first, and look at the holder only when the claim fails.
     for _attempt in range(3):
         now = timezone.now()
-        existing = Submission.objects.filter(client=client, key=key).first()
-        if existing is not None:
-            if existing.created_at < now - window:
-                Submission.objects.filter(pk=existing.pk, key=key).update(key="")
-            elif existing.request_id is None and existing.created_at < now - PENDING_TIMEOUT:
-                Submission.objects.filter(pk=existing.pk, request__isnull=True).delete()
-            elif existing.request_id is None:
-                raise bad_request(
-                    _("The same request is still being processed; retry in a few seconds.")
-                )
-            elif existing.fingerprint != fingerprint:
-                raise bad_request(
-                    _(
-                        "This Idempotency-Key was already used for a different request; "
-                        "use a new key for a new request."
-                    )
-                )
-            else:
-                return existing, False
         try:
             with transaction.atomic():
                 return Submission.objects.create(
@@ -90,7 +72,26 @@ def _claim(
                     created_at=now,
                 ), True
         except IntegrityError:
-            continue  # another process claimed it meanwhile: look again
+            existing = Submission.objects.filter(client=client, key=key).first()
+        if existing is None:
+            continue  # its holder gave it up meanwhile: claim again
+        if existing.created_at < now - window:
+            Submission.objects.filter(pk=existing.pk, key=key).update(key="")
+        elif existing.request_id is None and existing.created_at < now - PENDING_TIMEOUT:
+            Submission.objects.filter(pk=existing.pk, request__isnull=True).delete()
+        elif existing.request_id is None:
+            raise bad_request(
+                _("The same request is still being processed; retry in a few seconds.")
+            )
+        elif existing.fingerprint != fingerprint:
+            raise bad_request(
+                _(
+                    "This Idempotency-Key was already used for a different request; "
+                    "use a new key for a new request."
+                )
+            )
+        else:
+            return existing, False
     raise bad_request(_("The same request is still being processed; retry in a few seconds."))
 
 

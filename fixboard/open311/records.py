@@ -41,12 +41,12 @@ class Formatter:
             return None
         return datetime.fromtimestamp(int(seconds), self.tz).isoformat()
 
-    def photo_url(self, photo: PhotoRow) -> str:
-        return self.absolute(default_storage.url(photo.image))
+    def photo_url(self, image: str) -> str:
+        return self.absolute(default_storage.url(image))
 
-    def request(self, row: dict, photos: list[PhotoRow] = ()) -> dict:
-        """The spec's request record."""
-        media_url = row["media_url"] or (self.photo_url(photos[0]) if photos else None)
+    def request(self, row: dict, image: str | None = None) -> dict:
+        """The spec's request record; `image` is its first visible photo, if any."""
+        media_url = row["media_url"] or (self.photo_url(image) if image else None)
         return {
             "service_request_id": row["public_id"],
             "status": open311_status(row["status"]),
@@ -89,7 +89,7 @@ class Formatter:
                 "status": extended_status(row["status"], row["close_reason"]),
                 "photos": [
                     {
-                        "media_url": self.photo_url(p),
+                        "media_url": self.photo_url(p.image),
                         "width": p.width,
                         "height": p.height,
                         "created_at": self.when(p.created_at),
@@ -141,7 +141,7 @@ class Formatter:
             "updated_datetime": self.when(row["created_at"]),
             "description": row["text"] or summary(row),
             "media_url": (row["data"] or {}).get("media_url")
-            or (self.photo_url(photos[0]) if photos else None),
+            or (self.photo_url(photos[0].image) if photos else None),
             "external_status_code": external_status_code(row["status"], row["reason"]),
         }
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from fixboard.accounts.apikeys import client_for_key, may_post_to, take_rate_limit
+from fixboard.accounts.apikeys import client_and_grant, take_rate_limit
 from fixboard.accounts.models import ApiClient
 from fixboard.places.models import Jurisdiction
 
@@ -106,10 +106,10 @@ def client_of(request, jurisdiction: Jurisdiction, *, required: bool = True) -> 
         if required:
             raise forbidden(_("api_key is required to write; ask the city for a key."))
         return None
-    client = client_for_key(key)
+    client, granted = client_and_grant(key, jurisdiction)
     if client is None:
         raise forbidden(_("Invalid api_key: it is unknown or has been revoked."))
-    if not may_post_to(client, jurisdiction):
+    if not granted:
         raise forbidden(_("This api_key may not be used for %(j)s.") % {"j": jurisdiction.slug})
     limit = take_rate_limit(client)
     if not limit.allowed:
@@ -202,13 +202,16 @@ def _request_records(request, jurisdiction, query: selectors.RequestQuery) -> li
         return []
     formatter = _formatter(request, jurisdiction, extended=query.extended)
     ids = [r["id"] for r in rows] if query.ids else selectors.page_ids(jurisdiction, query)
-    photos = selectors.photos_of(ids)
+    photos = selectors.photos_of(ids) if query.extended or not query.ids else {}
+    if not query.ids:  # asked for by id, the rows came with their first photo
+        for row in rows:
+            row["image"] = photos[row["id"]][0].image if row["id"] in photos else None
     if not query.extended:
-        return [formatter.request(r, photos.get(r["id"], ())) for r in rows]
+        return [formatter.request(r, r["image"]) for r in rows]
     areas, notes = selectors.areas_of(ids), selectors.notes_of(ids)
     parents = selectors.public_ids_of({r["duplicate_of_id"] for r in rows} - {None})
     return [
-        formatter.request(r, photos.get(r["id"], ()))
+        formatter.request(r, r["image"])
         | formatter.extensions(
             r,
             photos=photos.get(r["id"], []),

@@ -176,7 +176,9 @@ def submit_request(
             address=address.strip()[:300],
             zipcode=zipcode.strip()[:20],
             address_id=address_id.strip()[:100],
-            department_id=Router(jurisdiction).department_id(service_type.pk, area_ids),
+            department_id=Router(jurisdiction, service_type).department_id(
+                service_type.pk, area_ids
+            ),
             channel=channel,
             reporter=contact,
             reporter_name_public=reporter_name_public and not anonymous,

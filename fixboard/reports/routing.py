@@ -2,6 +2,8 @@
 
 from collections.abc import Iterable
 
+from django.db.models import Q
+
 from fixboard.catalog.models import RoutingRule, ServiceType
 from fixboard.places.models import Jurisdiction
 
@@ -9,17 +11,19 @@ from fixboard.places.models import Jurisdiction
 class Router:
     """The routing rules of one jurisdiction, loaded once for many requests."""
 
-    def __init__(self, jurisdiction: Jurisdiction):
-        self.rules = list(
-            RoutingRule.objects.filter(jurisdiction=jurisdiction).values_list(
-                "service_type_id", "area_id", "department_id"
+    def __init__(self, jurisdiction: Jurisdiction, service_type: ServiceType | None = None):
+        """All the rules, or for one request only those that may apply to its `service_type`."""
+        rules = RoutingRule.objects.filter(jurisdiction=jurisdiction)
+        if service_type is None:
+            self.defaults = dict(
+                ServiceType.objects.filter(jurisdiction=jurisdiction).values_list(
+                    "id", "default_department_id"
+                )
             )
-        )
-        self.defaults = dict(
-            ServiceType.objects.filter(jurisdiction=jurisdiction).values_list(
-                "id", "default_department_id"
-            )
-        )
+        else:
+            rules = rules.filter(Q(service_type=None) | Q(service_type=service_type))
+            self.defaults = {service_type.pk: service_type.default_department_id}
+        self.rules = list(rules.values_list("service_type_id", "area_id", "department_id"))
 
     def department_id(self, service_type_id: int, area_ids: Iterable[int]) -> int | None:
         areas = set(area_ids)

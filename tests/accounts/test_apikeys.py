@@ -5,7 +5,12 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from fixboard.accounts.apikeys import client_for_key, may_post_to, take_rate_limit
+from fixboard.accounts.apikeys import (
+    client_and_grant,
+    client_for_key,
+    may_post_to,
+    take_rate_limit,
+)
 from fixboard.accounts.models import ApiClient, hash_api_key
 from tests.factories import make_city
 
@@ -48,6 +53,8 @@ def test_jurisdiction_is_needed_when_there_are_several(city):
     assert client.rate_limit_per_minute == 30
     assert may_post_to(client, other.jurisdiction)
     assert not may_post_to(client, city.jurisdiction)
+    assert client_and_grant(key, other.jurisdiction) == (client, True)
+    assert client_and_grant(key, city.jurisdiction) == (client, False)
 
 
 def test_existing_names_need_rotate_and_the_old_key_stops(city):
@@ -64,6 +71,8 @@ def test_revoked_and_unknown_keys(city):
     key, _note = create("Old app")
     ApiClient.objects.update(active=False)
     assert client_for_key(key) is None
+    assert client_and_grant(key, city.jurisdiction) == (None, False)
+    assert client_and_grant("  ", city.jurisdiction) == (None, False)
     assert client_for_key("") is None
     assert client_for_key("made-up") is None
 

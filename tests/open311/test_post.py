@@ -6,6 +6,8 @@ from io import BytesIO
 import orjson
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from fixboard.accounts.apikeys import issue_api_key
@@ -317,3 +319,12 @@ def test_service_notice_comes_from_the_service_type(client, city, api_key):
     # A service type without a notice answers an empty one, as before.
     ServiceType.objects.filter(pk=city.pothole.pk).update(notice="")
     assert answer(post(client, api_key, description="c"))[0]["service_notice"] is None
+
+
+def test_a_post_costs_a_fixed_number_of_queries(client, city, api_key, settings):
+    settings.JURISDICTION_CACHE_SECONDS = 60
+    answer(post(client, api_key, description="First"))
+    with CaptureQueriesContext(connection) as queries:
+        answer(post(client, api_key, description="Second"))
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) <= 17, "\n".join(statements)

@@ -1,12 +1,14 @@
 """GET requests: filters, windows, paging, extensions, and what is never served."""
 
 from datetime import timedelta
+from io import BytesIO
 
 import orjson
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from PIL import Image
 
 from fixboard.catalog.models import ServiceType
 from fixboard.open311 import selectors
@@ -159,6 +161,30 @@ def test_ids_forgive_case_and_accept_source_ids(client, city):
     for given in (typed, "14-01100669"):
         response = client.get(f"/open311/v2/requests/{given}.json")
         assert orjson.loads(response.content)[0]["service_request_id"] == request.public_id
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_one_request_is_one_query_with_its_first_visible_photo(client, city, settings, fmt):
+    settings.JURISDICTION_CACHE_SECONDS = 60
+    request = submit_pothole(city, photos=[(_png("red"), "a.png"), (_png("blue"), "b.png")])
+    first = request.photos.order_by("id").first()
+    url = f"/open311/v2/requests/{request.public_id}.{fmt}"
+    client.get(url)  # the process reads the jurisdictions once
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(queries.captured_queries) == 1
+    assert first.image.url in response.content.decode()
+    first.hidden = True
+    first.save(update_fields=["hidden"])
+    second = request.photos.order_by("id").last()
+    assert second.image.url in client.get(url).content.decode()
+
+
+def _png(color: str) -> bytes:
+    out = BytesIO()
+    Image.new("RGB", (4, 4), color).save(out, "PNG")
+    return out.getvalue()
 
 
 def test_extensions_cost_a_fixed_number_of_queries(client, city):
