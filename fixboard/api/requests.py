@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 from ninja import File, Header, Query, Router, Status, UploadedFile
 from ninja.errors import HttpError
 
+from fixboard.catalog.models import ServiceType
 from fixboard.notify import follows
+from fixboard.places.spatial import area_index
 from fixboard.reports import actions, selectors
 from fixboard.reports.models import ServiceRequest
 
@@ -121,13 +123,30 @@ def list_requests(request, query: Query[RequestQuery]):
     }
 
 
+def _nearby_service(query: NearbyQuery) -> ServiceType | None:
+    """The public service asked about (None outside every city), read in one query."""
+    if query.jurisdiction:
+        where = {"jurisdiction__slug": query.jurisdiction}
+    else:
+        located = area_index().locate(query.lat, query.long).jurisdiction_id
+        if located is None:
+            return None
+        where = {"jurisdiction_id": located}
+    found = (
+        ServiceType.objects.filter(code=query.service_code, public=True, **where).order_by().first()
+    )
+    # Not found: the submission's look-ups say which field is wrong.
+    return found or submission.public_service(
+        submission.jurisdiction_for(query.jurisdiction, query.lat, query.long), query.service_code
+    )
+
+
 @router.get("/requests/nearby", response={200: NearbyList, 422: Problem})
 def nearby_requests(request, query: Query[NearbyQuery]):
     """Open requests of one service near a point, nearest first: "is it one of these?"."""
-    jurisdiction = submission.jurisdiction_for(query.jurisdiction, query.lat, query.long)
-    if jurisdiction is None:
+    service = _nearby_service(query)
+    if service is None:
         return {"items": []}
-    service = submission.public_service(jurisdiction, query.service_code)
     rows = selectors.nearby_open_requests(service, query.lat, query.long, query.radius, query.limit)
     return {"items": [{**_out(request, r), "distance_m": r["distance_m"]} for r in rows]}
 

@@ -60,7 +60,14 @@ class MapPoint(models.Model):
             models.Index(
                 fields=["jurisdiction", "lat", "long", "service_type", "is_open"],
                 name="map_point_in_view",
-            )
+            ),
+            # Open requests of a few types across a whole city: too few for cells, and
+            # spread over all of map_point_in_view's position range.
+            models.Index(
+                fields=["jurisdiction", "service_type", "lat", "long"],
+                condition=models.Q(is_open=True),
+                name="map_point_open",
+            ),
         ]
 
     def __str__(self):

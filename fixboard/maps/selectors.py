@@ -143,13 +143,14 @@ def _points(jurisdiction, query: MapQuery) -> list[dict]:
                 "request__requested_at",
             )
         )
+    labels = {status: str(status.label) for status in Status}  # translated once, not per point
     return [
         {
             "id": public_id,
             "lat": lat,
             "long": long,
             "open": status != Status.CLOSED,
-            "status": str(Status(status).label),
+            "status": labels[status],
             "service": service,
             "date": requested_at.date().isoformat(),
         }

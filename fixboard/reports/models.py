@@ -149,6 +149,15 @@ class ServiceRequest(models.Model):
                 name="sr_juris_service_status",
             ),
             models.Index(fields=["lat", "long"], name="sr_lat_long"),
+            # "Is it one of these?": the open requests of one type near a point, a small
+            # range of a small index (most requests are closed). "Not closed" rather than
+            # OPEN_STATUSES: SQLite matches a query to the condition only when its IN lists
+            # are literals, whereas Django sends them as parameters.
+            models.Index(
+                fields=["service_type", "lat", "long"],
+                condition=~Q(status=Status.CLOSED),
+                name="sr_open_position",
+            ),
             models.Index(fields=["department", "status"], name="sr_department_status"),
             # Most requests have no assignee, reporter or duplicate: index only those that do,
             # so bulk imports maintain fewer index entries.

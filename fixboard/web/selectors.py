@@ -44,9 +44,12 @@ def public_service_types(jurisdiction: Jurisdiction) -> list[ServiceType]:
 
 def public_service_type(slug: str, code: str) -> ServiceType | None:
     """One service type residents can report in a jurisdiction, by code, without questions."""
-    return ServiceType.objects.filter(
-        jurisdiction__slug=slug, code=code, public=True, active=True
-    ).first()
+    # Codes are unique in a jurisdiction: no ordering (by the jurisdiction's name, a join).
+    return (
+        ServiceType.objects.filter(jurisdiction__slug=slug, code=code, public=True, active=True)
+        .order_by()
+        .first()
+    )
 
 
 def active_areas(jurisdiction: Jurisdiction, pk: str | None = None) -> list[Area]:

@@ -5,8 +5,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from fixboard.maps.aggregates import rebuild_map_aggregates
 from fixboard.reports.actions import submit_request
 from tests.factories import INSIDE_EAST, INSIDE_WEST, submit_pothole
+from tests.plans import load_potholes, plans_of
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +59,19 @@ def test_service_and_area_filters_read_only_what_they_name(client, city, reports
 def test_an_unknown_filter_value_is_ignored_like_on_the_map_page(client, city, reports):
     assert len(map_data(client, city, service="graffiti")["points"]) == 3
     assert len(map_data(client, city, area="999999")["points"]) == 3
+
+
+def test_a_whole_city_of_open_requests_of_one_type_reads_the_open_points(client, city):
+    # Too few for cells, spread over the whole city: the index of open points, not the
+    # (jurisdiction, position) range of every point.
+    load_potholes(city, count=500, open_every=25, at=INSIDE_WEST)
+    rebuild_map_aggregates(city.jurisdiction)
+
+    plans = plans_of(lambda: map_data(client, city, service="pothole", status="open"))
+
+    assert len(plans) == 4  # the city, the service, the counted cells, the points
+    assert "map_point_open" in plans[3], plans[3]
+    data = map_data(client, city, service="pothole", status="open")
+    assert data["mode"] == "points"
+    assert len(data["points"]) == 20
+    assert all(p["open"] for p in data["points"])

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import submit_pothole
+from tests.plans import load_potholes, plans_of
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +38,15 @@ def test_an_unknown_service_has_no_duplicates_and_an_unknown_city_is_not_found(c
 
     assert b"Is it one of these?" not in nearby(client, city, service="graffiti").content
     assert client.get("/atlantis/report/nearby/", {"service": "pothole"}).status_code == 404
+
+
+def test_the_candidates_are_a_range_of_the_index_of_open_requests(client, city):
+    # A city's history: nearly every request closed, all of them on the position index.
+    load_potholes(city, count=500, open_every=25, at=HERE)
+
+    plans = plans_of(lambda: nearby(client, city))
+
+    assert len(plans) == 3
+    assert "sr_open_position" in plans[1], plans[1]
+    html = nearby(client, city).content.decode()
+    assert html.count('class="request-item"') == 5
