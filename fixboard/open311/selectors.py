@@ -5,12 +5,14 @@ List reads take only the columns a response prints (`.values()`), never count, a
 what extensions add (areas, photos, notes) with one query per page each.
 """
 
+import functools
 import math
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     CharField,
     ExpressionWrapper,
@@ -222,15 +224,17 @@ class RequestQuery:
 
 
 def _by_ids(jurisdiction: Jurisdiction, queryset: QuerySet, ids: tuple[str, ...]) -> QuerySet:
-    """Public ids (as typed) or, for imported requests, the source's own ids.
+    """Public ids (as typed) or, for imported requests, the source's own ids."""
+    return _matching(jurisdiction, queryset, {normalize_public_id(i) for i in ids}, ids)
 
-    A UNION of two index look-ups, because an OR of both columns makes planners scan the
+
+def _matching(jurisdiction, queryset: QuerySet, public_ids, source_ids) -> QuerySet:
+    """A UNION of two index look-ups, because an OR of both columns makes planners scan the
     whole jurisdiction; "NOT source_id = ''" repeats the partial index's condition for SQLite.
     """
-    public_ids = {normalize_public_id(i) for i in ids}
     by_public_id = ServiceRequest.objects.filter(public_id__in=public_ids).values_list("id")
     by_source_id = (
-        ServiceRequest.objects.filter(jurisdiction=jurisdiction, source_id__in=ids)
+        ServiceRequest.objects.filter(jurisdiction=jurisdiction, source_id__in=source_ids)
         .exclude(source_id="")
         .values_list("id")
     )
@@ -293,6 +297,43 @@ def _first_image() -> Subquery:
         "created_at", "id"
     )
     return Subquery(photos.values("image")[:1], output_field=CharField())
+
+
+# Building and compiling the ORM query of one request takes several times what the database
+# takes to answer it, so each process compiles it once, with stand-ins for the jurisdiction
+# and the ids, and runs that SQL with the values of each call.
+_STAND_INS = {"jurisdiction": -311, "public_id": "\x00public id", "source_id": "\x00source id"}
+
+
+@functools.cache
+def _request_by_id_sql(vendor: str) -> tuple[str, tuple]:
+    jurisdiction = Jurisdiction(pk=_STAND_INS["jurisdiction"])
+    queryset = _matching(
+        jurisdiction,
+        public_requests().filter(jurisdiction=jurisdiction),
+        [_STAND_INS["public_id"]],
+        [_STAND_INS["source_id"]],
+    )
+    queryset = queryset.order_by("-requested_at", "-id").values(
+        *REQUEST_COLUMNS, **TIMES, image=_first_image()
+    )
+    return queryset[:1].query.sql_with_params()
+
+
+def request_by_id(jurisdiction: Jurisdiction, request_id: str) -> dict | None:
+    """What `list_requests` gives for `RequestQuery(ids=(request_id,))`, in one compiled query."""
+    sql, stand_in_params = _request_by_id_sql(connection.vendor)
+    values = {
+        _STAND_INS["jurisdiction"]: jurisdiction.pk,
+        _STAND_INS["public_id"]: normalize_public_id(request_id),
+        _STAND_INS["source_id"]: request_id,
+    }
+    params = [values.get(p, p) if type(p) in (int, str) else p for p in stand_in_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        names = [column[0] for column in cursor.description]
+    return dict(zip(names, row, strict=True)) if row else None
 
 
 def list_requests(jurisdiction: Jurisdiction, query: RequestQuery) -> list[dict]:

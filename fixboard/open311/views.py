@@ -236,9 +236,12 @@ def requests(request, fmt):
 @endpoint("GET")
 def request_detail(request, fmt, service_request_id):
     jurisdiction = jurisdiction_of(request)
-    extended = params.boolean(request.GET, "extensions")
-    query = selectors.RequestQuery(ids=(service_request_id,), limit=1, extended=extended)
-    records = _request_records(request, jurisdiction, query)
+    if params.boolean(request.GET, "extensions"):
+        query = selectors.RequestQuery(ids=(service_request_id,), limit=1, extended=True)
+        records = _request_records(request, jurisdiction, query)
+    else:
+        row = selectors.request_by_id(jurisdiction, service_request_id)
+        records = [_formatter(request, jurisdiction).request(row, row["image"])] if row else []
     if not records:
         raise not_found(_("service_request_id: no request %(r)s here.") % {"r": service_request_id})
     return render(fmt, "service_requests", records)
