@@ -4,7 +4,8 @@ Each run is one child process that calls `import_requests` (parse, validate, rou
 requests, timeline events and areas) with the shipped mapping on a fresh database; the
 clock runs around that call only. The real files are LA 2017, LA 2020 and SF as
 published; the large file is LA 2020 resampled (`bench.synthetic`). Peak memory is the
-child's `ru_maxrss`, so it is the import's own (with Django loaded, shown as the baseline).
+child's peak resident set (VmHWM), so it is the import's own (with Django loaded, shown as
+the baseline).
 """
 
 import cProfile
