@@ -28,7 +28,6 @@ import orjson
 
 from . import serving
 from .context import BenchError, Context
-from .dataset import loaded, rows_for
 from .registry import Measurement, Ratio, Target, benchmark, derived, find
 from .serving import Call, get, latency_figures
 from .site import BARE_PATH
@@ -51,13 +50,7 @@ SHARE = "one request / bare view"
 
 @benchmark(BENCHMARK, title="Open311", order=40)
 def run(ctx: Context) -> Iterator[Measurement]:
-    for engine in ctx.engines:
-        rows = rows_for(ctx, engine)
-        try:
-            with loaded(ctx, engine, rows) as data, serving.serve(ctx, data.url, rows) as server:
-                yield from _measure(ctx, engine, data, server)
-        except BenchError as exc:
-            ctx.failures[f"open311 on {engine.label}"] = str(exc)
+    yield from serving.on_each_engine(ctx, "open311", _measure)
 
 
 def _list(facts: dict, **extra) -> str:

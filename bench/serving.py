@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.core.management import call_command
 
 from .context import ROOT, BenchError, Context
+from .dataset import loaded, rows_for
 from .registry import Measurement, Target, task
 from .site import BARE_PATH
 
@@ -228,6 +229,20 @@ def latency_figures(
             )
         )
     return figures
+
+
+def on_each_engine(ctx: Context, name: str, measure: Callable) -> Iterator[Measurement]:
+    """`measure(ctx, engine, data, server)` against a served copy of each engine's data set.
+
+    A failure on one engine is recorded under `name` and the others still run.
+    """
+    for engine in ctx.engines:
+        rows = rows_for(ctx, engine)
+        try:
+            with loaded(ctx, engine, rows) as data, serve(ctx, data.url, rows) as server:
+                yield from measure(ctx, engine, data, server)
+        except BenchError as exc:
+            ctx.failures[f"{name} on {engine.label}"] = str(exc)
 
 
 def _free_port() -> int:

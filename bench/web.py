@@ -28,7 +28,6 @@ from urllib.parse import urlencode
 
 from . import serving
 from .context import BenchError, Context
-from .dataset import loaded, rows_for
 from .registry import Measurement, Target, benchmark
 from .serving import Call, get, latency_figures
 
@@ -45,13 +44,7 @@ LEAFLET = "/vendor/leaflet"  # Leaflet and its marker-cluster plugin, left out o
 
 @benchmark(BENCHMARK, title="Web", order=50)
 def run(ctx: Context) -> Iterator[Measurement]:
-    for engine in ctx.engines:
-        rows = rows_for(ctx, engine)
-        try:
-            with loaded(ctx, engine, rows) as data, serving.serve(ctx, data.url, rows) as server:
-                yield from _measure(ctx, engine, data, server)
-        except BenchError as exc:
-            ctx.failures[f"web on {engine.label}"] = str(exc)
+    yield from serving.on_each_engine(ctx, "web", _measure)
 
 
 def _viewport(lat: float, long: float, zoom: int) -> dict:
