@@ -69,15 +69,23 @@ CELL_COLUMNS = (
 CELL_KEY = "jurisdiction_id, level, cell_x, cell_y, service_type_id, is_open"
 
 
-def _bump(counted: Counted, sign: int) -> None:
-    """Add (or take away) one request in its cell of every level: one upsert statement."""
-    params = []
-    for level in LEVELS:
-        x, y = cell_of(level, counted.lat, counted.long)
-        params += [counted.jurisdiction_id, level, x, y, counted.service_type_id, counted.is_open]
-        params += [sign, sign * counted.lat, sign * counted.long]
+def _bump(changes: list[tuple[Counted, int]]) -> None:
+    """Add (sign +1) or take away (-1) requests in their cells of every level, in one
+    upsert whose rows go in key order, so concurrent recounts lock cells in the same order."""
+    deltas: dict[tuple, tuple[int, float, float]] = {}
+    for counted, sign in changes:
+        for level in LEVELS:
+            x, y = cell_of(level, counted.lat, counted.long)
+            key = (counted.jurisdiction_id, level, x, y, counted.service_type_id, counted.is_open)
+            count, sum_lat, sum_long = deltas.get(key, (0, 0.0, 0.0))
+            deltas[key] = (
+                count + sign,
+                sum_lat + sign * counted.lat,
+                sum_long + sign * counted.long,
+            )
+    params = [value for key in sorted(deltas) for value in (*key, *deltas[key])]
     table = MapCell._meta.db_table
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(LEVELS))
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(deltas))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({CELL_COLUMNS}) VALUES {values} "
@@ -86,6 +94,14 @@ def _bump(counted: Counted, sign: int) -> None:
             f"sum_long = {table}.sum_long + excluded.sum_long",
             params,
         )
+
+
+def count_new_request(request: ServiceRequest) -> None:
+    """Count a request `submit_request` has just written, inside its transaction."""
+    counted = _as_counted(request)
+    if counted:
+        _bump([(counted, +1)])
+        MapPoint.objects.create(request_id=request.pk, **asdict(counted))
 
 
 @transaction.atomic
@@ -101,10 +117,8 @@ def count_request(request_id: int) -> None:
     after = _as_counted(request) if request else None
     if before == after:
         return
-    if before:
-        _bump(before, -1)
+    _bump([(c, sign) for c, sign in ((before, -1), (after, +1)) if c])
     if after:
-        _bump(after, +1)
         # One upsert statement: update_or_create takes five with its savepoints.
         MapPoint.objects.bulk_create(
             [MapPoint(request_id=request_id, **asdict(after))],

@@ -2,15 +2,22 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from fixboard.reports.importing.signals import requests_imported
-from fixboard.reports.signals import event_recorded
+from fixboard.reports.models import Event
+from fixboard.reports.signals import event_recorded, request_submitted
 
-from .aggregates import count_request
+from .aggregates import count_new_request, count_request
 from .tasks import rebuild_jurisdiction_map
 
 
+@receiver(request_submitted, dispatch_uid="maps.count_new_request")
+def count_on_submission(sender, *, request, **kwargs):
+    count_new_request(request)
+
+
 @receiver(event_recorded, dispatch_uid="maps.count_request")
-def recount_on_event(sender, *, request_id, **kwargs):
-    count_request(request_id)
+def recount_on_event(sender, *, request_id, kind, **kwargs):
+    if kind != Event.Kind.SUBMITTED:  # counted inside the submission's own transaction
+        count_request(request_id)
 
 
 @receiver(requests_imported, dispatch_uid="maps.rebuild_after_import")

@@ -14,22 +14,16 @@ logger = logging.getLogger(__name__)
 
 
 @receiver(event_recorded, dispatch_uid="notify.on_event_recorded")
-def on_event_recorded(sender, event_id: int, request_id: int, **kwargs) -> None:
-    row = (
-        Event.objects.filter(pk=event_id)
-        .values_list("kind", "public", "request__awaiting_confirmation")
-        .first()
-    )
-    if row is None:
-        return
-    kind, public, awaiting = row
+def on_event_recorded(sender, event: Event, **kwargs) -> None:
+    # The event and its request as the domain function wrote them: no query needed.
+    kind, public, awaiting = event.kind, event.public, event.request.awaiting_confirmation
     try:
         if kind in NOTIFIED_KINDS and public:
-            tasks.notify_event.enqueue(event_id)
+            tasks.notify_event.enqueue(event.pk)
         elif kind == Event.Kind.SUBMITTED and awaiting:
-            tasks.confirm_submission.enqueue(event_id)
+            tasks.confirm_submission.enqueue(event.pk)
         elif kind == Event.Kind.FOLLOW_REQUESTED:
-            tasks.send_follow_link.enqueue(event_id)
+            tasks.send_follow_link.enqueue(event.pk)
     except Exception:
         # The change is committed; a queue outage must not turn it into an error page.
-        logger.exception("Could not enqueue notifications for event %s", event_id)
+        logger.exception("Could not enqueue notifications for event %s", event.pk)

@@ -1,8 +1,9 @@
 """Open311's writes, each through the reports domain functions.
 
-A POST first claims its idempotency key (the client's Idempotency-Key header, else a hash
-of the parameters), so a retry, or the same POST sent twice within minutes, gets the
-first answer back instead of creating a second request, even when both arrive at once.
+A POST's request is written with a claim on its idempotency key (the client's
+Idempotency-Key header, else a hash of the parameters), so a retry, or the same POST sent
+twice within minutes, gets the first answer back instead of creating a second request,
+even when both arrive at once.
 """
 
 import secrets
@@ -26,7 +27,6 @@ from .statuses import Target, next_status
 
 KEY_WINDOW = timedelta(hours=24)  # an Idempotency-Key is honoured this long
 REPEAT_WINDOW = timedelta(minutes=10)  # an identical POST within this is a repeat
-PENDING_TIMEOUT = timedelta(minutes=2)  # a claim older than this died with its process
 
 
 def actor_of(client: ApiClient) -> str:
@@ -52,49 +52,6 @@ class NewRequest:
     account_id: str = ""
 
 
-def _claim(
-    client: ApiClient, jurisdiction: Jurisdiction, key: str, fingerprint: str, posted: NewRequest
-) -> tuple[Submission, bool]:
-    """(the submission holding `key`, whether it is new); raises 400 for a conflict."""
-    window = KEY_WINDOW if key.startswith("key:") else REPEAT_WINDOW
-    # Most keys are new: claim first, and look at the holder only when the claim fails.
-    for _attempt in range(3):
-        now = timezone.now()
-        try:
-            with transaction.atomic():
-                return Submission.objects.create(
-                    client=client,
-                    jurisdiction=jurisdiction,
-                    key=key,
-                    fingerprint=fingerprint,
-                    device_id=posted.device_id[:200],
-                    account_id=posted.account_id[:200],
-                    created_at=now,
-                ), True
-        except IntegrityError:
-            existing = Submission.objects.filter(client=client, key=key).first()
-        if existing is None:
-            continue  # its holder gave it up meanwhile: claim again
-        if existing.created_at < now - window:
-            Submission.objects.filter(pk=existing.pk, key=key).update(key="")
-        elif existing.request_id is None and existing.created_at < now - PENDING_TIMEOUT:
-            Submission.objects.filter(pk=existing.pk, request__isnull=True).delete()
-        elif existing.request_id is None:
-            raise bad_request(
-                _("The same request is still being processed; retry in a few seconds.")
-            )
-        elif existing.fingerprint != fingerprint:
-            raise bad_request(
-                _(
-                    "This Idempotency-Key was already used for a different request; "
-                    "use a new key for a new request."
-                )
-            )
-        else:
-            return existing, False
-    raise bad_request(_("The same request is still being processed; retry in a few seconds."))
-
-
 def submit_open311_request(
     *,
     client: ApiClient,
@@ -109,37 +66,64 @@ def submit_open311_request(
     raises ValidationError and leaves nothing behind, so the client may fix and resend.
     """
     key = f"key:{idempotency_key}" if idempotency_key else f"fp:{fingerprint}"
-    submission, new = _claim(client, jurisdiction, key, fingerprint, posted)
-    if not new:
-        return submission
-    try:
-        # One transaction for the request and its claim: work hooked on the commit (which
-        # may fail after it) then finds the claim complete, and a retry replays it.
-        with transaction.atomic():
-            request = submit_request(
-                service_type=posted.service_type,
-                lat=posted.lat,
-                long=posted.long,
-                # The resident is the actor when known; the submission names the client.
-                actor=None if posted.reporter else actor_of(client),
-                description=posted.description,
-                attributes=posted.attributes,
-                address=posted.address,
-                zipcode=posted.zipcode,
-                address_id=posted.address_id,
-                channel=Channel.OPEN311,
-                reporter=posted.reporter,
-                media_url=posted.media_url,
-                photos=posted.photos,
+    window = KEY_WINDOW if idempotency_key else REPEAT_WINDOW
+    for _attempt in range(3):
+        try:
+            return _submit(client, jurisdiction, posted, key, fingerprint)
+        except IntegrityError:
+            # Most often the key is taken: by the POST this one repeats, which may have
+            # committed while this one ran (the unique index made it wait for that).
+            existing = Submission.objects.filter(client=client, key=key).first()
+        if existing is None:
+            continue
+        if existing.created_at < timezone.now() - window:
+            Submission.objects.filter(pk=existing.pk, key=key).update(key="")
+        elif existing.fingerprint != fingerprint:
+            raise bad_request(
+                _(
+                    "This Idempotency-Key was already used for a different request; "
+                    "use a new key for a new request."
+                )
             )
-            submission.request = request
-            if posted.service_type.type == ServiceType.Type.BATCH:
-                submission.token = secrets.token_urlsafe(12)
-            submission.save(update_fields=["request", "token"])
-    except BaseException:
-        Submission.objects.filter(pk=submission.pk, request__isnull=True).delete()
-        raise
-    return submission
+        else:
+            return existing
+    raise bad_request(_("The same request is still being processed; retry in a few seconds."))
+
+
+@transaction.atomic
+def _submit(
+    client: ApiClient, jurisdiction: Jurisdiction, posted: NewRequest, key: str, fingerprint: str
+) -> Submission:
+    """The request and its submission (which holds the key) in one transaction: a retry
+    finds either both or neither, and a POST costs one commit."""
+    request = submit_request(
+        service_type=posted.service_type,
+        lat=posted.lat,
+        long=posted.long,
+        # The resident is the actor when known; the submission names the client.
+        actor=None if posted.reporter else actor_of(client),
+        description=posted.description,
+        attributes=posted.attributes,
+        address=posted.address,
+        zipcode=posted.zipcode,
+        address_id=posted.address_id,
+        channel=Channel.OPEN311,
+        reporter=posted.reporter,
+        media_url=posted.media_url,
+        photos=posted.photos,
+    )
+    batch = posted.service_type.type == ServiceType.Type.BATCH
+    return Submission.objects.create(
+        client=client,
+        jurisdiction=jurisdiction,
+        key=key,
+        fingerprint=fingerprint,
+        request=request,
+        token=secrets.token_urlsafe(12) if batch else "",
+        device_id=posted.device_id[:200],
+        account_id=posted.account_id[:200],
+        created_at=timezone.now(),
+    )
 
 
 @transaction.atomic

@@ -20,9 +20,7 @@ class Submission(models.Model):
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE)
     key = models.CharField(max_length=300, blank=True)
     fingerprint = models.CharField(max_length=64)
-    request = models.ForeignKey(
-        ServiceRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(_("token"), max_length=32, blank=True)
     device_id = models.CharField(_("device id"), max_length=200, blank=True)
     account_id = models.CharField(_("account id"), max_length=200, blank=True)
@@ -41,4 +39,4 @@ class Submission(models.Model):
         ]
 
     def __str__(self):
-        return self.token or str(self.request_id or "pending")
+        return self.token or str(self.request_id)

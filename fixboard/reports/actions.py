@@ -1,7 +1,8 @@
 """The only way to create or change a service request.
 
 Each function validates, writes the request and its timeline event in one transaction,
-and leaves follow-up work to listeners of `event_recorded` (sent on commit).
+and leaves follow-up work to listeners of `event_recorded` (sent on commit); derived data
+that must stay exact (map counts) is kept by listeners of `request_submitted`, inside.
 Invalid input raises django.core.exceptions.ValidationError with errors per field.
 """
 
@@ -41,6 +42,7 @@ from .models import (
 from .photos import clean_photo
 from .public_ids import new_public_id
 from .routing import Router
+from .signals import request_submitted
 
 # An update's linked photo obeys the same limit as a request's own media_url.
 MEDIA_URL_MAX = ServiceRequest._meta.get_field("media_url").max_length
@@ -163,7 +165,8 @@ def submit_request(
     area_ids = _locate(jurisdiction, lat, long)
     now = timezone.now()
     requested_at = requested_at or now
-    with transaction.atomic():
+    # No savepoint of its own inside a caller's transaction: a failure here fails the caller.
+    with transaction.atomic(savepoint=False):
         contact = upsert_contact(reporter) if reporter else None
         request = ServiceRequest.objects.create(
             public_id=_unused_public_id(),
@@ -196,6 +199,7 @@ def submit_request(
         event = events.submitted(request, actor=actor or contact, at=requested_at)
         for photo in cleaned_photos:
             _store_photo(request, photo, event)
+        request_submitted.send(sender=ServiceRequest, request=request)
     return request
 
 

@@ -27,7 +27,9 @@ def record(request: ServiceRequest, kind: str, *, actor: Actor, at: datetime, **
         request=request, kind=kind, created_at=at, **actor_fields(actor), **fields
     )
     transaction.on_commit(
-        lambda: event_recorded.send(sender=Event, event_id=event.pk, request_id=request.pk)
+        lambda: event_recorded.send(
+            sender=Event, event=event, event_id=event.pk, request_id=request.pk, kind=kind
+        )
     )
     return event
 

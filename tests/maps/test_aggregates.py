@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from fixboard.maps.aggregates import LEVELS, cell_of, rebuild_map_aggregates
+from fixboard.maps.aggregates import LEVELS, cell_of, count_request, rebuild_map_aggregates
 from fixboard.maps.models import MapCell, MapPoint
 from fixboard.maps.selectors import POINT_LIMIT, MapQuery, map_features
 from fixboard.reports.actions import submit_request, transition
@@ -63,6 +63,39 @@ def test_counts_follow_submission_and_close(city, django_capture_on_commit_callb
     coarse = MapCell.objects.filter(jurisdiction=city.jurisdiction, level=LEVELS[0])
     assert sum(c.count for c in coarse if c.is_open) == 1
     assert sum(c.count for c in coarse if not c.is_open) == 1
+
+
+def test_a_submission_is_counted_in_its_own_transaction(city, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        request = submit_pothole(city)
+    # Counted before anything ran on commit: the count commits (or rolls back) with it.
+    assert MapPoint.objects.filter(request=request, is_open=True).exists()
+    assert len(cells(city.jurisdiction)) == len(LEVELS)
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in after_commit:
+            callback()
+    assert len(cells(city.jurisdiction)) == len(LEVELS), "counted once, not again on commit"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_count_leaves_no_request(city, monkeypatch):
+    def broken(request):
+        raise RuntimeError("map counts unavailable")
+
+    monkeypatch.setattr("fixboard.maps.receivers.count_new_request", broken)
+    with pytest.raises(RuntimeError):
+        submit_pothole(city)
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_request_moved_within_its_cells_keeps_its_count(city, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        request = submit_pothole(city)
+    ServiceRequest.objects.filter(pk=request.pk).update(lat=request.lat + 1e-7)
+    count_request(request.pk)
+    coarse = MapCell.objects.get(jurisdiction=city.jurisdiction, level=LEVELS[0])
+    assert coarse.count == 1
+    assert coarse.sum_lat == pytest.approx(request.lat + 1e-7)
 
 
 def test_requests_awaiting_confirmation_are_not_counted(city, django_capture_on_commit_callbacks):
