@@ -7,6 +7,7 @@ import pytest
 from fixboard.catalog.models import Department, ServiceType
 from fixboard.places.addresses import normalize_address
 from fixboard.places.models import AddressPoint
+from fixboard.reports.importing import batch
 from fixboard.reports.models import Channel, CloseReason, Event, RequestArea, ServiceRequest, Status
 from tests.factories import INSIDE_EAST, INSIDE_WEST
 from tests.reports.test_import_helpers import (
@@ -238,3 +239,37 @@ def test_a_mapped_address_id_column_is_kept(city, tmp_path):
     )
     run_import(export, city.jurisdiction, mapping)
     assert ServiceRequest.objects.get(source_id="C-1").address_id == "A-77"
+
+
+def test_a_public_id_already_taken_is_replaced_and_the_batch_still_written(
+    city, tmp_path, monkeypatch
+):
+    mapping = small_mapping(tmp_path)
+    created = "12/31/2017 11:59:58 PM"
+    first = write_csv(
+        tmp_path / "first.csv",
+        SMALL_HEADER,
+        [["D-1", "Pothole", created, "", "Open", *INSIDE_WEST, "", "Call"]],
+    )
+    run_import(first, city.jurisdiction, mapping)
+    taken = ServiceRequest.objects.get(source_id="D-1").public_id
+    generated = batch.new_public_ids
+    drawn = []
+
+    def unlucky(count):
+        ids = generated(count)
+        if not drawn:  # the first draw repeats a stored id
+            ids[0] = taken
+        drawn.append(ids)
+        return ids
+
+    monkeypatch.setattr(batch, "new_public_ids", unlucky)
+    rows = [[f"D-{n}", "Pothole", created, "", "Open", *INSIDE_WEST, "", "Call"] for n in (2, 3)]
+    result = run_import(
+        write_csv(tmp_path / "more.csv", SMALL_HEADER, rows), city.jurisdiction, mapping
+    )
+
+    assert (result.created, len(drawn)) == (2, 2)
+    public_ids = set(ServiceRequest.objects.values_list("public_id", flat=True))
+    assert len(public_ids) == 3 and set(drawn[1]) <= public_ids
+    assert Event.objects.filter(request__source_id__in=["D-2", "D-3"]).count() == 2

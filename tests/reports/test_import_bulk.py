@@ -54,13 +54,13 @@ def test_a_bulk_import_writes_the_same_requests_and_leaves_every_index_in_place(
     city, tmp_path, export, monkeypatch
 ):
     before, during = schema(), []
-    write = BatchWriter.write
+    write = BatchWriter.write_placed
 
-    def looking(self, rows, **kwargs):
+    def looking(self, placed):
         during.append(schema())
-        return write(self, rows, **kwargs)
+        return write(self, placed)
 
-    monkeypatch.setattr(BatchWriter, "write", looking)
+    monkeypatch.setattr(BatchWriter, "write_placed", looking)
     result = run_bulk(city, tmp_path, export)
 
     requests = during[0][ServiceRequest._meta.db_table]

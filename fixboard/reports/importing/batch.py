@@ -6,9 +6,7 @@ from array import array
 from collections import Counter
 from datetime import timedelta
 
-import numpy as np
-from django.db import transaction
-from django.utils.translation import gettext as _
+from django.db import IntegrityError, transaction
 
 from fixboard.places.addresses import AddressRecorder, resolve_addresses
 from fixboard.places.models import Jurisdiction
@@ -18,8 +16,9 @@ from ..models import Event, Status
 from ..public_ids import ALPHABET
 from ..routing import Router
 from .catalog import CatalogCache
+from .placing import Placed, Placer
 from .result import ImportResult
-from .rows import NO_LOCATION, OUTSIDE, REPEATED, SWAPPED, Row
+from .rows import Row
 from .store import store_for_connection
 
 # Plain strings: enum members cost an attribute look-up per row and per database adapter.
@@ -46,23 +45,36 @@ class BatchWriter:
         self.catalog = CatalogCache(jurisdiction)
         self.router = Router(jurisdiction)
         self.addresses = AddressRecorder(jurisdiction)
+        self.placer = Placer(jurisdiction, area_index())
         self.routes: dict[tuple, int | None] = {}
         # Row numbers left for the second pass: 4 bytes each, so even millions stay small.
         self.deferred = array("I")
 
     def write(self, rows: list[Row], *, by_address: bool = False) -> None:
-        """Validate the batch's places, then write it in one transaction.
+        """Place the batch's rows, then write them in one transaction.
 
         First pass: rows without a point but with an address are left for the second
         pass (their numbers kept in `deferred`), which places them `by_address` once the
         whole file has fed the address index, so the outcome does not depend on row order.
         """
-        rows = self._last_of_each_id(rows)
+        known = None
+        if by_address:
+            known = resolve_addresses(
+                jurisdiction=self.jurisdiction, addresses=[r.address for r in rows]
+            )
+        self.write_placed(self.placer.place(rows, known=known))
+
+    def write_placed(self, placed: Placed) -> None:
+        """Count what placing skipped or deferred, then write its rows in one transaction."""
+        for skip in placed.skips:
+            self.result.skip(*skip)
+        self.deferred.extend(placed.deferred)
+        self.result.located_by_address += placed.by_address
+        rows, areas = placed.rows, placed.areas
         with transaction.atomic():
             self.store.begin_batch(self.jurisdiction.pk)
-            rows = self._by_address(rows) if by_address else self._with_points(rows)
-            rows, areas = self._located(rows)
-            if not by_address:
+            # Points found through the address index need not go back into it.
+            if not placed.by_address:
                 self.addresses.record(
                     (r.address, r.zipcode, r.lat, r.long) for r in rows if r.address
                 )
@@ -76,94 +88,6 @@ class BatchWriter:
             self._create(new)
             self._update(old)
 
-    def _last_of_each_id(self, rows: list[Row]) -> list[Row]:
-        """A later row of the same id supersedes an earlier one in the batch."""
-        last = {row.source_id: row for row in rows}
-        if len(last) == len(rows):
-            return rows
-        for row in rows:
-            if last[row.source_id] is not row:
-                self.result.skip(
-                    REPEATED,
-                    row.number,
-                    _("row %(n)d: id %(id)s appears again in row %(m)d, which is used instead.")
-                    % {"n": row.number, "id": row.source_id, "m": last[row.source_id].number},
-                )
-        return list(last.values())
-
-    def _with_points(self, rows: list[Row]) -> list[Row]:
-        """The rows that have a point; those with only an address wait for the second pass."""
-        for row in rows:
-            if row.lat is None:
-                if row.address:
-                    self.deferred.append(row.number)
-                else:
-                    self.result.skip(
-                        NO_LOCATION,
-                        row.number,
-                        _("row %(n)d has neither coordinates nor an address.") % {"n": row.number},
-                    )
-        return [r for r in rows if r.lat is not None]
-
-    def _by_address(self, rows: list[Row]) -> list[Row]:
-        """Rows placed at their address's known point; the others are skipped."""
-        known = resolve_addresses(
-            jurisdiction=self.jurisdiction, addresses=[r.address for r in rows]
-        )
-        placed = []
-        for row in rows:
-            place = known.get(row.address)
-            if place is None:
-                self.result.skip(
-                    NO_LOCATION,
-                    row.number,
-                    _("row %(n)d has no coordinates and its address %(a)r is not in the index.")
-                    % {"n": row.number, "a": row.address},
-                )
-                continue
-            row.lat, row.long = place.lat, place.long
-            row.zipcode = row.zipcode or place.zipcode
-            self.result.located_by_address += 1
-            placed.append(row)
-        return placed
-
-    def _located(self, rows: list[Row]) -> tuple[list[Row], list[list[int]]]:
-        """Rows inside the jurisdiction with their area ids; the others are skipped."""
-        if not rows:
-            return [], []
-        index = area_index()
-        jid = self.jurisdiction.pk
-        lats = np.fromiter((r.lat for r in rows), dtype=float, count=len(rows))
-        longs = np.fromiter((r.long for r in rows), dtype=float, count=len(rows))
-        routed = index.locate_many(lats, longs, jid)
-        if not routed.inside.all():
-            outside = np.flatnonzero(~routed.inside)
-            flipped = index.locate_many(longs[outside], lats[outside], jid).inside
-            for i, swapped in zip(outside.tolist(), flipped.tolist(), strict=True):
-                self._skip_outside(rows[i], swapped)
-        keep = np.flatnonzero(routed.inside)
-        areas = [[a for a in found if a >= 0] for found in routed.area_ids[keep].tolist()]
-        return [rows[i] for i in keep.tolist()], areas
-
-    def _skip_outside(self, row: Row, flipped: bool) -> None:
-        values = {"n": row.number, "lat": row.lat, "long": row.long, "j": self.jurisdiction.name}
-        if flipped:
-            self.result.skip(
-                SWAPPED,
-                row.number,
-                _(
-                    "row %(n)d: %(lat)s, %(long)s is outside %(j)s but %(long)s, %(lat)s is "
-                    "inside; latitude and longitude look swapped."
-                )
-                % values,
-            )
-        else:
-            self.result.skip(
-                OUTSIDE,
-                row.number,
-                _("row %(n)d: the point %(lat)s, %(long)s is outside %(j)s.") % values,
-            )
-
     def _department(self, row: Row, service_id: int, area_ids: list[int]) -> int | None:
         if row.department:
             return self.catalog.department(row.department)
@@ -172,15 +96,34 @@ class BatchWriter:
             self.routes[key] = self.router.department_id(service_id, area_ids)
         return self.routes[key]
 
-    def _public_ids(self, count: int) -> list[str]:
+    @staticmethod
+    def _public_ids(count: int) -> list[str]:
+        """`count` new public ids, none repeated within the batch."""
         ids = new_public_ids(count)
-        while True:
+        while len(set(ids)) < count:
             repeated = {i for i, n in Counter(ids).items() if n > 1}
-            clashes = self.store.taken_public_ids(ids) | repeated
-            if not clashes:
-                return ids
-            fresh = iter(new_public_ids(len(clashes)))
-            ids = [next(fresh) if i in clashes else i for i in ids]
+            fresh = iter(new_public_ids(len(repeated)))
+            ids = [next(fresh) if i in repeated else i for i in ids]
+        return ids
+
+    def _insert_requests(self, requests: list[tuple]) -> None:
+        """Insert new requests; if a public id is taken already, the batch gets new ones.
+
+        Forty random bits seldom clash even with millions of stored requests, so rather
+        than look up each batch's ids first (a random probe of the unique index per
+        request), the insert runs in a savepoint and the index itself says when one is
+        taken; only then are the ids looked up, and the batch retried with fresh ones.
+        """
+        while True:
+            try:
+                with transaction.atomic():
+                    self.store.insert_requests(requests)
+                return
+            except IntegrityError:
+                if not self.store.taken_public_ids([r[1] for r in requests]):
+                    raise
+            fresh = self._public_ids(len(requests))
+            requests = [(r[0], p, *r[2:]) for r, p in zip(requests, fresh, strict=True)]
 
     def _request_values(self, row: Row, area_ids: list[int]) -> tuple:
         """(service type id, department id, expected_at) of a row."""
@@ -207,7 +150,7 @@ class BatchWriter:
             )  # fmt: skip
             area_requests.extend([pk] * len(area_ids))
             areas.extend(area_ids)
-        store.insert_requests(requests)
+        self._insert_requests(requests)
         store.insert_imported_events(ids, EVENT_KINDS)
         store.insert_areas(area_requests, areas)
         self.result.created += len(new)

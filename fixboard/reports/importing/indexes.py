@@ -64,7 +64,24 @@ def _constraints(tables: set[str]) -> dict[str, dict]:
 
 
 def _existing(tables: set[str]) -> set[str]:
-    return set(_constraints(tables))
+    """Names of the indexes on these tables."""
+    # Not Django's introspection: on SQLite it parses each table's SQL, a tenth of a
+    # second, a fifth of a small import.
+    names = sorted(tables)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            marks = ", ".join(["%s"] * len(names))
+            cursor.execute(
+                f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})",
+                names,
+            )
+        else:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes "
+                "WHERE schemaname = ANY(current_schemas(false)) AND tablename = ANY(%s)",
+                [names],
+            )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _existing_foreign_keys(tables: set[str]) -> dict[tuple[str, str], str]:

@@ -17,6 +17,7 @@ from django.db import connection
 from psycopg.types.json import Jsonb
 
 from ..models import Event, RequestArea, ServiceRequest
+from .indexes import table_rows
 
 REQUEST_FIELDS = (
     "id",
@@ -77,6 +78,10 @@ EVENT_FIELDS = (
     "created_at",
 )
 AREA_FIELDS = ("request", "area")
+# New requests below which PostgreSQL's statistics are not worth refreshing mid-import.
+STATISTICS_MIN_ROWS = 20_000
+# Distinct date-times an import remembers the SQLite text of (a few MB at most).
+DATETIME_MEMO = 65_536
 DATETIME_FIELDS = {"requested_at", "updated_at", "expected_at", "closed_at", "created_at"}
 LOOKUP_CHUNK = 100_000
 IMPORT_LOCK = 311_001  # advisory lock class of request imports
@@ -254,13 +259,23 @@ class SqliteStore(Store):
 
     def __init__(self):
         super().__init__()
+        self._texts: dict[datetime, str] = {}
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = -{self.CACHE_KIB}")
 
     def datetime(self, value: datetime | None):
         # Django keeps aware datetimes on SQLite as naive UTC text; imported ones are in UTC,
-        # so dropping the "+00:00" is the conversion.
-        return None if value is None else value.isoformat(" ")[:-6]
+        # so dropping the "+00:00" is the conversion. The row parser hands out one object
+        # per distinct date-time text, so most values come again: remembered, a look-up
+        # replaces an isoformat call.
+        if value is None:
+            return None
+        text = self._texts.get(value)
+        if text is None:
+            if len(self._texts) >= DATETIME_MEMO:
+                self._texts.clear()
+            text = self._texts[value] = value.isoformat(" ")[:-6]
+        return text
 
     def typed_param(self, db_type: str) -> str:
         return "%s"
@@ -308,13 +323,40 @@ class PostgresStore(Store):
     UPDATES = "fixboard_import_updates"
 
     def begin_batch(self, jurisdiction_id: int) -> None:
+        # An import is idempotent: if the server crashes, the last batches are re-run, so
+        # it need not wait for each commit to reach the disk. Two imports into one
+        # jurisdiction take turns per batch, so both cannot find a source id missing and
+        # insert it twice. (SQLite's write lock does the same.)
         with connection.cursor() as cursor:
-            # An import is idempotent: if the server crashes, the last batches are re-run,
-            # so it need not wait for each commit to reach the disk.
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            # Two imports into one jurisdiction take turns per batch, so both cannot find a
-            # source id missing and insert it twice. (SQLite's write lock does the same.)
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, jurisdiction_id])
+            cursor.execute(
+                "SELECT set_config('synchronous_commit', 'off', true), "
+                "pg_advisory_xact_lock(%s, %s)",
+                [IMPORT_LOCK, jurisdiction_id],
+            )
+
+    def insert_requests(self, rows: list[tuple]) -> None:
+        super().insert_requests(rows)
+        self.unanalyzed += len(rows)
+        if self.unanalyzed > max(self.analyzed, STATISTICS_MIN_ROWS):
+            self._analyze_requests()
+
+    def _analyze_requests(self) -> None:
+        """Fresh planner statistics for the requests table, which this import doubled.
+
+        With the table's size from before the import, the planner takes the look-ups of
+        source and public ids for lookups in a few rows, and hashes every request of the
+        jurisdiction for each batch (O(rows²) over a city's history) instead of probing
+        the unique indexes. Refreshed each time the table doubles, and only for the columns
+        those look-ups filter on (a few milliseconds; autovacuum or the rebuild after a bulk
+        import does the rest).
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"ANALYZE {connection.ops.quote_name(self.requests)} "
+                f"({self.jurisdiction_column}, {self.source_id_column})"
+            )
+        self.analyzed += self.unanalyzed
+        self.unanalyzed = 0
 
     def _in(self, column: str, values: list) -> tuple[str, list]:
         # One JSON parameter, encoded in C: psycopg adapts a list element by element.
@@ -333,6 +375,10 @@ class PostgresStore(Store):
 
     def _created(self, request_ids: list[int]) -> tuple[str, list]:
         # Sequence values need not be contiguous: another session may take some between.
+        # They usually are, and then a range scan of the primary key replaces a probe per id.
+        low, high = min(request_ids), max(request_ids)
+        if high - low == len(request_ids) - 1:
+            return "id BETWEEN %s AND %s", [low, high]
         return self._in("id", request_ids)
 
     def allocate_ids(self, count: int) -> list[int]:
@@ -345,6 +391,8 @@ class PostgresStore(Store):
 
     def __init__(self):
         super().__init__()
+        # Requests in the table when its statistics were taken, and written since.
+        self.analyzed, self.unanalyzed = table_rows(), 0
         # psycopg would run json.dumps on a Jsonb default for every row; its text is fixed.
         self.defaults = {
             table: tuple(
@@ -372,7 +420,8 @@ class PostgresStore(Store):
     def _copy(self, table: str, columns: list[str], rows: list[tuple], rest: tuple = ()) -> None:
         if not rows:
             return
-        with connection.cursor() as cursor:
+        # Django's error types, as for a statement (a unique index refusing a row).
+        with connection.wrap_database_errors, connection.cursor() as cursor:
             sql = f"COPY {connection.ops.quote_name(table)} ({_quoted(columns)}) FROM STDIN"
             with cursor.cursor.copy(sql) as copy:
                 for row in rows:
