@@ -175,8 +175,9 @@ MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 
 # How often a process checks whether areas changed and its spatial index must be rebuilt.
 AREA_INDEX_REFRESH_SECONDS = float(os.environ.get("AREA_INDEX_REFRESH_SECONDS", "5"))
-# How long a process trusts its copy of the jurisdictions table, which every Open311 call reads.
-JURISDICTION_CACHE_SECONDS = float(os.environ.get("JURISDICTION_CACHE_SECONDS", "5"))
+# How long a process trusts its copy of the configuration every call reads: jurisdictions,
+# service types and their questions, departments, routing rules (fixboard.core.snapshots).
+CONFIGURATION_CACHE_SECONDS = float(os.environ.get("CONFIGURATION_CACHE_SECONDS", "5"))
 
 LOGGING = {
     "version": 1,

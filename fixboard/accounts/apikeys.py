@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
+from fixboard.core.compiled import CompiledQuery
 from fixboard.places.models import Jurisdiction
 
 from .models import ApiClient, hash_api_key
@@ -31,21 +32,39 @@ def client_for_key(key: str) -> ApiClient | None:
     )
 
 
+# The columns a write needs; any other field of the client loads when first used.
+_CLIENT_FIELDS = ("id", "name", "key_hash", "rate_limit_per_minute")
+_CLIENT_AND_GRANT = CompiledQuery(
+    lambda key_hash, jurisdiction: (
+        ApiClient.objects.filter(key_hash=key_hash, active=True)
+        .annotate(
+            granted=Exists(
+                ApiClient.jurisdictions.through.objects.filter(
+                    apiclient=OuterRef("pk"), jurisdiction_id=jurisdiction
+                )
+            )
+        )
+        .values(*_CLIENT_FIELDS, "granted")
+        .order_by()[:1]
+    ),
+    key_hash="\x00key hash",
+    jurisdiction=-311,
+)
+
+
 def client_and_grant(key: str, jurisdiction: Jurisdiction) -> tuple[ApiClient | None, bool]:
     """(the active client holding this key, whether it may post to `jurisdiction`): one
     query, where `client_for_key` and `may_post_to` take two."""
     key = key.strip()
     if not key:
         return None, False
-    granted = ApiClient.jurisdictions.through.objects.filter(
-        apiclient=OuterRef("pk"), jurisdiction=jurisdiction
+    row = _CLIENT_AND_GRANT.first(key_hash=hash_api_key(key), jurisdiction=jurisdiction.pk)
+    if row is None:
+        return None, False
+    client = ApiClient.from_db(
+        connection.alias, _CLIENT_FIELDS, [row[name] for name in _CLIENT_FIELDS]
     )
-    client = (
-        ApiClient.objects.filter(key_hash=hash_api_key(key), active=True)
-        .annotate(granted=Exists(granted))
-        .first()
-    )
-    return client, bool(client and client.granted)
+    return client, bool(row["granted"])
 
 
 def may_post_to(client: ApiClient, jurisdiction: Jurisdiction) -> bool:

@@ -83,17 +83,37 @@ def _bump(changes: list[tuple[Counted, int]]) -> None:
                 sum_lat + sign * counted.lat,
                 sum_long + sign * counted.long,
             )
-    params = [value for key in sorted(deltas) for value in (*key, *deltas[key])]
+    rows = [(*key, *deltas[key]) for key in sorted(deltas)]
     table = MapCell._meta.db_table
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(deltas))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({CELL_COLUMNS}) VALUES {values} "
+            f"INSERT INTO {table} ({CELL_COLUMNS}) {_cell_rows(len(rows))} "
             f"ON CONFLICT ({CELL_KEY}) DO UPDATE SET count = {table}.count + excluded.count, "
             f"sum_lat = {table}.sum_lat + excluded.sum_lat, "
             f"sum_long = {table}.sum_long + excluded.sum_long",
-            params,
+            _cell_params(rows),
         )
+
+
+# PostgreSQL gets one array per column: nine parameters whatever the number of rows, so
+# psycopg reuses its parsed statement (it re-parses any statement of over 50 parameters).
+_CELL_ARRAYS = (
+    "SELECT * FROM unnest(%s::bigint[], %s::smallint[], %s::integer[], %s::integer[], "
+    "%s::bigint[], %s::boolean[], %s::integer[], %s::float8[], %s::float8[]) "
+    "ORDER BY 2, 3, 4, 5, 6"
+)
+
+
+def _cell_rows(count: int) -> str:
+    if connection.vendor == "postgresql":
+        return _CELL_ARRAYS
+    return "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * count)
+
+
+def _cell_params(rows: list[tuple]) -> list:
+    if connection.vendor == "postgresql":
+        return [list(column) for column in zip(*rows, strict=True)]
+    return [value for row in rows for value in row]
 
 
 def count_new_request(request: ServiceRequest) -> None:

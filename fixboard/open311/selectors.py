@@ -5,14 +5,10 @@ List reads take only the columns a response prints (`.values()`), never count, a
 what extensions add (areas, photos, notes) with one query per page each.
 """
 
-import functools
 import math
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
-from django.db import connection
 from django.db.models import (
     CharField,
     ExpressionWrapper,
@@ -20,12 +16,9 @@ from django.db.models import (
     FloatField,
     Func,
     OuterRef,
-    Prefetch,
     QuerySet,
     Subquery,
 )
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 from fixboard.catalog.models import AttributeDefinition, ServiceType
 from fixboard.places.models import Area, Jurisdiction
@@ -41,40 +34,6 @@ from fixboard.reports.public_ids import normalize_public_id
 from fixboard.reports.selectors import METRES_PER_DEGREE, VISIBLE_PHOTO, public_requests
 
 from .models import Submission
-
-# Every call names its jurisdiction, and the table holds a handful of rows that change a few
-# times a year: each process reads it whole, again after JURISDICTION_CACHE_SECONDS, or at
-# once after a change made in the process itself.
-_jurisdictions: dict = {"rows": None, "read_at": 0.0}
-
-
-@receiver([post_save, post_delete], sender=Jurisdiction, dispatch_uid="open311.jurisdictions")
-def _forget_jurisdictions(**kwargs) -> None:
-    _jurisdictions["rows"] = None
-
-
-def _all_jurisdictions() -> list[Jurisdiction]:
-    now = time.monotonic()
-    rows = _jurisdictions["rows"]
-    if rows is None or now - _jurisdictions["read_at"] >= settings.JURISDICTION_CACHE_SECONDS:
-        rows = list(
-            Jurisdiction.objects.only("id", "slug", "name", "timezone", "settings").order_by("id")
-        )
-        _jurisdictions.update(rows=rows, read_at=now)
-    return rows
-
-
-def jurisdictions_for(slug: str) -> list[Jurisdiction]:
-    """The jurisdiction `slug`, or with no slug at most two (to tell "only one" from "many")."""
-    rows = _all_jurisdictions()
-    if slug:
-        return [j for j in rows if j.slug == slug]
-    return rows[:2]
-
-
-def all_jurisdiction_slugs() -> list[str]:
-    return sorted(j.slug for j in _all_jurisdictions())
-
 
 # ---- services -------------------------------------------------------------------------
 
@@ -94,22 +53,6 @@ def listed_services(jurisdiction: Jurisdiction) -> list[dict]:
     for row in rows:
         row["metadata"] = row["id"] in with_questions
     return rows
-
-
-def postable_service(jurisdiction: Jurisdiction, code: str) -> ServiceType | None:
-    """The public service type `code` (active or not: submitting says it stopped)."""
-    service = (
-        ServiceType.objects.filter(jurisdiction=jurisdiction, code=code, public=True)
-        .order_by("id")
-        .prefetch_related(
-            Prefetch("attributes", AttributeDefinition.objects.order_by("order", "id"))
-        )
-        .first()
-    )
-    if service is not None:
-        # The jurisdiction at hand, rather than a join that would bring its boundary along.
-        service.jurisdiction = jurisdiction
-    return service
 
 
 def service_definition(jurisdiction: Jurisdiction, code: str) -> tuple[str, list[dict]] | None:
@@ -292,48 +235,11 @@ def _ordered(jurisdiction: Jurisdiction, query: RequestQuery) -> QuerySet:
     return _filtered(jurisdiction, query).order_by(f"-{column}", "-id")
 
 
-def _first_image() -> Subquery:
+def first_image() -> Subquery:
     photos = Photo.objects.filter(VISIBLE_PHOTO, request=OuterRef("pk")).order_by(
         "created_at", "id"
     )
     return Subquery(photos.values("image")[:1], output_field=CharField())
-
-
-# Building and compiling the ORM query of one request takes several times what the database
-# takes to answer it, so each process compiles it once, with stand-ins for the jurisdiction
-# and the ids, and runs that SQL with the values of each call.
-_STAND_INS = {"jurisdiction": -311, "public_id": "\x00public id", "source_id": "\x00source id"}
-
-
-@functools.cache
-def _request_by_id_sql(vendor: str) -> tuple[str, tuple]:
-    jurisdiction = Jurisdiction(pk=_STAND_INS["jurisdiction"])
-    queryset = _matching(
-        jurisdiction,
-        public_requests().filter(jurisdiction=jurisdiction),
-        [_STAND_INS["public_id"]],
-        [_STAND_INS["source_id"]],
-    )
-    queryset = queryset.order_by("-requested_at", "-id").values(
-        *REQUEST_COLUMNS, **TIMES, image=_first_image()
-    )
-    return queryset[:1].query.sql_with_params()
-
-
-def request_by_id(jurisdiction: Jurisdiction, request_id: str) -> dict | None:
-    """What `list_requests` gives for `RequestQuery(ids=(request_id,))`, in one compiled query."""
-    sql, stand_in_params = _request_by_id_sql(connection.vendor)
-    values = {
-        _STAND_INS["jurisdiction"]: jurisdiction.pk,
-        _STAND_INS["public_id"]: normalize_public_id(request_id),
-        _STAND_INS["source_id"]: request_id,
-    }
-    params = [values.get(p, p) if type(p) in (int, str) else p for p in stand_in_params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-        names = [column[0] for column in cursor.description]
-    return dict(zip(names, row, strict=True)) if row else None
 
 
 def list_requests(jurisdiction: Jurisdiction, query: RequestQuery) -> list[dict]:
@@ -343,7 +249,7 @@ def list_requests(jurisdiction: Jurisdiction, query: RequestQuery) -> list[dict]
     rows cost one query that way, where a page costs less with `photos_of` afterwards.
     """
     columns = REQUEST_COLUMNS + (EXTENDED_COLUMNS if query.extended else ())
-    times = {**TIMES, "image": _first_image()} if query.ids else TIMES
+    times = {**TIMES, "image": first_image()} if query.ids else TIMES
     queryset = _ordered(jurisdiction, query).values(*columns, **times)
     return list(queryset[query.offset : query.offset + query.limit])
 

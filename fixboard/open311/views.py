@@ -16,7 +16,7 @@ from fixboard.accounts.apikeys import client_and_grant, take_rate_limit
 from fixboard.accounts.models import ApiClient
 from fixboard.places.models import Jurisdiction
 
-from . import params, posting, queries, selectors
+from . import lookups, params, posting, queries, selectors
 from .actions import post_request_update, submit_open311_request
 from .errors import Open311Error, bad_request, forbidden, from_validation_error, not_found
 from .records import Formatter
@@ -83,10 +83,10 @@ def _value(request, name: str) -> str:
 def jurisdiction_of(request) -> Jurisdiction:
     """The jurisdiction asked for; optional while the installation serves only one."""
     slug = _value(request, "jurisdiction_id")
-    found = selectors.jurisdictions_for(slug)
+    found = lookups.jurisdictions_for(slug)
     if len(found) == 1:
         return found[0]
-    known = ", ".join(selectors.all_jurisdiction_slugs())
+    known = ", ".join(lookups.all_jurisdiction_slugs())
     if slug:
         raise not_found(
             _("jurisdiction_id: no jurisdiction %(s)s here (known: %(k)s).")
@@ -240,7 +240,7 @@ def request_detail(request, fmt, service_request_id):
         query = selectors.RequestQuery(ids=(service_request_id,), limit=1, extended=True)
         records = _request_records(request, jurisdiction, query)
     else:
-        row = selectors.request_by_id(jurisdiction, service_request_id)
+        row = lookups.request_by_id(jurisdiction, service_request_id)
         records = [_formatter(request, jurisdiction).request(row, row["image"])] if row else []
     if not records:
         raise not_found(_("service_request_id: no request %(r)s here.") % {"r": service_request_id})
@@ -253,7 +253,7 @@ def _post_request(request, fmt):
     code = params.text(request.POST, "service_code")
     if not code:
         raise bad_request(_("service_code is required; GET services lists them."))
-    service_type = selectors.postable_service(jurisdiction, code)
+    service_type = lookups.postable_service(jurisdiction, code)
     if service_type is None:
         raise not_found(_("service_code: no service %(c)s here.") % {"c": code})
     posted = posting.new_request(request.POST, request.FILES, jurisdiction, service_type)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from fixboard.accounts.models import User
 from fixboard.catalog.models import Department, ServiceType
+from fixboard.core.compiled import CompiledQuery
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import area_index
 
@@ -203,10 +204,16 @@ def submit_request(
     return request
 
 
+_ID_TAKEN = CompiledQuery(
+    lambda public_id: ServiceRequest.objects.filter(public_id=public_id).values("id")[:1],
+    public_id="\x00public id",
+)
+
+
 def _unused_public_id() -> str:
     while True:
         candidate = new_public_id()
-        if not ServiceRequest.objects.filter(public_id=candidate).exists():
+        if _ID_TAKEN.first(public_id=candidate) is None:
             return candidate
 
 

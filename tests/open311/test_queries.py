@@ -165,7 +165,7 @@ def test_ids_forgive_case_and_accept_source_ids(client, city):
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_one_request_is_one_query_with_its_first_visible_photo(client, city, settings, fmt):
-    settings.JURISDICTION_CACHE_SECONDS = 60
+    settings.CONFIGURATION_CACHE_SECONDS = 60
     request = submit_pothole(city, photos=[(_png("red"), "a.png"), (_png("blue"), "b.png")])
     first = request.photos.order_by("id").first()
     url = f"/open311/v2/requests/{request.public_id}.{fmt}"

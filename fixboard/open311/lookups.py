@@ -1,0 +1,164 @@
+"""Open311's hottest reads, each one small query or none: the jurisdictions, a
+jurisdiction's catalog, one request by id, the service type a POST names.
+
+One request by id reads the requests table alone, by key: the names of its service type and
+department come from the process's copy of the catalog (`fixboard.core.snapshots`), so the
+database neither joins nor plans more than a look-up by key.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from fixboard.catalog.models import AttributeDefinition, Department, ServiceType
+from fixboard.core.compiled import CompiledQuery
+from fixboard.core.snapshots import Snapshot
+from fixboard.places.models import Jurisdiction
+from fixboard.reports.models import ServiceRequest
+from fixboard.reports.public_ids import normalize_public_id
+
+from .selectors import TIMES, first_image
+
+_jurisdictions = Snapshot(
+    "open311.jurisdictions",
+    lambda _all: list(
+        Jurisdiction.objects.only("id", "slug", "name", "timezone", "settings").order_by("id")
+    ),
+    models=(Jurisdiction,),
+)
+
+
+def jurisdictions_for(slug: str) -> list[Jurisdiction]:
+    """The jurisdiction `slug`, or with no slug at most two (to tell "only one" from "many")."""
+    rows = _jurisdictions.get("all")
+    if slug:
+        return [j for j in rows if j.slug == slug]
+    return rows[:2]
+
+
+def all_jurisdiction_slugs() -> list[str]:
+    return sorted(j.slug for j in _jurisdictions.get("all"))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A jurisdiction's service types (public or not, by id and by code, with their
+    questions) and department names."""
+
+    services: dict[int, ServiceType]
+    by_code: dict[str, ServiceType]
+    departments: dict[int, str]
+
+
+def _load_catalog(jurisdiction_id: int) -> Catalog:
+    services = list(
+        ServiceType.objects.filter(jurisdiction_id=jurisdiction_id)
+        .order_by("id")
+        .prefetch_related(
+            Prefetch("attributes", AttributeDefinition.objects.order_by("order", "id"))
+        )
+    )
+    by_code: dict[str, ServiceType] = {}
+    for service in services:
+        by_code.setdefault(service.code, service)
+    departments = dict(
+        Department.objects.filter(jurisdiction_id=jurisdiction_id).values_list("id", "name")
+    )
+    return Catalog({s.pk: s for s in services}, by_code, departments)
+
+
+_catalogs = Snapshot(
+    "open311.catalogs",
+    _load_catalog,
+    models=(ServiceType, AttributeDefinition, Department),
+)
+
+
+def _catalog_knowing(jurisdiction: Jurisdiction, service_id: int, department_id) -> Catalog:
+    """The catalog, read again if it misses an id (made in another process since)."""
+    catalog = _catalogs.get(jurisdiction.pk)
+    if service_id not in catalog.services or (
+        department_id is not None and department_id not in catalog.departments
+    ):
+        _catalogs.forget()
+        catalog = _catalogs.get(jurisdiction.pk)
+    return catalog
+
+
+def postable_service(jurisdiction: Jurisdiction, code: str) -> ServiceType | None:
+    """The public service type `code` (active or not: submitting says it stopped)."""
+    service = _catalogs.get(jurisdiction.pk).by_code.get(code)
+    if service is None:
+        _catalogs.forget()
+        service = _catalogs.get(jurisdiction.pk).by_code.get(code)
+    if service is None or not service.public:
+        return None
+    # The jurisdiction at hand, rather than a query that would bring its boundary along.
+    service.jurisdiction = jurisdiction
+    return service
+
+
+ONE_COLUMNS = (
+    "id",
+    "public_id",
+    "service_type_id",
+    "department_id",
+    "status",
+    "status_notes",
+    "description",
+    "address",
+    "zipcode",
+    "address_id",
+    "lat",
+    "long",
+    "media_url",
+)
+
+
+def _visible(requests):
+    # What public_requests() hides, but the service type's own flag, checked in the catalog.
+    return (
+        requests.filter(awaiting_confirmation=False, hidden=False)
+        .values(*ONE_COLUMNS, **TIMES, image=first_image())
+        .order_by()[:1]
+    )
+
+
+_BY_PUBLIC_ID = CompiledQuery(
+    lambda jurisdiction, public_id: _visible(
+        ServiceRequest.objects.filter(jurisdiction_id=jurisdiction, public_id=public_id)
+    ),
+    jurisdiction=-311,
+    public_id="\x00public id",
+)
+_BY_SOURCE_ID = CompiledQuery(
+    lambda jurisdiction, source_id: _visible(
+        # "NOT source_id = ''" repeats the unique index's condition, for SQLite to use it.
+        ServiceRequest.objects.filter(jurisdiction_id=jurisdiction, source_id=source_id).exclude(
+            source_id=""
+        )
+    ),
+    jurisdiction=-311,
+    source_id="\x00source id",
+)
+
+
+def request_by_id(jurisdiction: Jurisdiction, request_id: str) -> dict | None:
+    """The row `list_requests` gives for this id: by public id or, failing that, by the
+    source's own id of an imported request. None when unknown or not public."""
+    row = _BY_PUBLIC_ID.first(
+        jurisdiction=jurisdiction.pk, public_id=normalize_public_id(request_id)
+    )
+    if row is None and request_id:
+        row = _BY_SOURCE_ID.first(jurisdiction=jurisdiction.pk, source_id=request_id)
+    if row is None:
+        return None
+    catalog = _catalog_knowing(jurisdiction, row["service_type_id"], row["department_id"])
+    service = catalog.services.get(row["service_type_id"])
+    if service is None or not service.public:
+        return None
+    row["service_type__code"] = service.code
+    row["service_type__name"] = service.name
+    row["service_type__notice"] = service.notice
+    row["department__name"] = catalog.departments.get(row["department_id"])
+    return row
