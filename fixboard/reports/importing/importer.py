@@ -20,7 +20,7 @@ from .batch import BatchWriter
 from .indexes import bulk_mode, refresh_statistics, table_rows
 from .mapping import Mapping
 from .placing import Placed, Placer
-from .prefetch import Prefetch
+from .prefetch import CAN_FORK, ForkedPrefetch, Prefetch
 from .result import ImportResult
 from .rows import Row, RowParser, Skip
 from .signals import requests_imported
@@ -93,13 +93,19 @@ def _parsed(
 def _placed(batches: Iterator[ParsedBatch], placer: Placer) -> Iterator[ParsedBatch]:
     for batch in batches:
         batch.placed = placer.place(batch.rows)
+        batch.rows = []  # in `placed` now: not sent twice
         yield batch
 
 
-def _passes(path: Path, mapping: Mapping, batch_size: int, *, only=None, placer=None):
+@contextmanager
+def _reading(
+    path: Path, mapping: Mapping, batch_size: int, *, only=None, placer=None
+) -> Iterator[Iterator[ParsedBatch]]:
     """Batches of one reading of the file (of the rows numbered in `only`, if given).
 
-    With a `placer`, the reading thread also places each batch's rows (see `placing`).
+    The reader starts on entry, so it parses while the caller gets ready: a thread, or
+    with a `placer` (the first reading), a forked process that also places each batch's
+    rows (see `placing`).
     """
     raw, text = _open(path, mapping)
     with raw, text:
@@ -110,10 +116,13 @@ def _passes(path: Path, mapping: Mapping, batch_size: int, *, only=None, placer=
         mapping.check_header(header, path)
         parser = RowParser(mapping, header)
         batches = _parsed(raw, reader, parser, batch_size, only)
+        ahead = Prefetch
         if placer is not None:
             batches = _placed(batches, placer)
-        with Prefetch(batches) as batches:
-            yield from batches
+            # Placing touches no database, so the whole first reading can be forked off.
+            ahead = ForkedPrefetch if CAN_FORK else Prefetch
+        with ahead(batches) as prefetched:
+            yield prefetched
 
 
 def estimated_rows(path: Path) -> int:
@@ -166,9 +175,13 @@ def _in_transactions(batches: Iterator[ParsedBatch], size: int) -> Iterator[Pars
                 yield batch
 
 
+def _bar(size: int, label: str, progress: bool) -> tqdm:
+    return tqdm(total=size, unit="B", unit_scale=True, disable=not progress, desc=label)
+
+
 def _run_pass(batches, writer: BatchWriter, result: ImportResult, bar, *, second: bool) -> None:
     grouped = _in_transactions(batches, writer.store.batches_per_transaction)
-    with closing(grouped):
+    with closing(grouped), bar:
         for batch in grouped:
             # The second reading meets the unreadable records again: counted once, in the first.
             for skip in () if second else batch.skips:
@@ -207,27 +220,17 @@ def import_requests(
     size = path.stat().st_size if path.is_file() else 0
     writer = BatchWriter(jurisdiction, result)
     bulk = _bulk(path) if bulk is None else bulk
-    with _fewer_collections(), bulk_mode(bulk, progress=progress):
-        for second in (False, True):
-            if second and not writer.deferred:
-                break
-            label = _("placing by address") if second else path.name
-            only = iter(writer.deferred) if second else None
-            with (
-                closing(
-                    _passes(
-                        path,
-                        mapping,
-                        batch_size,
-                        only=only,
-                        placer=None if second else writer.placer,
-                    )
-                ) as batches,
-                tqdm(
-                    total=size, unit="B", unit_scale=True, disable=not progress, desc=label
-                ) as bar,
-            ):
-                _run_pass(batches, writer, result, bar, second=second)
+    # The first batches are parsed while the indexes are taken off.
+    with (
+        _fewer_collections(),
+        _reading(path, mapping, batch_size, placer=writer.placer) as first,
+        bulk_mode(bulk, progress=progress),
+    ):
+        _run_pass(first, writer, result, _bar(size, path.name, progress), second=False)
+        if writer.deferred:
+            with _reading(path, mapping, batch_size, only=iter(writer.deferred)) as second:
+                bar = _bar(size, _("placing by address"), progress)
+                _run_pass(second, writer, result, bar, second=True)
     refresh_statistics(bulk=bulk)
     result.created_service_types = writer.catalog.created_services
     result.created_departments = writer.catalog.created_departments

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils.translation import gettext as _
 
+from fixboard.places.addresses import normalize_address
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import AreaIndex
 
@@ -48,6 +49,12 @@ class Placer:
         else:
             rows = self._by_address(rows, known, placed)
         placed.rows, placed.areas = self._located(rows, placed.skips)
+        if known is None:
+            # The writer records these addresses in the index; normalised here, in this
+            # thread, its look-ups of the normal form (cached) cost it next to nothing.
+            for row in placed.rows:
+                if row.address:
+                    normalize_address(row.address)
         return placed
 
     @staticmethod

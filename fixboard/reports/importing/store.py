@@ -382,17 +382,26 @@ class PostgresStore(Store):
         return self._in("id", request_ids)
 
     def allocate_ids(self, count: int) -> list[int]:
+        # The sequence by its oid, a constant: named by pg_get_serial_sequence in the query,
+        # it was looked up again for every id (10 ms of 11 for 5,000). One array, not a row
+        # per id, comes back.
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [self.requests, count],
+                f"SELECT array_agg(nextval({self.id_sequence}::regclass)) "
+                "FROM generate_series(1, %s)",
+                [count],
             )
-            return [r[0] for r in cursor.fetchall()]
+            return cursor.fetchone()[0]
 
     def __init__(self):
         super().__init__()
         # Requests in the table when its statistics were taken, and written since.
         self.analyzed, self.unanalyzed = table_rows(), 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, 'id')::regclass::oid", [self.requests]
+            )
+            self.id_sequence = int(cursor.fetchone()[0])
         # psycopg would run json.dumps on a Jsonb default for every row; its text is fixed.
         self.defaults = {
             table: tuple(
