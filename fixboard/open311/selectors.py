@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.db.models import (
     CharField,
+    DateTimeField,
     ExpressionWrapper,
     F,
     FloatField,
@@ -230,9 +231,30 @@ def _filtered(jurisdiction: Jurisdiction, query: RequestQuery) -> QuerySet:
     return queryset
 
 
+class SortedApart(Func):
+    """A column SQLite sorts itself rather than read in its index's order (`col || ''`).
+
+    Given one service type and the open statuses, SQLite would walk the (jurisdiction,
+    requested at) index through the whole window to stop after a page; its statistics
+    cannot tell that open requests are few. Sorting apart, it reads the (jurisdiction,
+    service type, status, requested at) index instead: 30 ms → 1 ms at 100,000 requests
+    (the sort is of the open requests of one type in the window: few, in a city's history).
+    Elsewhere it is the column itself.
+    """
+
+    def as_sql(self, compiler, connection, **extra):
+        return compiler.compile(self.source_expressions[0])
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="(%(expressions)s || '')", **extra)
+
+
 def _ordered(jurisdiction: Jurisdiction, query: RequestQuery) -> QuerySet:
     column = "updated_at" if query.by_updated else "requested_at"
-    return _filtered(jurisdiction, query).order_by(f"-{column}", "-id")
+    newest = F(column).desc()
+    if query.service_type_ids and query.statuses == ("open",) and not query.by_updated:
+        newest = SortedApart(column, output_field=DateTimeField()).desc()
+    return _filtered(jurisdiction, query).order_by(newest, "-id")
 
 
 def first_image() -> Subquery:
