@@ -45,7 +45,7 @@ class BatchWriter:
         self.catalog = CatalogCache(jurisdiction)
         self.router = Router(jurisdiction)
         self.addresses = AddressRecorder(jurisdiction)
-        self.placer = Placer(jurisdiction, area_index())
+        self.placer = Placer(jurisdiction, area_index(), self.store.datetime)
         self.routes: dict[tuple, int | None] = {}
         # Row numbers left for the second pass: 4 bytes each, so even millions stay small.
         self.deferred = array("I")
@@ -70,7 +70,7 @@ class BatchWriter:
             self.result.skip(*skip)
         self.deferred.extend(placed.deferred)
         self.result.located_by_address += placed.by_address
-        rows, areas = placed.rows, placed.areas
+        rows = placed.rows
         with transaction.atomic():
             self.store.begin_batch(self.jurisdiction.pk)
             # Points found through the address index need not go back into it.
@@ -79,12 +79,9 @@ class BatchWriter:
                     (r.address, r.zipcode, r.lat, r.long) for r in rows if r.address
                 )
             existing = self.store.existing(self.jurisdiction.pk, [r.source_id for r in rows])
-            new = [(r, a) for r, a in zip(rows, areas, strict=True) if r.source_id not in existing]
-            old = [
-                (r, a, existing[r.source_id])
-                for r, a in zip(rows, areas, strict=True)
-                if r.source_id in existing
-            ]
+            placings = list(zip(rows, placed.areas, placed.dates, strict=True))
+            new = [p for p in placings if p[0].source_id not in existing]
+            old = [(*p, existing[p[0].source_id]) for p in placings if p[0].source_id in existing]
             self._create(new)
             self._update(old)
 
@@ -133,20 +130,21 @@ class BatchWriter:
         )
         return service.id, self._department(row, service.id, area_ids), expected
 
-    def _create(self, new: list[tuple[Row, list[int]]]) -> None:
+    def _create(self, new: list[tuple[Row, list[int], tuple]]) -> None:
         if not new:
             return
         store, dt, jid = self.store, self.store.datetime, self.jurisdiction.pk
         ids = store.allocate_ids(len(new))
         public_ids = self._public_ids(len(new))
         requests, area_requests, areas = [], [], []
-        for pk, public_id, (row, area_ids) in zip(ids, public_ids, new, strict=True):
+        for pk, public_id, (row, area_ids, dates) in zip(ids, public_ids, new, strict=True):
             service_id, department_id, expected = self._request_values(row, area_ids)
+            requested, updated, closed = dates
             requests.append(
                 (pk, public_id, jid, service_id, row.status, row.close_reason, row.status_notes,
                  row.description, row.lat, row.long, row.address, row.address_id, row.zipcode,
-                 department_id, row.channel, dt(row.requested_at), dt(row.updated_at),
-                 dt(expected), dt(row.closed_at), row.media_url, row.source_id)
+                 department_id, row.channel, requested, updated, dt(expected), closed,
+                 row.media_url, row.source_id)
             )  # fmt: skip
             area_requests.extend([pk] * len(area_ids))
             areas.extend(area_ids)
@@ -155,24 +153,23 @@ class BatchWriter:
         store.insert_areas(area_requests, areas)
         self.result.created += len(new)
 
-    def _update(self, old: list[tuple[Row, list[int], tuple]]) -> None:
+    def _update(self, old: list[tuple[Row, list[int], tuple, tuple]]) -> None:
         if not old:
             return
         store, dt = self.store, self.store.datetime
         requests, events, area_requests, areas = [], [], [], []
-        for row, area_ids, (pk, old_status) in old:
+        for row, area_ids, dates, (pk, old_status) in old:
             service_id, department_id, expected = self._request_values(row, area_ids)
+            requested, updated, closed = dates
             requests.append(
                 (pk, service_id, row.status, row.close_reason, row.status_notes, row.description,
                  row.lat, row.long, row.address, row.address_id, row.zipcode, department_id,
-                 row.channel, dt(row.requested_at), dt(row.updated_at), dt(expected),
-                 dt(row.closed_at), row.media_url)
+                 row.channel, requested, updated, dt(expected), closed, row.media_url)
             )  # fmt: skip
             if old_status != row.status:
-                at = row.closed_at or row.updated_at
                 events.append(
                     (pk, STATUS_CHANGED, True, old_status, row.status, row.close_reason, "", "{}",
-                     ACTOR, "", dt(at))
+                     ACTOR, "", closed or updated)
                 )  # fmt: skip
             area_requests.extend([pk] * len(area_ids))
             areas.extend(area_ids)

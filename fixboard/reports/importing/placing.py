@@ -1,10 +1,14 @@
-"""Which rows of a batch can be written, and in which areas: no database, so any thread.
+"""Which rows of a batch can be written, and in which areas: no database, so any process.
 
-The parser thread places each batch of the first reading right after parsing it, so this
-work runs while the main thread waits on the database for the batch before.
+The parser places each batch of the first reading right after parsing it (see
+`prefetch.ForkedPrefetch`), so this work runs alongside the writing of the batch before.
+It also turns the rows' date-times into what the store writes (text on SQLite).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -22,6 +26,8 @@ class Placed:
 
     rows: list[Row]
     areas: list[list[int]]
+    # Each row's requested, updated and closed date-times as the store writes them.
+    dates: list[tuple] = field(default_factory=list)
     skips: list[tuple[str, int, str]] = field(default_factory=list)
     # Row numbers with an address but no point, left for the second reading.
     deferred: list[int] = field(default_factory=list)
@@ -31,10 +37,13 @@ class Placed:
 class Placer:
     """Places the rows of one import with the area index it was given (read once)."""
 
-    def __init__(self, jurisdiction: Jurisdiction, index: AreaIndex):
+    def __init__(
+        self, jurisdiction: Jurisdiction, index: AreaIndex, stored: Callable[[datetime], Any]
+    ):
         self.jurisdiction_id = jurisdiction.pk
         self.name = jurisdiction.name
         self.index = index
+        self.stored = stored
 
     def place(self, rows: list[Row], *, known: dict | None = None) -> Placed:
         """The batch's rows inside the jurisdiction, the last of each source id.
@@ -49,6 +58,10 @@ class Placer:
         else:
             rows = self._by_address(rows, known, placed)
         placed.rows, placed.areas = self._located(rows, placed.skips)
+        stored = self.stored
+        placed.dates = [
+            (stored(r.requested_at), stored(r.updated_at), stored(r.closed_at)) for r in placed.rows
+        ]
         if known is None:
             # The writer records these addresses in the index; normalised here, in this
             # thread, its look-ups of the normal form (cached) cost it next to nothing.
