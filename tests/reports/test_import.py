@@ -8,6 +8,7 @@ from fixboard.catalog.models import Department, ServiceType
 from fixboard.places.addresses import normalize_address
 from fixboard.places.models import AddressPoint
 from fixboard.reports.importing import batch
+from fixboard.reports.importing.catalog import CatalogCache
 from fixboard.reports.models import Channel, CloseReason, Event, RequestArea, ServiceRequest, Status
 from tests.factories import INSIDE_EAST, INSIDE_WEST
 from tests.reports.test_import_helpers import (
@@ -273,3 +274,21 @@ def test_a_public_id_already_taken_is_replaced_and_the_batch_still_written(
     public_ids = set(ServiceRequest.objects.values_list("public_id", flat=True))
     assert len(public_ids) == 3 and set(drawn[1]) <= public_ids
     assert Event.objects.filter(request__source_id__in=["D-2", "D-3"]).count() == 2
+
+
+def test_a_batch_creates_each_new_service_type_and_department_once(city):
+    catalog = CatalogCache(city.jurisdiction)
+    catalog.prepare(
+        {"Graffiti Removal": "Clean", "graffiti removal": "", "Pothole": ""},
+        ["Sanitation", "SANITATION"],
+    )
+    catalog.prepare({"Graffiti Removal": ""}, ["Sanitation"])  # known now: nothing more
+
+    assert (catalog.created_services, catalog.created_departments) == (
+        ["Graffiti Removal"],
+        ["Sanitation"],
+    )
+    graffiti = ServiceType.objects.get(jurisdiction=city.jurisdiction, code="graffiti-removal")
+    assert (graffiti.name, graffiti.group) == ("Graffiti Removal", "Clean")
+    assert catalog.service("GRAFFITI REMOVAL").id == graffiti.pk
+    assert catalog.department("sanitation") == Department.objects.get(name="Sanitation").pk

@@ -82,8 +82,16 @@ class BatchWriter:
             placings = list(zip(rows, placed.areas, placed.dates, strict=True))
             new = [p for p in placings if p[0].source_id not in existing]
             old = [(*p, existing[p[0].source_id]) for p in placings if p[0].source_id in existing]
+            self._prepare_catalog(rows)
             self._create(new)
             self._update(old)
+
+    def _prepare_catalog(self, rows: list[Row]) -> None:
+        """Create the batch's new service types and departments, the first spelling of each."""
+        services: dict[str, str] = {}
+        for row in rows:
+            services.setdefault(row.service_name, row.group)
+        self.catalog.prepare(services, dict.fromkeys(r.department for r in rows if r.department))
 
     def _department(self, row: Row, service_id: int, area_ids: list[int]) -> int | None:
         if row.department:

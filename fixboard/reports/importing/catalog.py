@@ -1,11 +1,13 @@
 """Service types and departments named in a file, found by name or created once."""
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.text import slugify
 
 from fixboard.catalog.models import Department, ServiceType
+from fixboard.core.snapshots import forget_all
 from fixboard.places.models import Jurisdiction
 
 
@@ -39,6 +41,45 @@ class CatalogCache:
         ):
             self.departments.setdefault(name.casefold(), pk)
             self.departments.setdefault(code, pk)
+
+    def prepare(self, services: dict[str, str], departments: Iterable[str]) -> None:
+        """Create at once the service types ({name: group}) and departments not known yet.
+
+        A city's export names hundreds of departments; created one `save()` at a time they
+        cost a small import a tenth of its time. Names meet as in `service` and
+        `department`: by case-folded name, then by code, the first spelling wins.
+        """
+        new_services: dict[str, ServiceType] = {}
+        for name, group in services.items():
+            code = _code(name, 100)
+            if name.casefold() not in self.services and code not in self.services:
+                new_services.setdefault(
+                    code,
+                    ServiceType(
+                        jurisdiction=self.jurisdiction,
+                        code=code,
+                        name=name,
+                        group=group,
+                        requires_confirmation=False,
+                    ),
+                )
+        new_departments: dict[str, Department] = {}
+        for name in departments:
+            code = _code(name, 64)
+            if name.casefold() not in self.departments and code not in self.departments:
+                new_departments.setdefault(
+                    code, Department(jurisdiction=self.jurisdiction, code=code, name=name)
+                )
+        for created in ServiceType.objects.bulk_create(new_services.values()):
+            self.services[created.code] = Service(created.pk, None)
+            self.created_services.append(created.name)
+        for created in Department.objects.bulk_create(new_departments.values()):
+            self.departments[created.code] = created.pk
+            self.created_departments.append(created.name)
+        if new_services or new_departments:
+            # bulk_create sends no post_save: this process's configuration must still
+            # see the new types and departments at once, as after a save.
+            forget_all()
 
     def service(self, name: str, group: str = "") -> Service:
         """The service type called `name` (or with code slugify(name)), created if unseen."""

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 from django.utils.translation import gettext as _
 
-from fixboard.places.addresses import normalize_address
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import AreaIndex
 
@@ -62,12 +61,6 @@ class Placer:
         placed.dates = [
             (stored(r.requested_at), stored(r.updated_at), stored(r.closed_at)) for r in placed.rows
         ]
-        if known is None:
-            # The writer records these addresses in the index; normalised here, in this
-            # thread, its look-ups of the normal form (cached) cost it next to nothing.
-            for row in placed.rows:
-                if row.address:
-                    normalize_address(row.address)
         return placed
 
     @staticmethod
