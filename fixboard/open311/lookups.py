@@ -112,6 +112,7 @@ ONE_COLUMNS = (
     "lat",
     "long",
     "media_url",
+    "has_photos",
 )
 
 
@@ -119,7 +120,7 @@ def _visible(requests):
     # What public_requests() hides, but the service type's own flag, checked in the catalog.
     return (
         requests.filter(awaiting_confirmation=False, hidden=False)
-        .values(*ONE_COLUMNS, **TIMES, image=first_image())
+        .values(*ONE_COLUMNS, **TIMES)
         .order_by()[:1]
     )
 
@@ -143,6 +144,14 @@ _BY_SOURCE_ID = CompiledQuery(
 )
 
 
+# Its own query, run only for a request with photos: a subquery for every request cost the
+# database more than the look-up itself.
+_FIRST_PHOTO = CompiledQuery(
+    lambda request: ServiceRequest.objects.filter(pk=request).values(image=first_image()),
+    request=-311,
+)
+
+
 def request_by_id(jurisdiction: Jurisdiction, request_id: str) -> dict | None:
     """The row `list_requests` gives for this id: by public id or, failing that, by the
     source's own id of an imported request. None when unknown or not public."""
@@ -161,4 +170,5 @@ def request_by_id(jurisdiction: Jurisdiction, request_id: str) -> dict | None:
     row["service_type__name"] = service.name
     row["service_type__notice"] = service.notice
     row["department__name"] = catalog.departments.get(row["department_id"])
+    row["image"] = _FIRST_PHOTO.first(request=row["id"])["image"] if row["has_photos"] else None
     return row

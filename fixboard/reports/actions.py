@@ -195,6 +195,7 @@ def submit_request(
             if service_type.sla_hours
             else None,
             external_id=external_id,
+            has_photos=bool(cleaned_photos),
         )
         RequestArea.objects.bulk_create(RequestArea(request=request, area_id=a) for a in area_ids)
         event = events.submitted(request, actor=actor or contact, at=requested_at)
@@ -366,6 +367,10 @@ def add_update(
     )
     if cleaned:
         _store_photo(request, cleaned, event)
+        if not request.has_photos:
+            # Not through _save: an internal note's photo must not touch updated_at.
+            ServiceRequest.objects.filter(pk=request.pk).update(has_photos=True)
+            request.has_photos = True
     return event
 
 

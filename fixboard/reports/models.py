@@ -137,6 +137,9 @@ class ServiceRequest(models.Model):
     external_id = models.CharField(_("external system id"), max_length=64, blank=True)
     support_count = models.PositiveIntegerField(_("supporters"), default=0)
     follow_count = models.PositiveIntegerField(_("followers"), default=0)
+    # Set when a photo is attached, never unset (each may since be hidden): a read of one
+    # request looks for its first visible photo only when there may be one.
+    has_photos = models.BooleanField(_("has photos"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("service request")

@@ -1,10 +1,14 @@
 """The configuration Open311 keeps per process: fresh enough, and never wrong about ids."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from fixboard.catalog.models import ServiceType
+from fixboard.reports.actions import add_update
 from tests.factories import submit_pothole
 
+from .conftest import PHOTOS
 from .test_post import answer, post
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +57,37 @@ def test_an_imported_request_is_found_by_the_citys_own_id(client, city):
     type(request).objects.filter(pk=request.pk).update(source_id="1-2345678")
     assert one(client, "1-2345678")[0]["service_request_id"] == request.public_id
     one(client, "1-0000000", status=404)
+
+
+def photo_bytes() -> tuple[bytes, str]:
+    photo = PHOTOS / "DSCN0010.jpg"
+    return photo.read_bytes(), photo.name
+
+
+def test_one_request_shows_its_first_visible_photo(client, city):
+    request = submit_pothole(city, photos=[photo_bytes()])
+    stored = request.photos.get()
+    assert one(client, request.public_id)[0]["media_url"] == f"http://testserver{stored.image.url}"
+    stored.hidden = True
+    stored.save()
+    assert one(client, request.public_id)[0]["media_url"] is None
+
+
+def test_a_request_without_photos_is_one_query(client, city, settings):
+    settings.AREA_INDEX_REFRESH_SECONDS = 60
+    bare, pictured = submit_pothole(city), submit_pothole(city, photos=[photo_bytes()])
+    one(client, bare.public_id)  # the catalog is held from here on
+    with CaptureQueriesContext(connection) as queries:
+        assert one(client, bare.public_id)[0]["media_url"] is None
+    assert len(queries) == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert one(client, pictured.public_id)[0]["media_url"]
+    assert len(queries) == 2
+
+
+def test_an_internal_note_with_a_photo_keeps_the_public_update_time(city):
+    request = submit_pothole(city)
+    add_update(request=request, text="Crew photo", actor=None, public=False, photo=photo_bytes())
+    request.refresh_from_db()
+    assert request.has_photos
+    assert request.updated_at == request.requested_at
