@@ -97,6 +97,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that costs no round trip (see its docstring).
+    DATABASES["default"]["ENGINE"] = "fixboard.core.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite creates the database file but not its folder (var/ is not in a fresh clone).
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
