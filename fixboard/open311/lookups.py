@@ -17,7 +17,7 @@ from fixboard.places.models import Jurisdiction
 from fixboard.reports.models import ServiceRequest
 from fixboard.reports.public_ids import normalize_public_id
 
-from .selectors import TIMES, first_image
+from .selectors import OWN_COLUMNS, TIMES, first_image
 
 _jurisdictions = Snapshot(
     "open311.jurisdictions",
@@ -98,22 +98,7 @@ def postable_service(jurisdiction: Jurisdiction, code: str) -> ServiceType | Non
     return service
 
 
-ONE_COLUMNS = (
-    "id",
-    "public_id",
-    "service_type_id",
-    "department_id",
-    "status",
-    "status_notes",
-    "description",
-    "address",
-    "zipcode",
-    "address_id",
-    "lat",
-    "long",
-    "media_url",
-    "has_photos",
-)
+ONE_COLUMNS = ("id", "public_id", "service_type_id", "department_id", *OWN_COLUMNS, "has_photos")
 
 
 def _visible(requests):

@@ -107,6 +107,18 @@ class Epoch(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
+# What every request record prints of the request's own columns.
+OWN_COLUMNS = (
+    "status",
+    "status_notes",
+    "description",
+    "address",
+    "zipcode",
+    "address_id",
+    "lat",
+    "long",
+    "media_url",
+)
 # Names come by join: the service type is joined anyway (public types only), and the
 # department by primary key, so a page costs one query instead of three.
 REQUEST_COLUMNS = (
@@ -117,15 +129,7 @@ REQUEST_COLUMNS = (
     "service_type__name",
     "service_type__notice",
     "department__name",
-    "status",
-    "status_notes",
-    "description",
-    "address",
-    "zipcode",
-    "address_id",
-    "lat",
-    "long",
-    "media_url",
+    *OWN_COLUMNS,
 )
 TIMES = {
     "requested_ts": Epoch("requested_at"),
