@@ -60,7 +60,7 @@ class Command(BaseCommand):
             help=_(
                 "Take the secondary indexes off during the import and build them again after "
                 "it (much faster for a first load; searches are slower meanwhile). By default "
-                "on when the file holds at least 50,000 rows and twice the requests already stored."
+                "on when the file holds at least 5,000 rows and twice the requests already stored."
             ),
         )
 
