@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import orjson
 from django.db import connection, transaction
 
 from .models import AddressPoint, Jurisdiction
@@ -158,10 +159,13 @@ def _upsert(rows: list[tuple]) -> int:
     )
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            cursor.executemany(
-                f"INSERT INTO {table} ({names}) SELECT {', '.join(['%s'] * len(columns))} "
+            # One statement over a JSON array, encoded in C: a statement per row cost
+            # about 12 µs each, a third of a small import's writing time.
+            fields = ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(columns)))
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {fields} FROM json_each(%s) "
                 f"WHERE true {conflict}",
-                rows,
+                [orjson.dumps(rows).decode()],
             )
             return cursor.rowcount
         # COPY is several times cheaper than row-by-row inserts; it cannot upsert, so it
