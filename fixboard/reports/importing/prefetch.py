@@ -17,96 +17,40 @@ from collections.abc import Iterable, Iterator
 
 from django.utils import translation
 
-_DONE = object()
-
-
-class Prefetch:
-    def __init__(self, items: Iterable, ahead: int = 2):
-        self._items = items
-        self._queue: queue.Queue = queue.Queue(maxsize=ahead)
-        self._stop = threading.Event()
-        self._language = translation.get_language()
-        self._thread = threading.Thread(target=self._run, name="import-parser", daemon=True)
-
-    def __enter__(self) -> Iterator:
-        self._thread.start()
-        return self._iterate()
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        while self._thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                self._queue.get(timeout=0.1)
-        self._thread.join()
-
-    def _put(self, item) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _run(self) -> None:
-        # Messages built in this thread must speak the caller's language.
-        if self._language:
-            translation.activate(self._language)
-        try:
-            for item in self._items:
-                if not self._put(item):
-                    return
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            self._put(exc)
-            return
-        self._put(_DONE)
-
-    def _iterate(self) -> Iterator:
-        while True:
-            item = self._queue.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-
-CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
 _ITEM, _ERROR, _END = "item", "error", "end"
+CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
 
 
-class ForkedPrefetch:
-    """Prefetch in a child process forked from this one (where fork exists: not Windows).
+class _Ahead:
+    """The generator's items, errors and end travel as (kind, item) messages through a
+    bounded queue from a worker (`_worker`, made by the subclass) to the consumer."""
 
-    The child inherits the generator as it stands (its open file, parser and area index)
-    and must touch no database connection: it shares this process's sockets. Items and
-    errors travel pickled; the child leaving without a last word is an error here, never
-    a short read.
-    """
-
-    def __init__(self, items: Iterable, ahead: int = 2):
-        context = multiprocessing.get_context("fork")
+    def __init__(self, items: Iterable, queue_, stop, worker_class):
         self._items = items
-        self._queue = context.Queue(maxsize=ahead)
-        self._stop = context.Event()
+        self._queue = queue_
+        self._stop = stop
         self._language = translation.get_language()
-        self._process = context.Process(target=self._run, name="import-parser", daemon=True)
+        self._worker = worker_class(target=self._run, name="import-parser", daemon=True)
 
     def __enter__(self) -> Iterator:
-        self._process.start()
+        self._worker.start()
         return self._iterate()
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
-        while self._process.is_alive():
+        while self._worker.is_alive():
             with contextlib.suppress(queue.Empty):
                 self._queue.get(timeout=0.1)
-        self._process.join()
-        self._queue.close()
+        self._worker.join()
+
+    def _encode(self, message: tuple):
+        return message
+
+    def _decode(self, data) -> tuple:
+        return data
 
     def _put(self, kind: str, item=None) -> bool:
-        # Pickled here, not by the queue's feeder thread, which would only print a failure.
-        data = pickle.dumps((kind, item), protocol=pickle.HIGHEST_PROTOCOL)
+        data = self._encode((kind, item))
         while not self._stop.is_set():
             try:
                 self._queue.put(data, timeout=0.1)
@@ -116,6 +60,7 @@ class ForkedPrefetch:
         return False
 
     def _run(self) -> None:
+        # Messages built by the worker must speak the caller's language.
         if self._language:
             translation.activate(self._language)
         try:
@@ -135,14 +80,43 @@ class ForkedPrefetch:
             try:
                 data = self._queue.get(timeout=1)
             except queue.Empty:
-                if self._process.is_alive():
+                if self._worker.is_alive():
                     continue
-                raise RuntimeError(
-                    f"The import's parser process ended (exit code {self._process.exitcode})."
-                ) from None
-            kind, item = pickle.loads(data)
+                code = getattr(self._worker, "exitcode", None)
+                raise RuntimeError(f"The import's parser ended (exit code {code}).") from None
+            kind, item = self._decode(data)
             if kind == _END:
                 return
             if kind == _ERROR:
                 raise item
             yield item
+
+
+class Prefetch(_Ahead):
+    def __init__(self, items: Iterable, ahead: int = 2):
+        super().__init__(items, queue.Queue(maxsize=ahead), threading.Event(), threading.Thread)
+
+
+class ForkedPrefetch(_Ahead):
+    """Prefetch in a child process forked from this one (where fork exists: not Windows).
+
+    The child inherits the generator as it stands (its open file, parser and area index)
+    and must touch no database connection: it shares this process's sockets. Items and
+    errors travel pickled; the child leaving without a last word is an error here, never
+    a short read.
+    """
+
+    def __init__(self, items: Iterable, ahead: int = 2):
+        context = multiprocessing.get_context("fork")
+        super().__init__(items, context.Queue(maxsize=ahead), context.Event(), context.Process)
+
+    def __exit__(self, *exc) -> None:
+        super().__exit__(*exc)
+        self._queue.close()
+
+    def _encode(self, message: tuple) -> bytes:
+        # Pickled here, not by the queue's feeder thread, which would only print a failure.
+        return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _decode(self, data: bytes) -> tuple:
+        return pickle.loads(data)
