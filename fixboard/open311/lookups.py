@@ -6,6 +6,7 @@ department come from the process's copy of the catalog (`fixboard.core.snapshots
 database neither joins nor plans more than a look-up by key.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
@@ -74,12 +75,10 @@ _catalogs = Snapshot(
 )
 
 
-def _catalog_knowing(jurisdiction: Jurisdiction, service_id: int, department_id) -> Catalog:
-    """The catalog, read again if it misses an id (made in another process since)."""
+def _catalog_holding(jurisdiction: Jurisdiction, holds: Callable[[Catalog], bool]) -> Catalog:
+    """The catalog, read again when it does not hold what is asked (made elsewhere since)."""
     catalog = _catalogs.get(jurisdiction.pk)
-    if service_id not in catalog.services or (
-        department_id is not None and department_id not in catalog.departments
-    ):
+    if not holds(catalog):
         _catalogs.forget()
         catalog = _catalogs.get(jurisdiction.pk)
     return catalog
@@ -87,10 +86,7 @@ def _catalog_knowing(jurisdiction: Jurisdiction, service_id: int, department_id)
 
 def postable_service(jurisdiction: Jurisdiction, code: str) -> ServiceType | None:
     """The public service type `code` (active or not: submitting says it stopped)."""
-    service = _catalogs.get(jurisdiction.pk).by_code.get(code)
-    if service is None:
-        _catalogs.forget()
-        service = _catalogs.get(jurisdiction.pk).by_code.get(code)
+    service = _catalog_holding(jurisdiction, lambda c: code in c.by_code).by_code.get(code)
     if service is None or not service.public:
         return None
     # The jurisdiction at hand, rather than a query that would bring its boundary along.
@@ -147,13 +143,19 @@ def request_by_id(jurisdiction: Jurisdiction, request_id: str) -> dict | None:
         row = _BY_SOURCE_ID.first(jurisdiction=jurisdiction.pk, source_id=request_id)
     if row is None:
         return None
-    catalog = _catalog_knowing(jurisdiction, row["service_type_id"], row["department_id"])
-    service = catalog.services.get(row["service_type_id"])
+    service_id, department_id = row["service_type_id"], row["department_id"]
+    catalog = _catalog_holding(
+        jurisdiction,
+        lambda c: (
+            service_id in c.services and (department_id is None or department_id in c.departments)
+        ),
+    )
+    service = catalog.services.get(service_id)
     if service is None or not service.public:
         return None
     row["service_type__code"] = service.code
     row["service_type__name"] = service.name
     row["service_type__notice"] = service.notice
-    row["department__name"] = catalog.departments.get(row["department_id"])
+    row["department__name"] = catalog.departments.get(department_id)
     row["image"] = _FIRST_PHOTO.first(request=row["id"])["image"] if row["has_photos"] else None
     return row
