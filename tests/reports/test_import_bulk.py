@@ -1,8 +1,11 @@
 """Bulk mode: a large import takes the secondary indexes (and on PostgreSQL the foreign
 keys) off and always puts every one back, even after a failure or a crash."""
 
+import threading
+
 import pytest
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 
 from fixboard.reports.importing import import_requests, indexes, load_mapping
 from fixboard.reports.importing.batch import BatchWriter
@@ -80,6 +83,26 @@ def test_a_bulk_import_writes_the_same_requests_and_leaves_every_index_in_place(
     assert closed.areas.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_postgresql_builds_indexes_from_two_connections(
+    city, tmp_path, export, monkeypatch
+):
+    before, builders = schema(), set()
+    execute = CursorWrapper.execute
+
+    def recording(self, sql, params=None):
+        if sql.startswith("CREATE INDEX"):
+            builders.add(threading.get_ident())
+        return execute(self, sql, params)
+
+    monkeypatch.setattr(CursorWrapper, "execute", recording)
+    result = run_bulk(city, tmp_path, export)
+    assert (result.created, result.updated) == (2, 0)
+    assert schema() == before
+    # SQLite has one writer: it builds them one by one.
+    assert len(builders) == (indexes.BUILDERS if connection.vendor == "postgresql" else 1)
+
+
 def test_a_failed_bulk_import_puts_the_indexes_back(city, tmp_path, export, monkeypatch):
     before = schema()
 
@@ -136,7 +159,7 @@ def test_the_planner_has_statistics_after_an_import(city, tmp_path, export):
             run_import(export, city.jurisdiction, small_mapping(tmp_path))
             cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
             assert cursor.fetchone()[0] > 0
-        else:  # after a bulk rebuild; autovacuum keeps them otherwise
+        else:  # the index builds count the rows; autovacuum keeps the rest of them
             run_bulk(city, tmp_path, export)
             cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
             assert cursor.fetchone()[0] == 2
