@@ -92,7 +92,7 @@ def record_addresses(
     upsert does it all, the distance test included, so an import never reads the index
     back. Returns how many were written.
     """
-    latest = _latest(addresses)
+    latest = latest_addresses(addresses)
     if not latest:
         return 0
     return _upsert([(jurisdiction.pk, key, *value) for key, value in latest.items()])
@@ -113,9 +113,13 @@ class AddressRecorder:
         self.sent: dict[str, tuple[float, float]] = {}
 
     def record(self, addresses: Iterable[tuple[str, str, float, float]]) -> int:
+        return self.record_latest(latest_addresses(addresses))
+
+    def record_latest(self, latest: dict[str, tuple]) -> int:
+        """`record`, given what `latest_addresses` made of the addresses (in any process)."""
         sent = self.sent
         fresh = []
-        for key, value in _latest(addresses).items():
+        for key, value in latest.items():
             point = sent.get(key)
             if point and _near(point, value[2], value[3]):
                 continue
@@ -132,7 +136,7 @@ def _near(point: tuple[float, float], lat: float, long: float) -> bool:
     return abs(point[0] - lat) <= MOVE_DEGREES and abs(point[1] - long) <= MOVE_DEGREES
 
 
-def _latest(addresses: Iterable[tuple[str, str, float, float]]) -> dict[str, tuple]:
+def latest_addresses(addresses: Iterable[tuple[str, str, float, float]]) -> dict[str, tuple]:
     """{normalized address: (street line, zipcode, lat, long)}, the last of each."""
     latest: dict[str, tuple] = {}
     for address, zipcode, lat, long in addresses:

@@ -73,7 +73,7 @@ class ServiceRequest(models.Model):
     )
     status_notes = models.TextField(_("status notes"), blank=True)
     description = models.TextField(_("description"), blank=True)
-    attributes = models.JSONField(_("answers"), default=dict, blank=True)
+    attributes = models.JSONField(_("answers"), default=dict, db_default={}, blank=True)
     lat = models.FloatField(_("latitude"))
     long = models.FloatField(_("longitude"))
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -102,7 +102,7 @@ class ServiceRequest(models.Model):
         related_name="assigned_requests",
         db_index=False,
     )
-    priority = models.IntegerField(_("priority"), default=0)
+    priority = models.IntegerField(_("priority"), default=0, db_default=0)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel, default=Channel.WEB)
     reporter = models.ForeignKey(
         Contact,
@@ -113,11 +113,13 @@ class ServiceRequest(models.Model):
         db_index=False,
     )
     reporter_name_public = models.BooleanField(
-        _("show the reporter's name publicly"), default=False
+        _("show the reporter's name publicly"), default=False, db_default=False
     )
-    anonymous = models.BooleanField(_("anonymous"), default=False)
-    awaiting_confirmation = models.BooleanField(_("awaiting e-mail confirmation"), default=False)
-    hidden = models.BooleanField(_("hidden from the public"), default=False)
+    anonymous = models.BooleanField(_("anonymous"), default=False, db_default=False)
+    awaiting_confirmation = models.BooleanField(
+        _("awaiting e-mail confirmation"), default=False, db_default=False
+    )
+    hidden = models.BooleanField(_("hidden from the public"), default=False, db_default=False)
     requested_at = models.DateTimeField(_("requested"))
     updated_at = models.DateTimeField(_("updated"))
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
@@ -134,12 +136,16 @@ class ServiceRequest(models.Model):
     )
     media_url = models.URLField(_("media URL"), max_length=500, blank=True)
     source_id = models.CharField(_("source id"), max_length=64, blank=True)
-    external_id = models.CharField(_("external system id"), max_length=64, blank=True)
-    support_count = models.PositiveIntegerField(_("supporters"), default=0)
-    follow_count = models.PositiveIntegerField(_("followers"), default=0)
+    external_id = models.CharField(
+        _("external system id"), max_length=64, blank=True, db_default=""
+    )
+    support_count = models.PositiveIntegerField(_("supporters"), default=0, db_default=0)
+    follow_count = models.PositiveIntegerField(_("followers"), default=0, db_default=0)
     # Set when a photo is attached, never unset (each may since be hidden): a read of one
     # request looks for its first visible photo only when there may be one.
-    has_photos = models.BooleanField(_("has photos"), default=False, editable=False)
+    has_photos = models.BooleanField(
+        _("has photos"), default=False, db_default=False, editable=False
+    )
 
     class Meta:
         verbose_name = _("service request")
@@ -243,7 +249,7 @@ class Event(models.Model):
     to_status = models.CharField(max_length=16, choices=Status, blank=True)
     close_reason = models.CharField(max_length=16, choices=CloseReason, blank=True)
     text = models.TextField(_("text"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, db_default={}, blank=True)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
     )
@@ -254,7 +260,7 @@ class Event(models.Model):
     external_id = models.CharField(max_length=100, blank=True)
     # A comment a moderator hid: kept for staff, gone from every public output. Who hid it and
     # why are in its comment_hidden event.
-    hidden = models.BooleanField(_("hidden by a moderator"), default=False)
+    hidden = models.BooleanField(_("hidden by a moderator"), default=False, db_default=False)
     created_at = models.DateTimeField(_("when"), db_index=True)
 
     class Meta:

@@ -192,6 +192,11 @@ def test_reimport_of_a_newer_export_moves_and_closes_with_a_timeline_event(city,
         city.streets,  # the existing service type "Pothole" and its default department
     )
     assert ServiceRequest.objects.get(source_id="A-2").status == Status.IN_PROGRESS
+    # What the source does not say, the database fills as a submission would have it.
+    assert (request.attributes, request.priority, request.external_id) == ({}, 0, "")
+    assert (request.support_count, request.follow_count) == (0, 0)
+    assert not (request.hidden or request.anonymous or request.has_photos)
+    assert request.assignee is None and request.reporter is None
 
     newer = write_csv(
         tmp_path / "newer.csv",
@@ -228,6 +233,8 @@ def test_reimport_of_a_newer_export_moves_and_closes_with_a_timeline_event(city,
         (Event.Kind.IMPORTED, "", Status.NEW, ""),
         (Event.Kind.STATUS_CHANGED, Status.NEW, Status.CLOSED, CloseReason.CANCELLED),
     ]
+    closing = request.events.get(kind=Event.Kind.STATUS_CHANGED)
+    assert (closing.data, closing.hidden, closing.actor_user) == ({}, False, None)
 
 
 def test_a_mapped_address_id_column_is_kept(city, tmp_path):

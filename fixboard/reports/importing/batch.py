@@ -73,11 +73,9 @@ class BatchWriter:
         rows = placed.rows
         with transaction.atomic():
             self.store.begin_batch(self.jurisdiction.pk)
-            # Points found through the address index need not go back into it.
-            if not placed.by_address:
-                self.addresses.record(
-                    (r.address, r.zipcode, r.lat, r.long) for r in rows if r.address
-                )
+            # (None from a second reading: points found through the address index need
+            # not go back into it.)
+            self.addresses.record_latest(placed.addresses)
             existing = self.store.existing(self.jurisdiction.pk, [r.source_id for r in rows])
             placings = list(zip(rows, placed.areas, placed.dates, strict=True))
             new = [p for p in placings if p[0].source_id not in existing]

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from django.utils.translation import gettext as _
 
+from fixboard.places.addresses import latest_addresses
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import AreaIndex
 
@@ -31,6 +32,9 @@ class Placed:
     # Row numbers with an address but no point, left for the second reading.
     deferred: list[int] = field(default_factory=list)
     by_address: int = 0
+    # What the rows placed by their own points teach the address index (normalised here,
+    # off the writer's path; see `addresses.latest_addresses`).
+    addresses: dict[str, tuple] = field(default_factory=dict)
 
 
 class Placer:
@@ -57,6 +61,10 @@ class Placer:
         else:
             rows = self._by_address(rows, known, placed)
         placed.rows, placed.areas = self._located(rows, placed.skips)
+        if known is None:
+            placed.addresses = latest_addresses(
+                (r.address, r.zipcode, r.lat, r.long) for r in placed.rows if r.address
+            )
         stored = self.stored
         placed.dates = [
             (stored(r.requested_at), stored(r.updated_at), stored(r.closed_at)) for r in placed.rows

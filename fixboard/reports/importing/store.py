@@ -14,6 +14,7 @@ from datetime import datetime
 import orjson
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.db.models import NOT_PROVIDED
 from psycopg.types.json import Jsonb
 
 from ..models import Event, RequestArea, ServiceRequest
@@ -94,22 +95,29 @@ def _columns(model, fields: Sequence[str]) -> list[str]:
 
 
 def _left_out(model, fields: Sequence[str]) -> tuple[list[str], tuple, list[str]]:
-    """The columns an import does not set, with the values the model gives them by default.
+    """The columns an import must set beyond `fields`, with the model's default values.
 
-    So a field added to the model later gets its default here too, rather than a
-    NOT NULL error in the middle of a city's import.
+    A column the database fills by itself (a `db_default`, or NULL for a nullable one
+    whose default is None) is left out: each column in a COPY costs the writer and the
+    server a value per row. Any other is set to its default, so a field added to the model
+    later gets it here too rather than a NOT NULL error in the middle of a city's import.
     """
     named = {model._meta.get_field(f).column for f in fields}
     columns, values, types = [], [], []
     for field in model._meta.concrete_fields:
         if field.primary_key or field.column in named:
             continue
-        if field.get_default() is None and not field.null:
+        if field.db_default is not NOT_PROVIDED:
+            continue
+        default = field.get_default()
+        if default is None and field.null:
+            continue
+        if default is None:
             raise ImproperlyConfigured(
                 f"The import cannot fill {model.__name__}.{field.name}: give it a default."
             )
         columns.append(field.column)
-        values.append(field.get_db_prep_save(field.get_default(), connection))
+        values.append(field.get_db_prep_save(default, connection))
         types.append(field.db_type(connection))
     return columns, tuple(values), types
 
@@ -430,9 +438,22 @@ class PostgresStore(Store):
             )
             for table, values in self.defaults.items()
         }
+        # Requests go in binary. Events stay text: their JSON column's values are text.
+        table = self.requests
+        self.binary = {table: self._types(table, self.columns[table])}
+        self.update_types = self._types(table, self.update_columns)
+
+    def _types(self, table: str, columns: list[str]) -> list[int]:
+        """The type oids of the table's columns, for a binary COPY."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {_quoted(columns)} FROM {connection.ops.quote_name(table)} LIMIT 0"
+            )
+            return [column.type_code for column in cursor.description]
 
     def _insert(self, table: str, rows: list[tuple]) -> None:
-        self._copy(table, self.columns[table], rows, self.defaults[table])
+        binary = self.binary.get(table)
+        self._copy(table, self.columns[table], rows, self.defaults[table], binary=binary)
 
     def insert_areas(self, request_ids: list[int], area_ids: list[int]) -> None:
         """Two integer arrays, unnested by the server: far cheaper than a COPY row per pair."""
@@ -447,15 +468,35 @@ class PostgresStore(Store):
                 [_int_array(request_ids), _int_array(area_ids), *self.defaults[table]],
             )
 
-    def _copy(self, table: str, columns: list[str], rows: list[tuple], rest: tuple = ()) -> None:
+    def _copy(
+        self,
+        table: str,
+        columns: list[str],
+        rows: list[tuple],
+        rest: tuple = (),
+        *,
+        binary: list[int] | None = None,
+    ) -> None:
+        """COPY the rows in; in binary when given the columns' types (`binary`).
+
+        Binary spares psycopg formatting each value as text, and the server parsing it
+        back: a third of the writer's time for a request's row.
+        """
         if not rows:
             return
+        sql = f"COPY {connection.ops.quote_name(table)} ({_quoted(columns)}) FROM STDIN"
+        if binary:
+            sql += " (FORMAT BINARY)"
         # Django's error types, as for a statement (a unique index refusing a row).
-        with connection.wrap_database_errors, connection.cursor() as cursor:
-            sql = f"COPY {connection.ops.quote_name(table)} ({_quoted(columns)}) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row + rest if rest else row)
+        with (
+            connection.wrap_database_errors,
+            connection.cursor() as cursor,
+            cursor.cursor.copy(sql) as copy,
+        ):
+            if binary:
+                copy.set_types(binary)
+            for row in rows:
+                copy.write_row(row + rest if rest else row)
 
     def update_requests(self, rows: list[tuple]) -> None:
         """COPY the new values into a temporary table, then one UPDATE … FROM it."""
@@ -469,7 +510,7 @@ class PostgresStore(Store):
                 f"AS SELECT {columns} FROM {q(self.requests)} WITH NO DATA"
             )
             cursor.execute(f"TRUNCATE {self.UPDATES}")
-        self._copy(self.UPDATES, self.update_columns, rows)
+        self._copy(self.UPDATES, self.update_columns, rows, binary=self.update_types)
         sets = ", ".join(f"{q(c)} = u.{q(c)}" for c in self.update_columns[1:])
         with connection.cursor() as cursor:
             cursor.execute(
