@@ -81,8 +81,10 @@ class Area(models.Model):
 class AddressPoint(models.Model):
     """One known street address and its location, learnt from imports and requests."""
 
+    # No index of its own: the unique (jurisdiction, normalized) index leads with it, and
+    # each address an import learns would pay for a second one.
     jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.CASCADE, related_name="addresses"
+        Jurisdiction, on_delete=models.CASCADE, related_name="addresses", db_index=False
     )
     normalized = models.CharField(max_length=300, editable=False)
     address = models.CharField(_("address"), max_length=300)
