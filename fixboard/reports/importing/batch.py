@@ -25,6 +25,8 @@ from .store import store_for_connection
 ACTOR = "import"
 IMPORTED, STATUS_CHANGED = str(Event.Kind.IMPORTED), str(Event.Kind.STATUS_CHANGED)
 NEW = str(Status.NEW)
+# Rows left for the second pass that are kept in memory (a few MB) rather than read again.
+DEFERRED_ROWS_KEPT = 10_000
 EVENT_KINDS = {"imported": IMPORTED, "closed": STATUS_CHANGED, "new": NEW, "actor": ACTOR}
 _TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET.encode())
 
@@ -49,6 +51,8 @@ class BatchWriter:
         self.routes: dict[tuple, int | None] = {}
         # Row numbers left for the second pass: 4 bytes each, so even millions stay small.
         self.deferred = array("I")
+        # The rows themselves while they are few: the second pass then reads no file.
+        self.deferred_rows: list[Row] | None = []
 
     def write(self, rows: list[Row], *, by_address: bool = False) -> None:
         """Place the batch's rows, then write them in one transaction.
@@ -68,7 +72,11 @@ class BatchWriter:
         """Count what placing skipped or deferred, then write its rows in one transaction."""
         for skip in placed.skips:
             self.result.skip(*skip)
-        self.deferred.extend(placed.deferred)
+        self.deferred.extend(row.number for row in placed.deferred)
+        if self.deferred_rows is not None:
+            self.deferred_rows.extend(placed.deferred)
+            if len(self.deferred_rows) > DEFERRED_ROWS_KEPT:
+                self.deferred_rows = None
         self.result.located_by_address += placed.by_address
         rows = placed.rows
         with transaction.atomic():

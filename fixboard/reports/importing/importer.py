@@ -5,8 +5,9 @@ import gc
 import io
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -20,18 +21,22 @@ from .batch import BatchWriter
 from .indexes import bulk_mode, refresh_statistics, table_rows
 from .mapping import Mapping
 from .placing import Placed, Placer
-from .prefetch import CAN_FORK, ForkedPrefetch, Prefetch
+from .prefetch import CAN_FORK, ForkedPrefetch, Prefetch, in_turn
 from .result import ImportResult
 from .rows import Row, RowParser, Skip
 from .signals import requests_imported
 
 BATCH_SIZE = 5000
+FIRST_BATCH_SIZE = 1000
 UNREADABLE = "unreadable row"
 SAMPLE_BYTES = 256 * 1024
 # Below this, dropping and rebuilding indexes and keys costs more than keeping them current
 # (a file of 2,000 rows breaks even; one of 10,000 into an empty database imports 17% faster
 # on PostgreSQL, 6% on SQLite).
 BULK_MIN_ROWS = 5_000
+# Processes reading the file at once in the first reading. Parsing and placing a row costs
+# more than writing it; two readers (each also skims the other's rows: 6 µs) keep up.
+READERS = 2
 
 
 def _open(path: Path, mapping: Mapping) -> tuple[io.BufferedReader, io.TextIOWrapper]:
@@ -43,6 +48,24 @@ def _open(path: Path, mapping: Mapping) -> tuple[io.BufferedReader, io.TextIOWra
         ) from exc
     # errors="replace": one badly encoded character must not stop a million-row file.
     return raw, io.TextIOWrapper(raw, encoding=mapping.encoding, errors="replace", newline="")
+
+
+@dataclass(frozen=True)
+class Part:
+    """Which batches of a file one reader parses: those numbered `index` mod `of`."""
+
+    index: int = 0
+    of: int = 1
+
+    def owns(self, batch: int) -> bool:
+        return batch % self.of == self.index
+
+    @classmethod
+    def all(cls, count: int) -> list["Part"]:
+        return [cls(i, count) for i in range(count)]
+
+
+WHOLE = Part()
 
 
 @dataclass
@@ -70,24 +93,44 @@ def _records(reader, skips: list) -> Iterator[tuple[int, list[str]]]:
 
 
 def _parsed(
-    raw, reader, parser: RowParser, batch_size: int, only: Iterator[int] | None
+    raw, reader, parser: RowParser, batch_size: int, only: Iterator[int] | None, part: Part
 ) -> Iterator[ParsedBatch]:
-    """Parsed batches; `only`, when given, lists (in order) the row numbers to parse."""
-    rows, skips = [], []
+    """Parsed batches; `only`, when given, lists (in order) the row numbers to parse.
+
+    Of a file's batches, this parses and yields only the `part` (i mod n): the other
+    readers of the file do the rest, and rows of their batches are only counted here.
+    """
+    rows, skips, unreadable = [], [], []
     wanted = next(only, None) if only is not None else None
-    for number, fields in _records(reader, skips):
+    counted, index = 0, 0
+    mine = part.owns(index)
+    # The writer waits for the first batch with nothing else to do: a small one starts it.
+    size = min(FIRST_BATCH_SIZE, batch_size)
+    for number, fields in _records(reader, unreadable):
+        if unreadable:
+            counted += len(unreadable)
+            if mine:
+                skips.extend(unreadable)
+            unreadable.clear()
         if only is not None:
             if number != wanted:
                 continue
             wanted = next(only, None)
-        try:
-            rows.append(parser.parse(fields, number))
-        except Skip as skip:
-            skips.append((skip.reason, number, skip.message))
-        if len(rows) + len(skips) >= batch_size:
-            yield ParsedBatch(rows, skips, raw.tell())
-            rows, skips = [], []
-    yield ParsedBatch(rows, skips, raw.tell())
+        counted += 1
+        if mine:
+            try:
+                rows.append(parser.parse(fields, number))
+            except Skip as skip:
+                skips.append((skip.reason, number, skip.message))
+        if counted >= size:
+            if mine:
+                yield ParsedBatch(rows, skips, raw.tell())
+            rows, skips, counted, index = [], [], 0, index + 1
+            size = min(2 * size, batch_size)
+            mine = part.owns(index)
+    if mine:
+        skips.extend(unreadable)
+        yield ParsedBatch(rows, skips, raw.tell())
 
 
 def _placed(batches: Iterator[ParsedBatch], placer: Placer) -> Iterator[ParsedBatch]:
@@ -97,32 +140,70 @@ def _placed(batches: Iterator[ParsedBatch], placer: Placer) -> Iterator[ParsedBa
         yield batch
 
 
+def _checked_parser(reader, path: Path, mapping: Mapping) -> RowParser:
+    header = next(reader, None)
+    if not header:
+        raise ValidationError({"file": [_("%(p)s is empty.") % {"p": path}]})
+    mapping.check_header(header, path)
+    return RowParser(mapping, header)
+
+
+def _batches(
+    path: Path, mapping: Mapping, batch_size: int, *, only=None, placer=None, part=WHOLE
+) -> Iterator[ParsedBatch]:
+    """The batches of one reading of the file (its `part` of them), placed if given a placer."""
+    raw, text = _open(path, mapping)
+    with raw, text:
+        reader = csv.reader(text, delimiter=mapping.delimiter)
+        parser = _checked_parser(reader, path, mapping)
+        batches = _parsed(raw, reader, parser, batch_size, only, part)
+        yield from batches if placer is None else _placed(batches, placer)
+
+
 @contextmanager
 def _reading(
     path: Path, mapping: Mapping, batch_size: int, *, only=None, placer=None
 ) -> Iterator[Iterator[ParsedBatch]]:
     """Batches of one reading of the file (of the rows numbered in `only`, if given).
 
-    The reader starts on entry, so it parses while the caller gets ready: a thread, or
-    with a `placer` (the first reading), a forked process that also places each batch's
-    rows (see `placing`).
+    The reading starts on entry, so it parses while the caller gets ready. With a
+    `placer` (the first reading), READERS forked processes read the file, each parsing
+    and placing every READERS-th batch (see `placing`), on as many cores; otherwise, or
+    where there is no fork, one thread reads it.
     """
     raw, text = _open(path, mapping)
-    with raw, text:
-        reader = csv.reader(text, delimiter=mapping.delimiter)
-        header = next(reader, None)
-        if not header:
-            raise ValidationError({"file": [_("%(p)s is empty.") % {"p": path}]})
-        mapping.check_header(header, path)
-        parser = RowParser(mapping, header)
-        batches = _parsed(raw, reader, parser, batch_size, only)
-        ahead = Prefetch
-        if placer is not None:
-            batches = _placed(batches, placer)
-            # Placing touches no database, so the whole first reading can be forked off.
-            ahead = ForkedPrefetch if CAN_FORK else Prefetch
-        with ahead(batches) as prefetched:
+    with raw, text:  # the header is checked here, so a bad file fails before any work
+        _checked_parser(csv.reader(text, delimiter=mapping.delimiter), path, mapping)
+    if placer is None or not CAN_FORK:
+        whole = _batches(path, mapping, batch_size, only=only, placer=placer)
+        with Prefetch(whole) as prefetched:
             yield prefetched
+        return
+    with ExitStack() as stack:
+        # Placing touches no database, so the whole first reading can be forked off.
+        streams = [
+            stack.enter_context(
+                ForkedPrefetch(
+                    partial(_batches, path, mapping, batch_size, placer=placer, part=part)
+                )
+            )
+            for part in Part.all(READERS)
+        ]
+        yield in_turn(streams)
+
+
+@contextmanager
+def _deferred(
+    writer: BatchWriter, path: Path, mapping: Mapping, batch_size: int
+) -> Iterator[Iterator[ParsedBatch]]:
+    """Batches of the rows left for the second pass: kept in memory, or read again."""
+    rows = writer.deferred_rows
+    if rows is None:
+        with _reading(path, mapping, batch_size, only=iter(writer.deferred)) as again:
+            yield again
+        return
+    end = path.stat().st_size
+    yield (ParsedBatch(rows[i : i + batch_size], [], end) for i in range(0, len(rows), batch_size))
 
 
 def estimated_rows(path: Path) -> int:
@@ -228,7 +309,7 @@ def import_requests(
     ):
         _run_pass(first, writer, result, _bar(size, path.name, progress), second=False)
         if writer.deferred:
-            with _reading(path, mapping, batch_size, only=iter(writer.deferred)) as second:
+            with _deferred(writer, path, mapping, batch_size) as second:
                 bar = _bar(size, _("placing by address"), progress)
                 _run_pass(second, writer, result, bar, second=True)
     refresh_statistics(bulk=bulk)

@@ -29,8 +29,8 @@ class Placed:
     # Each row's requested, updated and closed date-times as the store writes them.
     dates: list[tuple] = field(default_factory=list)
     skips: list[tuple[str, int, str]] = field(default_factory=list)
-    # Row numbers with an address but no point, left for the second reading.
-    deferred: list[int] = field(default_factory=list)
+    # Rows with an address but no point, left for the second pass.
+    deferred: list[Row] = field(default_factory=list)
     by_address: int = 0
     # What the rows placed by their own points teach the address index (normalised here,
     # off the writer's path; see `addresses.latest_addresses`).
@@ -97,7 +97,7 @@ class Placer:
             if row.lat is not None:
                 with_point.append(row)
             elif row.address:
-                placed.deferred.append(row.number)
+                placed.deferred.append(row)
             else:
                 placed.skips.append(
                     (

@@ -13,7 +13,7 @@ import multiprocessing
 import pickle
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.utils import translation
 
@@ -23,9 +23,13 @@ CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
 
 class _Ahead:
     """The generator's items, errors and end travel as (kind, item) messages through a
-    bounded queue from a worker (`_worker`, made by the subclass) to the consumer."""
+    bounded queue from a worker (`_worker`, made by the subclass) to the consumer.
 
-    def __init__(self, items: Iterable, queue_, stop, worker_class):
+    `items` may be a function that makes them, called in the worker: a forked one then
+    opens its own files rather than sharing the parent's file offsets.
+    """
+
+    def __init__(self, items: Iterable | Callable[[], Iterable], queue_, stop, worker_class):
         self._items = items
         self._queue = queue_
         self._stop = stop
@@ -64,7 +68,7 @@ class _Ahead:
         if self._language:
             translation.activate(self._language)
         try:
-            for item in self._items:
+            for item in self._items() if callable(self._items) else self._items:
                 if not self._put(_ITEM, item):
                     return
         except BaseException as exc:  # handed to the consumer, which re-raises it
@@ -92,6 +96,20 @@ class _Ahead:
             yield item
 
 
+def in_turn(streams: list[Iterator]) -> Iterator:
+    """Item i of the whole from stream i mod n, until a stream has no item for its turn.
+
+    For work dealt out in turn to several prefetchers (each gets every n-th batch).
+    """
+    done = object()
+    while True:
+        for stream in streams:
+            item = next(stream, done)
+            if item is done:
+                return
+            yield item
+
+
 class Prefetch(_Ahead):
     def __init__(self, items: Iterable, ahead: int = 2):
         super().__init__(items, queue.Queue(maxsize=ahead), threading.Event(), threading.Thread)
@@ -106,7 +124,7 @@ class ForkedPrefetch(_Ahead):
     a short read.
     """
 
-    def __init__(self, items: Iterable, ahead: int = 2):
+    def __init__(self, items: Iterable | Callable[[], Iterable], ahead: int = 2):
         context = multiprocessing.get_context("fork")
         super().__init__(items, context.Queue(maxsize=ahead), context.Event(), context.Process)
 
