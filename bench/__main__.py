@@ -163,6 +163,7 @@ class Page:
         self.measurements: list = []
         self.machine: dict[str, str] = {}
         self.status = "in progress"
+        self.speed_at_end = ""
         self.code = _code_version()
 
     def add(self, measurement) -> None:
@@ -177,6 +178,7 @@ class Page:
             seconds=time.monotonic() - self.clock,
             machine=self.machine,
             load_at_end=report.load_average(),
+            speed_at_end=self.speed_at_end,
             options={
                 "sizes": ", ".join(f"{s:,}" for s in options.sizes),
                 "runs per figure": f"up to {options.repeat}",
@@ -243,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         page.machine = report.machine(ctx.engines, ctx.unavailable)
         _run_all(ctx, selected, page)
         page.status = ""
+        page.speed_at_end = report.speed_check()
     except (Interrupted, KeyboardInterrupt):
         page.status = f"interrupted after {(time.monotonic() - page.clock) / 60:.0f} min; " + (
             "the figures below are those measured before"

@@ -4,6 +4,7 @@ import os
 import platform
 import sqlite3
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -25,6 +26,7 @@ class Run:
     measurements: list[Measurement]
     ratios: list[Ratio]
     load_at_end: str = ""
+    speed_at_end: str = ""
     code: str = ""
     status: str = ""
     unavailable: dict[str, str] = field(default_factory=dict)
@@ -69,11 +71,33 @@ def machine(engines: list, unavailable: dict[str, str]) -> dict[str, str]:
     for package in ("psycopg", "shapely", "numpy"):
         info[package] = metadata.version(package)
     info["Load average (1/5/15 min) at start"] = load_average()
+    info[SPEED_CHECK + " at start"] = speed_check()
     return info
 
 
 def load_average() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+SPEED_CHECK = "Speed check (a pure-Python loop of 5M steps, best of 3)"
+
+
+def speed_check() -> str:
+    """How fast this machine runs Python right now, to compare runs made on other days.
+
+    Machines of one kind differ (other tenants of the host, another CPU generation); a
+    slower one slows every figure, and this tells it apart from slower code.
+    """
+    best = min(_loop_seconds(5_000_000) for _ in range(3))
+    return f"{best * 1000:,.0f} ms"
+
+
+def _loop_seconds(steps: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for i in range(steps):
+        total += i
+    return time.perf_counter() - started
 
 
 def number(value: float) -> str:
@@ -170,6 +194,8 @@ def render(run: Run) -> str:
     lines += ["", "## Machine", "", "| | |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in run.machine.items()]
     lines.append(f"| Load average (1/5/15 min) at end | {run.load_at_end} |")
+    if run.speed_at_end:
+        lines.append(f"| {SPEED_CHECK} at end | {run.speed_at_end} |")
     lines += ["", *_targets(run), "## Measurements", ""]
     for bench in sorted(BENCHMARKS.values(), key=lambda b: b.order):
         for name in sorted({m.benchmark for m in run.measurements}):

@@ -5,6 +5,7 @@ benchmark ran on every database and that the page says what a reader needs.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +51,9 @@ def test_bench_runs_every_benchmark_and_writes_the_page(shared_data, tmp_path):
         assert heading in page
     for fact in ("| CPU |", "| RAM |", "| Python |", "| Django |", "| SQLite |", "Command:"):
         assert fact in page
+    # How fast the machine ran, so runs of other days can be compared.
+    assert re.search(r"\| Speed check .* at start \| [\d,]+ ms \|", page)
+    assert re.search(r"\| Speed check .* at end \| [\d,]+ ms \|", page)
     sections = _sections(page)
     labels = ["SQLite", postgres_label] if postgres_label else ["SQLite"]
     for label in labels:
