@@ -16,6 +16,7 @@ from ..models import Event, Status
 from ..public_ids import ALPHABET
 from ..routing import Router
 from .catalog import CatalogCache
+from .learning import address_learner
 from .placing import Placed, Placer
 from .result import ImportResult
 from .rows import Row
@@ -46,7 +47,7 @@ class BatchWriter:
         self.store = store_for_connection()
         self.catalog = CatalogCache(jurisdiction)
         self.router = Router(jurisdiction)
-        self.addresses = AddressRecorder(jurisdiction)
+        self.addresses = address_learner(AddressRecorder(jurisdiction))
         self.placer = Placer(jurisdiction, area_index(), self.store.datetime)
         self.routes: dict[tuple, int | None] = {}
         # Row numbers left for the second pass: 4 bytes each, so even millions stay small.

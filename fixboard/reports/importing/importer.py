@@ -19,6 +19,7 @@ from fixboard.places.models import Jurisdiction
 
 from .batch import BatchWriter
 from .indexes import bulk_mode, refresh_statistics, table_rows
+from .learning import learning
 from .mapping import Mapping
 from .placing import Placed, Placer
 from .prefetch import CAN_FORK, ForkedPrefetch, Prefetch, in_turn
@@ -307,7 +308,8 @@ def import_requests(
         _reading(path, mapping, batch_size, placer=writer.placer) as first,
         bulk_mode(bulk, progress=progress),
     ):
-        _run_pass(first, writer, result, _bar(size, path.name, progress), second=False)
+        with learning(writer.addresses):  # all learnt before the second pass reads them
+            _run_pass(first, writer, result, _bar(size, path.name, progress), second=False)
         if writer.deferred:
             with _deferred(writer, path, mapping, batch_size) as second:
                 bar = _bar(size, _("placing by address"), progress)
