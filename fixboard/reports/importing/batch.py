@@ -82,8 +82,8 @@ class BatchWriter:
         rows = placed.rows
         with transaction.atomic():
             self.store.begin_batch(self.jurisdiction.pk)
-            # (None from a second reading: points found through the address index need
-            # not go back into it.)
+            # Empty in the second pass: points found through the address index need not
+            # go back into it.
             self.addresses.record_latest(placed.addresses)
             existing = self.store.existing(self.jurisdiction.pk, [r.source_id for r in rows])
             placings = list(zip(rows, placed.areas, placed.dates, strict=True))
