@@ -26,6 +26,7 @@ from .prefetch import CAN_FORK, ForkedPrefetch, Prefetch, in_turn
 from .result import ImportResult
 from .rows import Row, RowParser, Skip
 from .signals import requests_imported
+from .store import WRITTEN_FIELDS
 
 BATCH_SIZE = 5000
 FIRST_BATCH_SIZE = 1000
@@ -306,7 +307,7 @@ def import_requests(
     with (
         _fewer_collections(),
         _reading(path, mapping, batch_size, placer=writer.placer) as first,
-        bulk_mode(bulk, progress=progress),
+        bulk_mode(bulk, progress=progress, written=WRITTEN_FIELDS),
     ):
         with learning(writer.addresses):  # all learnt before the second pass reads them
             _run_pass(first, writer, result, _bar(size, path.name, progress), second=False)

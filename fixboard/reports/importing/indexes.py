@@ -17,10 +17,12 @@ own, so `restore_indexes` also repairs an import that died before its rebuild: e
 import calls it first.
 """
 
+import itertools
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -48,17 +50,27 @@ def _secondary_indexes() -> list[tuple[str, str, str]]:
     return found
 
 
-def _foreign_keys() -> list[tuple[str, str, str]]:
-    """(table, column, ALTER TABLE … ADD CONSTRAINT statement) of MODELS' foreign keys."""
+@dataclass(frozen=True)
+class ForeignKey:
+    table: str
+    column: str
+    name: str
+    sql: str  # ALTER TABLE … ADD CONSTRAINT …
+
+
+def _foreign_keys() -> list[ForeignKey]:
+    """MODELS' foreign keys, as Django's schema editor would create them."""
     if connection.vendor != "postgresql":
         return []
     editor = connection.schema_editor()
-    return [
-        (model._meta.db_table, field.column, str(editor._create_fk_sql(model, field, FK_SUFFIX)))
-        for model in MODELS
-        for field in model._meta.local_fields
-        if field.remote_field and field.db_constraint
-    ]
+    found = []
+    for model in MODELS:
+        for field in model._meta.local_fields:
+            if field.remote_field and field.db_constraint:
+                statement = editor._create_fk_sql(model, field, FK_SUFFIX)
+                name = str(statement.parts["name"]).strip('"')
+                found.append(ForeignKey(model._meta.db_table, field.column, name, str(statement)))
+    return found
 
 
 def _existing(tables: set[str]) -> set[str]:
@@ -82,20 +94,23 @@ def _existing(tables: set[str]) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def _existing_foreign_keys(tables: set[str]) -> dict[tuple[str, str], str]:
-    """{(table, column): constraint name} of the foreign keys in place (PostgreSQL)."""
+def _existing_foreign_keys(tables: set[str]) -> dict[tuple[str, str], tuple[str, bool]]:
+    """{(table, column): (constraint name, checked)} of the foreign keys in place (PostgreSQL).
+
+    A key not checked yet is one whose VALIDATE did not finish (see `_add_foreign_keys`).
+    """
     if not tables:
         return {}
     # One catalog query: Django's introspection runs several per table (30 ms in all).
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT t.relname, a.attname, c.conname FROM pg_constraint c "
+            "SELECT t.relname, a.attname, c.conname, c.convalidated FROM pg_constraint c "
             "JOIN pg_class t ON t.oid = c.conrelid "
             "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
             "WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[])",
             [sorted(tables)],
         )
-        return {(table, column): name for table, column, name in cursor.fetchall()}
+        return {(t, column): (name, checked) for t, column, name, checked in cursor.fetchall()}
 
 
 def table_rows() -> int:
@@ -112,11 +127,39 @@ def table_rows() -> int:
     return int(row[0] or 0) if row else 0
 
 
-def drop_secondary_indexes() -> None:
+def _kept_in_bulk(written: dict | None) -> set[str]:
+    """Names of the partial indexes an import's rows never enter, so it keeps them.
+
+    An index "WHERE column IS NOT NULL" on a column the import never writes (a request's
+    assignee, an event's user) stays empty of imported rows: keeping it costs the import a
+    test per row, where building it again costs a scan of the whole table.
+    """
+    kept = set()
+    for model in MODELS:
+        fields = (written or {}).get(model)
+        if fields is None:
+            continue
+        for index in model._meta.indexes:
+            condition = index.condition
+            if condition is None or condition.negated or len(condition.children) != 1:
+                continue
+            lookup, value = condition.children[0]
+            field, _, test = str(lookup).rpartition("__")
+            if test == "isnull" and value is False and field not in fields:
+                kept.add(index.name)
+    return kept
+
+
+def drop_secondary_indexes(*, written: dict | None = None) -> None:
+    """Drop the secondary indexes and (PostgreSQL) foreign keys of MODELS.
+
+    `written` ({model: names of the fields an import writes}) keeps the partial indexes
+    its rows never enter (see `_kept_in_bulk`).
+    """
     q = connection.ops.quote_name
     indexes, keys = _secondary_indexes(), _foreign_keys()
-    present = _existing({table for table, _, _ in indexes})
-    constrained = _existing_foreign_keys({table for table, _, _ in keys})
+    present = _existing({table for table, _, _ in indexes}) - _kept_in_bulk(written)
+    constrained = _existing_foreign_keys({key.table for key in keys})
     # One transaction: a commit per statement cost a small import 50 ms on PostgreSQL.
     with transaction.atomic(), connection.cursor() as cursor:
         if keys:
@@ -124,33 +167,45 @@ def drop_secondary_indexes() -> None:
             # PostgreSQL lets a constraint go.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        for table, column, _ in keys:
-            if (table, column) in constrained:
-                cursor.execute(
-                    f"ALTER TABLE {q(table)} DROP CONSTRAINT {q(constrained[table, column])}"
-                )
+        for key in keys:
+            if (key.table, key.column) in constrained:
+                name, _checked = constrained[key.table, key.column]
+                cursor.execute(f"ALTER TABLE {q(key.table)} DROP CONSTRAINT {q(name)}")
         for _table, name, _sql in indexes:
             if name in present:
                 cursor.execute(f"DROP INDEX {q(name)}")
 
 
-def _missing() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(table, statement) of the secondary indexes, and of the foreign keys, not in place."""
+def _missing() -> tuple[list[tuple[str, str]], list[ForeignKey]]:
+    """(table, statement) of the secondary indexes, and the foreign keys, not in place.
+
+    A key in place but not checked counts as missing; its `sql` is then empty (it needs
+    only its check) and its name is the one in the database.
+    """
     if ServiceRequest._meta.db_table not in connection.introspection.table_names():
         return [], []  # not migrated yet
     indexes, keys = _secondary_indexes(), _foreign_keys()
     present = _existing({table for table, _, _ in indexes})
-    constrained = _existing_foreign_keys({table for table, _, _ in keys})
+    constrained = _existing_foreign_keys({key.table for key in keys})
     return (
         [(table, sql) for table, name, sql in indexes if name not in present],
-        [(table, sql) for table, column, sql in keys if (table, column) not in constrained],
+        [k for k in (_unchecked(key, constrained) for key in keys) if k is not None],
     )
+
+
+def _unchecked(key: ForeignKey, constrained: dict) -> ForeignKey | None:
+    """The key as it must be added or checked, or None when it is in place and checked."""
+    found = constrained.get((key.table, key.column))
+    if found is None:
+        return key
+    name, checked = found
+    return None if checked else ForeignKey(key.table, key.column, name, "")
 
 
 def missing() -> list[tuple[str, str]]:
     """(table, statement) of every secondary index and foreign key that is not in place."""
     indexes, keys = _missing()
-    return indexes + keys
+    return indexes + [(key.table, key.sql or _validate(key)) for key in keys]
 
 
 def restore_indexes(*, progress: bool = False) -> int:
@@ -166,11 +221,39 @@ def restore_indexes(*, progress: bool = False) -> int:
     ) as bar:
         # Indexes first: checking a foreign key back in reads the index on its column.
         _run_all([sql for _, sql in indexes], bar)
-        # One at a time: adding a key locks both its tables against the others'.
-        _run_all([sql for _, sql in keys], bar, connections=1)
+        _add_foreign_keys(keys, bar)
     if connection.vendor == "postgresql":
-        _analyze({table for table, _ in indexes + keys})
+        _analyze({table for table, _ in indexes} | {key.table for key in keys})
     return len(indexes) + len(keys)
+
+
+def _add_foreign_keys(keys: list[ForeignKey], bar: tqdm) -> None:
+    """Add the keys unchecked in one transaction, then check them from two connections.
+
+    Adding a key locks both of its tables against every other addition, so keys added
+    with their check would be checked one at a time (each a scan of its table). Added
+    NOT VALID, they only change the catalog; VALIDATE then locks just the key's own table
+    against other validations of it, so keys of different tables are checked at once.
+    Until its check passes, a key still holds for every row written meanwhile.
+    """
+    if not keys:
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        for key in keys:
+            if key.sql:
+                cursor.execute(f"{key.sql} NOT VALID")
+    by_table = [
+        [_validate(k) for k in keys if k.table == table]
+        for table in dict.fromkeys(k.table for k in keys)
+    ]
+    # Taken in turn from each table, so the two connections seldom wait on one table.
+    turns = itertools.chain.from_iterable(itertools.zip_longest(*by_table))
+    _run_all([sql for sql in turns if sql is not None], bar)
+
+
+def _validate(key: ForeignKey) -> str:
+    q = connection.ops.quote_name
+    return f"ALTER TABLE {q(key.table)} VALIDATE CONSTRAINT {q(key.name)}"
 
 
 def _analyze(tables: set[str]) -> None:
@@ -270,13 +353,18 @@ def _has_statistics(cursor, table: str) -> bool:
 
 
 @contextmanager
-def bulk_mode(enabled: bool, *, progress: bool = False) -> Iterator[None]:
-    """Within: the secondary indexes are off when `enabled`; they are back after, always."""
+def bulk_mode(
+    enabled: bool, *, progress: bool = False, written: dict | None = None
+) -> Iterator[None]:
+    """Within: the secondary indexes are off when `enabled`; they are back after, always.
+
+    `written`: as for `drop_secondary_indexes`.
+    """
     restore_indexes(progress=progress)
     if not enabled:
         yield
         return
-    drop_secondary_indexes()
+    drop_secondary_indexes(written=written)
     try:
         yield
     finally:
