@@ -25,6 +25,7 @@ _DIRECTIVES = {
 }
 
 Parser = Callable[[str], datetime | None]
+_UNKNOWN = object()
 MEMO_SIZE = 65_536
 
 
@@ -49,25 +50,45 @@ def _compile(fmt: str) -> re.Pattern | None:
 
 
 class _Local:
-    """Local wall time → UTC, with the zone's offset cached per local hour.
+    """Local wall time → UTC, with the zone's offset cached per local day.
 
-    zoneinfo costs a few microseconds a call; offsets change on the hour (or the half
-    hour, kept apart by the minute bucket), so a small cache answers nearly every row.
+    zoneinfo costs a few microseconds a call. A zone changes its offset at most a few
+    times a year, so nearly every day has one offset from its first minute to its last:
+    one look-up serves the whole day. A day whose offset differs between the two is
+    resolved per local hour (or half hour: the minute bucket keeps them apart).
     Ambiguous and skipped wall times resolve as zoneinfo does with fold=0.
     """
 
     def __init__(self, tz: zoneinfo.ZoneInfo):
         self.tz = tz
+        self.days: dict[tuple, timedelta | None] = {}
         self.offsets: dict[tuple, timedelta] = {}
 
     def __call__(self, y, mo, d, h, mi, s, us) -> datetime:
+        day = (y, mo, d)
+        offset = self.days.get(day, _UNKNOWN)
+        if offset is _UNKNOWN:
+            offset = self.days[day] = self._whole_day(y, mo, d)
+        if offset is None:
+            offset = self._within_day(y, mo, d, h, mi)
+        return datetime(y, mo, d, h, mi, s, us, tzinfo=UTC) - offset
+
+    def _whole_day(self, y, mo, d) -> timedelta | None:
+        """The day's offset if it has one throughout, else None."""
+        if len(self.days) > 100_000:
+            self.days.clear()
+        first = datetime(y, mo, d, 0, 0, tzinfo=self.tz).utcoffset()
+        last = datetime(y, mo, d, 23, 59, 59, 999_999, tzinfo=self.tz).utcoffset()
+        return first if first == last else None
+
+    def _within_day(self, y, mo, d, h, mi) -> timedelta:
         key = (y, mo, d, h, mi >= 30)
         offset = self.offsets.get(key)
         if offset is None:
             if len(self.offsets) > 100_000:
                 self.offsets.clear()
             offset = self.offsets[key] = datetime(y, mo, d, h, mi, tzinfo=self.tz).utcoffset()
-        return datetime(y, mo, d, h, mi, s, us, tzinfo=UTC) - offset
+        return offset
 
     def naive(self, value: datetime) -> datetime:
         return value.replace(tzinfo=self.tz).astimezone(UTC)
