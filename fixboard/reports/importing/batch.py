@@ -20,7 +20,7 @@ from .learning import address_learner
 from .placing import Placed, Placer
 from .result import ImportResult
 from .rows import Row
-from .store import store_for_connection
+from .store import Store, store_for_connection
 
 # Plain strings: enum members cost an attribute look-up per row and per database adapter.
 ACTOR = "import"
@@ -38,17 +38,27 @@ def new_public_ids(count: int) -> list[str]:
     return [f"{raw[i : i + 4]}-{raw[i + 4 : i + 8]}" for i in range(0, 8 * count, 8)]
 
 
+def store_and_placer(jurisdiction: Jurisdiction) -> tuple[Store, Placer]:
+    """The write strategy and the placer of one import: what its readers need to start."""
+    store = store_for_connection()
+    return store, Placer(jurisdiction, area_index(), store.datetime)
+
+
 class BatchWriter:
     """Writes batches for one import; caches what stays the same from batch to batch."""
 
-    def __init__(self, jurisdiction: Jurisdiction, result: ImportResult):
+    def __init__(
+        self,
+        jurisdiction: Jurisdiction,
+        result: ImportResult,
+        tools: tuple[Store, Placer] | None = None,
+    ):
         self.jurisdiction = jurisdiction
         self.result = result
-        self.store = store_for_connection()
+        self.store, self.placer = tools or store_and_placer(jurisdiction)
         self.catalog = CatalogCache(jurisdiction)
         self.router = Router(jurisdiction)
         self.addresses = address_learner(AddressRecorder(jurisdiction))
-        self.placer = Placer(jurisdiction, area_index(), self.store.datetime)
         self.routes: dict[tuple, int | None] = {}
         # Row numbers left for the second pass: 4 bytes each, so even millions stay small.
         self.deferred = array("I")

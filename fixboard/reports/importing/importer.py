@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from fixboard.places.models import Jurisdiction
 
-from .batch import BatchWriter
+from .batch import BatchWriter, store_and_placer
 from .indexes import bulk_mode, refresh_statistics, table_rows
 from .learning import learning
 from .mapping import Mapping
@@ -301,20 +301,19 @@ def import_requests(
     path = Path(path)
     result = ImportResult()
     size = path.stat().st_size if path.is_file() else 0
-    writer = BatchWriter(jurisdiction, result)
-    bulk = _bulk(path) if bulk is None else bulk
-    # The first batches are parsed while the indexes are taken off.
-    with (
-        _fewer_collections(),
-        _reading(path, mapping, batch_size, placer=writer.placer) as first,
-        bulk_mode(bulk, progress=progress, written=WRITTEN_FIELDS),
-    ):
-        with learning(writer.addresses):  # all learnt before the second pass reads them
-            _run_pass(first, writer, result, _bar(size, path.name, progress), second=False)
-        if writer.deferred:
-            with _deferred(writer, path, mapping, batch_size) as second:
-                bar = _bar(size, _("placing by address"), progress)
-                _run_pass(second, writer, result, bar, second=True)
+    tools = store_and_placer(jurisdiction)
+    # The readers start first, with what they need: they parse the first batches while
+    # the writer gets ready and the indexes come off.
+    with _fewer_collections(), _reading(path, mapping, batch_size, placer=tools[1]) as first:
+        writer = BatchWriter(jurisdiction, result, tools)
+        bulk = _bulk(path) if bulk is None else bulk
+        with bulk_mode(bulk, progress=progress, written=WRITTEN_FIELDS):
+            with learning(writer.addresses):  # all learnt before the second pass reads them
+                _run_pass(first, writer, result, _bar(size, path.name, progress), second=False)
+            if writer.deferred:
+                with _deferred(writer, path, mapping, batch_size) as second:
+                    bar = _bar(size, _("placing by address"), progress)
+                    _run_pass(second, writer, result, bar, second=True)
     refresh_statistics(bulk=bulk)
     result.created_service_types = writer.catalog.created_services
     result.created_departments = writer.catalog.created_departments
