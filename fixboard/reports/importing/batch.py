@@ -89,30 +89,34 @@ class BatchWriter:
             if len(self.deferred_rows) > DEFERRED_ROWS_KEPT:
                 self.deferred_rows = None
         self.result.located_by_address += placed.by_address
-        rows = placed.rows
+        requests = placed.requests
         with transaction.atomic():
             self.store.begin_batch(self.jurisdiction.pk)
             # Empty in the second pass: points found through the address index need not
             # go back into it.
             self.addresses.record_latest(placed.addresses)
-            existing = self.store.existing(self.jurisdiction.pk, [r.source_id for r in rows])
-            placings = list(zip(rows, placed.areas, placed.dates, strict=True))
-            new = [p for p in placings if p[0].source_id not in existing]
-            old = [(*p, existing[p[0].source_id]) for p in placings if p[0].source_id in existing]
-            self._prepare_catalog(rows)
+            existing = self.store.existing(self.jurisdiction.pk, [r[0] for r in requests])
+            new, old = [], []
+            for request, area_ids in zip(requests, placed.areas, strict=True):
+                found = existing.get(request[0])
+                if found is None:
+                    new.append((request, area_ids))
+                else:
+                    old.append((request, area_ids, found))
+            self._prepare_catalog(requests)
             self._create(new)
             self._update(old)
 
-    def _prepare_catalog(self, rows: list[Row]) -> None:
+    def _prepare_catalog(self, requests: list[tuple]) -> None:
         """Create the batch's new service types and departments, the first spelling of each."""
         services: dict[str, str] = {}
-        for row in rows:
-            services.setdefault(row.service_name, row.group)
-        self.catalog.prepare(services, dict.fromkeys(r.department for r in rows if r.department))
+        for request in requests:
+            services.setdefault(request[1], request[2])
+        self.catalog.prepare(services, dict.fromkeys(r[3] for r in requests if r[3]))
 
-    def _department(self, row: Row, service_id: int, area_ids: list[int]) -> int | None:
-        if row.department:
-            return self.catalog.department(row.department)
+    def _department(self, department: str, service_id: int, area_ids: list[int]) -> int | None:
+        if department:
+            return self.catalog.department(department)
         key = (service_id, *area_ids)
         if key not in self.routes:
             self.routes[key] = self.router.department_id(service_id, area_ids)
@@ -147,29 +151,27 @@ class BatchWriter:
             fresh = self._public_ids(len(requests))
             requests = [(r[0], p, *r[2:]) for r, p in zip(requests, fresh, strict=True)]
 
-    def _request_values(self, row: Row, area_ids: list[int]) -> tuple:
-        """(service type id, department id, expected_at) of a row."""
-        service = self.catalog.service(row.service_name, row.group)
-        expected = (
-            row.requested_at + timedelta(hours=service.sla_hours) if service.sla_hours else None
-        )
-        return service.id, self._department(row, service.id, area_ids), expected
+    def _request_values(self, request: tuple, area_ids: list[int]) -> tuple:
+        """(service type id, department id, expected_at as the store writes it) of a request."""
+        _source_id, name, group, department, requested_at = request[:5]
+        service = self.catalog.service(name, group)
+        expected = requested_at + timedelta(hours=service.sla_hours) if service.sla_hours else None
+        department_id = self._department(department, service.id, area_ids)
+        return service.id, department_id, self.store.datetime(expected)
 
-    def _create(self, new: list[tuple[Row, list[int], tuple]]) -> None:
+    def _create(self, new: list[tuple[tuple, list[int]]]) -> None:
         if not new:
             return
-        store, dt, jid = self.store, self.store.datetime, self.jurisdiction.pk
+        store, jid = self.store, self.jurisdiction.pk
         ids = store.allocate_ids(len(new))
         public_ids = self._public_ids(len(new))
         requests, area_requests, areas = [], [], []
-        for pk, public_id, (row, area_ids, dates) in zip(ids, public_ids, new, strict=True):
-            service_id, department_id, expected = self._request_values(row, area_ids)
-            requested, updated, closed = dates
+        for pk, public_id, (request, area_ids) in zip(ids, public_ids, new, strict=True):
+            service_id, department_id, expected = self._request_values(request, area_ids)
+            head, middle, end = request[5:]
             requests.append(
-                (pk, public_id, jid, service_id, row.status, row.close_reason, row.status_notes,
-                 row.description, row.lat, row.long, row.address, row.address_id, row.zipcode,
-                 department_id, row.channel, requested, updated, dt(expected), closed,
-                 row.media_url, row.source_id)
+                (pk, public_id, jid, service_id, *head, department_id, *middle, expected, *end,
+                 request[0])
             )  # fmt: skip
             area_requests.extend([pk] * len(area_ids))
             areas.extend(area_ids)
@@ -178,22 +180,20 @@ class BatchWriter:
         store.insert_areas(area_requests, areas)
         self.result.created += len(new)
 
-    def _update(self, old: list[tuple[Row, list[int], tuple, tuple]]) -> None:
+    def _update(self, old: list[tuple[tuple, list[int], tuple]]) -> None:
         if not old:
             return
-        store, dt = self.store, self.store.datetime
+        store = self.store
         requests, events, area_requests, areas = [], [], [], []
-        for row, area_ids, dates, (pk, old_status) in old:
-            service_id, department_id, expected = self._request_values(row, area_ids)
-            requested, updated, closed = dates
-            requests.append(
-                (pk, service_id, row.status, row.close_reason, row.status_notes, row.description,
-                 row.lat, row.long, row.address, row.address_id, row.zipcode, department_id,
-                 row.channel, requested, updated, dt(expected), closed, row.media_url)
-            )  # fmt: skip
-            if old_status != row.status:
+        for request, area_ids, (pk, old_status) in old:
+            service_id, department_id, expected = self._request_values(request, area_ids)
+            head, middle, end = request[5:]
+            requests.append((pk, service_id, *head, department_id, *middle, expected, *end))
+            status, close_reason = head[0], head[1]
+            if old_status != status:
+                closed, updated = end[0], middle[2]
                 events.append(
-                    (pk, STATUS_CHANGED, True, old_status, row.status, row.close_reason, "", "{}",
+                    (pk, STATUS_CHANGED, True, old_status, status, close_reason, "", "{}",
                      ACTOR, "", closed or updated)
                 )  # fmt: skip
             area_requests.extend([pk] * len(area_ids))

@@ -8,6 +8,7 @@ It also turns the rows' date-times into what the store writes (text on SQLite).
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -18,16 +19,24 @@ from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import AreaIndex
 
 from .rows import NO_LOCATION, OUTSIDE, REPEATED, SWAPPED, Row
+from .store import SOURCE_HEAD
+
+_head = attrgetter(*SOURCE_HEAD)
 
 
 @dataclass
 class Placed:
-    """Rows to write with their area ids, and what became of the batch's other rows."""
+    """The batch's requests to write with their area ids, and what became of its other rows.
 
-    rows: list[Row]
+    Each of `requests` is a row laid out for the writer: (source id, service name, group,
+    department name, requested_at, head, middle, end), where head, middle and end hold
+    the row's values of store.SOURCE_HEAD, SOURCE_MIDDLE and SOURCE_END, date-times as
+    the store writes them. Plain tuples cross from the reader process in a third of the
+    time row objects take to pickle and unpickle, and the writer only joins the runs.
+    """
+
+    requests: list[tuple]
     areas: list[list[int]]
-    # Each row's requested, updated and closed date-times as the store writes them.
-    dates: list[tuple] = field(default_factory=list)
     skips: list[tuple[str, int, str]] = field(default_factory=list)
     # Rows with an address but no point, left for the second pass.
     deferred: list[Row] = field(default_factory=list)
@@ -60,15 +69,18 @@ class Placer:
             rows = self._with_points(rows, placed)
         else:
             rows = self._by_address(rows, known, placed)
-        placed.rows, placed.areas = self._located(rows, placed.skips)
+        rows, placed.areas = self._located(rows, placed.skips)
         if known is None:
             placed.addresses = latest_addresses(
-                (r.address, r.zipcode, r.lat, r.long) for r in placed.rows if r.address
+                (r.address, r.zipcode, r.lat, r.long) for r in rows if r.address
             )
         stored = self.stored
-        placed.dates = [
-            (stored(r.requested_at), stored(r.updated_at), stored(r.closed_at)) for r in placed.rows
-        ]
+        placed.requests = [
+            (r.source_id, r.service_name, r.group, r.department, r.requested_at, _head(r),
+             (r.channel, stored(r.requested_at), stored(r.updated_at)),
+             (stored(r.closed_at), r.media_url))
+            for r in rows
+        ]  # fmt: skip
         return placed
 
     @staticmethod
