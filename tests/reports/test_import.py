@@ -7,7 +7,7 @@ import pytest
 from fixboard.catalog.models import Department, ServiceType
 from fixboard.places.addresses import normalize_address
 from fixboard.places.models import AddressPoint
-from fixboard.reports.importing import batch
+from fixboard.reports.importing import batch, import_requests, load_mapping, store
 from fixboard.reports.importing.catalog import CatalogCache
 from fixboard.reports.models import Channel, CloseReason, Event, RequestArea, ServiceRequest, Status
 from tests.factories import INSIDE_EAST, INSIDE_WEST
@@ -235,6 +235,40 @@ def test_reimport_of_a_newer_export_moves_and_closes_with_a_timeline_event(city,
     ]
     closing = request.events.get(kind=Event.Kind.STATUS_CHANGED)
     assert (closing.data, closing.hidden, closing.actor_user) == ({}, False, None)
+
+
+def test_a_first_import_looks_no_id_up_until_a_later_batch_repeats_one(city, tmp_path, monkeypatch):
+    created = "12/31/2017 11:59:58 PM"
+    rows = [
+        ["E-1", "Pothole", created, "", "Open", *INSIDE_WEST, "", ""],
+        ["E-2", "Pothole", created, "", "Open", *INSIDE_WEST, "", ""],
+        ["E-3", "Pothole", created, "", "Open", *INSIDE_WEST, "", ""],
+        ["E-1", "Pothole", created, "01/02/2018 09:00:00 AM", "Closed", *INSIDE_EAST, "", ""],
+        ["E-4", "Pothole", created, "", "Open", *INSIDE_WEST, "", ""],
+    ]
+    export = write_csv(tmp_path / "export.csv", SMALL_HEADER, rows)
+    looked_up = []
+    existing = store.Store.existing
+
+    def counting(self, jurisdiction_id, source_ids):
+        looked_up.append(sorted(source_ids))
+        return existing(self, jurisdiction_id, source_ids)
+
+    monkeypatch.setattr(store.Store, "existing", counting)
+    result = import_requests(
+        path=export,
+        jurisdiction=city.jurisdiction,
+        mapping=load_mapping(small_mapping(tmp_path)),
+        batch_size=2,  # batches: E-1 E-2 | E-3 E-1 | E-4
+    )
+
+    # The second batch found E-1 taken by the first, then looked its ids up, and so did
+    # every batch after it.
+    assert looked_up == [["E-1", "E-3"], ["E-4"]]
+    assert (result.created, result.updated) == (4, 1)
+    request = ServiceRequest.objects.get(source_id="E-1")
+    assert (request.status, list(request.areas.all())) == (Status.CLOSED, [city.east])
+    assert ServiceRequest.objects.filter(source_id__startswith="E-").count() == 4
 
 
 def test_a_mapped_address_id_column_is_kept(city, tmp_path):

@@ -59,6 +59,9 @@ class BatchWriter:
         self.catalog = CatalogCache(jurisdiction)
         self.router = Router(jurisdiction)
         self.addresses = address_learner(AddressRecorder(jurisdiction))
+        # A city's first import need not look its rows' ids up: none can be there yet,
+        # unless an earlier batch of the file brought it (see `_write`).
+        self.look_up = self.store.has_source_ids(jurisdiction.pk)
         self.routes: dict[tuple, int | None] = {}
         # Row numbers left for the second pass: 4 bytes each, so even millions stay small.
         self.deferred = array("I")
@@ -95,17 +98,32 @@ class BatchWriter:
             # Empty in the second pass: points found through the address index need not
             # go back into it.
             self.addresses.record_latest(placed.addresses)
-            existing = self.store.existing(self.jurisdiction.pk, [r[0] for r in requests])
-            new, old = [], []
-            for request, area_ids in zip(requests, placed.areas, strict=True):
-                found = existing.get(request[0])
-                if found is None:
-                    new.append((request, area_ids))
-                else:
-                    old.append((request, area_ids, found))
             self._prepare_catalog(requests)
-            self._create(new)
-            self._update(old)
+            if not self._write(requests, placed.areas):
+                # An id of this batch came in an earlier one (a file may repeat an id far
+                # apart): from now on every batch's ids are looked up.
+                self.look_up = True
+                self._write(requests, placed.areas)
+
+    def _write(self, requests: list[tuple], areas: list[list[int]]) -> bool:
+        """Create the batch's new requests and update those already imported.
+
+        Without `look_up`, every request is taken for new; False (nothing written) if the
+        source-id index says one is not.
+        """
+        jid = self.jurisdiction.pk
+        existing = self.store.existing(jid, [r[0] for r in requests]) if self.look_up else {}
+        new, old = [], []
+        for request, area_ids in zip(requests, areas, strict=True):
+            found = existing.get(request[0])
+            if found is None:
+                new.append((request, area_ids))
+            else:
+                old.append((request, area_ids, found))
+        if not self._create(new):
+            return False
+        self._update(old)
+        return True
 
     def _prepare_catalog(self, requests: list[tuple]) -> None:
         """Create the batch's new service types and departments, the first spelling of each."""
@@ -132,22 +150,26 @@ class BatchWriter:
             ids = [next(fresh) if i in repeated else i for i in ids]
         return ids
 
-    def _insert_requests(self, requests: list[tuple]) -> None:
+    def _insert_requests(self, requests: list[tuple]) -> bool:
         """Insert new requests; if a public id is taken already, the batch gets new ones.
 
         Forty random bits seldom clash even with millions of stored requests, so rather
         than look up each batch's ids first (a random probe of the unique index per
         request), the insert runs in a savepoint and the index itself says when one is
         taken; only then are the ids looked up, and the batch retried with fresh ones.
+        Any other refusal, when source ids were not looked up, returns False (nothing
+        written): one of them may be taken.
         """
         while True:
             try:
                 with transaction.atomic():
                     self.store.insert_requests(requests)
-                return
+                return True
             except IntegrityError:
                 if not self.store.taken_public_ids([r[1] for r in requests]):
-                    raise
+                    if self.look_up:
+                        raise
+                    return False
             fresh = self._public_ids(len(requests))
             requests = [(r[0], p, *r[2:]) for r, p in zip(requests, fresh, strict=True)]
 
@@ -159,9 +181,10 @@ class BatchWriter:
         department_id = self._department(department, service.id, area_ids)
         return service.id, department_id, self.store.datetime(expected)
 
-    def _create(self, new: list[tuple[tuple, list[int]]]) -> None:
+    def _create(self, new: list[tuple[tuple, list[int]]]) -> bool:
+        """Write the new requests with their events and areas; False if `_insert_requests` is."""
         if not new:
-            return
+            return True
         store, jid = self.store, self.jurisdiction.pk
         ids = store.allocate_ids(len(new))
         public_ids = self._public_ids(len(new))
@@ -175,10 +198,12 @@ class BatchWriter:
             )  # fmt: skip
             area_requests.extend([pk] * len(area_ids))
             areas.extend(area_ids)
-        self._insert_requests(requests)
+        if not self._insert_requests(requests):
+            return False
         store.insert_imported_events(ids, EVENT_KINDS)
         store.insert_areas(area_requests, areas)
         self.result.created += len(new)
+        return True
 
     def _update(self, old: list[tuple[tuple, list[int], tuple]]) -> None:
         if not old:

@@ -80,7 +80,8 @@ WRITTEN_FIELDS = {
     RequestArea: set(AREA_FIELDS),
 }
 # New requests below which PostgreSQL's statistics are not refreshed mid-import: one, so a
-# table analyzed empty is analyzed after its first batch, however small. A first batch of
+# table analyzed empty is analyzed before the look-up that follows its first batch,
+# however small. A first batch of
 # 983 rows (1,000 less those skipped) was taken for one row, and each of the next batch's
 # 1,675 source ids was compared with every one of them (0.27 s, a quarter of the import).
 STATISTICS_MIN_ROWS = 1
@@ -162,6 +163,17 @@ class Store:
     def _in(self, column: str, values: list) -> tuple[str, list]:
         # One JSON parameter, encoded in C, instead of a placeholder per value.
         return f"{column} IN (SELECT value FROM json_each(%s))", [orjson.dumps(values).decode()]
+
+    def has_source_ids(self, jurisdiction_id: int) -> bool:
+        """Whether any of the jurisdiction's requests came from an import (one probe)."""
+        q = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {q(self.requests)} WHERE {self.jurisdiction_column} = %s "
+                f"AND NOT ({self.source_id_column} = '') LIMIT 1",
+                [jurisdiction_id],
+            )
+            return cursor.fetchone() is not None
 
     def existing(self, jurisdiction_id: int, source_ids: list[str]) -> dict[str, tuple]:
         """{source id: (request id, status)} for those already imported in the jurisdiction."""
@@ -367,11 +379,17 @@ class PostgresStore(Store):
     def insert_requests(self, rows: list[tuple]) -> None:
         super().insert_requests(rows)
         self.unanalyzed += len(rows)
+
+    def existing(self, jurisdiction_id: int, source_ids: list[str]) -> dict[str, tuple]:
         if self.unanalyzed >= max(self.analyzed, STATISTICS_MIN_ROWS):
             self._analyze_requests()
+        return super().existing(jurisdiction_id, source_ids)
 
     def _analyze_requests(self) -> None:
         """Fresh planner statistics for the requests table, which this import doubled.
+
+        Taken before a look-up of source ids, the only query they are for: an import that
+        looks none up (a city's first) needs none.
 
         With the table's size from before the import, the planner takes the look-up of a
         batch's source ids for one in a few rows: it hashes every request of the
