@@ -9,6 +9,7 @@ beside it).
 """
 
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -56,6 +57,8 @@ LOOKUP_CHUNK = 900
 MOVE_DEGREES = 0.001  # about 100 m of latitude
 _VALUES = ("address", "zipcode", "lat", "long")
 _STAGING = "fixboard_address_staging"
+# Database sessions (psycopg connections) that have the staging table.
+_STAGED: weakref.WeakSet = weakref.WeakSet()
 
 
 def split_zipcode(address: str) -> tuple[str, str]:
@@ -161,30 +164,39 @@ def _upsert(rows: list[tuple]) -> int:
         + f" WHERE abs({table}.{lat} - excluded.{lat}) > {MOVE_DEGREES}"
         f" OR abs({table}.{long} - excluded.{long}) > {MOVE_DEGREES}"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            # One statement over a JSON array, encoded in C: a statement per row cost
-            # about 12 µs each, a third of a small import's writing time.
-            fields = ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(columns)))
+    if connection.vendor != "postgresql":
+        # One statement over a JSON array, encoded in C: a statement per row cost about
+        # 12 µs each, a third of a small import's writing time.
+        fields = ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(columns)))
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} ({names}) SELECT {fields} FROM json_each(%s) "
                 f"WHERE true {conflict}",
                 [orjson.dumps(rows).decode()],
             )
             return cursor.rowcount
-        # COPY is several times cheaper than row-by-row inserts; it cannot upsert, so it
-        # fills a temporary table that one INSERT … ON CONFLICT reads.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ON COMMIT DELETE ROWS "
-            f"AS SELECT {names} FROM {table} WITH NO DATA"
-        )
+    # COPY is several times cheaper than row-by-row inserts; it cannot upsert, so it fills
+    # a temporary table that one INSERT … ON CONFLICT reads.
+    nested = connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        session = connection.connection  # open now
+        if session not in _STAGED:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ON COMMIT DELETE ROWS "
+                f"AS SELECT {names} FROM {table} WITH NO DATA"
+            )
         with cursor.cursor.copy(f"COPY {_STAGING} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {_STAGING} {conflict}")
         written = cursor.rowcount
-        cursor.execute(f"TRUNCATE {_STAGING}")
-        return written
+        if nested:  # the commit that empties the table is the caller's, later
+            cursor.execute(f"TRUNCATE {_STAGING}")
+    if not nested:
+        # Committed, the table stays for the session: later batches need not ask for it.
+        # (Within a caller's transaction it might still be rolled back with it.)
+        _STAGED.add(session)
+    return written
 
 
 def resolve_addresses(

@@ -120,3 +120,16 @@ def test_an_import_does_not_send_an_address_again_where_it_already_put_it(city):
     moved = ("1 MAIN ST", "", INSIDE_WEST[0] + 0.01, INSIDE_WEST[1])
     assert recorder.record([moved]) == 1
     assert AddressPoint.objects.get(normalized="1 MAIN ST").lat == INSIDE_WEST[0] + 0.01
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_batch_of_addresses_is_written_once_outside_a_transaction(city):
+    # Outside a transaction (as on an import's own connection) each batch commits alone,
+    # and what it staged on the way must not come back with the next batch.
+    door = ("1 MAIN ST", "", *INSIDE_WEST)
+    assert record_addresses(jurisdiction=city.jurisdiction, addresses=[door]) == 1
+    corrected = AddressPoint.objects.filter(normalized="1 MAIN ST")
+    corrected.update(lat=INSIDE_EAST[0], long=INSIDE_EAST[1])
+    other = ("2 MAIN ST", "", *INSIDE_WEST)
+    assert record_addresses(jurisdiction=city.jurisdiction, addresses=[other]) == 1
+    assert (corrected.get().lat, corrected.get().long) == INSIDE_EAST
