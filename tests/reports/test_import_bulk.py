@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
-from fixboard.reports.importing import import_requests, indexes, load_mapping
+from fixboard.reports.importing import import_requests, indexes, load_mapping, rebuild
 from fixboard.reports.importing.batch import BatchWriter
 from fixboard.reports.importing.importer import estimated_rows
 from fixboard.reports.models import Event, RequestArea, ServiceRequest, Status
@@ -102,7 +102,7 @@ def test_outside_a_transaction_postgresql_builds_indexes_from_two_connections(
     assert (result.created, result.updated) == (2, 0)
     assert schema() == before
     # SQLite has one writer: it builds them one by one.
-    assert len(builders) == (indexes.BUILDERS if connection.vendor == "postgresql" else 1)
+    assert len(builders) == (rebuild.BUILDERS if connection.vendor == "postgresql" else 1)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps its keys")

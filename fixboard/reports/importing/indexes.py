@@ -17,23 +17,21 @@ own, so `restore_indexes` also repairs an import that died before its rebuild: e
 import calls it first.
 """
 
-import itertools
-import threading
+from collections import defaultdict
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from ..models import Event, RequestArea, ServiceRequest
+from .rebuild import Rebuild, TableWork
 
 MODELS = (ServiceRequest, Event, RequestArea)
 FK_SUFFIX = "_fk_%(to_table)s_%(to_column)s"  # Django's own, so the names match migrations'
-# Connections that build indexes at once: the server builds each on one core.
-BUILDERS = 2
 # Tables below this many rows are left to autovacuum's ANALYZE after a rebuild: it costs
 # a small import a third of its time, and a misplanned query on a small table milliseconds.
 ANALYZE_MIN_ROWS = 50_000
@@ -219,24 +217,42 @@ def restore_indexes(*, progress: bool = False) -> int:
         unit="index",
         disable=not progress,
     ) as bar:
-        # Indexes, then statistics, then keys: a key's check is a query, planned with
-        # both. One on a column the import leaves empty (a request's assignee) then reads
-        # only the index of the rows that have one instead of the whole table.
-        _run_all([sql for _, sql in indexes], bar)
-        if connection.vendor == "postgresql":
-            _analyze({table for table, _ in indexes} | {key.table for key in keys})
-        _add_foreign_keys(keys, bar)
+
+        def counted(done) -> None:
+            if not callable(done):  # statistics are neither an index nor a key
+                bar.update()
+
+        _add_unchecked(keys)
+        Rebuild(_work(indexes, keys)).run(counted)
     return len(indexes) + len(keys)
 
 
-def _add_foreign_keys(keys: list[ForeignKey], bar: tqdm) -> None:
-    """Add the keys unchecked in one transaction, then check them from two connections.
+def _work(indexes: list[tuple[str, str]], keys: list[ForeignKey]) -> dict[str, TableWork]:
+    """Each table's index builds, then (PostgreSQL) its statistics, then its keys' checks.
 
-    Adding a key locks both of its tables against every other addition, so keys added
-    with their check would be checked one at a time (each a scan of its table). Added
-    NOT VALID, they only change the catalog; VALIDATE then locks just the key's own table
-    against other validations of it, so keys of different tables are checked at once.
-    Until its check passes, a key still holds for every row written meanwhile.
+    Statistics before checks: a key's check is a query, planned with them, and one on a
+    column the import leaves empty (a request's assignee) then reads only the partial
+    index of the rows that have one instead of the whole table.
+    """
+    work: dict[str, TableWork] = defaultdict(TableWork)
+    for table, sql in indexes:
+        work[table].builds.append(sql)
+    if connection.vendor == "postgresql":
+        for table in sorted({table for table, _ in indexes} | {key.table for key in keys}):
+            work[table].after.append(partial(_analyze_if_large, table=table))
+    for key in keys:
+        work[key.table].after.append(_validate(key))
+    return work
+
+
+def _add_unchecked(keys: list[ForeignKey]) -> None:
+    """Add the keys NOT VALID, in one transaction; `_work` checks them afterwards.
+
+    Adding a key with its check locks both of its tables against every other addition
+    and build, so the checks (each a scan of its table) would run one at a time. Added
+    NOT VALID, a key only changes the catalog; VALIDATE then locks just the key's own
+    table, so checks run beside the builds and checks of other tables. Until its check
+    passes, a key still holds for every row written meanwhile.
     """
     if not keys:
         return
@@ -244,13 +260,6 @@ def _add_foreign_keys(keys: list[ForeignKey], bar: tqdm) -> None:
         for key in keys:
             if key.sql:
                 cursor.execute(f"{key.sql} NOT VALID")
-    by_table = [
-        [_validate(k) for k in keys if k.table == table]
-        for table in dict.fromkeys(k.table for k in keys)
-    ]
-    # Taken in turn from each table, so the two connections seldom wait on one table.
-    turns = itertools.chain.from_iterable(itertools.zip_longest(*by_table))
-    _run_all([sql for sql in turns if sql is not None], bar)
 
 
 def _validate(key: ForeignKey) -> str:
@@ -258,73 +267,19 @@ def _validate(key: ForeignKey) -> str:
     return f"ALTER TABLE {q(key.table)} VALIDATE CONSTRAINT {q(key.name)}"
 
 
-def _analyze(tables: set[str]) -> None:
-    """Fresh planner statistics for the large tables just rebuilt.
+def _analyze_if_large(cursor, *, table: str) -> None:
+    """Fresh planner statistics for a large table just rebuilt.
 
-    The statistics are from before a load that may have multiplied the tables; without
+    The statistics are from before a load that may have multiplied the table; without
     fresh ones PostgreSQL plans the first pages of a city badly. A table below
     ANALYZE_MIN_ROWS is left to autovacuum, which analyzes it within a minute (its row
     count, which the planner needs most, the index builds have already set).
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname FROM pg_class WHERE oid = ANY(%s::regclass[]) AND reltuples >= %s",
-            [sorted(tables), ANALYZE_MIN_ROWS],
-        )
-        large = [row[0] for row in cursor.fetchall()]
-    _run_all([f"ANALYZE {connection.ops.quote_name(table)}" for table in sorted(large)])
-
-
-def _run_all(statements: list[str], bar: tqdm | None = None, *, connections: int = BUILDERS):
-    """Run the statements, on up to `connections` connections at once on PostgreSQL.
-
-    CREATE INDEX on one table lets others build beside it, and each build is one
-    server process on one core, so two connections take about half the time. Within a
-    transaction (a test's, say) the other connections could not see its tables: one.
-    """
-    if not statements:
-        return
-    parallel = (
-        connections > 1
-        and len(statements) > 1
-        and connection.vendor == "postgresql"
-        and not connection.in_atomic_block
+    cursor.execute(
+        "SELECT reltuples >= %s FROM pg_class WHERE oid = %s::regclass", [ANALYZE_MIN_ROWS, table]
     )
-    pending = iter(statements)
-    lock, failed = threading.Lock(), threading.Event()
-
-    def work(own_connection: bool) -> None:
-        try:
-            with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    # Each index is one sort; the default 64 MB would spill a city's to disk.
-                    cursor.execute("SET maintenance_work_mem = '512MB'")
-                while not failed.is_set():
-                    with lock:
-                        sql = next(pending, None)
-                    if sql is None:
-                        break
-                    cursor.execute(sql)
-                    if bar is not None:
-                        bar.update()
-                if connection.vendor == "postgresql":
-                    cursor.execute("RESET maintenance_work_mem")
-        except BaseException:
-            failed.set()
-            raise
-        finally:
-            if own_connection:
-                connection.close()
-
-    if not parallel:
-        work(own_connection=False)
-        return
-    with ThreadPoolExecutor(max_workers=connections - 1) as pool:
-        # A thread gets its own connection from Django.
-        helpers = [pool.submit(work, True) for _ in range(connections - 1)]
-        work(own_connection=False)
-        for helper in helpers:
-            helper.result()
+    if cursor.fetchone()[0]:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def refresh_statistics(*, bulk: bool) -> None:

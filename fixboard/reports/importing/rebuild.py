@@ -1,0 +1,118 @@
+"""Run a rebuild's statements on two connections, in an order their locks allow.
+
+CREATE INDEX locks its table only against writes: other builds on it go on beside. A
+table's fresh statistics (ANALYZE) and the checks of its foreign keys (VALIDATE) lock it
+against builds and against each other, but not the tables the keys point at. So each
+table's builds come first, any number at once; then its statistics and checks, one at a
+time, while the other tables' builds and checks go on beside them. The table with the
+most work comes first: its checks, which must wait for all of its builds and then run one
+by one, start early, and the smaller tables' work fills in beside them.
+"""
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+# Connections working at once: the server builds each index on one core.
+BUILDERS = 2
+
+
+@dataclass
+class TableWork:
+    """One table's statements: `builds` first (at once), then `after` (one at a time).
+
+    An item of `after` may be a function of a cursor rather than a statement.
+    """
+
+    builds: list[str] = field(default_factory=list)
+    after: list = field(default_factory=list)
+    building: int = 0
+    busy: bool = False
+
+    def finished(self) -> bool:
+        return not (self.builds or self.after or self.building or self.busy)
+
+
+class Rebuild:
+    """Hands out the work of several tables to the connections that ask for it."""
+
+    def __init__(self, work: dict[str, TableWork]):
+        self.tables = sorted(work.values(), key=lambda w: -len(w.builds) - len(w.after))
+        self.ready = threading.Condition()
+        self.failed = False
+
+    def take(self) -> tuple[TableWork, object] | None:
+        """The next statement someone may run now; waits while none may; None when done."""
+        with self.ready:
+            while not self.failed:
+                task = self._next()
+                if task is not None:
+                    return task
+                if all(table.finished() for table in self.tables):
+                    return None
+                self.ready.wait()
+            return None
+
+    def _next(self) -> tuple[TableWork, object] | None:
+        for table in self.tables:
+            if table.after and not (table.builds or table.building or table.busy):
+                table.busy = True
+                return table, table.after.pop(0)
+        for table in self.tables:
+            if table.builds:
+                table.building += 1
+                return table, table.builds.pop(0)
+        return None
+
+    def done(self, table: TableWork, *, failed: bool = False) -> None:
+        with self.ready:
+            if table.busy:
+                table.busy = False
+            else:
+                table.building -= 1
+            self.failed = self.failed or failed
+            self.ready.notify_all()
+
+    def run(self, on_done: Callable[[object], None]) -> None:
+        """Run everything, from two connections on PostgreSQL outside a transaction.
+
+        Within a transaction (a test's, say) another connection could not see its
+        tables, and SQLite has one writer: then one connection runs it all, in order.
+        """
+        parallel = connection.vendor == "postgresql" and not connection.in_atomic_block
+        if not parallel:
+            self._work(on_done, own_connection=False)
+            return
+        with ThreadPoolExecutor(max_workers=BUILDERS - 1) as pool:
+            # A thread gets its own connection from Django.
+            helpers = [pool.submit(self._work, on_done, True) for _ in range(BUILDERS - 1)]
+            self._work(on_done, own_connection=False)
+            for helper in helpers:
+                helper.result()
+
+    def _work(self, on_done: Callable[[object], None], own_connection: bool) -> None:
+        try:
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    # Each index is one sort; the default 64 MB would spill a city's to disk.
+                    cursor.execute("SET maintenance_work_mem = '512MB'")
+                while (task := self.take()) is not None:
+                    table, statement = task
+                    try:
+                        if callable(statement):
+                            statement(cursor)
+                        else:
+                            cursor.execute(statement)
+                    except BaseException:
+                        self.done(table, failed=True)
+                        raise
+                    self.done(table)
+                    on_done(statement)
+                if connection.vendor == "postgresql":
+                    cursor.execute("RESET maintenance_work_mem")
+        finally:
+            if own_connection:
+                connection.close()
