@@ -163,12 +163,13 @@ def _load_kinds(jurisdiction_id: int) -> list[AreaKind]:
     return kinds
 
 
-def _build() -> AreaIndex:
+def _build(jurisdiction_id: int | None = None) -> AreaIndex:
     jurisdictions = []
     version = {}
-    for j in Jurisdiction.objects.order_by("id").values(
-        "id", "areas_version", "boundary_wkb", "boundary_kind"
-    ):
+    found = Jurisdiction.objects.order_by("id")
+    if jurisdiction_id is not None:
+        found = found.filter(pk=jurisdiction_id)
+    for j in found.values("id", "areas_version", "boundary_wkb", "boundary_kind"):
         version[j["id"]] = j["areas_version"]
         boundary = wkb.loads(bytes(j["boundary_wkb"])) if j["boundary_wkb"] else None
         if boundary is not None:
@@ -177,6 +178,15 @@ def _build() -> AreaIndex:
             JurisdictionAreas(j["id"], _load_kinds(j["id"]), boundary, j["boundary_kind"])
         )
     return AreaIndex(version, jurisdictions)
+
+
+def jurisdiction_area_index(jurisdiction_id: int) -> AreaIndex:
+    """A new index of one jurisdiction's areas only, for work confined to it (an import).
+
+    Not shared or refreshed like `area_index()`: a region of many cities need not load
+    every city's areas to route one city's rows.
+    """
+    return _build(jurisdiction_id)
 
 
 _lock = threading.Lock()

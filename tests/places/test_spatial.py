@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 
 from fixboard.places.actions import create_jurisdiction, import_areas, read_feature_collection
 from fixboard.places.models import Area
-from fixboard.places.spatial import area_index
-from tests.factories import EAST, INSIDE_EAST, INSIDE_WEST, OUTSIDE, WEST, feature
+from fixboard.places.spatial import area_index, jurisdiction_area_index
+from tests.factories import EAST, INSIDE_EAST, INSIDE_WEST, OUTSIDE, WEST, feature, make_city
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,19 @@ def test_locate_many_matches_single_lookups(city):
     assert (routed.inside == inside).all()
     west = (lats > 34.0) & (lats < 34.1) & (longs > -118.3) & (longs < -118.2)
     assert ((routed.area_ids[:, 0] == city.west.pk) == west).all()
+
+
+def test_an_index_of_one_jurisdiction_routes_it_and_knows_no_other(city):
+    other = make_city("elsewhere")
+    index = jurisdiction_area_index(city.jurisdiction.pk)
+    routed = index.locate_many(
+        np.array([INSIDE_WEST[0]]), np.array([INSIDE_WEST[1]]), city.jurisdiction.pk
+    )
+    assert routed.inside.tolist() == [True] and routed.area_ids[0].tolist() == [city.west.pk]
+    assert set(index.jurisdictions) == {city.jurisdiction.pk}
+    assert not index.locate_many(
+        np.array([INSIDE_WEST[0]]), np.array([INSIDE_WEST[1]]), other.jurisdiction.pk
+    ).inside.any()
 
 
 def test_nan_coordinates_locate_nowhere(city):

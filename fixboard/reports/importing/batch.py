@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from fixboard.places.addresses import AddressRecorder, resolve_addresses
 from fixboard.places.models import Jurisdiction
-from fixboard.places.spatial import area_index
+from fixboard.places.spatial import jurisdiction_area_index
 
 from ..models import Event, Status
 from ..public_ids import ALPHABET
@@ -41,7 +41,7 @@ def new_public_ids(count: int) -> list[str]:
 def store_and_placer(jurisdiction: Jurisdiction) -> tuple[Store, Placer]:
     """The write strategy and the placer of one import: what its readers need to start."""
     store = store_for_connection()
-    return store, Placer(jurisdiction, area_index(), store.datetime)
+    return store, Placer(jurisdiction, jurisdiction_area_index(jurisdiction.pk), store.datetime)
 
 
 class BatchWriter:
