@@ -105,24 +105,27 @@ def test_outside_a_transaction_postgresql_builds_indexes_from_two_connections(
     assert len(builders) == (rebuild.BUILDERS if connection.vendor == "postgresql" else 1)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps its keys")
-def test_a_key_added_but_not_yet_checked_is_checked_by_the_next_rebuild(city):
-    events = Event._meta.db_table
-    [key] = [k for k in indexes._foreign_keys() if k.table == events and k.column == "request_id"]
+def test_a_rebuild_builds_a_missing_index_and_checks_a_key_added_but_not_checked(city):
+    requests, events = ServiceRequest._meta.db_table, Event._meta.db_table
+    [(_, _, create)] = [i for i in indexes._secondary_indexes() if i[1] == "sr_lat_long"]
     with connection.cursor() as cursor:
-        cursor.execute(f'ALTER TABLE "{events}" DROP CONSTRAINT "{key.name}"')
-        cursor.execute(f"{key.sql} NOT VALID")  # as if the rebuild died before its check
-    assert indexes.missing() == [
-        (events, f'ALTER TABLE "{events}" VALIDATE CONSTRAINT "{key.name}"')
-    ]
-    assert indexes.restore_indexes() == 1
+        cursor.execute('DROP INDEX "sr_lat_long"')
+    expected = [(requests, create)]
+    keys = [k for k in indexes._foreign_keys() if k.table == events and k.column == "request_id"]
+    for key in keys:  # PostgreSQL's: SQLite keeps its keys
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER TABLE "{events}" DROP CONSTRAINT "{key.name}"')
+            cursor.execute(f"{key.sql} NOT VALID")  # as if the rebuild died before its check
+        expected.append((events, f'ALTER TABLE "{events}" VALIDATE CONSTRAINT "{key.name}"'))
+    assert indexes.missing() == expected
+    assert indexes.restore_indexes() == len(expected)
     assert indexes.missing() == []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT convalidated FROM pg_constraint WHERE conname = %s", [key.name])
-        assert cursor.fetchone() == (True,)
+    for key in keys:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT convalidated FROM pg_constraint WHERE conname = %s", [key.name])
+            assert cursor.fetchone() == (True,)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
 def test_the_planner_counts_the_first_batch_before_the_next_one_looks_up_its_ids(
     city, tmp_path, monkeypatch
 ):
@@ -158,7 +161,10 @@ def test_the_planner_counts_the_first_batch_before_the_next_one_looks_up_its_ids
         mapping=load_mapping(small_mapping(tmp_path)),
         batch_size=2,
     )
-    assert seen[:3] == ["look-up", "statistics", "look-up"]
+    # SQLite plans the look-up from the unique index's shape: it needs no statistics.
+    postgresql = connection.vendor == "postgresql"
+    expected = ["look-up", "statistics", "look-up"] if postgresql else ["look-up", "look-up"]
+    assert seen[: len(expected)] == expected
 
 
 def test_a_failed_bulk_import_puts_the_indexes_back(city, tmp_path, export, monkeypatch):
