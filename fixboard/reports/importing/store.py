@@ -80,10 +80,10 @@ WRITTEN_FIELDS = {
     RequestArea: set(AREA_FIELDS),
 }
 # New requests below which PostgreSQL's statistics are not refreshed mid-import: one, so a
-# table analyzed empty is analyzed before the look-up that follows its first batch,
-# however small. A first batch of
-# 983 rows (1,000 less those skipped) was taken for one row, and each of the next batch's
-# 1,675 source ids was compared with every one of them (0.27 s, a quarter of the import).
+# table analyzed empty is analyzed before the look-up that follows its first batch, however
+# small. A first batch of 983 rows (1,000 less those skipped) was taken for one row, and
+# each of the next batch's 1,675 source ids was compared with every one of them (0.27 s, a
+# quarter of the import).
 STATISTICS_MIN_ROWS = 1
 # Distinct date-times an import remembers the SQLite text of (a few MB at most).
 DATETIME_MEMO = 65_536
