@@ -62,7 +62,9 @@ class Contact(models.Model):
 class ServiceRequest(models.Model):
     """One reported problem, from report to close (an Open311 service request)."""
 
-    public_id = models.CharField(_("request id"), max_length=32, unique=True)
+    # Unique through Meta.constraints: a field's unique=True would add, on PostgreSQL, a
+    # second index for LIKE queries that nothing runs on public ids.
+    public_id = models.CharField(_("request id"), max_length=32)
     jurisdiction = models.ForeignKey(
         Jurisdiction, on_delete=models.PROTECT, related_name="requests", db_index=False
     )
@@ -183,6 +185,7 @@ class ServiceRequest(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["public_id"], name="sr_unique_public_id"),
             models.UniqueConstraint(
                 fields=["jurisdiction", "source_id"],
                 condition=~Q(source_id=""),
