@@ -1,6 +1,7 @@
 """Date-times of an import: local wall times of the source's zone, read as zoneinfo reads
 them, on ordinary days and on the days the clocks change."""
 
+import csv
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,3 +33,43 @@ def test_a_wall_time_the_clocks_skip_or_repeat_is_read_with_the_offset_before_th
     assert parse("2024-03-10 02:30") == datetime(2024, 3, 10, 10, 30, tzinfo=UTC)
     assert parse("2024-11-03 01:30") == datetime(2024, 11, 3, 8, 30, tzinfo=UTC)
     assert parse("2024-11-03 02:30") == datetime(2024, 11, 3, 10, 30, tzinfo=UTC)
+
+
+TWELVE_HOUR = "%m/%d/%Y %I:%M:%S %p"
+
+
+def test_every_date_time_of_the_san_francisco_file_reads_as_strptime_reads_it(shared_data):
+    parse = make_parser((TWELVE_HOUR,), "America/Los_Angeles")
+    tz = ZoneInfo("America/Los_Angeles")
+    with (shared_data / "311" / "sf" / "sf311_cases_sample_10000.csv").open(newline="") as handle:
+        values = {v for row in list(csv.reader(handle))[1:] for v in row[2:5] if v}
+    assert len(values) > 15_000
+    for value in sorted(values):
+        expected = datetime.strptime(value, TWELVE_HOUR).replace(tzinfo=tz).astimezone(UTC)
+        assert parse(value) == expected, value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "02/30/2014 01:00:00 PM",  # no such day
+        "04/30/2014 13:00:00 PM",  # no such hour on a 12-hour clock
+        "04/30/2014 02:61:00 PM",  # no such minute
+        "04/30/2014 02:51:52",  # no AM or PM
+        "04/30/2014",
+        "04/30/2014T02:51:52 PM",
+        "2014-04-30 02:51:52 PM",
+    ],
+)
+def test_a_date_time_that_does_not_fit_the_format_is_unreadable(text):
+    parse = make_parser((TWELVE_HOUR,), "America/Los_Angeles")
+    assert parse("04/30/2014 02:51:52 PM") == datetime(2014, 4, 30, 21, 51, 52, tzinfo=UTC)
+    assert parse(text) is None
+
+
+def test_midnight_and_noon_on_a_twelve_hour_clock_and_any_spacing_between_date_and_time():
+    parse = make_parser((TWELVE_HOUR,), "UTC")
+    assert parse("1/2/2020 12:00:00 AM") == datetime(2020, 1, 2, 0, 0, tzinfo=UTC)
+    assert parse("1/2/2020 12:30:05 pm") == datetime(2020, 1, 2, 12, 30, 5, tzinfo=UTC)
+    assert parse("1/2/2020   12:30:05   PM") == datetime(2020, 1, 2, 12, 30, 5, tzinfo=UTC)
+    assert parse("1/2/2020\t1:30:05 PM") == datetime(2020, 1, 2, 13, 30, 5, tzinfo=UTC)
