@@ -1,7 +1,7 @@
 """The order of a rebuild's statements: each table's index builds (at once), then its
 statistics and key checks (one by one), beside the other tables' work."""
 
-from fixboard.reports.importing.rebuild import Rebuild, TableWork
+from fixboard.reports.importing.rebuild import Rebuild, TableWork, helpers_per_build
 
 
 def test_a_tables_checks_wait_for_all_of_its_builds_while_other_tables_go_on():
@@ -28,3 +28,11 @@ def test_after_a_failure_nothing_more_is_handed_out():
     taken, _ = rebuild.take()
     rebuild.done(taken, failed=True)
     assert rebuild.take() is None
+
+
+def test_builds_on_a_server_of_this_machine_share_its_cores_and_a_remote_server_decides():
+    # Two builds at once: on two cores, no parallel workers beside them.
+    assert helpers_per_build("127.0.0.1", 2) == 0
+    assert helpers_per_build("", 8) == 3
+    assert helpers_per_build("/var/run/postgresql", 4) == 1
+    assert helpers_per_build("db.city.example", 2) is None

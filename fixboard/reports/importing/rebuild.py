@@ -9,6 +9,7 @@ most work comes first: its checks, which must wait for all of its builds and the
 by one, start early, and the smaller tables' work fills in beside them.
 """
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ from django.db import connection
 
 # Connections working at once: the server builds each index on one core.
 BUILDERS = 2
+LOCAL_HOSTS = ("", "localhost", "127.0.0.1", "::1")
 
 
 @dataclass
@@ -97,8 +99,7 @@ class Rebuild:
         try:
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
-                    # Each index is one sort; the default 64 MB would spill a city's to disk.
-                    cursor.execute("SET maintenance_work_mem = '512MB'")
+                    _configure(cursor)
                 while (task := self.take()) is not None:
                     table, statement = task
                     try:
@@ -113,6 +114,29 @@ class Rebuild:
                     on_done(statement)
                 if connection.vendor == "postgresql":
                     cursor.execute("RESET maintenance_work_mem")
+                    cursor.execute("RESET max_parallel_maintenance_workers")
         finally:
             if own_connection:
                 connection.close()
+
+
+def _configure(cursor) -> None:
+    # Each index is one sort; the default 64 MB would spill a city's to disk.
+    cursor.execute("SET maintenance_work_mem = '512MB'")
+    workers = helpers_per_build(connection.settings_dict.get("HOST") or "", os.cpu_count())
+    if workers is not None:
+        cursor.execute(f"SET max_parallel_maintenance_workers = {workers:d}")
+
+
+def helpers_per_build(host: str, cores: int | None) -> int | None:
+    """Parallel workers the server may add to each build; None keeps its own setting.
+
+    BUILDERS builds run at once. A server on this machine (`host` local, or a socket
+    folder) has its `cores`: each build may have what the builds leave of them. (On two
+    cores the server's default of two workers a build made six processes contend for
+    two cores: the rebuild after a million requests took 13.6 s instead of 12.3.) A
+    server elsewhere keeps the setting its administrator chose.
+    """
+    if host not in LOCAL_HOSTS and not host.startswith("/"):
+        return None
+    return max(0, (cores or 1) // BUILDERS - 1)
