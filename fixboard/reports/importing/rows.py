@@ -225,26 +225,26 @@ class RowParser:
         description = " – ".join(
             value for value in (fields[i].strip() for i in self.description_at) if value
         )
+        text = self._text
+        # By position, in Row's order: nineteen keywords cost a fifth of this method.
         return Row(
-            number=number,
-            source_id=source_id,
-            service_name=service,
-            group=self._text(fields, self.group_at, 200),
-            requested_at=requested,
-            updated_at=updated,
-            closed_at=closed,
-            status=status,
-            close_reason=close_reason,
-            lat=lat,
-            long=long,
-            address=self._text(fields, self.address_at, 300),
-            zipcode=self._text(fields, self.zipcode_at, 20),
-            description=description,
-            channel=self.channel_of(fields[self.channel_at])
-            if self.channel_at is not None
-            else "import",
-            department=self._text(fields, self.department_at, 200),
-            status_notes=self._text(fields, self.notes_at, 10_000),
-            media_url=self._text(fields, self.media_at, 500),
-            address_id=self._text(fields, self.address_id_at, 100),
+            number,
+            source_id,
+            service,
+            text(fields, self.group_at, 200),
+            requested,
+            updated,
+            closed,
+            status,
+            close_reason,
+            lat,
+            long,
+            text(fields, self.address_at, 300),
+            text(fields, self.zipcode_at, 20),
+            description,
+            self.channel_of(fields[self.channel_at]) if self.channel_at is not None else "import",
+            text(fields, self.department_at, 200),
+            text(fields, self.notes_at, 10_000),
+            text(fields, self.media_at, 500),
+            text(fields, self.address_id_at, 100),
         )
