@@ -29,6 +29,16 @@ _UNKNOWN = object()
 MEMO_SIZE = 65_536
 
 
+class _Numbers(dict):
+    """The one- and two-digit numbers of date-times, looked up: int() costs several times more."""
+
+    def __missing__(self, text: str) -> int:
+        return int(text)
+
+
+_NUMBERS = _Numbers({**{str(i): i for i in range(10)}, **{f"{i:02d}": i for i in range(100)}})
+
+
 def _compile(fmt: str) -> re.Pattern | None:
     """A regex equivalent to the strptime format, or None if it uses other directives."""
     parts, i = [], 0
@@ -100,7 +110,7 @@ def _builder(pattern: re.Pattern, local: _Local) -> Parser:
     i_year, i_short, i_month, i_day = at["Y"], at["y"], at["m"], at["d"]
     i_hour = at["H"] if at["H"] >= 0 else at["I"]
     i_minute, i_second, i_fraction, i_ampm = at["M"], at["S"], at["f"], at["p"]
-    match = pattern.match
+    match, numbers = pattern.match, _NUMBERS
 
     def read(text: str) -> datetime | None:
         found = match(text)
@@ -110,20 +120,20 @@ def _builder(pattern: re.Pattern, local: _Local) -> Parser:
         if i_year >= 0:
             year = int(g[i_year])
         else:
-            short = int(g[i_short])
+            short = numbers[g[i_short]]
             year = 2000 + short if short < 69 else 1900 + short  # strptime's rule
-        hour = int(g[i_hour]) if i_hour >= 0 else 0
+        hour = numbers[g[i_hour]] if i_hour >= 0 else 0
         if i_ampm >= 0:
             if not 1 <= hour <= 12:
                 return None
             hour = hour % 12 + (12 if g[i_ampm] in ("PM", "pm", "Pm", "pM") else 0)
         return local(
             year,
-            int(g[i_month]) if i_month >= 0 else 1,
-            int(g[i_day]) if i_day >= 0 else 1,
+            numbers[g[i_month]] if i_month >= 0 else 1,
+            numbers[g[i_day]] if i_day >= 0 else 1,
             hour,
-            int(g[i_minute]) if i_minute >= 0 else 0,
-            int(g[i_second]) if i_second >= 0 else 0,
+            numbers[g[i_minute]] if i_minute >= 0 else 0,
+            numbers[g[i_second]] if i_second >= 0 else 0,
             int(g[i_fraction].ljust(6, "0")) if i_fraction >= 0 else 0,
         )
 
