@@ -226,7 +226,7 @@ class RowParser:
             value for value in (fields[i].strip() for i in self.description_at) if value
         )
         text = self._text
-        # By position, in Row's order: nineteen keywords cost a fifth of this method.
+        # By position, in Row's order: nineteen keywords cost about a seventh of this method.
         return Row(
             number,
             source_id,
