@@ -1,15 +1,17 @@
 """Importing real 311 exports with the shipped mappings, and re-importing them."""
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
-from fixboard.catalog.models import Department, ServiceType
+from fixboard.catalog.models import Department, RoutingRule, ServiceType
 from fixboard.places.addresses import normalize_address
 from fixboard.places.models import AddressPoint
 from fixboard.reports.importing import batch, import_requests, load_mapping, store
 from fixboard.reports.importing.catalog import CatalogCache
 from fixboard.reports.models import Channel, CloseReason, Event, RequestArea, ServiceRequest, Status
+from fixboard.reports.public_ids import ALPHABET, normalize_public_id
 from tests.factories import INSIDE_EAST, INSIDE_WEST
 from tests.reports.test_import_helpers import (
     LA_2017,
@@ -192,6 +194,8 @@ def test_reimport_of_a_newer_export_moves_and_closes_with_a_timeline_event(city,
         city.streets,  # the existing service type "Pothole" and its default department
     )
     assert ServiceRequest.objects.get(source_id="A-2").status == Status.IN_PROGRESS
+    # Due when the service type's 72 hours are up.
+    assert request.expected_at - request.requested_at == timedelta(hours=72)
     # What the source does not say, the database fills as a submission would have it.
     assert (request.attributes, request.priority, request.external_id) == ({}, 0, "")
     assert (request.support_count, request.follow_count) == (0, 0)
@@ -235,6 +239,8 @@ def test_reimport_of_a_newer_export_moves_and_closes_with_a_timeline_event(city,
     ]
     closing = request.events.get(kind=Event.Kind.STATUS_CHANGED)
     assert (closing.data, closing.hidden, closing.actor_user) == ({}, False, None)
+    assert closing.created_at == request.closed_at
+    assert request.expected_at - request.requested_at == timedelta(hours=72)
 
 
 def test_a_first_import_looks_no_id_up_until_a_later_batch_repeats_one(city, tmp_path, monkeypatch):
@@ -315,6 +321,37 @@ def test_a_public_id_already_taken_is_replaced_and_the_batch_still_written(
     public_ids = set(ServiceRequest.objects.values_list("public_id", flat=True))
     assert len(public_ids) == 3 and set(drawn[1]) <= public_ids
     assert Event.objects.filter(request__source_id__in=["D-2", "D-3"]).count() == 2
+
+
+def test_imported_requests_follow_the_routing_rules_of_their_areas(city, tmp_path):
+    RoutingRule.objects.create(
+        jurisdiction=city.jurisdiction,
+        service_type=city.pothole,
+        area=city.east,
+        department=city.parks,
+    )
+    created = "12/31/2017 11:59:58 PM"
+    rows = [
+        ["R-1", "Pothole", created, "", "Open", *INSIDE_EAST, "", ""],
+        ["R-2", "Pothole", created, "", "Open", *INSIDE_WEST, "", ""],
+        ["R-3", "Pothole", created, "", "Open", *INSIDE_EAST, "", ""],
+    ]
+    export = write_csv(tmp_path / "routed.csv", SMALL_HEADER, rows)
+    run_import(export, city.jurisdiction, small_mapping(tmp_path))
+
+    routed = dict(ServiceRequest.objects.values_list("source_id", "department"))
+    assert routed == {"R-1": city.parks.pk, "R-2": city.streets.pk, "R-3": city.parks.pk}
+    areas = RequestArea.objects.values_list("request__source_id", "area")
+    assert sorted(areas) == [("R-1", city.east.pk), ("R-2", city.west.pk), ("R-3", city.east.pk)]
+
+
+def test_imported_public_ids_are_random_and_read_back_like_submitted_ones():
+    ids = batch.new_public_ids(20_000)
+    assert len(set(ids)) == len(ids)
+    assert all(normalize_public_id(i.lower().replace("-", " ")) == i for i in ids)
+    letters = Counter("".join(ids).replace("-", ""))
+    assert set(letters) == set(ALPHABET)  # every letter is drawn, about as often
+    assert max(letters.values()) < 1.2 * min(letters.values())
 
 
 def test_a_batch_creates_each_new_service_type_and_department_once(city):

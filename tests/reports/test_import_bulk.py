@@ -170,7 +170,7 @@ def test_the_planner_counts_the_first_batch_before_the_next_one_looks_up_its_ids
 def test_a_failed_bulk_import_puts_the_indexes_back(city, tmp_path, export, monkeypatch):
     before = schema()
 
-    def broken(self, new):
+    def broken(self, *batch):
         raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(BatchWriter, "_create", broken)

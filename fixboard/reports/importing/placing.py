@@ -22,6 +22,7 @@ from .rows import NO_LOCATION, OUTSIDE, REPEATED, SWAPPED, Row
 from .store import SOURCE_HEAD
 
 _head = attrgetter(*SOURCE_HEAD)
+NO_AREAS = np.empty((0, 0), dtype=np.int64)
 
 
 @dataclass
@@ -36,7 +37,9 @@ class Placed:
     """
 
     requests: list[tuple]
-    areas: list[list[int]]
+    # Row i of `requests` lies in the areas areas[i] (one column per kind of area; -1
+    # where none of a kind holds it): one array, which pickles as a block of bytes.
+    areas: np.ndarray
     skips: list[tuple[str, int, str]] = field(default_factory=list)
     # Rows with an address but no point, left for the second pass.
     deferred: list[Row] = field(default_factory=list)
@@ -63,7 +66,7 @@ class Placer:
         Rows without a point are placed at their address when `known` (address → known
         place) is given; otherwise those with an address are deferred and the rest skipped.
         """
-        placed = Placed([], [])
+        placed = Placed([], NO_AREAS)
         rows = self._last_of_each_id(rows, placed.skips)
         if known is None:
             rows = self._with_points(rows, placed)
@@ -142,23 +145,23 @@ class Placer:
             found.append(row)
         return found
 
-    def _located(self, rows: list[Row], skips: list) -> tuple[list[Row], list[list[int]]]:
-        """Rows inside the jurisdiction with their area ids; the others are skipped."""
+    def _located(self, rows: list[Row], skips: list) -> tuple[list[Row], np.ndarray]:
+        """Rows inside the jurisdiction with their area ids (see Placed); the others are
+        skipped."""
         if not rows:
-            return [], []
+            return [], NO_AREAS
         jid = self.jurisdiction_id
         lats = np.fromiter((r.lat for r in rows), dtype=float, count=len(rows))
         longs = np.fromiter((r.long for r in rows), dtype=float, count=len(rows))
         routed = self.index.locate_many(lats, longs, jid)
         if routed.inside.all():
-            return rows, [[a for a in found if a >= 0] for found in routed.area_ids.tolist()]
+            return rows, routed.area_ids
         outside = np.flatnonzero(~routed.inside)
         flipped = self.index.locate_many(longs[outside], lats[outside], jid).inside
         for i, swapped in zip(outside.tolist(), flipped.tolist(), strict=True):
             skips.append(self._outside(rows[i], swapped))
         keep = np.flatnonzero(routed.inside)
-        areas = [[a for a in found if a >= 0] for found in routed.area_ids[keep].tolist()]
-        return [rows[i] for i in keep.tolist()], areas
+        return [rows[i] for i in keep.tolist()], routed.area_ids[keep]
 
     def _outside(self, row: Row, flipped: bool) -> tuple[str, int, str]:
         values = {"n": row.number, "lat": row.lat, "long": row.long, "j": self.name}
