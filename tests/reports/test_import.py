@@ -346,8 +346,8 @@ def test_imported_requests_follow_the_routing_rules_of_their_areas(city, tmp_pat
 
 
 def test_imported_public_ids_are_random_and_read_back_like_submitted_ones():
+    # Uniqueness is the database's to keep (see the test above): forty random bits can repeat.
     ids = batch.new_public_ids(20_000)
-    assert len(set(ids)) == len(ids)
     assert all(normalize_public_id(i.lower().replace("-", " ")) == i for i in ids)
     letters = Counter("".join(ids).replace("-", ""))
     assert set(letters) == set(ALPHABET)  # every letter is drawn, about as often
