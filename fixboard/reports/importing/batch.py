@@ -237,8 +237,8 @@ class BatchWriter:
         self.result.updated += len(old)
 
 
-def _pairs(request_ids: list[int], areas: np.ndarray) -> tuple[list[int], list[int]]:
-    """(request id, area id) of each area the requests lie in, as two lists."""
+def _pairs(request_ids: list[int], areas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(request id, area id) of each area the requests lie in, as two integer arrays."""
     inside = areas >= 0
     repeated = np.repeat(np.asarray(request_ids, dtype=np.int64), inside.sum(axis=1))
-    return repeated.tolist(), areas[inside].tolist()
+    return repeated, areas[inside]

@@ -11,6 +11,7 @@ Callers hold a transaction around each batch.
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+import numpy as np
 import orjson
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
@@ -153,6 +154,12 @@ class Store:
         self.source_id_column = q(ServiceRequest._meta.get_field("source_id").column)
         self.jurisdiction_column = q(ServiceRequest._meta.get_field("jurisdiction").column)
         self.public_id_column = q(ServiceRequest._meta.get_field("public_id").column)
+        if self.defaults[self.areas]:
+            # insert_areas writes the pairs as they are, in bulk.
+            raise ImproperlyConfigured(
+                "The import writes request areas as (request, area) pairs: give "
+                f"{', '.join(self.columns[self.areas][2:])} of RequestArea a db_default."
+            )
 
     def datetime(self, value: datetime | None):
         return value
@@ -216,10 +223,6 @@ class Store:
 
     def insert_events(self, rows: list[tuple]) -> None:
         self._insert(self.events, rows)
-
-    def insert_areas(self, request_ids: list[int], area_ids: list[int]) -> None:
-        """One request area per (request id, area id) pair of the two lists."""
-        self._insert(self.areas, list(zip(request_ids, area_ids, strict=True)))
 
     def insert_imported_events(self, request_ids: list[int], kinds: dict[str, str]) -> None:
         """The timeline of requests just written, made by the database from their rows.
@@ -331,23 +334,25 @@ class SqliteStore(Store):
                 [row + rest for row in rows] if rest else rows,
             )
 
-    def insert_areas(self, request_ids: list[int], area_ids: list[int]) -> None:
-        """The pairs as one JSON array that SQLite reads itself.
+    def insert_areas(self, request_ids: np.ndarray, area_ids: np.ndarray) -> None:
+        """One request area per (request id, area id) pair of the two integer arrays.
 
-        `executemany` spent 2.3 µs of this process's time on a pair (binding and stepping
-        from Python); this, 1.4 µs.
+        The pairs go as one JSON array, encoded from the arrays in C, that SQLite reads
+        itself: `executemany` spent 2.3 µs of this process's time on a pair (binding and
+        stepping from Python); this, 1.4 µs.
         """
-        if not request_ids:
+        if not len(request_ids):
             return
         table = self.areas
-        rest = "".join(", %s" for _ in self.defaults[table])
-        pairs = orjson.dumps(list(zip(request_ids, area_ids, strict=True))).decode()
+        pairs = orjson.dumps(
+            np.column_stack((request_ids, area_ids)), option=orjson.OPT_SERIALIZE_NUMPY
+        ).decode()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {connection.ops.quote_name(table)} ({_quoted(self.columns[table])}) "
-                f"SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'){rest} "
+                "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
                 "FROM json_each(%s)",
-                [*self.defaults[table], pairs],
+                [pairs],
             )
 
     def update_requests(self, rows: list[tuple]) -> None:
@@ -474,18 +479,28 @@ class PostgresStore(Store):
         binary = self.binary.get(table)
         self._copy(table, self.columns[table], rows, self.defaults[table], binary=binary)
 
-    def insert_areas(self, request_ids: list[int], area_ids: list[int]) -> None:
-        """Two integer arrays, unnested by the server: far cheaper than a COPY row per pair."""
-        if not request_ids:
+    def insert_areas(self, request_ids: np.ndarray, area_ids: np.ndarray) -> None:
+        """One request area per (request id, area id) pair of the two integer arrays.
+
+        COPY inserts rows into the table a page at a time, where INSERT … SELECT inserts
+        them one by one (1.2 µs of the server's time a pair more), and the rows, in COPY's
+        binary format, are laid out from the arrays by numpy: no Python object per pair.
+        """
+        if not len(request_ids):
             return
+        rows = np.empty(len(request_ids), dtype=_PAIR)
+        rows["fields"], rows["request_size"], rows["area_size"] = 2, 8, 8
+        rows["request"], rows["area"] = request_ids, area_ids
         table = self.areas
-        tail = "".join(f", {self.typed_param(t)}" for t in self.default_types[table])
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {connection.ops.quote_name(table)} ({_quoted(self.columns[table])}) "
-                f"SELECT r, a{tail} FROM unnest(%s::bigint[], %s::bigint[]) AS u(r, a)",
-                [_int_array(request_ids), _int_array(area_ids), *self.defaults[table]],
-            )
+        with (
+            connection.wrap_database_errors,
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                f"COPY {connection.ops.quote_name(table)} ({_quoted(self.columns[table])}) "
+                "FROM STDIN (FORMAT BINARY)"
+            ) as copy,
+        ):
+            copy.write(_BINARY_HEADER + rows.tobytes() + _BINARY_TRAILER)
 
     def _copy(
         self,
@@ -538,9 +553,15 @@ class PostgresStore(Store):
             )
 
 
-def _int_array(values: list[int]) -> str:
-    """A PostgreSQL array literal of integers (they need no quoting)."""
-    return "{" + ",".join(map(str, values)) + "}"
+# COPY's binary format (PostgreSQL's documentation, "COPY", "Binary Format"): a signature,
+# flags and header extension length (both 0), then each row as its field count and each
+# field as its length and value, all big-endian; -1 for a field count ends the data.
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_BINARY_TRAILER = b"\xff\xff"
+_PAIR = np.dtype(
+    [("fields", ">i2"), ("request_size", ">i4"), ("request", ">i8"), ("area_size", ">i4"),
+     ("area", ">i8")]
+)  # fmt: skip
 
 
 def store_for_connection() -> Store:
