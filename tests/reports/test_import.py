@@ -1,9 +1,10 @@
 """Importing real 311 exports with the shipped mappings, and re-importing them."""
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from fixboard.catalog.models import Department, RoutingRule, ServiceType
 from fixboard.places.addresses import normalize_address
@@ -352,6 +353,22 @@ def test_imported_public_ids_are_random_and_read_back_like_submitted_ones():
     letters = Counter("".join(ids).replace("-", ""))
     assert set(letters) == set(ALPHABET)  # every letter is drawn, about as often
     assert max(letters.values()) < 1.2 * min(letters.values())
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2017, 12, 31, 23, 59, 58, tzinfo=UTC),
+        datetime(2020, 1, 1, 0, 0, tzinfo=UTC),
+        datetime(2020, 3, 8, 10, 5, 7, 250, tzinfo=UTC),
+        datetime(999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+    ],
+)
+def test_the_store_writes_a_date_time_as_django_writes_it(value):
+    # Then the ORM's lookups and ordering find imported requests as they find the others.
+    writer = store.store_for_connection()
+    once, again = writer.datetime(value), writer.datetime(value)  # the second remembered
+    assert once == again == connection.ops.adapt_datetimefield_value(value)
 
 
 def test_a_batch_creates_each_new_service_type_and_department_once(city):
