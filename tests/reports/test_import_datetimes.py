@@ -73,3 +73,20 @@ def test_midnight_and_noon_on_a_twelve_hour_clock_and_any_spacing_between_date_a
     assert parse("1/2/2020 12:30:05 pm") == datetime(2020, 1, 2, 12, 30, 5, tzinfo=UTC)
     assert parse("1/2/2020   12:30:05   PM") == datetime(2020, 1, 2, 12, 30, 5, tzinfo=UTC)
     assert parse("1/2/2020\t1:30:05 PM") == datetime(2020, 1, 2, 13, 30, 5, tzinfo=UTC)
+
+
+def test_a_day_and_a_time_of_day_read_before_pair_up_right_whatever_the_spacing():
+    parse = make_parser((TWELVE_HOUR,), "UTC")
+    first = [
+        ("1/2/2020\t1:30:05 PM", datetime(2020, 1, 2, 13, 30, 5, tzinfo=UTC)),
+        ("1/2/2020  1:30:05 AM", datetime(2020, 1, 2, 1, 30, 5, tzinfo=UTC)),
+        ("1/3/2020 11:00:00 PM", datetime(2020, 1, 3, 23, 0, tzinfo=UTC)),
+    ]
+    for text, expected in first:
+        assert parse(text) == expected, text
+    # Each part again, in new pairings and spacings.
+    assert parse("1/3/2020 1:30:05 PM") == datetime(2020, 1, 3, 13, 30, 5, tzinfo=UTC)
+    assert parse("1/2/2020 11:00:00 PM") == datetime(2020, 1, 2, 23, 0, tzinfo=UTC)
+    assert parse("1/2/2020 1:30:05 AM") == datetime(2020, 1, 2, 1, 30, 5, tzinfo=UTC)
+    assert parse("1/3/2020 11:00:00 PM junk") is None
+    assert parse("1/3/2020 13:00:00 PM") is None

@@ -39,7 +39,7 @@ class _Numbers(dict):
 _NUMBERS = _Numbers({**{str(i): i for i in range(10)}, **{f"{i:02d}": i for i in range(100)}})
 
 
-def _compile(fmt: str) -> re.Pattern | None:
+def _regex(fmt: str) -> str | None:
     """A regex equivalent to the strptime format, or None if it uses other directives."""
     parts, i = [], 0
     while i < len(fmt):
@@ -56,7 +56,30 @@ def _compile(fmt: str) -> re.Pattern | None:
         else:
             return None
         i += 2
-    return re.compile("".join(parts) + r"\Z")
+    return "".join(parts)
+
+
+def _compile(fmt: str) -> re.Pattern | None:
+    regex = _regex(fmt)
+    return None if regex is None else re.compile(regex + r"\Z")
+
+
+def _day_then_time(fmt: str) -> re.Pattern | None:
+    """The format's regex with its date and its time of day as the groups `day` and `time`,
+    if it is a date (Y, y, m, d and no whitespace), whitespace, then a time of day (H, I,
+    M, S, f, p)."""
+    found = re.fullmatch(r"(\S+)\s+(\S.*)", fmt)
+    if found is None:
+        return None
+    day, time_of_day = found.groups()
+    if not set(re.findall("%(.)", day)) <= set("Yymd"):
+        return None
+    if not set(re.findall("%(.)", time_of_day)) <= set("HIMSfp"):
+        return None
+    day, time_of_day = _regex(day), _regex(time_of_day)
+    if day is None or time_of_day is None:
+        return None
+    return re.compile(f"(?P<day>{day})\\s+(?P<time>{time_of_day})\\Z")
 
 
 class _Local:
@@ -75,16 +98,20 @@ class _Local:
         self.offsets: dict[tuple, timedelta] = {}
 
     def __call__(self, y, mo, d, h, mi, s, us) -> datetime:
-        day = (y, mo, d)
-        offset = self.days.get(day, _UNKNOWN)
-        if offset is _UNKNOWN:
-            offset = self.days[day] = self._whole_day(y, mo, d)
+        offset = self.day_offset(y, mo, d)
         if offset is None:
             offset = self._within_day(y, mo, d, h, mi)
         return datetime(y, mo, d, h, mi, s, us, tzinfo=UTC) - offset
 
-    def _whole_day(self, y, mo, d) -> timedelta | None:
+    def day_offset(self, y, mo, d) -> timedelta | None:
         """The day's offset if it has one throughout, else None."""
+        day = (y, mo, d)
+        offset = self.days.get(day, _UNKNOWN)
+        if offset is _UNKNOWN:
+            offset = self.days[day] = self._whole_day(y, mo, d)
+        return offset
+
+    def _whole_day(self, y, mo, d) -> timedelta | None:
         if len(self.days) > 100_000:
             self.days.clear()
         first = datetime(y, mo, d, 0, 0, tzinfo=self.tz).utcoffset()
@@ -104,18 +131,17 @@ class _Local:
         return value.replace(tzinfo=self.tz).astimezone(UTC)
 
 
-def _builder(pattern: re.Pattern, local: _Local) -> Parser:
-    """A parser reading the pattern's groups by position (0-based; -1 when absent)."""
+def _values(pattern: re.Pattern) -> Callable[[re.Match], tuple | None]:
+    """A match of the pattern → (year, month, day, hour, minute, second, microsecond), read
+    by the groups' positions (0-based; -1 when absent), or None if the hour is no hour of
+    its clock."""
     at = {k: pattern.groupindex.get(k, 0) - 1 for k in "YymdHIMSfp"}
     i_year, i_short, i_month, i_day = at["Y"], at["y"], at["m"], at["d"]
     i_hour = at["H"] if at["H"] >= 0 else at["I"]
     i_minute, i_second, i_fraction, i_ampm = at["M"], at["S"], at["f"], at["p"]
-    match, numbers = pattern.match, _NUMBERS
+    numbers = _NUMBERS
 
-    def read(text: str) -> datetime | None:
-        found = match(text)
-        if found is None:
-            return None
+    def values(found: re.Match) -> tuple | None:
         g = found.groups()
         if i_year >= 0:
             year = int(g[i_year])
@@ -127,7 +153,7 @@ def _builder(pattern: re.Pattern, local: _Local) -> Parser:
             if not 1 <= hour <= 12:
                 return None
             hour = hour % 12 + (12 if g[i_ampm] in ("PM", "pm", "Pm", "pM") else 0)
-        return local(
+        return (
             year,
             numbers[g[i_month]] if i_month >= 0 else 1,
             numbers[g[i_day]] if i_day >= 0 else 1,
@@ -137,7 +163,70 @@ def _builder(pattern: re.Pattern, local: _Local) -> Parser:
             int(g[i_fraction].ljust(6, "0")) if i_fraction >= 0 else 0,
         )
 
+    return values
+
+
+def _builder(pattern: re.Pattern, local: _Local) -> Parser:
+    match, values = pattern.match, _values(pattern)
+
+    def read(text: str) -> datetime | None:
+        found = match(text)
+        if found is None:
+            return None
+        parts = values(found)
+        return None if parts is None else local(*parts)
+
     return read
+
+
+class _DayThenTime:
+    """Reads a format of a date, then a time of day, remembering each part apart.
+
+    An export names each day, and each time of day, again and again in new pairings: once
+    a text's day and its time of day have each been read, the date-time is the day's first
+    instant in UTC plus the time since midnight, two look-ups and an addition (a fifth of a
+    whole reading). The parts are split at the first space; a text spaced otherwise, or
+    on a day the clocks change, is read whole, as are the parts not met before.
+    """
+
+    def __init__(self, pattern: re.Pattern, local: _Local):
+        self.match, self.values, self.local = pattern.match, _values(pattern), local
+        self.days: dict[str, datetime] = {}
+        self.times: dict[str, timedelta] = {}
+
+    def __call__(self, text: str) -> datetime | None:
+        day, _, time_of_day = text.partition(" ")
+        start = self.days.get(day)
+        if start is not None:
+            since = self.times.get(time_of_day)
+            if since is not None:
+                return start + since
+        return self._read(text, start)
+
+    def _read(self, text: str, start: datetime | None) -> datetime | None:
+        """The text read whole; `start`: its day's first instant, if known already."""
+        found = self.match(text)
+        if found is None:
+            return None
+        parts = self.values(found)
+        if parts is None:
+            return None
+        year, month, day, hour, minute, second, microsecond = parts
+        if hour > 23 or minute > 59 or second > 59:
+            return None  # no such time of day: datetime() would refuse it
+        if start is None:
+            offset = self.local.day_offset(year, month, day)
+            if offset is None:
+                return self.local(*parts)
+            if len(self.days) >= MEMO_SIZE:
+                self.days.clear()
+            start = self.days[found["day"]] = datetime(year, month, day, tzinfo=UTC) - offset
+        if len(self.times) >= MEMO_SIZE:
+            self.times.clear()
+        since = self.times[found["time"]] = timedelta(
+            0, 3600 * hour + 60 * minute + second, microsecond
+        )
+        return start + since
 
 
 def _one_format(fmt: str, local: _Local) -> Parser:
@@ -150,6 +239,9 @@ def _one_format(fmt: str, local: _Local) -> Parser:
             return value.astimezone(UTC) if value.tzinfo else local.naive(value)
 
         return iso
+    pattern = _day_then_time(fmt)
+    if pattern is not None:
+        return _DayThenTime(pattern, local)
     pattern = _compile(fmt)
     if pattern is None:
         return lambda text: local.naive(datetime.strptime(text, fmt))
