@@ -12,10 +12,10 @@ import re
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import orjson
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from .models import AddressPoint, Jurisdiction
 
@@ -150,6 +150,16 @@ def latest_addresses(addresses: Iterable[tuple[str, str, float, float]]) -> dict
     return latest
 
 
+@cache
+def _column_types(alias: str, names: str, table: str) -> list[int]:
+    """The type oids of the table's columns, for a binary COPY: points then go as eight
+    bytes each, where text made psycopg write out every float's digits (a tenth of an
+    import writer's work)."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"SELECT {names} FROM {table} LIMIT 0")
+        return [column.type_code for column in cursor.description]
+
+
 def _upsert(rows: list[tuple]) -> int:
     q = connection.ops.quote_name
     meta = AddressPoint._meta
@@ -185,7 +195,9 @@ def _upsert(rows: list[tuple]) -> int:
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ON COMMIT DELETE ROWS "
                 f"AS SELECT {names} FROM {table} WITH NO DATA"
             )
-        with cursor.cursor.copy(f"COPY {_STAGING} ({names}) FROM STDIN") as copy:
+        types = _column_types(connection.alias, names, table)
+        with cursor.cursor.copy(f"COPY {_STAGING} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
         cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {_STAGING} {conflict}")
