@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import orjson
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
+
+from fixboard.core.columns import column_types
 
 from .models import AddressPoint, Jurisdiction
 
@@ -151,13 +153,11 @@ def latest_addresses(addresses: Iterable[tuple[str, str, float, float]]) -> dict
 
 
 @cache
-def _column_types(alias: str, names: str, table: str) -> list[int]:
-    """The type oids of the table's columns, for a binary COPY: points then go as eight
-    bytes each, where text made psycopg write out every float's digits (a tenth of an
-    import writer's work)."""
-    with connections[alias].cursor() as cursor:
-        cursor.execute(f"SELECT {names} FROM {table} LIMIT 0")
-        return [column.type_code for column in cursor.description]
+def _staged_types(alias: str, columns: tuple[str, ...]) -> list[int]:
+    """The staged columns' types, for a binary COPY: points then go as eight bytes each,
+    where text made psycopg write out every float's digits (a tenth of an import writer's
+    work)."""
+    return column_types(AddressPoint._meta.db_table, columns, alias=alias)
 
 
 def _upsert(rows: list[tuple]) -> int:
@@ -195,7 +195,7 @@ def _upsert(rows: list[tuple]) -> int:
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ON COMMIT DELETE ROWS "
                 f"AS SELECT {names} FROM {table} WITH NO DATA"
             )
-        types = _column_types(connection.alias, names, table)
+        types = _staged_types(connection.alias, tuple(columns))
         with cursor.cursor.copy(f"COPY {_STAGING} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(types)
             for row in rows:

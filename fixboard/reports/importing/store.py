@@ -18,6 +18,8 @@ from django.db import connection
 from django.db.models import NOT_PROVIDED
 from psycopg.types.json import Jsonb
 
+from fixboard.core.columns import column_types
+
 from ..models import Event, RequestArea, ServiceRequest
 from .indexes import table_rows
 
@@ -470,16 +472,8 @@ class PostgresStore(Store):
         }
         # Requests go in binary. Events stay text: their JSON column's values are text.
         table = self.requests
-        self.binary = {table: self._types(table, self.columns[table])}
-        self.update_types = self._types(table, self.update_columns)
-
-    def _types(self, table: str, columns: list[str]) -> list[int]:
-        """The type oids of the table's columns, for a binary COPY."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {_quoted(columns)} FROM {connection.ops.quote_name(table)} LIMIT 0"
-            )
-            return [column.type_code for column in cursor.description]
+        self.binary = {table: column_types(table, self.columns[table])}
+        self.update_types = column_types(table, self.update_columns)
 
     def _insert(self, table: str, rows: list[tuple]) -> None:
         binary = self.binary.get(table)
