@@ -9,8 +9,10 @@ the import correct (source ids, public ids), and its own look-ups use only them.
 
 On PostgreSQL the foreign keys go too: each checks its row at commit with a locking
 look-up (about nine per request, counting its events and areas), where adding the
-constraint back checks the whole table in one join. (SQLite cannot drop a constraint,
-and its checks are plain index look-ups in process.)
+constraint back checks the whole table in one join. So does the address index's key to
+its jurisdiction (the import upserts an address for most rows; its indexes stay, as the
+upsert needs its unique one). (SQLite cannot drop a constraint, and its checks are plain
+index look-ups in process.)
 
 The definitions come from the models (Django's schema editor), not from a list of our
 own, so `restore_indexes` also repairs an import that died before its rebuild: every
@@ -27,10 +29,14 @@ from django.db import connection, connections, transaction
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from fixboard.places.models import AddressPoint
+
 from ..models import Event, RequestArea, ServiceRequest
 from .rebuild import Rebuild, TableWork
 
 MODELS = (ServiceRequest, Event, RequestArea)
+# Models whose foreign keys, but not indexes, are off in bulk mode.
+KEYED = (*MODELS, AddressPoint)
 FK_SUFFIX = "_fk_%(to_table)s_%(to_column)s"  # Django's own, so the names match migrations'
 # Tables below this many rows are left to autovacuum's ANALYZE after a rebuild: it costs
 # a small import a third of its time, and a misplanned query on a small table milliseconds.
@@ -51,7 +57,7 @@ def _secondary_indexes() -> list[tuple[str, str, str]]:
 
 
 def _foreign_keys() -> list[ForeignKey]:
-    """MODELS' foreign keys, as Django's schema editor would create them (PostgreSQL)."""
+    """KEYED's foreign keys, as Django's schema editor would create them (PostgreSQL)."""
     return _definitions(connection.alias)[1]
 
 
@@ -70,7 +76,7 @@ def _definitions(alias: str) -> tuple[list[tuple[str, str, str]], list[ForeignKe
 
 def _key_definitions(editor) -> list[ForeignKey]:
     found = []
-    for model in MODELS:
+    for model in KEYED:
         for field in model._meta.local_fields:
             if field.remote_field and field.db_constraint:
                 statement = editor._create_fk_sql(model, field, FK_SUFFIX)
@@ -158,7 +164,7 @@ def _kept_in_bulk(written: dict | None) -> set[str]:
 
 @dataclass(frozen=True)
 class InPlace:
-    """Which of MODELS' secondary indexes and foreign keys the database holds now."""
+    """Which of MODELS' secondary indexes and KEYED's foreign keys the database holds now."""
 
     indexes: set[str]
     keys: dict[tuple[str, str], tuple[str, bool]]  # as `_existing_foreign_keys`
@@ -188,7 +194,7 @@ def _in_place() -> InPlace | None:
 
 
 def drop_secondary_indexes(*, written: dict | None = None, found: InPlace | None = None) -> None:
-    """Drop the secondary indexes and (PostgreSQL) foreign keys of MODELS.
+    """Drop the secondary indexes of MODELS and (PostgreSQL) the foreign keys of KEYED.
 
     `written` ({model: names of the fields an import writes}) keeps the partial indexes
     its rows never enter (see `_kept_in_bulk`). `found`: what is in place, if known.
