@@ -53,7 +53,6 @@ _ABBREVIATIONS = {
 }
 _ZIP_AT_END = re.compile(r"(?:\s|^)(\d{5})(?:-\d{4})?\s*(?:,?\s*USA?)?\s*$", re.IGNORECASE)
 _NOT_WORD = re.compile(r"[^0-9A-Z&/\- ]+")
-_SPACES = re.compile(r"\s+")
 STREET_LINE_MAX = 300
 LOOKUP_CHUNK = 900
 MOVE_DEGREES = 0.001  # about 100 m of latitude
@@ -65,18 +64,30 @@ _STAGED: weakref.WeakSet = weakref.WeakSet()
 
 def split_zipcode(address: str) -> tuple[str, str]:
     """(address without a trailing zip code, the zip code or "")."""
+    # The match ends with a digit or with "US"/"USA" (ignoring case: "ſ" is an "s"), then
+    # only whitespace: one look at the last character spares most addresses the search.
+    last = address.rstrip()[-1:]
+    if last and not last.isdigit() and last.upper() not in ("A", "S"):
+        return address, ""
     found = _ZIP_AT_END.search(address)
     if not found:
         return address, ""
     return address[: found.start()].rstrip(" ,"), found.group(1)
 
 
-@lru_cache(maxsize=65_536)
 def normalize_address(address: str) -> str:
     """The comparable form of a street address: its first line, upper case, abbreviated."""
-    street = split_zipcode(address)[0].split(",", 1)[0].upper()
-    street = _SPACES.sub(" ", _NOT_WORD.sub(" ", street)).strip()
-    return " ".join(_ABBREVIATIONS.get(word, word) for word in street.split(" "))[:STREET_LINE_MAX]
+    return _parts(address)[0]
+
+
+@lru_cache(maxsize=65_536)
+def _parts(address: str) -> tuple[str, str]:
+    """(the address normalised, the zip code at its end or "")."""
+    rest, zipcode = split_zipcode(address)
+    # What _NOT_WORD leaves holds no whitespace but spaces: split() collapses their runs.
+    street = _NOT_WORD.sub(" ", rest.split(",", 1)[0].upper())
+    get = _ABBREVIATIONS.get
+    return " ".join([get(word, word) for word in street.split()])[:STREET_LINE_MAX], zipcode
 
 
 @dataclass(frozen=True)
@@ -145,9 +156,9 @@ def latest_addresses(addresses: Iterable[tuple[str, str, float, float]]) -> dict
     """{normalized address: (street line, zipcode, lat, long)}, the last of each."""
     latest: dict[str, tuple] = {}
     for address, zipcode, lat, long in addresses:
-        key = normalize_address(address)
+        key, found = _parts(address)
         if key:
-            zipcode = (zipcode or split_zipcode(address)[1])[:20]
+            zipcode = (zipcode or found)[:20]
             latest[key] = (address.strip()[:STREET_LINE_MAX], zipcode, lat, long)
     return latest
 

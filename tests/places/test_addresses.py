@@ -42,6 +42,23 @@ def test_split_zipcode():
     assert split_zipcode("420 BERRY ST") == ("420 BERRY ST", "")
 
 
+@pytest.mark.parametrize(
+    ("given", "split"),
+    [
+        # However the text ends after the zip code, as far as the pattern allows.
+        ("1 MAIN ST 90012 \t\n", ("1 MAIN ST", "90012")),
+        ("1 MAIN ST, 90012-1234 usa", ("1 MAIN ST", "90012")),
+        ("1 MAIN ST, 90012, US\u00a0", ("1 MAIN ST", "90012")),
+        ("1 MAIN ST 90012 UſA", ("1 MAIN ST", "90012")),  # "ſ" is an "s", ignoring case
+        ("1 MAIN ST 90012 SUITE A", ("1 MAIN ST 90012 SUITE A", "")),
+        ("1 MAIN ST 90012X", ("1 MAIN ST 90012X", "")),
+        ("  ", ("  ", "")),
+    ],
+)
+def test_split_zipcode_finds_a_zip_code_only_at_the_end(given, split):
+    assert split_zipcode(given) == split
+
+
 @pytest.mark.django_db
 def test_record_then_resolve_forgives_spelling_and_a_correction_moves_it(city):
     written = record_addresses(
