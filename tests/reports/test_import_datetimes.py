@@ -90,3 +90,24 @@ def test_a_day_and_a_time_of_day_read_before_pair_up_right_whatever_the_spacing(
     assert parse("1/2/2020 1:30:05 AM") == datetime(2020, 1, 2, 1, 30, 5, tzinfo=UTC)
     assert parse("1/3/2020 11:00:00 PM junk") is None
     assert parse("1/3/2020 13:00:00 PM") is None
+
+
+@pytest.mark.parametrize("fmt", [TWELVE_HOUR, "%m/%d/%Y %H:%M:%S"])
+def test_a_new_second_of_a_minute_read_before_reads_right_and_a_bad_one_does_not(fmt):
+    parse = make_parser((fmt,), "America/Los_Angeles")
+    twelve = fmt == TWELVE_HOUR
+    assert parse("7/4/2019 1:30:05 PM" if twelve else "7/4/2019 13:30:05") == datetime(
+        2019, 7, 4, 20, 30, 5, tzinfo=UTC
+    )
+    # The same minute, other seconds: from the minute's start plus the second.
+    for second in ("00", "07", "59"):
+        text = f"7/4/2019 1:30:{second} PM" if twelve else f"7/4/2019 13:30:{second}"
+        expected = datetime(2019, 7, 4, 20, 30, int(second), tzinfo=UTC)
+        assert parse(text) == expected, text
+    # Read whole when the second is not two digits; unreadable when it is no second.
+    assert parse("7/4/2019 1:30:7 PM" if twelve else "7/4/2019 13:30:7") == datetime(
+        2019, 7, 4, 20, 30, 7, tzinfo=UTC
+    )
+    for bad in ("60", "599", "5x"):
+        text = f"7/4/2019 1:30:{bad} PM" if twelve else f"7/4/2019 13:30:{bad}"
+        assert parse(text) is None, text

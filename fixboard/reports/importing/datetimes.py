@@ -64,10 +64,10 @@ def _compile(fmt: str) -> re.Pattern | None:
     return None if regex is None else re.compile(regex + r"\Z")
 
 
-def _day_then_time(fmt: str) -> re.Pattern | None:
+def _day_then_time(fmt: str) -> tuple[re.Pattern, bool] | None:
     """The format's regex with its date and its time of day as the groups `day` and `time`,
     if it is a date (Y, y, m, d and no whitespace), whitespace, then a time of day (H, I,
-    M, S, f, p)."""
+    M, S, f, p); with whether the time of day ends in "%M:%S", then perhaps " %p"."""
     found = re.fullmatch(r"(\S+)\s+(\S.*)", fmt)
     if found is None:
         return None
@@ -76,10 +76,11 @@ def _day_then_time(fmt: str) -> re.Pattern | None:
         return None
     if not set(re.findall("%(.)", time_of_day)) <= set("HIMSfp"):
         return None
+    by_minute = re.fullmatch(r".*%M:%S(\s+%p)?", time_of_day) is not None
     day, time_of_day = _regex(day), _regex(time_of_day)
     if day is None or time_of_day is None:
         return None
-    return re.compile(f"(?P<day>{day})\\s+(?P<time>{time_of_day})\\Z")
+    return re.compile(f"(?P<day>{day})\\s+(?P<time>{time_of_day})\\Z"), by_minute
 
 
 class _Local:
@@ -179,6 +180,9 @@ def _builder(pattern: re.Pattern, local: _Local) -> Parser:
     return read
 
 
+_SECONDS = {f"{s:02d}": timedelta(seconds=s) for s in range(60)}
+
+
 class _DayThenTime:
     """Reads a format of a date, then a time of day, remembering each part apart.
 
@@ -187,21 +191,47 @@ class _DayThenTime:
     instant in UTC plus the time since midnight, two look-ups and an addition (a fifth of a
     whole reading). The parts are split at the first space; a text spaced otherwise, or
     on a day the clocks change, is read whole, as are the parts not met before.
+
+    With `by_minute` (a time of day ending in minutes, then seconds, then perhaps AM/PM),
+    a time of day not met before is its minute's plus its second's: a source precise to
+    the second names most times of day only once, but each minute many times.
     """
 
-    def __init__(self, pattern: re.Pattern, local: _Local):
+    def __init__(self, pattern: re.Pattern, local: _Local, *, by_minute: bool = False):
         self.match, self.values, self.local = pattern.match, _values(pattern), local
+        self.by_minute = by_minute
         self.days: dict[str, datetime] = {}
         self.times: dict[str, timedelta] = {}
+        # (the text before the seconds' colon, the text after the seconds) → time of day
+        # at the minute's start; a tuple, so that no two splits of a text share a key.
+        self.minutes: dict[tuple[str, str], timedelta] = {}
 
     def __call__(self, text: str) -> datetime | None:
         day, _, time_of_day = text.partition(" ")
         start = self.days.get(day)
         if start is not None:
             since = self.times.get(time_of_day)
+            if since is None and self.by_minute:
+                since = self._by_minute(time_of_day)
             if since is not None:
                 return start + since
         return self._read(text, start)
+
+    def _by_minute(self, time_of_day: str) -> timedelta | None:
+        head, _, tail = time_of_day.rpartition(":")
+        second = _SECONDS.get(tail[:2])
+        if second is None:
+            return None
+        minute = self.minutes.get((head, tail[2:]))
+        return None if minute is None else minute + second
+
+    def _remember_minute(self, time_of_day: str, since: timedelta) -> None:
+        head, _, tail = time_of_day.rpartition(":")
+        second = _SECONDS.get(tail[:2])
+        if second is not None:
+            if len(self.minutes) >= MEMO_SIZE:
+                self.minutes.clear()
+            self.minutes[head, tail[2:]] = since - second
 
     def _read(self, text: str, start: datetime | None) -> datetime | None:
         """The text read whole; `start`: its day's first instant, if known already."""
@@ -226,6 +256,8 @@ class _DayThenTime:
         since = self.times[found["time"]] = timedelta(
             0, 3600 * hour + 60 * minute + second, microsecond
         )
+        if self.by_minute:
+            self._remember_minute(found["time"], since)
         return start + since
 
 
@@ -239,9 +271,10 @@ def _one_format(fmt: str, local: _Local) -> Parser:
             return value.astimezone(UTC) if value.tzinfo else local.naive(value)
 
         return iso
-    pattern = _day_then_time(fmt)
-    if pattern is not None:
-        return _DayThenTime(pattern, local)
+    split = _day_then_time(fmt)
+    if split is not None:
+        pattern, by_minute = split
+        return _DayThenTime(pattern, local, by_minute=by_minute)
     pattern = _compile(fmt)
     if pattern is None:
         return lambda text: local.naive(datetime.strptime(text, fmt))
