@@ -50,9 +50,12 @@ class CatalogCache:
         `department`: by case-folded name, then by code, the first spelling wins.
         """
         new_services: dict[str, ServiceType] = {}
+        # A name met before is known by its case-folded spelling: no slug to make.
         for name, group in services.items():
+            if name.casefold() in self.services:
+                continue
             code = _code(name, 100)
-            if name.casefold() not in self.services and code not in self.services:
+            if code not in self.services:
                 new_services.setdefault(
                     code,
                     ServiceType(
@@ -65,8 +68,10 @@ class CatalogCache:
                 )
         new_departments: dict[str, Department] = {}
         for name in departments:
+            if name.casefold() in self.departments:
+                continue
             code = _code(name, 64)
-            if name.casefold() not in self.departments and code not in self.departments:
+            if code not in self.departments:
                 new_departments.setdefault(
                     code, Department(jurisdiction=self.jurisdiction, code=code, name=name)
                 )
