@@ -183,6 +183,14 @@ def _builder(pattern: re.Pattern, local: _Local) -> Parser:
 _SECONDS = {f"{s:02d}": timedelta(seconds=s) for s in range(60)}
 
 
+def _minute_and_second(time_of_day: str) -> tuple[tuple[str, str], timedelta] | None:
+    """(the key of its minute, its second) if the time of day's second is two digits after
+    its last colon; the key is the text before that colon and the text after the second."""
+    head, _, tail = time_of_day.rpartition(":")
+    second = _SECONDS.get(tail[:2])
+    return None if second is None else ((head, tail[2:]), second)
+
+
 class _DayThenTime:
     """Reads a format of a date, then a time of day, remembering each part apart.
 
@@ -202,8 +210,8 @@ class _DayThenTime:
         self.by_minute = by_minute
         self.days: dict[str, datetime] = {}
         self.times: dict[str, timedelta] = {}
-        # (the text before the seconds' colon, the text after the seconds) → time of day
-        # at the minute's start; a tuple, so that no two splits of a text share a key.
+        # A minute's key (see `_minute_and_second`) → its time of day at its start; a
+        # tuple, so that no two splits of a text share a key.
         self.minutes: dict[tuple[str, str], timedelta] = {}
 
     def __call__(self, text: str) -> datetime | None:
@@ -218,20 +226,18 @@ class _DayThenTime:
         return self._read(text, start)
 
     def _by_minute(self, time_of_day: str) -> timedelta | None:
-        head, _, tail = time_of_day.rpartition(":")
-        second = _SECONDS.get(tail[:2])
-        if second is None:
+        split = _minute_and_second(time_of_day)
+        if split is None:
             return None
-        minute = self.minutes.get((head, tail[2:]))
-        return None if minute is None else minute + second
+        minute = self.minutes.get(split[0])
+        return None if minute is None else minute + split[1]
 
     def _remember_minute(self, time_of_day: str, since: timedelta) -> None:
-        head, _, tail = time_of_day.rpartition(":")
-        second = _SECONDS.get(tail[:2])
-        if second is not None:
+        split = _minute_and_second(time_of_day)
+        if split is not None:
             if len(self.minutes) >= MEMO_SIZE:
                 self.minutes.clear()
-            self.minutes[head, tail[2:]] = since - second
+            self.minutes[split[0]] = since - split[1]
 
     def _read(self, text: str, start: datetime | None) -> datetime | None:
         """The text read whole; `start`: its day's first instant, if known already."""
