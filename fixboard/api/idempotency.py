@@ -1,20 +1,16 @@
 """Idempotency-Key for reports: a retried POST (flaky mobile network) answers the first result.
 
-Kept 24 hours in Django's cache (Redis in production, so every web process agrees). `cache.add`
-is atomic, so of two concurrent identical POSTs one runs and the other gets a 409.
+The claim is kept in the database with the request (`reports.idempotency`), so every web
+process agrees; a concurrent retry waits for the first to finish and answers its result.
 """
 
-import hashlib
-from collections.abc import Callable
-
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 
-from .auth import Caller
+from fixboard.reports import idempotency
 
-TTL_SECONDS = 24 * 60 * 60
-PENDING = "pending"
+from .auth import Caller
+from .schemas import SubmitIn
 
 
 def _scope(request, caller: Caller) -> str:
@@ -23,21 +19,24 @@ def _scope(request, caller: Caller) -> str:
     return f"session:{request.session.session_key}" if request.session.session_key else ""
 
 
-def once(request, key: str | None, run: Callable[[], dict]) -> dict:
-    """`run()`'s result, or the saved result of the first call with the same key and caller."""
+def once(
+    request, key: str | None, payload: SubmitIn, photos: list, write: idempotency.Write
+) -> dict:
+    """`write()`'s answer, or the answer of the first call with the same key and caller.
+
+    The same key with another payload or other photos is a 422 on `idempotency_key`.
+    """
     scope = _scope(request, request.auth)
-    if not key or not scope:
-        return run()
-    cache_key = "api-idempotency:" + hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
-    if not cache.add(cache_key, PENDING, TTL_SECONDS):
-        saved = cache.get(cache_key)
-        if isinstance(saved, dict):
-            return saved
-        raise HttpError(409, _("The first request with this Idempotency-Key is still running."))
+    claim = None
+    if key and scope:
+        claim = idempotency.Claim(
+            scope=scope,
+            key=f"key:{key}",
+            fingerprint=idempotency.fingerprint(payload.model_dump(mode="json"), *(data for data, _n in photos)),
+        )
     try:
-        result = run()
-    except Exception:
-        cache.delete(cache_key)  # nothing was created: a retry may try again
-        raise
-    cache.set(cache_key, result, TTL_SECONDS)
-    return result
+        return idempotency.submit_once(claim, write)
+    except idempotency.StillRunning:
+        raise HttpError(
+            409, _("The first request with this Idempotency-Key is still running.")
+        ) from None

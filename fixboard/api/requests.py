@@ -165,7 +165,11 @@ def submit_with_photos(
     return Status(
         201,
         idempotency.once(
-            request, idempotency_key, lambda: submission.submit(request, payload, photos)
+            request,
+            idempotency_key,
+            payload,
+            photos,
+            lambda: submission.submit(request, payload, photos),
         ),
     )
 
@@ -230,7 +234,9 @@ def submit_json(request, payload: SubmitIn, idempotency_key: IdempotencyKey = No
     """Report a problem (JSON). To send photos too, use /requests/multipart."""
     return Status(
         201,
-        idempotency.once(request, idempotency_key, lambda: submission.submit(request, payload, [])),
+        idempotency.once(
+            request, idempotency_key, payload, [], lambda: submission.submit(request, payload, [])
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from fixboard.catalog.models import ServiceType
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import area_index
 from fixboard.reports import actions
-from fixboard.reports.models import Channel, Contact
+from fixboard.reports.models import Channel, Contact, ServiceRequest
 from fixboard.reports.photos import MAX_UPLOAD_BYTES
 
 from .auth import Caller
@@ -89,8 +89,8 @@ def reporter_for(caller: Caller, data: SubmitIn, service: ServiceType):
     return details, True
 
 
-def submit(request, data: SubmitIn, photos: list[tuple[bytes, str]]) -> dict:
-    """Submit a report for the caller (request.auth) through the domain; the response body."""
+def submit(request, data: SubmitIn, photos: list[tuple[bytes, str]]) -> tuple[ServiceRequest, dict]:
+    """Submit a report for the caller (request.auth) through the domain; it and the answer."""
     caller: Caller = request.auth
     jurisdiction = jurisdiction_for(data.jurisdiction, data.lat, data.long)
     if jurisdiction is None:
@@ -117,7 +117,7 @@ def submit(request, data: SubmitIn, photos: list[tuple[bytes, str]]) -> dict:
         awaiting_confirmation=awaiting,
         photos=photos,
     )
-    return {
+    return sr, {
         "id": sr.public_id,
         "url": request.build_absolute_uri(sr.get_absolute_url()),
         "awaiting_confirmation": sr.awaiting_confirmation,

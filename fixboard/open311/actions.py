@@ -1,9 +1,9 @@
 """Open311's writes, each through the reports domain functions.
 
 A POST's request is written with a claim on its idempotency key (the client's
-Idempotency-Key header, else a hash of the parameters), so a retry, or the same POST sent
-twice within minutes, gets the first answer back instead of creating a second request,
-even when both arrive at once.
+Idempotency-Key header, else a hash of the parameters; `reports.idempotency`), so a retry,
+or the same POST sent twice within minutes, gets the first answer back instead of creating
+a second request, even when both arrive at once.
 """
 
 import secrets
@@ -11,21 +11,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fixboard.accounts.models import ApiClient
 from fixboard.catalog.models import ServiceType
 from fixboard.places.models import Jurisdiction
+from fixboard.reports import idempotency
 from fixboard.reports.actions import ContactDetails, add_update, submit_request, transition
 from fixboard.reports.models import Channel, Event, ServiceRequest, Status
 
-from .errors import bad_request
 from .models import Submission
 from .statuses import Target, next_status
 
-KEY_WINDOW = timedelta(hours=24)  # an Idempotency-Key is honoured this long
 REPEAT_WINDOW = timedelta(minutes=10)  # an identical POST within this is a repeat
 
 
@@ -59,43 +58,25 @@ def submit_open311_request(
     posted: NewRequest,
     fingerprint: str,
     idempotency_key: str = "",
-) -> Submission:
+) -> dict:
     """Create the request through `submit_request`, once per key; batch types get a token.
 
-    Returns the submission (new, or the earlier one this POST repeats). Invalid input
+    Returns the answer's record (new, or the earlier one this POST repeats). Invalid input
     raises ValidationError and leaves nothing behind, so the client may fix and resend.
     """
-    key = f"key:{idempotency_key}" if idempotency_key else f"fp:{fingerprint}"
-    window = KEY_WINDOW if idempotency_key else REPEAT_WINDOW
-    for _attempt in range(3):
-        try:
-            return _submit(client, jurisdiction, posted, key, fingerprint)
-        except IntegrityError:
-            # Most often the key is taken: by the POST this one repeats, which may have
-            # committed while this one ran (the unique index made it wait for that).
-            existing = Submission.objects.filter(client=client, key=key).first()
-        if existing is None:
-            continue
-        if existing.created_at < timezone.now() - window:
-            Submission.objects.filter(pk=existing.pk, key=key).update(key="")
-        elif existing.fingerprint != fingerprint:
-            raise bad_request(
-                _(
-                    "This Idempotency-Key was already used for a different request; "
-                    "use a new key for a new request."
-                )
-            )
-        else:
-            return existing
-    raise bad_request(_("The same request is still being processed; retry in a few seconds."))
+    claim = idempotency.Claim(
+        scope=f"client:{client.pk}",
+        key=f"key:{idempotency_key}" if idempotency_key else f"fp:{fingerprint}",
+        fingerprint=fingerprint,
+        window=idempotency.KEY_WINDOW if idempotency_key else REPEAT_WINDOW,
+    )
+    return idempotency.submit_once(claim, lambda: _submit(client, jurisdiction, posted))
 
 
-@transaction.atomic
 def _submit(
-    client: ApiClient, jurisdiction: Jurisdiction, posted: NewRequest, key: str, fingerprint: str
-) -> Submission:
-    """The request and its submission (which holds the key) in one transaction: a retry
-    finds either both or neither, and a POST costs one commit."""
+    client: ApiClient, jurisdiction: Jurisdiction, posted: NewRequest
+) -> tuple[ServiceRequest, dict]:
+    """The request and its submission, in the caller's transaction."""
     request = submit_request(
         service_type=posted.service_type,
         lat=posted.lat,
@@ -112,18 +93,24 @@ def _submit(
         media_url=posted.media_url,
         photos=posted.photos,
     )
-    batch = posted.service_type.type == ServiceType.Type.BATCH
-    return Submission.objects.create(
+    service_type = posted.service_type
+    submission = Submission.objects.create(
         client=client,
         jurisdiction=jurisdiction,
-        key=key,
-        fingerprint=fingerprint,
         request=request,
-        token=secrets.token_urlsafe(12) if batch else "",
+        token=secrets.token_urlsafe(12) if service_type.type == ServiceType.Type.BATCH else "",
         device_id=posted.device_id[:200],
         account_id=posted.account_id[:200],
         created_at=timezone.now(),
     )
+    record = {}
+    if submission.token:
+        record["token"] = submission.token
+    elif service_type.type == ServiceType.Type.REALTIME:
+        record["service_request_id"] = request.public_id
+    record["service_notice"] = service_type.notice or None
+    record["account_id"] = submission.account_id or None
+    return request, record
 
 
 @transaction.atomic

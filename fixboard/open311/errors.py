@@ -34,7 +34,12 @@ def forbidden(description: str) -> Open311Error:
 
 
 # Domain field names as Open311 clients know them.
-FIELD_NAMES = {"location": "lat/long", "text": "description", "note": "description"}
+FIELD_NAMES = {
+    "location": "lat/long",
+    "text": "description",
+    "note": "description",
+    "idempotency_key": "Idempotency-Key",
+}
 
 
 def from_validation_error(exc: ValidationError) -> Open311Error:

@@ -8,18 +8,14 @@ from fixboard.reports.models import ServiceRequest
 
 
 class Submission(models.Model):
-    """One accepted Open311 POST: its request, its token, and what makes a retry a replay.
+    """One accepted Open311 POST: its client, request and token.
 
-    `key` is "key:<Idempotency-Key>" or "fp:<hash of the parameters>"; while it is set,
-    the same client sending the same key gets the same answer instead of a second
-    request. An expired key is blanked, which frees it. `device_id` and `account_id`
-    are the poster's private identifiers: never published.
+    Retries are recognised by the request's claim (`reports.SubmissionClaim`). `device_id`
+    and `account_id` are the poster's private identifiers: never published.
     """
 
     client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="submissions")
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE)
-    key = models.CharField(max_length=300, blank=True)
-    fingerprint = models.CharField(max_length=64)
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(_("token"), max_length=32, blank=True)
     device_id = models.CharField(_("device id"), max_length=200, blank=True)
@@ -30,9 +26,6 @@ class Submission(models.Model):
         verbose_name = _("Open311 submission")
         verbose_name_plural = _("Open311 submissions")
         constraints = [
-            models.UniqueConstraint(
-                fields=["client", "key"], condition=~Q(key=""), name="submission_unique_key"
-            ),
             models.UniqueConstraint(
                 fields=["token"], condition=~Q(token=""), name="submission_unique_token"
             ),

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from fixboard.accounts.apikeys import client_and_grant, take_rate_limit
 from fixboard.accounts.models import ApiClient
 from fixboard.places.models import Jurisdiction
+from fixboard.reports.idempotency import StillRunning
 
 from . import lookups, params, posting, queries, selectors
 from .actions import post_request_update, submit_open311_request
@@ -257,20 +258,16 @@ def _post_request(request, fmt):
     if service_type is None:
         raise not_found(_("service_code: no service %(c)s here.") % {"c": code})
     posted = posting.new_request(request.POST, request.FILES, jurisdiction, service_type)
-    submission = submit_open311_request(
-        client=client,
-        jurisdiction=jurisdiction,
-        posted=posted,
-        fingerprint=posting.fingerprint(request.POST, request.FILES),
-        idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:255],
-    )
-    record = {}
-    if submission.token:
-        record["token"] = submission.token
-    elif service_type.type == service_type.Type.REALTIME:
-        record["service_request_id"] = submission.request.public_id
-    record["service_notice"] = service_type.notice or None
-    record["account_id"] = submission.account_id or None
+    try:
+        record = submit_open311_request(
+            client=client,
+            jurisdiction=jurisdiction,
+            posted=posted,
+            fingerprint=posting.fingerprint(request.POST, request.FILES),
+            idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:255],
+        )
+    except StillRunning as exc:
+        raise Open311Error(409, str(exc), headers={"Retry-After": "1"}) from None
     return render(fmt, "service_requests", [record])
 
 

@@ -410,3 +410,31 @@ class CommentFlag(models.Model):
 
     def __str__(self):
         return f"report of comment {self.comment_id}"
+
+
+class SubmissionClaim(models.Model):
+    """A caller's claim on an idempotency key: the request its first POST made, and the answer.
+
+    `scope` names the caller ("client:7", "user:3", "session:<key>"); `key` is
+    "key:<Idempotency-Key>", or a door's own key such as Open311's "fp:<parameter hash>";
+    `fingerprint` hashes what was sent, so the same key with another body is refused.
+    `answer` is what the door answered, replayed to retries until `expires_at`.
+    """
+
+    scope = models.CharField(max_length=100)
+    key = models.CharField(max_length=300)
+    fingerprint = models.CharField(max_length=64)
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
+    answer = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency claim")
+        verbose_name_plural = _("idempotency claims")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="claim_unique_scope_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.key}"

@@ -1,6 +1,5 @@
 """POST requests: the one path in, API keys, idempotency, tokens, media, and bad input."""
 
-from datetime import timedelta
 from io import BytesIO
 
 import orjson
@@ -15,7 +14,7 @@ from fixboard.catalog.models import AttributeDefinition, ServiceType
 from fixboard.open311.models import Submission
 from fixboard.places.addresses import record_addresses
 from fixboard.places.models import AddressPoint
-from fixboard.reports.models import Channel, Event, ServiceRequest
+from fixboard.reports.models import Channel, Event, ServiceRequest, SubmissionClaim
 from tests.factories import INSIDE_EAST, INSIDE_WEST, AttributeFactory, make_city
 
 from .conftest import PHOTOS, check_json, check_xml
@@ -152,7 +151,7 @@ def test_identical_post_within_minutes_is_a_repeat_but_not_later(client, city, a
     first = answer(post(client, api_key))
     assert answer(post(client, api_key)) == first
     assert ServiceRequest.objects.count() == 1
-    Submission.objects.update(created_at=Submission.objects.get().created_at - timedelta(hours=1))
+    SubmissionClaim.objects.update(expires_at=SubmissionClaim.objects.get().created_at)
     later = answer(post(client, api_key))
     assert later != first
     assert ServiceRequest.objects.count() == 2
@@ -330,7 +329,8 @@ def test_a_post_costs_a_fixed_number_of_queries(client, city, api_key, settings)
         answer(post(client, api_key, description="Second"))
     statements = [q["sql"] for q in queries.captured_queries]
     # The API key, then one transaction: a free public id, the request, its areas, its event,
-    # its map cells and point, the submission (savepoints here, as the test holds a transaction).
-    assert len(statements) == 10, "\n".join(statements)
+    # its map cells and point, the submission, its idempotency claim (savepoints here, as the
+    # test holds a transaction).
+    assert len(statements) == 11, "\n".join(statements)
     assert statements[0].startswith('SELECT "accounts_apiclient"')
     assert "SAVEPOINT" in statements[1] and "RELEASE SAVEPOINT" in statements[-1]
