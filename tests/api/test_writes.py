@@ -338,6 +338,27 @@ def test_a_retried_report_with_the_same_idempotency_key_is_made_once(app, city):
     assert ServiceRequest.objects.count() == 2
 
 
+def test_the_same_key_with_another_report_is_refused_not_replayed(app, city):
+    headers = {"Idempotency-Key": "reused-by-mistake"}
+    first = post_json(app, "/api/v1/requests", POTHOLE, headers=headers)
+    other = {**POTHOLE, "description": "A different hole"}
+    refused = post_json(app, "/api/v1/requests", other, headers=headers)
+
+    assert first.status_code == 201
+    assert refused.status_code == 422
+    assert "already used for a different request" in refused.json()["errors"]["idempotency_key"][0]
+    assert ServiceRequest.objects.count() == 1
+
+
+def test_keys_are_kept_per_caller(app, app_for, city):
+    headers = {"Idempotency-Key": "same-key-two-apps"}
+    first = post_json(app, "/api/v1/requests", POTHOLE, headers=headers)
+    second = post_json(app_for(city.jurisdiction), "/api/v1/requests", POTHOLE, headers=headers)
+
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] != second.json()["id"]
+
+
 def test_a_refused_report_can_be_retried_with_the_same_key(app, city):
     headers = {"Idempotency-Key": "fix-and-retry"}
     refused = post_json(app, "/api/v1/requests", {**POTHOLE, "attributes": {}}, headers=headers)
