@@ -29,11 +29,8 @@ def once(
     scope = _scope(request, request.auth)
     claim = None
     if key and scope:
-        claim = idempotency.Claim(
-            scope=scope,
-            key=f"key:{key}",
-            fingerprint=idempotency.fingerprint(payload.model_dump(mode="json"), *(data for data, _n in photos)),
-        )
+        sent = idempotency.fingerprint(payload.model_dump(mode="json"), *(d for d, _n in photos))
+        claim = idempotency.Claim(scope=scope, key=f"key:{key}", fingerprint=sent)
     try:
         return idempotency.submit_once(claim, write)
     except idempotency.StillRunning:
