@@ -1,6 +1,8 @@
 import json
+from io import BytesIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
@@ -347,6 +349,23 @@ def test_the_same_key_with_another_report_is_refused_not_replayed(app, city):
     assert first.status_code == 201
     assert refused.status_code == 422
     assert "already used for a different request" in refused.json()["errors"]["idempotency_key"][0]
+    assert ServiceRequest.objects.count() == 1
+
+
+def test_a_retry_with_another_photo_is_another_report(app, city):
+    def send(colour):
+        png = BytesIO()
+        Image.new("RGB", (8, 8), colour).save(png, "PNG")
+        photo = SimpleUploadedFile("hole.png", png.getvalue(), content_type="image/png")
+        form = {"payload": json.dumps(POTHOLE), "media": [photo]}
+        return app.post("/api/v1/requests/multipart", form, headers={"Idempotency-Key": "p-1"})
+
+    first, again, other = send("red"), send("red"), send("blue")
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert other.status_code == 422
+    assert "idempotency_key" in other.json()["errors"]
     assert ServiceRequest.objects.count() == 1
 
 
