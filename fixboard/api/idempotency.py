@@ -20,7 +20,11 @@ def _scope(request, caller: Caller) -> str:
 
 
 def once(
-    request, key: str | None, payload: SubmitIn, photos: list, write: idempotency.Write
+    request,
+    key: str | None,
+    payload: SubmitIn,
+    photos: list[tuple[bytes, str]],
+    write: idempotency.Write,
 ) -> dict:
     """`write()`'s answer, or the answer of the first call with the same key and caller.
 
