@@ -378,6 +378,20 @@ def test_keys_are_kept_per_caller(app, app_for, city):
     assert first.json()["id"] != second.json()["id"]
 
 
+def test_a_signed_in_residents_key_is_theirs_on_any_browser(city):
+    user = signed_in(Client(enforce_csrf_checks=True))
+    answers = []
+    for _browser in range(2):  # a retry from a new session (the first answer never came)
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(user)
+        headers = {"X-CSRFToken": csrf_token(browser), "Idempotency-Key": "phone-1"}
+        answers.append(post_json(browser, "/api/v1/requests", POTHOLE, headers=headers))
+
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].json() == answers[1].json()
+    assert ServiceRequest.objects.count() == 1
+
+
 def test_a_refused_report_can_be_retried_with_the_same_key(app, city):
     headers = {"Idempotency-Key": "fix-and-retry"}
     refused = post_json(app, "/api/v1/requests", {**POTHOLE, "attributes": {}}, headers=headers)
