@@ -235,6 +235,16 @@ def public_photos(request: ServiceRequest) -> list[Photo]:
     return list(request.photos.visible().only("id", "image", "width", "height", "event_id"))
 
 
+def public_photo_exists(name: str) -> bool:
+    """Whether the stored photo `name` may be shown to anyone (it and its request are public)."""
+    return Photo.objects.public().filter(image=name).exists()
+
+
+def photo_exists(name: str) -> bool:
+    """For staff: whether `name` is a stored photo, public or not."""
+    return Photo.objects.filter(image=name).exists()
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     """One public event, with the actor reduced to a role: "city", "resident" or "system"."""
