@@ -54,6 +54,10 @@ class CleanPhoto:
     long: float | None
 
 
+def _millions(n: int) -> str:
+    return f"{n / MB:.3g}"
+
+
 def _refuse(*messages: str) -> ValidationError:
     return ValidationError({"media": list(messages)})
 
@@ -67,8 +71,8 @@ def check_uploads(files: list[tuple[str, int]]) -> None:
             % {"n": len(files), "max": limit.count}
         )
     too_big = [
-        _("%(name)s is %(mb).1f MB; each photo may be at most %(max)d MB.")
-        % {"name": name, "mb": size / MB, "max": limit.bytes_each // MB}
+        _("%(name)s is %(mb).1f MB; each photo may be at most %(max)s MB.")
+        % {"name": name, "mb": size / MB, "max": _millions(limit.bytes_each)}
         for name, size in files
         if size > limit.bytes_each
     ]
@@ -77,8 +81,8 @@ def check_uploads(files: list[tuple[str, int]]) -> None:
     total = sum(size for _name, size in files)
     if total > limit.bytes_total:
         raise _refuse(
-            _("These photos are %(mb).1f MB together; send at most %(max)d MB in all.")
-            % {"mb": total / MB, "max": limit.bytes_total // MB}
+            _("These photos are %(mb).1f MB together; send at most %(max)s MB in all.")
+            % {"mb": total / MB, "max": _millions(limit.bytes_total)}
         )
 
 
@@ -106,8 +110,8 @@ def gps_of(image: Image.Image) -> tuple[float | None, float | None]:
 
 def _too_many_pixels(name: str) -> ValidationError:
     return _refuse(
-        _("%(name)s has more than %(max)d megapixels; send a smaller photo.")
-        % {"name": name, "max": limits().pixels_each // MB}
+        _("%(name)s has more than %(max)s megapixels; send a smaller photo.")
+        % {"name": name, "max": _millions(limits().pixels_each)}
     )
 
 
@@ -203,10 +207,10 @@ def check_photos(photos: list[tuple[bytes, str]]) -> list[tuple[Image.Image, str
     if pixels > limit.pixels_total:
         raise _refuse(
             _(
-                "These photos are %(mp).0f megapixels together; send at most %(max)d "
+                "These photos are %(mp)s megapixels together; send at most %(max)s "
                 "megapixels in all (fewer or smaller photos)."
             )
-            % {"mp": pixels / MB, "max": limit.pixels_total // MB}
+            % {"mp": _millions(pixels), "max": _millions(limit.pixels_total)}
         )
     return headers
 

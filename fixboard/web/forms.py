@@ -116,8 +116,8 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         limit = photo_limits()
         self.fields["photos"].help_text = _(
-            "JPEG, PNG, WebP or HEIC: up to %(n)d photos, %(mb)d MB each."
-        ) % {"n": limit.count, "mb": limit.bytes_each // 1_000_000}
+            "JPEG, PNG, WebP or HEIC: up to %(n)d photos, %(mb)s MB each."
+        ) % {"n": limit.count, "mb": f"{limit.bytes_each / 1_000_000:g}"}
         self.service_types = {s.code: s for s in service_types}
         self.fields["service"].choices = [(s.code, s.name) for s in service_types]
         self.service_type = service_type

@@ -230,3 +230,28 @@ def test_the_name_is_published_only_when_the_resident_says_so(client, town):
 
     assert "Ana Reyes" not in hidden_html and "ana@example.org" not in hidden_html
     assert "by Luis Ortega" in shown_html
+
+
+def test_more_photos_than_the_limit_are_refused_at_the_photo_field(client, town, settings):
+    settings.PHOTO_MAX_COUNT = 2
+    uploads = [SimpleUploadedFile(f"{n}.png", png(), "image/png") for n in range(3)]
+
+    response = post(client, town, photos=uploads)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["photos"] == ["You sent 3 photos; send at most 2."]
+    assert "up to 2 photos, 10 MB each" in response.content.decode()
+    assert not ServiceRequest.objects.exists()
+
+
+def test_photos_too_large_to_decode_together_are_refused_at_the_photo_field(client, town, settings):
+    settings.PHOTO_MAX_TOTAL_PIXELS = 5_000
+    uploads = [SimpleUploadedFile(f"{n}.png", png((60, 50)), "image/png") for n in range(2)]
+
+    response = post(client, town, photos=uploads)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["photos"] == [
+        "These photos are 0.006 megapixels together; send at most 0.005 megapixels in all "
+        "(fewer or smaller photos)."
+    ]
