@@ -20,27 +20,22 @@ from fixboard.reports.selectors import photo_exists, public_photo_exists
 PUBLIC_MAX_AGE = 300
 
 
-def _allowed(request, path: str) -> bool | None:
-    """True: anyone may see it; False: only this staff member; None: nobody here."""
-    if public_photo_exists(path):
-        return True
-    if request.user.has_perm("reports.view_photo") and photo_exists(path):
-        return False
-    return None
+def _send(request, path: str):
+    if settings.MEDIA_ACCEL_REDIRECT:
+        response = HttpResponse(content_type="image/jpeg")
+        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT.rstrip("/") + "/" + quote(path)
+        return response
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
 @require_safe
 def serve_media(request, path: str):
-    public = _allowed(request, path)
-    if public is None:
+    if public_photo_exists(path):
+        cache = {"public": True, "max_age": PUBLIC_MAX_AGE}
+    elif request.user.has_perm("reports.view_photo") and photo_exists(path):
+        cache = {"private": True, "no_store": True}  # staff only: no shared cache may keep it
+    else:
         raise Http404
-    if settings.MEDIA_ACCEL_REDIRECT:
-        response = HttpResponse(content_type="image/jpeg")
-        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT.rstrip("/") + "/" + quote(path)
-    else:
-        response = serve(request, path, document_root=settings.MEDIA_ROOT)
-    if public:
-        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-    else:
-        patch_cache_control(response, private=True, no_store=True)
+    response = _send(request, path)
+    patch_cache_control(response, **cache)
     return response
