@@ -143,6 +143,17 @@ STORAGES = {
     },
 }
 
+# Photos one submission or update may carry, through every door (web, Open311, REST): how
+# many, bytes each and in all, pixels each and in all (the work of decoding them).
+PHOTO_MAX_COUNT = int(os.environ.get("PHOTO_MAX_COUNT", "5"))
+PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(10_000_000)))
+PHOTO_MAX_TOTAL_BYTES = int(os.environ.get("PHOTO_MAX_TOTAL_BYTES", str(25_000_000)))
+PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(40_000_000)))
+PHOTO_MAX_TOTAL_PIXELS = int(os.environ.get("PHOTO_MAX_TOTAL_PIXELS", str(100_000_000)))
+# Where nginx serves photos from once the app has said a photo is public (X-Accel-Redirect to
+# an `internal` location); empty: the app sends the file itself.
+MEDIA_ACCEL_REDIRECT = os.environ.get("MEDIA_ACCEL_REDIRECT", "")
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

@@ -12,12 +12,10 @@ from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import area_index
 from fixboard.reports import actions
 from fixboard.reports.models import Channel, Contact, ServiceRequest
-from fixboard.reports.photos import MAX_UPLOAD_BYTES
+from fixboard.reports.photos import check_uploads
 
 from .auth import Caller
 from .schemas import SubmitIn
-
-MAX_PHOTOS = 5
 
 
 def jurisdiction_for(slug: str | None, lat: float, long: float) -> Jurisdiction | None:
@@ -48,18 +46,7 @@ def public_service(jurisdiction: Jurisdiction | None, code: str) -> ServiceType:
 
 def read_photos(files: list[UploadedFile]) -> list[tuple[bytes, str]]:
     """Uploaded files as (bytes, name), refusing too many or too large before reading them."""
-    if len(files) > MAX_PHOTOS:
-        raise ValidationError({"media": [_("Send at most %(n)d photos.") % {"n": MAX_PHOTOS}]})
-    too_big = [f.name for f in files if f.size > MAX_UPLOAD_BYTES]
-    if too_big:
-        raise ValidationError(
-            {
-                "media": [
-                    _("%(f)s is over %(mb)d MB.") % {"f": name, "mb": MAX_UPLOAD_BYTES // 10**6}
-                    for name in too_big
-                ]
-            }
-        )
+    check_uploads([(f.name or "photo", f.size) for f in files])
     return [(f.read(), f.name or "photo") for f in files]
 
 

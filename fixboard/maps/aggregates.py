@@ -49,10 +49,7 @@ class Counted:
 
 
 def _as_counted(request: ServiceRequest) -> Counted | None:
-    visible = not (
-        request.hidden or request.awaiting_confirmation or not request.service_type.public
-    )
-    if not visible:
+    if not request.is_public:
         return None
     return Counted(
         request.jurisdiction_id,

@@ -30,8 +30,16 @@ def _link_problem(request, exc: tokens.BadLink, *, what: str):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def confirm(request, token: str):
-    """A reporter's confirmation link: the request goes live."""
+    """A reporter's confirmation link. GET shows a button, POST puts the request live: mail
+    scanners that open links must not publish a report."""
+    if request.method == "GET":
+        try:
+            tokens.read("confirm", token, max_age=tokens.CONFIRM_MAX_AGE)
+        except tokens.BadLink as exc:
+            return _link_problem(request, exc, what="confirm")
+        return render(request, "notify/confirm_request.html")
     try:
         service_request, changed = actions.confirm_request(token=token)
     except tokens.BadLink as exc:

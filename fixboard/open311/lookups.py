@@ -98,12 +98,8 @@ ONE_COLUMNS = ("id", "public_id", "service_type_id", "department_id", *OWN_COLUM
 
 
 def _visible(requests):
-    # What public_requests() hides, but the service type's own flag, checked in the catalog.
-    return (
-        requests.filter(awaiting_confirmation=False, hidden=False)
-        .values(*ONE_COLUMNS, **TIMES)
-        .order_by()[:1]
-    )
+    # The service type's half of the rule is checked in the catalog (request_by_id).
+    return requests.public_own().values(*ONE_COLUMNS, **TIMES).order_by()[:1]
 
 
 _BY_PUBLIC_ID = CompiledQuery(

@@ -14,7 +14,7 @@ from fixboard.places.models import AddressPoint, Jurisdiction
 from fixboard.reports.actions import ContactDetails
 from fixboard.reports.attributes import MAX_TEXT
 from fixboard.reports.models import ServiceRequest
-from fixboard.reports.photos import MAX_UPLOAD_BYTES
+from fixboard.reports.photos import check_uploads
 
 from . import params
 from .actions import NewRequest
@@ -134,15 +134,12 @@ def media(data, files) -> tuple[str, list[tuple[bytes, str]]]:
             raise bad_request(
                 _("media_url: %(u)s is not an http(s) URL.") % {"u": media_url[:200]}
             ) from exc
-    photos = []
-    for upload in files.getlist("media"):
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise bad_request(
-                _("media: the file is %(mb).0f MB; photos may be at most %(max)d MB.")
-                % {"mb": upload.size / 1e6, "max": MAX_UPLOAD_BYTES // 1_000_000}
-            )
-        photos.append((upload.read(), upload.name or "photo"))
-    return media_url, photos
+    uploads = files.getlist("media")
+    try:
+        check_uploads([(upload.name or "photo", upload.size) for upload in uploads])
+    except ValidationError as exc:
+        raise bad_request(*(f"media: {m}" for m in exc.message_dict["media"])) from exc
+    return media_url, [(upload.read(), upload.name or "photo") for upload in uploads]
 
 
 def new_request(data, files, jurisdiction: Jurisdiction, service_type: ServiceType) -> NewRequest:

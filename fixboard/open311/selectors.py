@@ -32,7 +32,7 @@ from fixboard.reports.models import (
     Status,
 )
 from fixboard.reports.public_ids import normalize_public_id
-from fixboard.reports.selectors import METRES_PER_DEGREE, VISIBLE_PHOTO, public_requests
+from fixboard.reports.selectors import METRES_PER_DEGREE, public_requests
 
 from .models import Submission
 
@@ -262,9 +262,7 @@ def _ordered(jurisdiction: Jurisdiction, query: RequestQuery) -> QuerySet:
 
 
 def first_image() -> Subquery:
-    photos = Photo.objects.filter(VISIBLE_PHOTO, request=OuterRef("pk")).order_by(
-        "created_at", "id"
-    )
+    photos = Photo.objects.visible().filter(request=OuterRef("pk")).order_by("created_at", "id")
     return Subquery(photos.values("image")[:1], output_field=CharField())
 
 
@@ -331,7 +329,8 @@ def photos_of(request_ids: list[int] | QuerySet) -> dict[int, list[PhotoRow]]:
     """Visible photos per request, oldest first."""
     found: dict[int, list[PhotoRow]] = {}
     rows = (
-        Photo.objects.filter(VISIBLE_PHOTO, request_id__in=request_ids)
+        Photo.objects.visible()
+        .filter(request_id__in=request_ids)
         .order_by("created_at", "id")
         .values_list("request_id", "event_id", "image", "width", "height", "created_at")
     )
@@ -387,9 +386,8 @@ def notes_of(request_ids: list[int] | QuerySet) -> dict[int, list[dict]]:
     """The public timeline of each request, oldest first."""
     found: dict[int, list[dict]] = {}
     rows = (
-        Event.objects.filter(
-            request_id__in=request_ids, public=True, hidden=False, kind__in=NOTE_KINDS
-        )
+        Event.objects.public()
+        .filter(request_id__in=request_ids, kind__in=NOTE_KINDS)
         .order_by("created_at", "id")
         .values(*EVENT_COLUMNS)
     )
@@ -446,10 +444,9 @@ def list_updates(jurisdiction: Jurisdiction, query: UpdateQuery) -> list[dict]:
     status in effect after each (`status`, `close_reason`)."""
     requests = public_requests().filter(jurisdiction=jurisdiction).values("id")
     rows = list(
-        Event.objects.filter(
+        Event.objects.public()
+        .filter(
             request_id__in=requests,
-            public=True,
-            hidden=False,
             kind__in=UPDATE_KINDS,
             created_at__gte=query.start,
             created_at__lte=query.end,

@@ -40,7 +40,7 @@ from .models import (
     Status,
     Support,
 )
-from .photos import clean_photo
+from .photos import clean_photos
 from .public_ids import new_public_id
 from .routing import Router
 from .signals import request_submitted
@@ -155,11 +155,10 @@ def submit_request(
     except ValidationError as exc:
         errors.update(exc.message_dict)
     cleaned_photos = []
-    for data, filename in photos:
-        try:
-            cleaned_photos.append(clean_photo(data, filename))
-        except ValidationError as exc:
-            errors.setdefault("media", []).extend(exc.message_dict["media"])
+    try:
+        cleaned_photos = clean_photos(list(photos))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     jurisdiction = service_type.jurisdiction
@@ -350,7 +349,7 @@ def add_update(
     if len(text) > MAX_TEXT:
         raise ValidationError({"text": [_("Keep it under %(n)d characters.") % {"n": MAX_TEXT}]})
     _check_media_url(media_url)
-    cleaned = clean_photo(*photo) if photo else None
+    cleaned = clean_photos([photo])[0] if photo else None
     request = _locked(request)
     at = at or timezone.now()
     if public:

@@ -8,4 +8,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
+        from django.conf import settings
+        from PIL import Image
+
         from . import checks  # noqa: F401  (registers the system checks)
+
+        # Pillow's own decompression-bomb guard, for every image opened anywhere: it warns
+        # above this many pixels (photos turns the warning into a refusal), errors above twice.
+        Image.MAX_IMAGE_PIXELS = settings.PHOTO_MAX_PIXELS

@@ -52,12 +52,7 @@ _DATETIMES = {"requested_datetime", "updated_datetime", "closed_datetime", "expe
 
 def public_requests(jurisdiction: Jurisdiction):
     """The jurisdiction's requests that open data may publish."""
-    return ServiceRequest.objects.filter(
-        jurisdiction=jurisdiction,
-        hidden=False,
-        awaiting_confirmation=False,
-        service_type__public=True,
-    )
+    return ServiceRequest.objects.public().filter(jurisdiction=jurisdiction)
 
 
 def area_kinds(jurisdiction: Jurisdiction) -> list[str]:

@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -57,6 +59,19 @@ class Contact(models.Model):
 
     def __str__(self):
         return self.name or self.email or self.phone or f"contact {self.pk}"
+
+
+class ServiceRequestQuerySet(models.QuerySet):
+    def public(self) -> "ServiceRequestQuerySet":
+        """Requests anyone may see: the one rule every public door (pages, feeds, widget,
+        Open311, REST, exports, maps, photos) uses. `ServiceRequest.is_public` says the same
+        of one request."""
+        return self.public_own().filter(service_type__public=True)
+
+    def public_own(self) -> "ServiceRequestQuerySet":
+        """The request's own half of `public()`: for a reader that checks the other half,
+        `ServiceType.public`, in its copy of the catalog instead of joining it."""
+        return self.filter(hidden=False, awaiting_confirmation=False)
 
 
 class ServiceRequest(models.Model):
@@ -149,6 +164,8 @@ class ServiceRequest(models.Model):
         _("has photos"), default=False, db_default=False, editable=False
     )
 
+    objects = ServiceRequestQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("service request")
         verbose_name_plural = _("service requests")
@@ -207,6 +224,11 @@ class ServiceRequest(models.Model):
     def is_open(self) -> bool:
         return self.status != Status.CLOSED
 
+    @property
+    def is_public(self) -> bool:
+        """Whether anyone may see this request: `ServiceRequest.objects.public()` for one."""
+        return not (self.hidden or self.awaiting_confirmation) and self.service_type.public
+
 
 class RequestArea(models.Model):
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE)
@@ -219,6 +241,13 @@ class RequestArea(models.Model):
 
     def __str__(self):
         return f"{self.request_id} in {self.area_id}"
+
+
+class EventQuerySet(models.QuerySet):
+    def public(self) -> "EventQuerySet":
+        """Timeline entries anyone may see (of a public request): not internal, not hidden
+        by a moderator."""
+        return self.filter(public=True, hidden=False)
 
 
 class Event(models.Model):
@@ -266,6 +295,8 @@ class Event(models.Model):
     hidden = models.BooleanField(_("hidden by a moderator"), default=False, db_default=False)
     created_at = models.DateTimeField(_("when"), db_index=True)
 
+    objects = EventQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("timeline event")
@@ -298,11 +329,27 @@ class Comment(Event):
 
 
 def photo_path(photo: "Photo", filename: str) -> str:
-    return f"photos/{photo.request.public_id}/{filename}"
+    """A random name: the uploaded file's name (often the reporter's own words) never shows in
+    a photo's URL, nor can one photo's URL lead to another."""
+    key = secrets.token_hex(16)
+    return f"photos/{key[:2]}/{key}.jpg"
+
+
+class PhotoQuerySet(models.QuerySet):
+    def visible(self) -> "PhotoQuerySet":
+        """Photos anyone may see of a request they may see: not hidden themselves, and not
+        of an internal note or a hidden comment."""
+        return self.filter(
+            Q(hidden=False) & (Q(event__isnull=True) | Q(event__public=True, event__hidden=False))
+        )
+
+    def public(self) -> "PhotoQuerySet":
+        """Photos anyone may see: visible, of a public request."""
+        return self.visible().filter(request__in=ServiceRequest.objects.public())
 
 
 class Photo(models.Model):
-    """A picture of the problem, re-encoded with its EXIF removed."""
+    """A picture of the problem, re-encoded with no metadata, stored under a random name."""
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="photos")
     event = models.ForeignKey(
@@ -316,10 +363,14 @@ class Photo(models.Model):
     hidden = models.BooleanField(_("hidden from the public"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PhotoQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
+        # Serving a photo finds it by its file's name.
+        indexes = [models.Index(fields=["image"], name="photo_image")]
 
     def __str__(self):
         return self.image.name

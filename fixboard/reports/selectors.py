@@ -62,23 +62,13 @@ PUBLIC_FIELDS = (
 PUBLIC_EVENT_DATA = ("channel", "department", "canonical", "duplicate", "supporters", "media_url")
 
 
-# Photos anyone may see: not hidden themselves, and not from an internal note or a hidden comment.
-VISIBLE_PHOTO = Q(hidden=False) & (
-    Q(event__isnull=True) | Q(event__public=True, event__hidden=False)
-)
-
-
 def public_requests() -> QuerySet[ServiceRequest]:
-    """Every request a resident may see, unordered and unrestricted otherwise."""
-    return ServiceRequest.objects.filter(
-        hidden=False, awaiting_confirmation=False, service_type__public=True
-    )
+    """Every request a resident may see (`ServiceRequest.objects.public()`), unordered."""
+    return ServiceRequest.objects.public()
 
 
 def _first_photo() -> Subquery:
-    photos = Photo.objects.filter(VISIBLE_PHOTO, request=OuterRef("pk")).order_by(
-        "created_at", "id"
-    )
+    photos = Photo.objects.visible().filter(request=OuterRef("pk")).order_by("created_at", "id")
     return Subquery(photos.values("image")[:1], output_field=CharField())
 
 
@@ -242,9 +232,17 @@ def public_areas(request: ServiceRequest) -> list[dict]:
 
 def public_photos(request: ServiceRequest) -> list[Photo]:
     """The request's visible photos, oldest first."""
-    return list(
-        request.photos.filter(VISIBLE_PHOTO).only("id", "image", "width", "height", "event_id")
-    )
+    return list(request.photos.visible().only("id", "image", "width", "height", "event_id"))
+
+
+def public_photo_exists(name: str) -> bool:
+    """Whether the stored photo `name` may be shown to anyone (it and its request are public)."""
+    return Photo.objects.public().filter(image=name).exists()
+
+
+def photo_exists(name: str) -> bool:
+    """For staff: whether `name` is a stored photo, public or not."""
+    return Photo.objects.filter(image=name).exists()
 
 
 @dataclass(frozen=True)
@@ -276,7 +274,8 @@ def _actor_role(event: Event) -> str:
 def public_timeline(request: ServiceRequest) -> list[TimelineEntry]:
     """The public events of a request, oldest first, with their visible photos' URLs."""
     events = (
-        Event.objects.filter(request=request, public=True, hidden=False)
+        Event.objects.public()
+        .filter(request=request)
         .select_related("actor_user")
         .only(
             "id",
@@ -295,7 +294,7 @@ def public_timeline(request: ServiceRequest) -> list[TimelineEntry]:
         .order_by("created_at", "id")
     )
     photos: dict[int, list[str]] = {}
-    for photo in request.photos.filter(VISIBLE_PHOTO, event__isnull=False).only("image", "event"):
+    for photo in request.photos.visible().filter(event__isnull=False).only("image", "event"):
         photos.setdefault(photo.event_id, []).append(photo.image.url)
     return [
         TimelineEntry(

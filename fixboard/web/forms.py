@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fixboard.catalog.models import AttributeDefinition
 from fixboard.reports.models import Status
+from fixboard.reports.photos import limits as photo_limits
 
 Datatype = AttributeDefinition.Datatype
 
@@ -101,7 +102,6 @@ class ReportForm(forms.Form):
         label=_("Photos"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/*"}),
-        help_text=_("JPEG, PNG, WebP or HEIC, up to 20 MB each."),
     )
     name = forms.CharField(label=_("Your name"), required=False, max_length=200)
     email = forms.EmailField(
@@ -114,6 +114,10 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, service_types, service_type=None, **kwargs):
         super().__init__(*args, **kwargs)
+        limit = photo_limits()
+        self.fields["photos"].help_text = _(
+            "JPEG, PNG, WebP or HEIC: up to %(n)d photos, %(mb)s MB each."
+        ) % {"n": limit.count, "mb": f"{limit.bytes_each / 1_000_000:g}"}
         self.service_types = {s.code: s for s in service_types}
         self.fields["service"].choices = [(s.code, s.name) for s in service_types]
         self.service_type = service_type

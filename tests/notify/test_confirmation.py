@@ -2,6 +2,7 @@ from unittest import mock
 
 import pytest
 from django.core import signing
+from django.test import Client
 
 from fixboard.notify.tokens import CONFIRM_MAX_AGE
 from fixboard.reports.models import Event
@@ -27,7 +28,7 @@ def test_confirmation_link_makes_the_request_live(client, mailbox, city, pending
     assert mail.subject == f"Confirm your report {pending.public_id}"
     assert pending.public_id not in feed_of(client, city)
 
-    response = client.get(mail.link_to("/confirm/"))
+    response = client.post(mail.link_to("/confirm/"))
 
     assert response.status_code == 200
     assert "your report is live" in response.content.decode()
@@ -37,9 +38,30 @@ def test_confirmation_link_makes_the_request_live(client, mailbox, city, pending
     assert pending.events.filter(kind=Event.Kind.CONFIRMED).count() == 1
     assert pending.public_id in feed_of(client, city)
 
-    again = client.get(mail.link_to("/confirm/"))
+    again = client.post(mail.link_to("/confirm/"))
     assert "already confirmed" in again.content.decode()
     assert pending.events.filter(kind=Event.Kind.CONFIRMED).count() == 1
+
+
+def test_opening_the_link_only_shows_a_button(client, mailbox, city, pending):
+    """Mail scanners open every link of an e-mail: opening it must not publish the report."""
+    csrf_client = Client(enforce_csrf_checks=True)
+    path = mailbox.received[0].link_to("/confirm/")
+
+    page = csrf_client.get(path)
+
+    assert page.status_code == 200
+    form = page.content.decode()
+    assert 'method="post"' in form and "Confirm my report" in form
+    pending.refresh_from_db()
+    assert pending.awaiting_confirmation is True
+    assert not pending.events.filter(kind=Event.Kind.CONFIRMED).exists()
+    assert pending.public_id not in feed_of(client, city)
+    assert csrf_client.post(path).status_code == 403, "the button's POST needs the CSRF token"
+    token = csrf_client.cookies["csrftoken"].value
+    assert csrf_client.post(path, {"csrfmiddlewaretoken": token}).status_code == 200
+    pending.refresh_from_db()
+    assert pending.awaiting_confirmation is False
 
 
 def test_a_live_request_needs_no_confirmation(mailbox, city, commit):

@@ -1,6 +1,7 @@
 """An outside client over real HTTP: discover, browse, post with a photo, poll, read, filter,
 page through 5,000 requests, and see a CRM's update land."""
 
+import io
 import json
 import secrets
 import time
@@ -11,9 +12,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from fixboard.catalog.models import ServiceType
 from fixboard.open311.loading import load_requests
+from fixboard.reports.models import ServiceRequest
 from tests.factories import INSIDE_WEST
 
 from .conftest import PHOTOS, check_json
@@ -147,6 +150,9 @@ def test_an_outside_client_end_to_end(live_server, city, api_key):
     assert (record["lat"], record["long"]) == INSIDE_WEST
     assert record["attributes"][0]["code"] == answer
     assert record["media_url"].startswith(f"{live_server.url}/media/photos/")
+    status, headers, image = fetch(record["media_url"])
+    assert (status, headers["Content-Type"]) == (200, "image/jpeg")
+    assert b"DSCN0021" not in image and "DSCN0021" not in record["media_url"]
     assert len(record["extended_attributes"]["photos"]) == 1
 
     # Filter.
@@ -230,3 +236,34 @@ def test_simultaneous_retries_make_one_request(live_server, city, api_key):
     # Once written, every retry gets the same answer.
     status, _headers, body = send(0)
     assert json.loads(body)[0]["service_request_id"] in ids
+
+
+def test_photos_beyond_the_limits_are_refused_before_they_are_decoded(live_server, city, api_key):
+    """99 large photos used to hold a worker until gunicorn killed it."""
+    fields = [
+        ("api_key", api_key),
+        ("service_code", "pothole"),
+        ("lat", str(INSIDE_WEST[0])),
+        ("long", str(INSIDE_WEST[1])),
+        ("attribute[depth]", "deep"),
+    ]
+    photo = (PHOTOS / "DSCN0021.jpg").read_bytes()
+    # Tiny files that would each decode to 30 megapixels: under every limit one by one.
+    flat = io.BytesIO()
+    Image.new("1", (6000, 5000)).save(flat, "PNG", optimize=True)
+    for files, message in [
+        ([("media", f"{n}.jpg", photo, "image/jpeg") for n in range(99)], "send at most 5"),
+        (
+            [("media", f"{n}.png", flat.getvalue(), "image/png") for n in range(5)],
+            "send at most 100 megapixels in all",
+        ),
+    ]:
+        body, kind = multipart(fields, files)
+        started = time.monotonic()
+        status, _headers, answer = fetch(
+            f"{live_server.url}/open311/v2/requests.json", body, {"Content-Type": kind}
+        )
+        assert time.monotonic() - started < 2
+        assert status == 400
+        assert message in json.loads(answer)[0]["description"]
+    assert not ServiceRequest.objects.exists()

@@ -334,3 +334,14 @@ def test_a_post_costs_a_fixed_number_of_queries(client, city, api_key, settings)
     assert len(statements) == 11, "\n".join(statements)
     assert statements[0].startswith('SELECT "accounts_apiclient"')
     assert "SAVEPOINT" in statements[1] and "RELEASE SAVEPOINT" in statements[-1]
+
+
+def test_more_photos_than_the_limit_are_refused_before_any_is_read(client, city, api_key):
+    """Ninety-nine large photos used to hold a worker until gunicorn killed it."""
+    uploads = [SimpleUploadedFile(f"{n}.png", _png(), "image/png") for n in range(6)]
+    assert "media: You sent 6 photos; send at most 5." in descriptions(
+        post(client, api_key, media=uploads)
+    )
+    big = [SimpleUploadedFile(f"{n}.jpg", b"\xff\xd8" + b"0" * 9_000_000) for n in range(3)]
+    assert "send at most 25 MB in all" in descriptions(post(client, api_key, media=big))
+    assert not ServiceRequest.objects.exists()

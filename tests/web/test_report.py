@@ -9,7 +9,6 @@ from PIL import Image
 
 from fixboard.places.addresses import record_addresses
 from fixboard.reports.models import ServiceRequest
-from fixboard.reports.photos import MAX_UPLOAD_BYTES
 from tests.factories import INSIDE_EAST, INSIDE_WEST, OUTSIDE, make_city
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +97,7 @@ def test_an_unknown_address_is_reported_at_the_address_field(client, town):
     ("upload", "message"),
     [
         (("notes.jpg", b"plain text, not a photo"), "not a photo we can read"),
-        (("huge.jpg", b"\xff\xd8" + b"0" * (MAX_UPLOAD_BYTES + 1)), "photos may be at most 20 MB"),
+        (("huge.jpg", b"\xff\xd8" + b"0" * 10_000_001), "each photo may be at most 10 MB"),
     ],
 )
 def test_bad_photos_get_a_message_at_the_photo_field_and_keep_the_rest(
@@ -121,7 +120,7 @@ def test_a_fifty_megabyte_upload_is_refused_before_it_is_read(client, town, sett
     response = post(client, town, photos=big)
 
     assert response.status_code == 400
-    assert "big.jpg is 52 MB" in response.context["form"].errors["photos"][0]
+    assert "big.jpg is 52.4 MB" in response.context["form"].errors["photos"][0]
 
 
 def test_a_decompression_bomb_is_refused(client, town):
@@ -131,7 +130,7 @@ def test_a_decompression_bomb_is_refused(client, town):
     response = post(client, town, photos=SimpleUploadedFile("bomb.png", bomb.getvalue()))
 
     assert response.status_code == 400
-    assert "too large to process" in response.context["form"].errors["photos"][0]
+    assert "bomb.png has more than 40 megapixels" in response.context["form"].errors["photos"][0]
 
 
 def test_a_point_outside_the_city_and_a_missing_answer_are_both_shown(client, town):
@@ -231,3 +230,28 @@ def test_the_name_is_published_only_when_the_resident_says_so(client, town):
 
     assert "Ana Reyes" not in hidden_html and "ana@example.org" not in hidden_html
     assert "by Luis Ortega" in shown_html
+
+
+def test_more_photos_than_the_limit_are_refused_at_the_photo_field(client, town, settings):
+    settings.PHOTO_MAX_COUNT = 2
+    uploads = [SimpleUploadedFile(f"{n}.png", png(), "image/png") for n in range(3)]
+
+    response = post(client, town, photos=uploads)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["photos"] == ["You sent 3 photos; send at most 2."]
+    assert "up to 2 photos, 10 MB each" in response.content.decode()
+    assert not ServiceRequest.objects.exists()
+
+
+def test_photos_too_large_to_decode_together_are_refused_at_the_photo_field(client, town, settings):
+    settings.PHOTO_MAX_TOTAL_PIXELS = 5_000
+    uploads = [SimpleUploadedFile(f"{n}.png", png((60, 50)), "image/png") for n in range(2)]
+
+    response = post(client, town, photos=uploads)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["photos"] == [
+        "These photos are 0.006 megapixels together; send at most 0.005 megapixels in all "
+        "(fewer or smaller photos)."
+    ]

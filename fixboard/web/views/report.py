@@ -17,7 +17,7 @@ from fixboard.places.spatial import area_index
 from fixboard.reports.actions import ContactDetails, submit_request
 from fixboard.reports.attributes import MAX_TEXT, clean_attributes
 from fixboard.reports.models import Channel, Contact
-from fixboard.reports.photos import MAX_UPLOAD_BYTES, clean_photo, gps_of
+from fixboard.reports.photos import check_photos, check_uploads, gps_of
 from fixboard.reports.selectors import nearby_open_requests
 
 from ..forms import ReportForm
@@ -75,20 +75,12 @@ def report(request, slug):
 
 
 def _read_photos(files) -> tuple[list[tuple[bytes, str]], list[str]]:
-    photos, errors = [], []
-    for upload in files:
-        if upload.size > MAX_UPLOAD_BYTES:
-            errors.append(
-                _("%(name)s is %(mb).0f MB; photos may be at most %(max)d MB.")
-                % {
-                    "name": upload.name,
-                    "mb": upload.size / 1e6,
-                    "max": MAX_UPLOAD_BYTES // 1_000_000,
-                }
-            )
-            continue
-        photos.append((upload.read(), upload.name))
-    return photos, errors
+    """The uploads as (bytes, name), or none and the reasons when too many or too large."""
+    try:
+        check_uploads([(upload.name, upload.size) for upload in files])
+    except ValidationError as exc:
+        return [], exc.message_dict["media"]
+    return [(upload.read(), upload.name) for upload in files], []
 
 
 def _photo_position(photos) -> tuple[float | None, float | None]:
@@ -160,11 +152,10 @@ def _outside(jurisdiction, lat: float, long: float) -> dict:
 def _precheck(form, description: str, photos) -> dict:
     """Errors the domain would find too, so they show together with the location's."""
     errors = {}
-    for data, name in photos:
-        try:
-            clean_photo(data, name)
-        except ValidationError as exc:
-            errors.setdefault("media", []).extend(exc.message_dict["media"])
+    try:
+        check_photos(photos)  # headers only: the domain decodes them once, on submitting
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     try:
         clean_attributes(form.service_type, form.answers())
     except ValidationError as exc:
