@@ -1,4 +1,4 @@
-"""The Atom feeds as a feed reader sees them: parsed by feedparser, the summary shown in Chromium."""
+"""The Atom feeds as a reader sees them: parsed by feedparser, the summary shown in Chromium."""
 
 import feedparser
 import pytest
