@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 ATTACKS = [
     "<img src=x onerror=\"document.title='pwned'\">",
     "<script>document.title='pwned'</script>",
-    "&lt;img src=x onerror=alert(1)&gt; & \"quotes\"",
+    '&lt;img src=x onerror=alert(1)&gt; & "quotes"',
 ]
 
 
