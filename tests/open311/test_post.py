@@ -334,3 +334,18 @@ def test_a_post_costs_a_fixed_number_of_queries(client, city, api_key, settings)
     assert len(statements) == 10, "\n".join(statements)
     assert statements[0].startswith('SELECT "accounts_apiclient"')
     assert "SAVEPOINT" in statements[1] and "RELEASE SAVEPOINT" in statements[-1]
+
+
+def test_a_body_over_djangos_limits_is_an_open311_error(client, city, api_key):
+    files = [SimpleUploadedFile(f"p{i}.jpg", b"\xff\xd8", "image/jpeg") for i in range(101)]
+    too_many = descriptions(post(client, api_key, media=files))
+    assert too_many == "The request has more than 100 files; send fewer."
+    fields = {f"attribute[q{i}]": "1" for i in range(1001)}
+    assert "more than 1000 fields" in descriptions(post(client, api_key, **fields))
+    big = post(client, api_key, url="/open311/v2/requests.xml", description="x" * 2_700_000)
+    assert big.status_code == 400
+    errors = check_xml(big.content, "errors", "error")
+    assert errors[0].findtext("description") == (
+        "The request is over 2621440 bytes, files apart; send less text."
+    )
+    assert not ServiceRequest.objects.exists()
