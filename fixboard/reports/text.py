@@ -13,4 +13,6 @@ _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff
 
 def clean_text(value: str) -> str:
     """The text without unwanted characters, stripped; newlines and tabs kept."""
+    if value.isprintable():  # most text: a check in C, far cheaper than the expression
+        return value.strip()
     return _UNWANTED.sub("", value).strip()
