@@ -1,5 +1,8 @@
 """Every error as one JSON problem shape (RFC 9457 style) with errors per field."""
 
+import functools
+
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DomainError
 from django.http import Http404
 from django.http.request import RawPostDataException
@@ -7,6 +10,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaError
+
+from fixboard.core.uploads import BODY_LIMITS, body_limit_message
 
 
 class Problem(Schema):
@@ -80,3 +85,21 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request, exc):
         return problem(api, request, exc.status_code, str(exc.message))
+
+
+def answer_body_limits(api: NinjaAPI, view):
+    """`view` answering Django's limits on the body with a problem, not Django's HTML 400.
+
+    Around the whole operation, since authentication (the CSRF check) may read the body
+    before ninja's own exception handlers apply.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BODY_LIMITS as exc:
+            status = 413 if isinstance(exc, RequestDataTooBig) else 400
+            return problem(api, request, status, body_limit_message(exc))
+
+    return wrapper

@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from django.utils.translation import gettext as _
 
 from .api import api
+from .errors import answer_body_limits
 
 
 def _head_as_get(view):
@@ -29,7 +30,7 @@ def _head_as_get(view):
 # (Not unpacked into module names: include() would take `app_name` for this module's.)
 ninja_urls = api.urls
 for pattern in ninja_urls[0]:
-    pattern.callback = _head_as_get(pattern.callback)
+    pattern.callback = _head_as_get(answer_body_limits(api, pattern.callback))
 
 
 def _unknown_operation(request):

@@ -1,12 +1,15 @@
 """Atom feeds of the latest public requests of a jurisdiction, an area or a service type.
 
 Only public columns are read (selectors.PUBLIC_COLUMNS): no reporter, no contact detail.
+Titles and categories are Atom text; the summary is Atom "html", so residents' text is
+HTML-escaped there before the XML escaping, or a feed reader would run it as markup.
 """
 
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import linebreaks
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -50,7 +53,10 @@ class JurisdictionFeed(Feed):
         )
 
     def item_description(self, item):
-        return Truncator(item.description).chars(500)
+        if not item.description:
+            return ""
+        # linebreaks() escapes the text, then keeps its paragraphs and line breaks.
+        return linebreaks(Truncator(item.description).chars(500), autoescape=True)
 
     def item_link(self, item):
         return absolute(item.get_absolute_url())

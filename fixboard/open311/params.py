@@ -3,7 +3,7 @@
 import math
 import re
 import zoneinfo
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -12,6 +12,9 @@ from .errors import bad_request
 
 # "2010-01-01T00:00:00 05:00": a "+" sent unencoded in a query string arrives as a space.
 _SPACE_OFFSET = re.compile(r"^(\S+T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
+# A year inside datetime's range, so that any offset and a query's 90-day window still fit.
+_EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9998, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 
 def text(data, name: str) -> str:
@@ -52,7 +55,19 @@ def w3c_datetime(data, name: str, tz: zoneinfo.ZoneInfo) -> datetime | None:
         )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
+    if not _in_range(parsed):
+        raise bad_request(
+            _("%(p)s: %(v)s is out of range; give a date between the years 2 and 9998.")
+            % {"p": name, "v": value}
+        )
     return parsed
+
+
+def _in_range(moment: datetime) -> bool:
+    try:
+        return _EARLIEST <= moment.astimezone(UTC) <= _LATEST
+    except OverflowError:
+        return False
 
 
 def integer(data, name: str, *, low: int, high: int) -> int | None:

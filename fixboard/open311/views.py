@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from fixboard.accounts.apikeys import client_and_grant, take_rate_limit
 from fixboard.accounts.models import ApiClient
+from fixboard.core.uploads import BODY_LIMITS, body_limit_message
 from fixboard.places.models import Jurisdiction
 from fixboard.reports.idempotency import StillRunning
 
@@ -50,6 +51,8 @@ def endpoint(*methods: str):
                 error = from_validation_error(exc)
             except Open311Error as exc:
                 error = exc
+            except BODY_LIMITS as exc:
+                error = bad_request(body_limit_message(exc))
             except (SuspiciousOperation, UnreadablePostError, MultiPartParserError) as exc:
                 error = bad_request(_("The request body cannot be read: %(e)s") % {"e": exc})
             except OperationalError as exc:

@@ -44,6 +44,7 @@ from .photos import clean_photos
 from .public_ids import new_public_id
 from .routing import Router
 from .signals import request_submitted
+from .text import clean_text
 
 # An update's linked photo obeys the same limit as a request's own media_url.
 MEDIA_URL_MAX = ServiceRequest._meta.get_field("media_url").max_length
@@ -60,7 +61,8 @@ def upsert_contact(details: ContactDetails) -> Contact | None:
     """The contact with this e-mail (or else phone), created or completed; None if empty."""
     email = details.email.strip().lower()
     phone = "".join(c for c in details.phone if c.isdigit() or c == "+")
-    if not (email or phone or details.name.strip()):
+    name = clean_text(details.name)
+    if not (email or phone or name):
         return None
     contact = None
     if email:
@@ -68,9 +70,9 @@ def upsert_contact(details: ContactDetails) -> Contact | None:
     elif phone:
         contact = Contact.objects.filter(phone=phone).order_by("id").first()
     if contact is None:
-        return Contact.objects.create(name=details.name.strip(), email=email, phone=phone)
+        return Contact.objects.create(name=name, email=email, phone=phone)
     changed = []
-    for field, value in (("name", details.name.strip()), ("phone", phone), ("email", email)):
+    for field, value in (("name", name), ("phone", phone), ("email", email)):
         if value and not getattr(contact, field):
             setattr(contact, field, value)
             changed.append(field)
@@ -135,6 +137,9 @@ def submit_request(
     external_id: str = "",
 ) -> ServiceRequest:
     """Create a request: validate, route to its areas and department, and record it."""
+    description, address, zipcode, address_id = map(
+        clean_text, (description, address, zipcode, address_id)
+    )
     errors: dict[str, list[str]] = {}
     if not service_type.active:
         errors["service_code"] = [_("%(s)s no longer takes reports.") % {"s": service_type.name}]
@@ -172,13 +177,13 @@ def submit_request(
             public_id=_unused_public_id(),
             jurisdiction=jurisdiction,
             service_type=service_type,
-            description=description.strip(),
+            description=description,
             attributes=cleaned_attrs,
             lat=lat,
             long=long,
-            address=address.strip()[:300],
-            zipcode=zipcode.strip()[:20],
-            address_id=address_id.strip()[:100],
+            address=address[:300],
+            zipcode=zipcode[:20],
+            address_id=address_id[:100],
             department_id=Router(jurisdiction, service_type).department_id(
                 service_type.pk, area_ids
             ),
@@ -287,6 +292,7 @@ def transition(
     """Move a request to another status; closing needs a reason; a closed one can reopen."""
     request = _locked(request)
     _check_transition(request, to_status, close_reason)
+    note = clean_text(note)
     if len(note) > MAX_TEXT:
         raise ValidationError(
             {"note": [_("Keep the note under %(n)d characters.") % {"n": MAX_TEXT}]}
@@ -300,7 +306,7 @@ def transition(
     if from_status == Status.NEW and request.acknowledged_at is None:
         request.acknowledged_at = at
     if note and public:
-        request.status_notes = note.strip()
+        request.status_notes = note
     request.updated_at = max(request.updated_at, at)
     _save(request, ["status", "close_reason", "closed_at", "acknowledged_at", "status_notes"])
     return events.status_changed(
@@ -308,7 +314,7 @@ def transition(
         actor=actor,
         at=at,
         from_status=from_status,
-        note=note.strip(),
+        note=note,
         public=public,
         external_id=external_id,
         media_url=media_url,
@@ -343,7 +349,7 @@ def add_update(
 ) -> Event:
     """A public update (shown to residents) or an internal note, optionally with a photo
     (uploaded, or a link to one hosted elsewhere)."""
-    text = text.strip()
+    text = clean_text(text)
     if not text and not photo and not media_url:
         raise ValidationError({"text": [_("Write the update.")]})
     if len(text) > MAX_TEXT:
@@ -429,6 +435,7 @@ def merge(
     Returns the canonical request (the root, when `canonical` was itself merged).
     """
     canonical = _root(canonical)
+    note = clean_text(note)
     if canonical.pk == duplicate.pk:
         raise ValidationError({"canonical": [_("A request cannot be a duplicate of itself.")]})
     if canonical.jurisdiction_id != duplicate.jurisdiction_id:
@@ -710,7 +717,7 @@ def _moderate(comment: Event, *, actor: Actor, reason: str, hidden: bool) -> Eve
     if not may_moderate(actor):
         raise PermissionDenied(_("Only city staff can hide or restore comments."))
     _check_comment(comment)
-    reason = reason.strip()
+    reason = clean_text(reason)
     if not reason:
         raise ValidationError({"reason": [_("Give the reason; other staff will see it.")]})
     if len(reason) > MAX_REASON:

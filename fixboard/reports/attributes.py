@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 
 from fixboard.catalog.models import AttributeDefinition, ServiceType
 
+from .text import clean_text
+
 Datatype = AttributeDefinition.Datatype
 MAX_TEXT = 4000
 
@@ -32,7 +34,7 @@ def _datetime(value) -> str:
 
 
 def _text(value, limit: int) -> str:
-    text = str(value).strip()
+    text = clean_text(str(value))
     if len(text) > limit:
         raise ValueError(_("Keep it under %(n)d characters.") % {"n": limit})
     return text

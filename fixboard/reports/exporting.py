@@ -48,6 +48,8 @@ FIELDS = (
     ("duplicate_of", "duplicate_of__public_id"),
 )
 _DATETIMES = {"requested_datetime", "updated_datetime", "closed_datetime", "expected_datetime"}
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def public_requests(jurisdiction: Jurisdiction):
@@ -109,13 +111,23 @@ def iter_public_rows(jurisdiction: Jurisdiction, *, chunk: int = CHUNK) -> Itera
             yield record
 
 
+def _csv_cell(value):
+    """The value as a spreadsheet will take it: text that looks like a formula gets a
+    leading quote, as OWASP advises; numbers (negative longitudes) stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _write_csv(jurisdiction: Jurisdiction, out: TextIO, tick: Callable[[], None]) -> int:
     columns = export_columns(jurisdiction)
     writer = csv.writer(out)
     writer.writerow(columns)
     count = 0
     for record in iter_public_rows(jurisdiction):
-        writer.writerow(["" if record[c] is None else record[c] for c in columns])
+        writer.writerow([_csv_cell(record[c]) for c in columns])
         count += 1
         tick()
     return count

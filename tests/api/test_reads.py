@@ -207,3 +207,24 @@ def test_an_unknown_api_path_is_a_json_404(client, db):
     response = client.get("/api/v1/requestz")
     assert response.status_code == 404
     assert response.json()["status"] == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "updated_after=9999-12-31T23:59:59Z",
+        "updated_after=0001-01-01T00:00:00%2B14:00",
+        "updated_before=0001-01-01T00:00:00%2B14:00",
+        "requested_after=0001-01-01T00:00:00Z",
+        "requested_after=0001-01-01",
+        "requested_before=9999-12-31T23:59:59-12:00",
+        "requested_before=9999-12-31",
+    ],
+)
+def test_date_filters_at_the_ends_of_the_calendar_answer_json(client, city, query):
+    submit_pothole(city)
+    response = client.get(f"/api/v1/requests?{query}")
+    assert response.status_code in (200, 422), response.content
+    if response.status_code == 422:
+        field = query.split("=")[0]
+        assert response.json()["errors"][field] == ["Value error, The date is out of range."]

@@ -398,3 +398,29 @@ def test_a_refused_report_can_be_retried_with_the_same_key(app, city):
     assert refused.status_code == 422
     accepted = post_json(app, "/api/v1/requests", POTHOLE, headers=headers)
     assert accepted.status_code == 201
+
+
+def _many_files(n):
+    return [SimpleUploadedFile(f"photo-{i}.jpg", b"\xff\xd8", "image/jpeg") for i in range(n)]
+
+
+def test_a_body_over_djangos_limits_gets_the_api_problem_not_an_html_page(app, browser, city):
+    payload = json.dumps({**POTHOLE, "email": ""})
+    token = csrf_token(browser)
+    as_browser = {"headers": {"X-CSRFToken": token}}
+    cases = [
+        # The browser's CSRF check reads the body before the operation does.
+        (app, {"payload": payload, "media": _many_files(101)}, {}, 400, "more than 100 files"),
+        (browser, {"payload": payload, "media": _many_files(101)}, as_browser, 400, "100 files"),
+        (app, {f"field{i}": "1" for i in range(1001)}, {}, 400, "more than 1000 fields"),
+        (app, {"payload": payload, "notes": "x" * 2_700_000}, {}, 413, "over 2621440 bytes"),
+    ]
+    for client, data, extra, status, message in cases:
+        response = client.post("/api/v1/requests/multipart", data, **extra)
+        assert response.status_code == status, response.content[:200]
+        assert response["Content-Type"].startswith("application/json")
+        body = response.json()
+        assert body["status"] == status and message in body["title"]
+    big_json = post_json(app, "/api/v1/requests", {**POTHOLE, "description": "x" * 2_700_000})
+    assert big_json.status_code == 413 and "over 2621440 bytes" in big_json.json()["title"]
+    assert not ServiceRequest.objects.exists()

@@ -61,7 +61,8 @@ def test_jurisdiction_feed_is_atom_with_public_fields_only(client, city, setting
     assert entry.find(f"{ATOM}link").get("href") == (
         f"https://fix.example.gov/requests/{live.public_id}/"
     )
-    assert "<script>" in entry.find(f"{ATOM}summary").text  # text, escaped in the XML
+    # Atom "html": the text is escaped as HTML, then again as XML.
+    assert "&lt;script&gt;" in entry.find(f"{ATOM}summary").text
     assert b"<script>" not in client.get(f"/feeds/{city.jurisdiction.slug}/").content
 
 

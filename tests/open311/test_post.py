@@ -345,3 +345,18 @@ def test_more_photos_than_the_limit_are_refused_before_any_is_read(client, city,
     big = [SimpleUploadedFile(f"{n}.jpg", b"\xff\xd8" + b"0" * 9_000_000) for n in range(3)]
     assert "send at most 25 MB in all" in descriptions(post(client, api_key, media=big))
     assert not ServiceRequest.objects.exists()
+
+
+def test_a_body_over_djangos_limits_is_an_open311_error(client, city, api_key):
+    files = [SimpleUploadedFile(f"p{i}.jpg", b"\xff\xd8", "image/jpeg") for i in range(101)]
+    too_many = descriptions(post(client, api_key, media=files))
+    assert too_many == "The request has more than 100 files; send fewer."
+    fields = {f"attribute[q{i}]": "1" for i in range(1001)}
+    assert "more than 1000 fields" in descriptions(post(client, api_key, **fields))
+    big = post(client, api_key, url="/open311/v2/requests.xml", description="x" * 2_700_000)
+    assert big.status_code == 400
+    errors = check_xml(big.content, "errors", "error")
+    assert errors[0].findtext("description") == (
+        "The request is over 2621440 bytes, files apart; send less text."
+    )
+    assert not ServiceRequest.objects.exists()

@@ -229,3 +229,36 @@ def test_several_jurisdictions_stay_apart(client, city):
     submit_pothole(other)
     ids = listed(client, jurisdiction_id=city.jurisdiction.slug)
     assert ids == [mine.public_id]
+
+
+EXTREMES = [
+    ("start_date", "9999-12-31T23:59:59Z"),
+    ("end_date", "0001-01-01T00:00:00Z"),
+    ("updated_after", "0001-01-01T00:00:00+14:00"),
+    ("updated_before", "9999-12-31T23:59:59-12:00"),
+    ("start_date", "0001-01-01"),
+    ("end_date", "9999-12-31"),
+]
+
+
+@pytest.mark.parametrize(
+    ("resource", "name", "value"),
+    [("requests", *extreme) for extreme in EXTREMES]
+    # Updates are filtered by start_date and end_date only.
+    + [("servicerequestupdates", *e) for e in EXTREMES if not e[0].startswith("updated_")],
+)
+def test_dates_at_the_ends_of_the_calendar_are_a_400_not_a_500(client, city, resource, name, value):
+    submit_pothole(city)
+    for fmt in ("json", "xml"):
+        response = client.get(f"/open311/v2/{resource}.{fmt}", {name: value})
+        assert response.status_code == 400, response.content
+        if fmt == "json":
+            body = orjson.loads(response.content)
+            check_json("errors", body, error=True)
+            assert body[0]["description"].startswith(f"{name}: {value} is out of range")
+        else:
+            assert b"<errors><error><code>400</code>" in response.content
+    near_the_end = {
+        name: value.replace("9999-12-31", "9998-12-30").replace("0001-01-01", "0002-01-02")
+    }
+    assert client.get(f"/open311/v2/{resource}.json", near_the_end).status_code == 200

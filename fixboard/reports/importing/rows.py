@@ -9,6 +9,7 @@ from operator import attrgetter
 from django.utils.translation import gettext as _
 
 from ..models import Status
+from ..text import clean_text
 from .datetimes import make_parser
 from .mapping import Mapping
 
@@ -193,11 +194,15 @@ class RowParser:
         if not columns:
             return ""
         if len(columns) == 1:
-            return fields[columns[0]].strip()
-        return " – ".join(value for value in (fields[i].strip() for i in columns) if value)
+            return clean_text(fields[columns[0]])
+        return " – ".join(value for value in (clean_text(fields[i]) for i in columns) if value)
 
     def _text(self, fields: list[str], at: int | None, limit: int) -> str:
         return fields[at].strip()[:limit] if at is not None else ""
+
+    def _published_text(self, fields: list[str], at: int | None, limit: int) -> str:
+        # Shown in feeds and Open311 XML, which cannot carry control characters.
+        return clean_text(fields[at])[:limit] if at is not None else ""
 
     def parse(self, fields: list[str], number: int) -> Row:
         """The row's values; raises Skip with the reason when it cannot be used."""
@@ -247,12 +252,12 @@ class RowParser:
             close_reason,
             lat,
             long,
-            text(fields, self.address_at, 300),
+            self._published_text(fields, self.address_at, 300),
             text(fields, self.zipcode_at, 20),
             description,
             self.channel_of(fields[self.channel_at]) if self.channel_at is not None else "import",
             text(fields, self.department_at, 200),
-            text(fields, self.notes_at, 10_000),
+            self._published_text(fields, self.notes_at, 10_000),
             text(fields, self.media_at, 500),
             text(fields, self.address_id_at, 100),
         )
