@@ -1,5 +1,7 @@
 """Every error as one JSON problem shape (RFC 9457 style) with errors per field."""
 
+import math
+
 from django.core.exceptions import ValidationError as DomainError
 from django.http import Http404
 from django.http.request import RawPostDataException
@@ -7,6 +9,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaError
+
+from fixboard.core.limits import Limited
 
 
 class Problem(Schema):
@@ -75,7 +79,16 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(Throttled)
     def throttled(request, exc):
-        return problem(api, request, 429, _("Too many requests; try again shortly."))
+        response = problem(api, request, 429, _("Too many requests; try again shortly."))
+        if exc.wait:
+            response["Retry-After"] = str(max(1, math.ceil(exc.wait)))
+        return response
+
+    @api.exception_handler(Limited)
+    def limited(request, exc):
+        response = problem(api, request, 429, _("Too many requests."), exc.message)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):
