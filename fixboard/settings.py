@@ -195,9 +195,11 @@ RATE_LIMITS = {
     "comment": {"address": "30/h", "email": "20/h", "request": "30/h"},
     "support": {"address": "60/h", "request": "120/h"},
     "flag": {"address": "30/h", "request": "60/h"},
-    "follow": {"address": "30/h", "email": "10/h", "request": "120/h"},
-    "watch": {"address": "10/h", "email": "5/h"},
-    "signin": {"address": "20/h", "email": "5/h"},
+    # Follow links, watch areas and sign-in links are also limited per e-mail in the domain
+    # (fixboard.reports.actions.ask_to_follow, fixboard.notify.actions), by what was sent.
+    "follow": {"address": "30/h", "request": "120/h"},
+    "watch": {"address": "10/h"},
+    "signin": {"address": "20/h"},
     "api": {"address": "30/m"},
 }
 for _item in env_list("RATE_LIMITS"):

@@ -98,7 +98,8 @@ class _SharedThrottle(BaseThrottle):
         usage = self.usage(request, caller) if isinstance(caller, Caller) else None
         if usage is None or usage.allowed:
             return True
-        # ninja asks wait() right after, in the same request and thread.
+        # ninja asks wait() right after; a thread's request in between only changes the
+        # Retry-After given.
         self.retry_after = usage.retry_after
         return False
 

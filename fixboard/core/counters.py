@@ -71,12 +71,14 @@ class CounterCache(BaseCache):
     def incr(self, key, delta=1, version=None):
         key = self.make_and_validate_key(key, version=version)
         connection = connections[router.db_for_write(self.model)]
-        table = connection.ops.quote_name(self.model._meta.db_table)
+        table, count, key_, expires = map(
+            connection.ops.quote_name, (self.model._meta.db_table, "count", "key", "expires")
+        )
         # One statement, so atomic on its own (RETURNING: PostgreSQL, SQLite 3.35+).
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET count = count + %s WHERE key = %s AND expires > %s "
-                "RETURNING count",
+                f"UPDATE {table} SET {count} = {count} + %s "
+                f"WHERE {key_} = %s AND {expires} > %s RETURNING {count}",
                 [delta, key, connection.ops.adapt_datetimefield_value(timezone.now())],
             )
             row = cursor.fetchone()
