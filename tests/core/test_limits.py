@@ -168,3 +168,18 @@ def test_the_check_names_a_wrong_rate(settings):
     with pytest.raises(SystemCheckError, match="report.adress") as raised:
         call_command("check", fail_level="ERROR")
     assert "report.email='ten a day'" in str(raised.value)
+
+
+def test_the_client_address_is_num_proxies_hops_back_and_cannot_be_forged(city, rates, settings):
+    rates("support.address=1/h")
+    first, second = submit_pothole(city), submit_pothole(city)
+
+    def support(request, forwarded):
+        browser = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+        return browser.post(request.get_absolute_url() + "support/").status_code
+
+    # No proxy configured: a made-up X-Forwarded-For changes nothing.
+    assert [support(first, "192.0.2.1"), support(second, "192.0.2.2")] == [302, 429]
+    settings.NINJA_NUM_PROXIES = 1  # NUM_PROXIES=1: the proxy's last hop is the client
+    assert [support(first, "203.0.113.9, 192.0.2.1"), support(second, "192.0.2.2")] == [302, 302]
+    assert support(second, "198.51.100.1, 192.0.2.2") == 429
