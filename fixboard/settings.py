@@ -132,6 +132,8 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # its start-up banner on every command; lockouts are still logged
+# Keep addresses only as long as a lockout needs them: failed attempts, not every sign-in.
+AXES_DISABLE_ACCESS_LOG = True
 # The same client address as the rate limits (NUM_PROXIES hops back).
 AXES_CLIENT_IP_CALLABLE = "fixboard.core.limits.client_address"
 
