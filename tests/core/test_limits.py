@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
 
+from fixboard.accounts.models import ApiClient
 from fixboard.core.counters import CounterCache
 from fixboard.reports.actions import add_update
 from fixboard.reports.models import CommentFlag, Event, ServiceRequest
@@ -183,3 +184,50 @@ def test_the_client_address_is_num_proxies_hops_back_and_cannot_be_forged(city, 
     settings.NINJA_NUM_PROXIES = 1  # NUM_PROXIES=1: the proxy's last hop is the client
     assert [support(first, "203.0.113.9, 192.0.2.1"), support(second, "192.0.2.2")] == [302, 302]
     assert support(second, "198.51.100.1, 192.0.2.2") == 429
+
+
+def test_follow_links_and_watch_areas_are_limited_per_client(client, city, rates):
+    rates("follow.address=1/h", "watch.address=1/h")
+    request = submit_pothole(city)
+    follow = request.get_absolute_url() + "follow/"
+    watch = f"/notify/watch/{city.jurisdiction.slug}/"
+
+    follows = [client.post(follow, {"follow-email": f"{i}@example.org"}) for i in range(2)]
+    watches = [
+        client.post(watch, {"email": f"{i}@example.org", "area": city.west.pk}) for i in range(2)
+    ]
+
+    assert [f.status_code for f in follows] == [302, 429]
+    assert [w.status_code for w in watches] == [200, 429]
+    for refused in (follows[1], watches[1]):
+        assert "Too many tries in a short time" in refused.content.decode()
+
+
+def test_an_api_me_too_counts_once_per_client_whatever_its_cookies(city):
+    request = submit_pothole(city)
+    url = f"/api/v1/requests/{request.public_id}/support"
+
+    answers = [Client().post(url, {}, content_type="application/json") for _ in range(3)]
+
+    assert [a.json()["changed"] for a in answers] == [True, False, False]
+    request.refresh_from_db()
+    assert request.support_count == 1
+
+
+def test_an_app_with_a_key_is_not_limited_by_its_address_but_by_target(city, rates):
+    rates("comment.address=1/h", "comment.email=2/h")
+    app = ApiClient(name="City app")
+    key = app.set_new_key()
+    app.save()
+    app.jurisdictions.add(city.jurisdiction)
+    request = submit_pothole(city)
+    url = f"/api/v1/requests/{request.public_id}/comments"
+
+    def comment(email):
+        body = {"text": "Still there", "email": email}
+        return Client(headers={"X-Api-Key": key}).post(url, body, content_type="application/json")
+
+    answers = [comment("a@example.org"), comment("b@example.org"), comment("b@example.org")]
+
+    assert [a.status_code for a in answers] == [201, 201, 201]
+    assert comment("b@example.org").status_code == 429
