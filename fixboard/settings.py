@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "corsheaders",
+    "axes",
+    "fixboard.core",
     "fixboard.places",
     "fixboard.catalog",
     "fixboard.accounts",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fixboard.urls"
@@ -115,6 +119,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "admin:login"
 
+# django-axes first: it refuses a locked-out username and address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Password sign-ins: after AXES_FAILURE_LIMIT failures for one username from one address,
+# that pair is refused for AXES_COOLOFF_MINUTES; a success resets its count. Locking the
+# pair, not the address, keeps a call center behind one NAT address signing in.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # its start-up banner on every command; lockouts are still logged
+# Keep addresses only as long as a lockout needs them: failed attempts, not every sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+# The same client address as the rate limits (NUM_PROXIES hops back).
+AXES_CLIENT_IP_CALLABLE = "fixboard.core.limits.client_address"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -166,14 +188,40 @@ SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 # Hour of the day (in TIME_ZONE) at which the worker sends watch-area digests when scheduled.
 DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": os.environ["REDIS_URL"],
-    }
+_REDIS = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     if os.environ.get("REDIS_URL")
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else None
+)
+CACHES = {
+    "default": _REDIS or {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rate limits must be shared by every process: Redis, else counters in the database.
+    "limits": _REDIS or {"BACKEND": "fixboard.core.counters.CounterCache"},
 }
+RATELIMIT_USE_CACHE = "limits"
+
+# Writes a stranger can make, per client address, per e-mail that would get mail and per
+# request written to (fixboard.core.limits). RATE_LIMITS overrides any of them, e.g.
+# RATE_LIMITS=report.address=10/h,signin.email=3/h ("off" switches one off).
+RATE_LIMITS = {
+    "report": {"address": "20/h", "email": "10/h"},
+    "comment": {"address": "30/h", "email": "20/h", "request": "30/h"},
+    "support": {"address": "60/h", "request": "120/h"},
+    "flag": {"address": "30/h", "request": "60/h"},
+    # Follow links, watch areas and sign-in links are also limited per e-mail in the domain
+    # (fixboard.reports.actions.ask_to_follow, fixboard.notify.actions), by what was sent.
+    "follow": {"address": "30/h", "request": "120/h"},
+    "watch": {"address": "10/h"},
+    "signin": {"address": "20/h"},
+    "api": {"address": "30/m"},
+}
+for _item in env_list("RATE_LIMITS"):
+    _name, _, _rate = _item.partition("=")
+    _action, _, _kind = _name.strip().partition(".")
+    RATE_LIMITS.setdefault(_action, {})[_kind] = "" if _rate.strip() == "off" else _rate.strip()
+
+# Web processes serving this site (gunicorn --workers), read by the rate-limit store check.
+WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", "2"))
 
 TASKS = {
     "default": {

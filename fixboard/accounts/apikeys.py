@@ -1,19 +1,18 @@
 """API keys: issuing them, checking them, and holding each client to its rate limit.
 
 Keys are stored only as hashes (`ApiClient.key_hash`), so a key is shown once when it is
-made. Rate limits count requests per client and minute in Django's cache, which is
-shared by every process when the cache is Redis (REDIS_URL), as production sets it.
+made. Rate limits count requests per client and minute in the store every process shares
+(fixboard.core.limits).
 """
 
-import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
+from fixboard.core import limits
 from fixboard.core.compiled import CompiledQuery
 from fixboard.places.models import Jurisdiction
 
@@ -80,25 +79,16 @@ class RateLimit:
     retry_after: int
 
 
-def take_rate_limit(client: ApiClient, *, now: float | None = None) -> RateLimit:
+def take_rate_limit(client: ApiClient) -> RateLimit:
     """Count one request against the client's limit for the current minute."""
-    now = time.time() if now is None else now
-    minute = int(now // 60)
-    # Keyed by the key's hash, so a rotated key starts afresh.
-    key = f"apikey-rate:{client.key_hash[:16]}:{minute}"
-    # add() is atomic, so the first request of a minute creates the counter exactly once.
-    cache.add(key, 0, timeout=120)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # evicted between add() and incr()
-        cache.set(key, 1, timeout=120)
-        used = 1
     limit = client.rate_limit_per_minute
+    # Keyed by the key's hash, so a rotated key starts afresh.
+    usage = limits.take(None, "apikey", client.key_hash[:16], f"{limit}/m")
     return RateLimit(
-        allowed=used <= limit,
+        allowed=usage.allowed,
         limit=limit,
-        remaining=max(0, limit - used),
-        retry_after=60 - int(now % 60),
+        remaining=max(0, limit - usage.count),
+        retry_after=usage.retry_after,
     )
 
 

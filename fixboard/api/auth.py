@@ -4,18 +4,18 @@ Every write operation takes `auth=WRITERS`; `request.auth` is then a Caller. Rea
 no authentication.
 """
 
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
-from ninja.throttling import BaseThrottle, SimpleRateThrottle
+from ninja.throttling import BaseThrottle
 from ninja.utils import check_csrf
 
 from fixboard.accounts import apikeys
 from fixboard.accounts.models import ApiClient, User
+from fixboard.core import limits
 
 
 @dataclass(frozen=True)
@@ -85,30 +85,46 @@ class BrowserSession(APIKeyCookie):
 WRITERS = [ApiKey(), BearerToken(), BrowserSession()]
 
 
-class BrowserWriteThrottle(SimpleRateThrottle):
-    """Writes from one browser (per account, else per address): a brake on spam."""
+class _SharedThrottle(BaseThrottle):
+    """A throttle counted in the store every process shares (fixboard.core.limits)."""
 
-    scope = "api-browser-write"
+    retry_after = 0
 
-    def get_cache_key(self, request):
-        caller = getattr(request, "auth", None)
-        if not isinstance(caller, Caller) or not caller.is_browser:
-            return None
-        ident = f"user:{caller.user.pk}" if caller.user else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-class ClientThrottle(BaseThrottle):
-    """An API client's own per-minute limit (ApiClient.rate_limit_per_minute)."""
+    def usage(self, request, caller: Caller) -> limits.Usage | None:
+        raise NotImplementedError
 
     def allow_request(self, request) -> bool:
         caller = getattr(request, "auth", None)
-        if not isinstance(caller, Caller) or caller.client is None:
+        usage = self.usage(request, caller) if isinstance(caller, Caller) else None
+        if usage is None or usage.allowed:
             return True
-        return apikeys.take_rate_limit(caller.client).allowed
+        # ninja asks wait() right after; a thread's request in between only changes the
+        # Retry-After given.
+        self.retry_after = usage.retry_after
+        return False
 
     def wait(self) -> float:
-        return 60 - time.time() % 60
+        return self.retry_after
 
 
-WRITE_THROTTLES = [BrowserWriteThrottle("30/min"), ClientThrottle()]
+class BrowserWriteThrottle(_SharedThrottle):
+    """Writes from one browser (per account, else per address): a brake on spam."""
+
+    def usage(self, request, caller):
+        rate = settings.RATE_LIMITS.get("api", {}).get("address")
+        if not caller.is_browser or not rate:
+            return None
+        ident = f"user:{caller.user.pk}" if caller.user else limits.client_address(request)
+        return limits.take(request, "api.address", ident, rate)
+
+
+class ClientThrottle(_SharedThrottle):
+    """An API client's own per-minute limit (ApiClient.rate_limit_per_minute)."""
+
+    def usage(self, request, caller):
+        if caller.client is None:
+            return None
+        return apikeys.take_rate_limit(caller.client)
+
+
+WRITE_THROTTLES = [BrowserWriteThrottle(), ClientThrottle()]

@@ -1,6 +1,7 @@
 """Every error as one JSON problem shape (RFC 9457 style) with errors per field."""
 
 import functools
+import math
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DomainError
@@ -11,6 +12,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaError
 
+from fixboard.core.limits import Limited
 from fixboard.core.uploads import BODY_LIMITS, body_limit_message
 
 
@@ -80,7 +82,16 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(Throttled)
     def throttled(request, exc):
-        return problem(api, request, 429, _("Too many requests; try again shortly."))
+        response = problem(api, request, 429, _("Too many requests; try again shortly."))
+        if exc.wait:
+            response["Retry-After"] = str(max(1, math.ceil(exc.wait)))
+        return response
+
+    @api.exception_handler(Limited)
+    def limited(request, exc):
+        response = problem(api, request, 429, _("Too many requests."), exc.message)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):

@@ -10,6 +10,7 @@ from ninja import File, Header, Query, Router, Status, UploadedFile
 from ninja.errors import HttpError
 
 from fixboard.catalog.models import ServiceType
+from fixboard.core import limits
 from fixboard.notify import follows
 from fixboard.places.spatial import area_index
 from fixboard.reports import actions, selectors
@@ -161,6 +162,7 @@ def submit_with_photos(
     idempotency_key: IdempotencyKey = None,
 ):
     """Report a problem with photos: multipart/form-data, `payload` as JSON, files as `media`."""
+    _limit(request, "report", email=payload.email)
     photos = submission.read_photos(media or [])
     return Status(
         201,
@@ -172,6 +174,11 @@ def submit_with_photos(
             lambda: submission.submit(request, payload, photos),
         ),
     )
+
+
+def _limit(request, action: str, *, email: str = "", target: object = None) -> None:
+    """The web form's limits (fixboard.core.limits); an app's address is its key's limit."""
+    limits.check(request, action, email=email, target=target, address=request.auth.is_browser)
 
 
 def _public_or_404(public_id: str) -> ServiceRequest:
@@ -232,6 +239,7 @@ def request_detail(request, public_id: str):
 @router.post("/requests", response={201: SubmitOut, **SUBMIT_ERRORS}, **WRITE)
 def submit_json(request, payload: SubmitIn, idempotency_key: IdempotencyKey = None):
     """Report a problem (JSON). To send photos too, use /requests/multipart."""
+    _limit(request, "report", email=payload.email)
     return Status(
         201,
         idempotency.once(
@@ -251,15 +259,13 @@ def support_request(request, public_id: str, payload: SupportIn | None = None):
     sr = _public_or_404(public_id)
     payload = payload or SupportIn()
     caller: Caller = request.auth
-    actor, session_key = caller.user, ""
+    _limit(request, "support", target=sr.pk)
+    actor = caller.user
     if caller.client:
         actor = submission.contact_for(caller, payload.email, payload.name)
-    elif not caller.user:
-        # An anonymous browser counts once per session, made now if it has none yet.
-        if not request.session.session_key:
-            request.session.save()
-        session_key = request.session.session_key
-    changed = actions.support(request=sr, actor=actor, session_key=session_key)
+    # An anonymous browser counts once per client address, whatever its cookies.
+    client_key = "" if actor else limits.anonymous_key(request)
+    changed = actions.support(request=sr, actor=actor, client_key=client_key)
     return _counts(sr, changed)
 
 
@@ -277,6 +283,7 @@ def follow_request(request, public_id: str, payload: FollowIn | None = None):
     sr = _public_or_404(public_id)
     payload = payload or FollowIn()
     caller: Caller = request.auth
+    _limit(request, "follow", email=payload.email, target=sr.pk)
     if caller.is_browser and not follows.follows_at_once(request.user):
         # Else anyone could subscribe someone else's address to our e-mails.
         asked = follows.ask_by_email(request=sr, email=submission.clean_email(payload.email))
@@ -299,6 +306,7 @@ def unfollow_request(request, public_id: str):
 def comment(request, public_id: str, payload: CommentIn):
     """A resident's public comment: plain text, shown as written (escaped by every page)."""
     sr = _public_or_404(public_id)
+    _limit(request, "comment", email=payload.email, target=sr.pk)
     contact = submission.contact_for(request.auth, payload.email, payload.name)
     event = actions.add_update(request=sr, text=payload.text, actor=contact, public=True)
     entry = selectors.TimelineEntry(

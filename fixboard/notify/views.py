@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fixboard.core import limits
 from fixboard.places.models import Jurisdiction
 
 from . import actions, selectors, tasks, tokens
@@ -54,17 +55,22 @@ def signin(request):
     if request.method == "GET" and request.user.is_authenticated:
         return redirect("notify:my-reports")
     form = SignInForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            limits.check(request, "signin", email=form.cleaned_data["email"])
             delivery = actions.request_sign_in(
                 email=form.cleaned_data["email"], language=translation.get_language()
             )
+        except limits.Limited as exc:
+            form.add_error("email", exc.message)
+            status = 429
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
             tasks.deliver.enqueue(delivery.pk)
             return render(request, "notify/check_email.html", {"email": delivery.email})
-    return render(request, "notify/signin.html", {"form": form})
+    return render(request, "notify/signin.html", {"form": form}, status=status)
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -133,8 +139,10 @@ def watch(request, jurisdiction: str):
     """Subscribe to a daily digest of new requests in an area or a drawn rectangle."""
     place = get_object_or_404(Jurisdiction, slug=jurisdiction)
     form = WatchForm(request.POST or None, jurisdiction=place)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            limits.check(request, "watch", email=form.cleaned_data["email"])
             watch_area = actions.subscribe_watch(
                 jurisdiction=place,
                 email=form.cleaned_data["email"],
@@ -143,6 +151,9 @@ def watch(request, jurisdiction: str):
                 service_type=form.cleaned_data["service_type"],
                 language=translation.get_language(),
             )
+        except limits.Limited as exc:
+            form.add_error("email", exc.message)
+            status = 429
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -157,7 +168,7 @@ def watch(request, jurisdiction: str):
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "bounds": ",".join(map(str, bounds)) if None not in bounds else "",
     }
-    return render(request, "notify/watch.html", context)
+    return render(request, "notify/watch.html", context, status=status)
 
 
 def watch_confirm(request, token: str):

@@ -490,7 +490,7 @@ def _move_people(duplicate: ServiceRequest, canonical: ServiceRequest) -> None:
             canonical,
             user_id=support.user_id,
             contact_id=support.contact_id,
-            session_key=support.session_key,
+            client_key=support.client_key,
         )
     for follow in follows:
         _add_follow(canonical, user_id=follow.user_id, contact_id=follow.contact_id)
@@ -529,11 +529,12 @@ def _who(actor: Actor) -> dict:
 
 
 @transaction.atomic
-def support(*, request: ServiceRequest, actor: Actor, session_key: str = "") -> bool:
-    """Add a "me too". Returns False when this person or browser already supports it."""
-    who = _who(actor) or ({"session_key": session_key} if session_key else {})
+def support(*, request: ServiceRequest, actor: Actor, client_key: str = "") -> bool:
+    """Add a "me too". Returns False when this person already supports it: the same user,
+    else contact, else client (`client_key`, from fixboard.core.limits.anonymous_key)."""
+    who = _who(actor) or ({"client_key": client_key} if client_key else {})
     if not who:
-        raise ValidationError({"supporter": [_("Sign in or allow cookies to add your support.")]})
+        raise ValidationError({"supporter": [_("Sign in to add your support.")]})
     request = _locked(request)
     if not request.is_open:
         raise ValidationError({"request": [_("This request is closed.")]})
@@ -680,18 +681,18 @@ def _check_comment(comment: Event) -> None:
 
 
 @transaction.atomic
-def flag_comment(*, comment: Event, actor: Actor, session_key: str = "") -> bool:
-    """A resident's "report this comment" for the moderators; once per person or browser.
+def flag_comment(*, comment: Event, actor: Actor, client_key: str = "") -> bool:
+    """A resident's "report this comment" for the moderators; once per person.
 
-    Returns False when this user (or else this browser session) already reported it.
+    Returns False when this user (or else this client, `client_key`) already reported it.
     """
     _check_comment(comment)
     if comment.hidden:
         raise ValidationError({"comment": [_("This comment is already hidden.")]})
     user_id = _who(actor).get("user_id")
-    who = {"user_id": user_id} if user_id else {"session_key": session_key}
-    if not (user_id or session_key):
-        raise ValidationError({"comment": [_("Sign in or allow cookies to report a comment.")]})
+    who = {"user_id": user_id} if user_id else {"client_key": client_key}
+    if not (user_id or client_key):
+        raise ValidationError({"comment": [_("Sign in to report a comment.")]})
     try:
         with transaction.atomic():
             CommentFlag.objects.create(comment=comment, **who)

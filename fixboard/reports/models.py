@@ -377,14 +377,16 @@ class Photo(models.Model):
 
 
 class Support(models.Model):
-    """A "me too" on a request, by a signed-in user, a contact or a browser session."""
+    """A "me too" on a request: once per signed-in user, contact, or else client address."""
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="supports")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True
     )
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, null=True, blank=True)
-    session_key = models.CharField(max_length=64, blank=True)
+    # A keyed hash of the client's address (fixboard.core.limits.anonymous_key), never the
+    # address itself: a new cookie must not make a new person.
+    client_key = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -398,9 +400,9 @@ class Support(models.Model):
                 name="support_contact",
             ),
             models.UniqueConstraint(
-                fields=["request", "session_key"],
-                condition=~Q(session_key=""),
-                name="support_session",
+                fields=["request", "client_key"],
+                condition=~Q(client_key=""),
+                name="support_client",
             ),
         ]
 
@@ -436,13 +438,15 @@ class Follow(models.Model):
 
 
 class CommentFlag(models.Model):
-    """A resident's "report this comment", by a signed-in user or a browser session."""
+    """A resident's "report this comment": once per signed-in user, or else client address."""
 
     comment = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="flags")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True
     )
-    session_key = models.CharField(max_length=64, blank=True)
+    # A keyed hash of the client's address (fixboard.core.limits.anonymous_key), never the
+    # address itself: a new cookie must not make a new person.
+    client_key = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -453,9 +457,9 @@ class CommentFlag(models.Model):
                 fields=["comment", "user"], condition=Q(user__isnull=False), name="flag_user"
             ),
             models.UniqueConstraint(
-                fields=["comment", "session_key"],
-                condition=~Q(session_key=""),
-                name="flag_session",
+                fields=["comment", "client_key"],
+                condition=~Q(client_key=""),
+                name="flag_client",
             ),
         ]
 

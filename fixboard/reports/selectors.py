@@ -388,12 +388,12 @@ def comment_of(request: ServiceRequest, comment_id: int) -> Event | None:
     ).first()
 
 
-def comments_flagged_by(request: ServiceRequest, *, user, session_key: str) -> set[int]:
-    """The ids of this request's comments that this user (or else browser) already reported."""
+def comments_flagged_by(request: ServiceRequest, *, user, client_key: str) -> set[int]:
+    """The ids of this request's comments that this user (or else client) already reported."""
     if user.is_authenticated:
         who = Q(user=user)
-    elif session_key:
-        who = Q(session_key=session_key)
+    elif client_key:
+        who = Q(client_key=client_key)
     else:
         return set()
     return set(

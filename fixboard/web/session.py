@@ -19,13 +19,6 @@ def is_mine(request, public_id: str) -> bool:
     return public_id in request.session.get(MINE, [])
 
 
-def session_key(request) -> str:
-    """This browser's session key, starting a session if there is none yet."""
-    if not request.session.session_key:
-        request.session.save()
-    return request.session.session_key
-
-
 def remember_follow_asked(request, public_id: str, email: str) -> None:
     """Note the address this browser asked to follow a request with (confirmed elsewhere)."""
     asked = [a for a in request.session.get(ASKED, []) if a[0] != public_id]

@@ -18,7 +18,7 @@ def comments(city):
     request = submit_pothole(city)
     resident = upsert_contact(ContactDetails(email="troll@example.org"))
     spam = add_update(request=request, text="Spam one", actor=resident)
-    flag_comment(comment=spam, actor=None, session_key="s1")
+    flag_comment(comment=spam, actor=None, client_key="s1")
     return [spam, add_update(request=request, text="Spam two", actor=resident)]
 
 

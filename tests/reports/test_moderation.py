@@ -35,13 +35,13 @@ def comment(city):
     return add_update(request=request, text="Buy cheap watches at spam.example", actor=resident)
 
 
-def test_a_comment_is_reported_once_per_person_and_per_browser(comment):
+def test_a_comment_is_reported_once_per_person_and_per_client(comment):
     resident = UserFactory(role="resident")
 
     assert flag_comment(comment=comment, actor=resident) is True
-    assert flag_comment(comment=comment, actor=resident, session_key="s1") is False
-    assert flag_comment(comment=comment, actor=None, session_key="s1") is True
-    assert flag_comment(comment=comment, actor=None, session_key="s1") is False
+    assert flag_comment(comment=comment, actor=resident, client_key="s1") is False
+    assert flag_comment(comment=comment, actor=None, client_key="s1") is True
+    assert flag_comment(comment=comment, actor=None, client_key="s1") is False
 
     assert CommentFlag.objects.filter(comment=comment).count() == 2
     flagged = comment.request.events.filter(kind=Event.Kind.COMMENT_FLAGGED)
@@ -49,7 +49,7 @@ def test_a_comment_is_reported_once_per_person_and_per_browser(comment):
         (False, {"comment": comment.pk}, resident),
         (False, {"comment": comment.pk}, None),
     ]
-    with pytest.raises(ValidationError, match="allow cookies"):
+    with pytest.raises(ValidationError, match="Sign in to report"):
         flag_comment(comment=comment, actor=None)
 
 
@@ -57,7 +57,7 @@ def test_only_comments_can_be_reported_or_hidden(city, agent):
     request = submit_pothole(city)
     status = transition(request=request, to_status="acknowledged", actor=agent)
     with pytest.raises(ValidationError, match="Only public comments"):
-        flag_comment(comment=status, actor=None, session_key="s")
+        flag_comment(comment=status, actor=None, client_key="s")
     with pytest.raises(ValidationError, match="Only public comments"):
         hide_comment(comment=status, actor=agent, reason="no")
 
@@ -97,7 +97,7 @@ def test_hiding_needs_a_reason_and_is_recorded_with_who_and_why(comment, agent):
     with pytest.raises(ValidationError, match="already hidden"):
         hide_comment(comment=comment, actor=agent, reason="again")
     with pytest.raises(ValidationError, match="already hidden"):
-        flag_comment(comment=comment, actor=None, session_key="s")
+        flag_comment(comment=comment, actor=None, client_key="s")
 
 
 def test_restoring_shows_it_again(comment):

@@ -90,7 +90,7 @@ def test_support_and_follow_are_idempotent(city):
     neighbour = Contact.objects.create(email="n@example.org")
     assert actions.support(request=request, actor=neighbour)
     assert not actions.support(request=request, actor=neighbour)
-    assert actions.support(request=request, actor=None, session_key="abc")
+    assert actions.support(request=request, actor=None, client_key="abc")
     assert actions.follow(request=request, actor=neighbour)
     assert not actions.follow(request=request, actor=neighbour)
     request.refresh_from_db()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from PIL import Image
 
+from fixboard.core import limits
 from fixboard.places.addresses import resolve_address
 from fixboard.places.spatial import area_index
 from fixboard.reports.actions import ContactDetails, submit_request
@@ -50,17 +51,23 @@ def report(request, slug):
         service_type=chosen,
         initial={"service": chosen.code if chosen else None},
     )
-    location_errors = []
+    location_errors, status = [], 200
     if request.method == "POST":
         if form.is_valid():
             try:
+                limits.check(request, "report", email=form.cleaned_data["email"])
                 created = _submit(request, form)
+            except limits.Limited as exc:
+                form.add_error(None, exc.message)
+                status = 429
             except ValidationError as exc:
                 location_errors = _show_errors(form, exc)
             else:
                 return _after_submit(request, created)
         elif "service" in form.errors:
             form.errors["service"] = form.error_class([_("Choose the kind of problem.")])
+        if status == 200 and (form.errors or location_errors):
+            status = 400
     return render(
         request,
         "web/report.html",
@@ -70,7 +77,7 @@ def report(request, slug):
             "location_errors": location_errors,
             **map_settings(jurisdiction),
         },
-        status=400 if form.is_bound and (form.errors or location_errors) else 200,
+        status=status,
     )
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fixboard.core import limits
 from fixboard.notify.follows import ask_by_email, follows_at_once
 from fixboard.reports.actions import (
     ContactDetails,
@@ -34,7 +35,7 @@ from fixboard.reports.selectors import (
 
 from ..forms import CommentForm, FollowForm, ModerationForm
 from ..selectors import follows_since, is_reporter_or_follower, may_reopen
-from ..session import follow_asked_with, is_mine, remember_follow_asked, session_key
+from ..session import follow_asked_with, is_mine, remember_follow_asked
 from .common import map_settings
 
 
@@ -58,12 +59,9 @@ def detail(request, public_id, follow_form=None, comment_form=None, status=200):
     service_request = _request_or_404(public_id)
     if service_request.public_id != public_id:
         return redirect(service_request.get_absolute_url(), permanent=True)
-    supported = (
-        bool(request.session.session_key)
-        and Support.objects.filter(
-            request=service_request, session_key=request.session.session_key
-        ).exists()
-    )
+    supported = Support.objects.filter(
+        request=service_request, client_key=limits.anonymous_key(request)
+    ).exists()
     # Each "me too" and follow would drown the story; their counts are shown instead.
     timeline = [
         e
@@ -73,7 +71,7 @@ def detail(request, public_id, follow_form=None, comment_form=None, status=200):
     moderator = may_moderate(request.user)
     flags = staff_comment_flags(service_request) if moderator else {}
     flagged = comments_flagged_by(
-        service_request, user=request.user, session_key=request.session.session_key or ""
+        service_request, user=request.user, client_key=limits.anonymous_key(request)
     )
     reported = {e.id for e in timeline if e.kind in (Event.Kind.SUBMITTED, Event.Kind.IMPORTED)}
     photos = public_photos(service_request)
@@ -105,12 +103,26 @@ def _domain_error(request, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _too_many(request, public_id, exc: limits.Limited, **forms):
+    """The request page again, with the message, as 429 (no redirect: nothing was done)."""
+    if not forms:
+        messages.error(request, exc.message)
+    response = detail(request, public_id, status=429, **forms)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @require_POST
 def support_view(request, public_id):
     service_request = _request_or_404(public_id)
     actor = request.user if request.user.is_authenticated else None
     try:
-        added = support(request=service_request, actor=actor, session_key=session_key(request))
+        limits.check(request, "support", target=service_request.pk)
+        added = support(
+            request=service_request, actor=actor, client_key=limits.anonymous_key(request)
+        )
+    except limits.Limited as exc:
+        return _too_many(request, public_id, exc)
     except ValidationError as exc:
         _domain_error(request, exc)
     else:
@@ -126,6 +138,10 @@ def follow_view(request, public_id):
     """Signed-in residents follow at once; a typed e-mail address first confirms by a link."""
     service_request = _request_or_404(public_id)
     if follows_at_once(request.user):
+        try:
+            limits.check(request, "follow", target=service_request.pk)
+        except limits.Limited as exc:
+            return _too_many(request, public_id, exc)
         if follow(request=service_request, actor=request.user):
             messages.success(request, _("You will get an e-mail when this request changes."))
         else:
@@ -136,7 +152,11 @@ def follow_view(request, public_id):
         return detail(request, public_id, follow_form=form, status=400)
     email = form.cleaned_data["email"]
     try:
+        limits.check(request, "follow", email=email, target=service_request.pk)
         asked = ask_by_email(request=service_request, email=email)
+    except limits.Limited as exc:
+        form.add_error("email", exc.message)
+        return _too_many(request, public_id, exc, follow_form=form)
     except ValidationError as exc:
         for message in exc.messages:
             form.add_error("email", message)
@@ -153,6 +173,13 @@ def comment_view(request, public_id):
     form = CommentForm(request.POST)
     if not form.is_valid():
         return detail(request, public_id, comment_form=form, status=400)
+    try:
+        limits.check(
+            request, "comment", email=form.cleaned_data["email"], target=service_request.pk
+        )
+    except limits.Limited as exc:
+        form.add_error("text", exc.message)
+        return _too_many(request, public_id, exc, comment_form=form)
     contact = upsert_contact(ContactDetails(email=form.cleaned_data["email"]))
     try:
         add_update(request=service_request, text=form.cleaned_data["text"], actor=contact)
@@ -200,7 +227,10 @@ def flag_comment_view(request, public_id, comment_id: int):
     comment = _comment_or_404(service_request, comment_id)
     actor = request.user if request.user.is_authenticated else None
     try:
-        added = flag_comment(comment=comment, actor=actor, session_key=session_key(request))
+        limits.check(request, "flag", target=service_request.pk)
+        added = flag_comment(comment=comment, actor=actor, client_key=limits.anonymous_key(request))
+    except limits.Limited as exc:
+        return _too_many(request, public_id, exc)
     except ValidationError as exc:
         _domain_error(request, exc)
     else:
