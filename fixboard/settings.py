@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "corsheaders",
+    "fixboard.audit",
     "fixboard.places",
     "fixboard.catalog",
     "fixboard.accounts",
