@@ -58,7 +58,7 @@ def _checked_client(data: dict, client: ApiClient | None, *, lock: bool):
     granted = many.get("jurisdictions", None if current.pk else [])
     if granted is not None and not granted:
         errors["jurisdictions"] = [_("Choose the jurisdictions this client may post to.")]
-    if "rate_limit_per_minute" in data and not current.rate_limit_per_minute:
+    if "rate_limit_per_minute" in data and (current.rate_limit_per_minute or 0) < 1:
         errors["rate_limit_per_minute"] = [_("The rate limit must be at least 1 a minute.")]
     if errors:
         raise ValidationError(errors)
