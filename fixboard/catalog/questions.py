@@ -55,10 +55,11 @@ def checked_questions(questions: list[dict]) -> list[dict]:
         name = f"question[{question.code or number}]"
         if question.values is None:
             question.values = []
+        # Other servers' hidden fields (mySociety's `automated`) come without question text;
+        # the admin form still asks for one.
+        exclude = ["service_type"] if question.description else ["service_type", "description"]
         try:
-            question.full_clean(
-                exclude=["service_type"], validate_unique=False, validate_constraints=False
-            )
+            question.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors.setdefault(f"{name}.{field}", []).extend(messages)
