@@ -36,8 +36,8 @@ USER_FIELDS = (
 )
 
 
-def _record(actor, obj, before: dict, after: dict, *, action: str = "") -> None:
-    log.record_change(actor=actor, obj=obj, before=before, after=after, action=action)
+def _record(actor, obj, before: dict, after: dict, *, secrets=()) -> None:
+    log.record_change(actor=actor, obj=obj, before=before, after=after, secrets=secrets)
 
 
 def _save(obj, many: dict) -> None:
@@ -83,8 +83,8 @@ def save_api_client(
     _save(current, many)
     after = log.state(current, CLIENT_FIELDS)
     if key:
-        after.update(key_prefix=current.key_prefix, **log.secret_changed("key"))
-    _record(actor, current, before, after)
+        after["key_prefix"] = current.key_prefix
+    _record(actor, current, before, after, secrets=["key"] if key else [])
     return current, key
 
 
@@ -165,9 +165,7 @@ def save_user(
         current.set_unusable_password()
     _save(current, many)
     after = log.state(current, USER_FIELDS)
-    if password:
-        after.update(log.secret_changed("password"))
-    _record(actor, current, before, after)
+    _record(actor, current, before, after, secrets=["password"] if password else [])
     return current
 
 

@@ -91,16 +91,33 @@ def record(
     return entry
 
 
+def _action(before: dict, changes: dict) -> str:
+    if not before:
+        return AuditEntry.Action.CREATED
+    if changes == {"active": [True, False]}:
+        return AuditEntry.Action.DEACTIVATED
+    return AuditEntry.Action.CHANGED
+
+
 def record_change(
-    *, actor: Actor, obj: models.Model, before: dict, after: dict, action: str = "", **extra
+    *,
+    actor: Actor,
+    obj: models.Model,
+    before: dict,
+    after: dict,
+    action: str = "",
+    secrets: Iterable[str] = (),
+    **extra,
 ) -> AuditEntry | None:
     """An entry for `obj` going from state `before` ({} when it was just created) to
-    `after`; None when nothing changed."""
+    `after`, and for the `secrets` that changed; None when nothing changed."""
     changes = diff(before, after)
+    for name in secrets:
+        changes.update(secret_changed(name))
     if not changes and before:
         return None
     if not action:
-        action = AuditEntry.Action.CHANGED if before else AuditEntry.Action.CREATED
+        action = _action(before, changes)
     return record(actor=actor, action=action, obj=obj, changes=changes, **extra)
 
 

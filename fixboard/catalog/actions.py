@@ -102,12 +102,12 @@ def check_department(*, data: dict, department: Department | None = None) -> Non
 
 @transaction.atomic
 def save_department(
-    *, actor: log.Actor, data: dict, department: Department | None = None, action: str = ""
+    *, actor: log.Actor, data: dict, department: Department | None = None
 ) -> Department:
     """Create a department (`department` None) or change the fields named in `data`."""
     current, before = _checked_department(data, department, lock=True)
     current.save()
-    _record(actor, current, before, log.state(current, DEPARTMENT_FIELDS), action=action)
+    _record(actor, current, before, log.state(current, DEPARTMENT_FIELDS))
     configuration_changed()
     return current
 
@@ -118,7 +118,6 @@ def deactivate_department(*, actor: log.Actor, department: Department) -> Depart
         actor=actor,
         data={"active": False},
         department=department,
-        action=AuditEntry.Action.DEACTIVATED,
     )
 
 
@@ -140,9 +139,10 @@ def check_service_type(*, data: dict, service_type: ServiceType | None = None) -
     _checked_service_type(data, service_type, lock=False)
 
 
-def _questions_by_code(service_type: ServiceType) -> dict[str, dict]:
+def _questions_state(service_type: ServiceType) -> dict[str, dict]:
+    """The questions as the log shows them, one entry `question[CODE]` each."""
     return {
-        q.code: log.state(q, question_rules.FIELDS)
+        f"question[{q.code}]": log.state(q, question_rules.FIELDS)
         for q in service_type.attributes.order_by("order", "id")
     }
 
@@ -164,14 +164,6 @@ def _set_questions(service_type: ServiceType, questions: list[dict]) -> None:
         AttributeDefinition.objects.filter(pk__in=gone).delete()
 
 
-def _question_changes(before: dict[str, dict], after: dict[str, dict]) -> dict:
-    return {
-        f"question[{code}]": [before.get(code), after.get(code)]
-        for code in dict.fromkeys([*before, *after])
-        if before.get(code) != after.get(code)
-    }
-
-
 @transaction.atomic
 def save_service_type(
     *,
@@ -179,7 +171,6 @@ def save_service_type(
     data: dict,
     questions: list[dict] | None = None,
     service_type: ServiceType | None = None,
-    action: str = "",
 ) -> ServiceType:
     """Create a service type (`service_type` None) or change the fields named in `data`.
 
@@ -198,13 +189,14 @@ def save_service_type(
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-    asked = _questions_by_code(current) if current.pk else {}
+    if checked is not None and current.pk:
+        before.update(_questions_state(current))
     current.save()
     after = log.state(current, SERVICE_TYPE_FIELDS)
     if checked is not None:
         _set_questions(current, checked)
-        after.update(_question_changes(asked, _questions_by_code(current)))
-    _record(actor, current, before, after, action=action)
+        after.update(_questions_state(current))
+    _record(actor, current, before, after)
     configuration_changed()
     return current
 
@@ -215,7 +207,6 @@ def deactivate_service_type(*, actor: log.Actor, service_type: ServiceType) -> S
         actor=actor,
         data={"active": False},
         service_type=service_type,
-        action=AuditEntry.Action.DEACTIVATED,
     )
 
 
