@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
+from fixboard.audit.models import AuditEntry
 from fixboard.catalog.models import Department, RoutingRule, ServiceType
 from fixboard.places.addresses import normalize_address
 from fixboard.places.models import AddressPoint
@@ -387,3 +388,20 @@ def test_a_batch_creates_each_new_service_type_and_department_once(city):
     assert (graffiti.name, graffiti.group) == ("Graffiti Removal", "Clean")
     assert catalog.service("GRAFFITI REMOVAL").id == graffiti.pk
     assert catalog.department("sanitation") == Department.objects.get(name="Sanitation").pk
+
+
+def test_what_an_import_adds_to_the_catalog_is_on_the_audit_log(city):
+    catalog = CatalogCache(city.jurisdiction)
+    catalog.prepare({"Graffiti Removal": "Clean", "Pothole": ""}, ["Sanitation"])
+    catalog.service("Dead Animal")
+    catalog.department("Water")
+    entries = AuditEntry.objects.filter(actor="fixboard import-requests")
+    assert sorted((e.content_type.model, e.object_repr, e.action) for e in entries) == [
+        ("department", "Sanitation", "created"),
+        ("department", "Water", "created"),
+        ("servicetype", "Dead Animal", "created"),
+        ("servicetype", "Graffiti Removal", "created"),
+    ]
+    graffiti = entries.get(object_repr="Graffiti Removal")
+    assert graffiti.jurisdiction == city.jurisdiction
+    assert graffiti.changes["group"] == [None, "Clean"]
