@@ -30,7 +30,7 @@ class FixboardUserChangeForm(UserChangeForm):
 
 # The user changing a password, for the form's save(): Django's view builds the form
 # without the request.
-_acting: ContextVar = ContextVar("password_changed_by")
+_acting: ContextVar = ContextVar("password_changed_by", default=None)
 
 
 class AuditedPasswordChangeForm(AdminPasswordChangeForm):
