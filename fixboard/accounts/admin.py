@@ -1,6 +1,5 @@
 from contextvars import ContextVar
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
@@ -8,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from fixboard.core.admin_writes import DomainSaveMixin, form_data, show_errors
+from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data, show_errors
 
 from . import actions
 from .models import ApiClient, User
@@ -108,21 +107,14 @@ def _show_key_once(request, client: ApiClient, key: str) -> None:
     )
 
 
-class ApiClientForm(forms.ModelForm):
+class ApiClientForm(DomainForm):
+    check = staticmethod(actions.check_api_client)
+    fields_of_check = actions.CLIENT_FIELDS
+    instance_name = "client"
+
     class Meta:
         model = ApiClient
         fields = ["name", "jurisdictions", "rate_limit_per_minute", "active"]
-
-    def clean(self):
-        cleaned = super().clean()
-        try:
-            actions.check_api_client(
-                data=form_data(self, actions.CLIENT_FIELDS),
-                client=self.instance if self.instance.pk else None,
-            )
-        except ValidationError as exc:
-            show_errors(self, exc)
-        return cleaned
 
 
 @admin.register(ApiClient)

@@ -2,13 +2,12 @@ import json
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from fixboard.core.admin_writes import DomainSaveMixin, form_data, show_errors
+from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data
 
 from . import actions
 from . import questions as question_rules
@@ -21,27 +20,8 @@ VALUES_HELP = _(
 )
 
 
-class DomainForm(forms.ModelForm):
-    """Asks the domain function's `check` what is wrong with the form's values."""
-
-    check = None
-    fields_of_check: tuple[str, ...] = ()
-    instance_name = ""
-
-    def clean(self):
-        cleaned = super().clean()
-        existing = self.instance if self.instance.pk else None
-        try:
-            type(self).check(
-                data=form_data(self, self.fields_of_check), **{self.instance_name: existing}
-            )
-        except ValidationError as exc:
-            show_errors(self, exc)
-        return cleaned
-
-
 class DepartmentForm(DomainForm):
-    check = actions.check_department
+    check = staticmethod(actions.check_department)
     fields_of_check = actions.DEPARTMENT_FIELDS
     instance_name = "department"
 
@@ -146,7 +126,7 @@ class AttributeInline(admin.StackedInline):
 
 
 class ServiceTypeForm(DomainForm):
-    check = actions.check_service_type
+    check = staticmethod(actions.check_service_type)
     fields_of_check = actions.SERVICE_TYPE_FIELDS
     instance_name = "service_type"
 
@@ -251,7 +231,7 @@ class ServiceTypeAdmin(DomainSaveMixin, admin.ModelAdmin):
 
 
 class RoutingRuleForm(DomainForm):
-    check = actions.check_routing_rule
+    check = staticmethod(actions.check_routing_rule)
     fields_of_check = actions.ROUTING_RULE_FIELDS
     instance_name = "rule"
 

@@ -1,6 +1,7 @@
 """The admin as one more door: its forms ask the domain what is wrong, and its saves,
 deletions and actions call the domain functions, which validate, write and audit."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 
 
@@ -16,6 +17,24 @@ def show_errors(form, exc: ValidationError) -> None:
 def form_data(form, fields) -> dict:
     """The form's cleaned values of the domain function's fields."""
     return {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}
+
+
+class DomainForm(forms.ModelForm):
+    """A model form that asks the domain's `check(data=..., <instance_name>=...)` what is
+    wrong with its values, so the domain's rules show on the form field by field."""
+
+    check = None
+    fields_of_check: tuple[str, ...] = ()
+    instance_name = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        existing = self.instance if self.instance.pk else None
+        try:
+            self.check(data=form_data(self, self.fields_of_check), **{self.instance_name: existing})
+        except ValidationError as exc:
+            show_errors(self, exc)
+        return cleaned
 
 
 class DomainSaveMixin:
