@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "axes",
     "fixboard.core",
+    "fixboard.audit",
     "fixboard.places",
     "fixboard.catalog",
     "fixboard.accounts",

@@ -1,9 +1,15 @@
+from contextvars import ContextVar
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data, show_errors
+
+from . import actions
 from .models import ApiClient, User
 
 admin.site.site_header = _("Fixboard administration")
@@ -14,20 +20,33 @@ admin.site.index_title = _("City set-up and records")
 class FixboardUserChangeForm(UserChangeForm):
     def clean(self):
         cleaned = super().clean()
-        jurisdictions = {j.pk for j in cleaned.get("jurisdictions") or []}
-        for department in cleaned.get("departments") or []:
-            if department.jurisdiction_id not in jurisdictions:
-                self.add_error(
-                    "departments",
-                    _("%(d)s is a department of %(j)s: add %(j)s to the jurisdictions too.")
-                    % {"d": department, "j": department.jurisdiction},
-                )
+        try:
+            actions.check_user(data=form_data(self, actions.USER_FIELDS), user=self.instance)
+        except ValidationError as exc:
+            show_errors(self, exc)
         return cleaned
 
 
+# The user changing a password, for the form's save(): Django's view builds the form
+# without the request.
+_acting: ContextVar = ContextVar("password_changed_by", default=None)
+
+
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    def save(self, commit=True):
+        usable = self.cleaned_data.get("set_usable_password", True)
+        self.user = actions.set_password(
+            actor=_acting.get(),
+            user=self.user,
+            password=self.cleaned_data["password1"] if usable else None,
+        )
+        return self.user
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DomainSaveMixin, DjangoUserAdmin):
     form = FixboardUserChangeForm
+    change_password_form = AuditedPasswordChangeForm
     list_display = ["username", "email", "first_name", "last_name", "role", "is_active"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser", "jurisdictions", "departments"]
     filter_horizontal = ["jurisdictions", "departments", "groups", "user_permissions"]
@@ -55,6 +74,27 @@ class UserAdmin(DjangoUserAdmin):
         )
     ]
 
+    def save_through_domain(self, request, form, formsets, change):
+        if change:
+            return actions.save_user(
+                actor=request.user,
+                data=form_data(form, actions.USER_FIELDS),
+                user=form.instance,
+            )
+        usable = form.cleaned_data.get("set_usable_password", True)
+        return actions.save_user(
+            actor=request.user,
+            data=form_data(form, actions.USER_FIELDS),
+            password=form.cleaned_data.get("password1") if usable else None,
+        )
+
+    def user_change_password(self, request, id, form_url=""):
+        token = _acting.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _acting.reset(token)
+
 
 def _show_key_once(request, client: ApiClient, key: str) -> None:
     messages.warning(
@@ -67,8 +107,19 @@ def _show_key_once(request, client: ApiClient, key: str) -> None:
     )
 
 
+class ApiClientForm(DomainForm):
+    check = staticmethod(actions.check_api_client)
+    fields_of_check = actions.CLIENT_FIELDS
+    instance_name = "client"
+
+    class Meta:
+        model = ApiClient
+        fields = ["name", "jurisdictions", "rate_limit_per_minute", "active"]
+
+
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
+class ApiClientAdmin(DomainSaveMixin, admin.ModelAdmin):
+    form = ApiClientForm
     list_display = ["name", "key_prefix", "rate_limit_per_minute", "active", "created_at"]
     list_filter = ["active", "jurisdictions"]
     search_fields = ["name", "key_prefix"]
@@ -82,23 +133,36 @@ class ApiClientAdmin(admin.ModelAdmin):
         "created_at",
     ]
     readonly_fields = ["key_prefix", "created_at"]
-    actions = ["issue_new_keys"]
+    actions = ["issue_new_keys", "revoke_selected"]
 
-    def save_model(self, request, obj, form, change):
-        key = None if change else obj.set_new_key()
-        super().save_model(request, obj, form, change)
+    def save_through_domain(self, request, form, formsets, change):
+        client, key = actions.save_api_client(
+            actor=request.user,
+            data=form_data(form, actions.CLIENT_FIELDS),
+            client=form.instance if change else None,
+        )
         if key:
-            _show_key_once(request, obj, key)
+            _show_key_once(request, client, key)
+        return client
 
     @admin.action(description=_("Issue a new key (the old one stops working)"))
     def issue_new_keys(self, request, queryset):
         for client in queryset:
-            key = client.set_new_key()
-            client.save(update_fields=["key_prefix", "key_hash"])
+            key = actions.rotate_api_key(actor=request.user, client=client)
             _show_key_once(request, client, key)
         count = queryset.count()
         self.message_user(
             request,
             ngettext("%(n)d client has a new key.", "%(n)d clients have new keys.", count)
             % {"n": count},
+        )
+
+    @admin.action(description=_("Revoke: the key stops working"))
+    def revoke_selected(self, request, queryset):
+        for client in queryset:
+            actions.revoke_api_client(actor=request.user, client=client)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%(n)d client revoked.", "%(n)d clients revoked.", count) % {"n": count},
         )

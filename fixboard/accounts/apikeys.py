@@ -16,6 +16,7 @@ from fixboard.core import limits
 from fixboard.core.compiled import CompiledQuery
 from fixboard.places.models import Jurisdiction
 
+from .actions import rotate_api_key, save_api_client
 from .models import ApiClient, hash_api_key
 
 
@@ -128,6 +129,7 @@ def issue_api_key(
     jurisdiction_slugs: list[str],
     rate_limit_per_minute: int | None = None,
     rotate: bool = False,
+    actor: str = "fixboard create-api-key",
 ) -> tuple[ApiClient, str]:
     """Create the client `name` with a new key, or give an existing one a new key (`rotate`).
 
@@ -137,8 +139,6 @@ def issue_api_key(
     name = name.strip()
     if not name:
         raise ValidationError({"name": [_("Give the client a name.")]})
-    if rate_limit_per_minute is not None and rate_limit_per_minute < 1:
-        raise ValidationError({"rate_limit": [_("The rate limit must be at least 1 a minute.")]})
     client = ApiClient.objects.filter(name=name).first()
     if client is not None and not rotate:
         raise ValidationError(
@@ -152,14 +152,15 @@ def issue_api_key(
                 ]
             }
         )
-    jurisdictions = (
-        _jurisdictions(jurisdiction_slugs) if client is None or jurisdiction_slugs else None
-    )
-    client = client or ApiClient(name=name)
-    key = client.set_new_key()
+    data = {}
+    if client is None or jurisdiction_slugs:
+        data["jurisdictions"] = _jurisdictions(jurisdiction_slugs)
     if rate_limit_per_minute is not None:
-        client.rate_limit_per_minute = rate_limit_per_minute
-    client.save()
-    if jurisdictions is not None:
-        client.jurisdictions.set(jurisdictions)
+        data["rate_limit_per_minute"] = rate_limit_per_minute
+    if client is None:
+        return save_api_client(actor=actor, data={"name": name, **data})
+    if data:
+        client, _key = save_api_client(actor=actor, data=data, client=client)
+    key = rotate_api_key(actor=actor, client=client)
+    client.refresh_from_db()
     return client, key

@@ -5,13 +5,14 @@ from django.contrib import admin
 from django.db.models import Count
 from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data
+
+from . import actions
+from . import questions as question_rules
 from .models import AttributeDefinition, Department, RoutingRule, ServiceType
 
-LIST_TYPES = {
-    AttributeDefinition.Datatype.SINGLEVALUELIST,
-    AttributeDefinition.Datatype.MULTIVALUELIST,
-}
 VALUES_HELP = _(
     "Only for the two list datatypes: the choices, as JSON. Each has a key (stored, "
     'short, no spaces) and a name (shown). Example: [{"key": "sofa", "name": "Sofa"}, '
@@ -19,19 +20,20 @@ VALUES_HELP = _(
 )
 
 
-def _same_jurisdiction(form, jurisdiction, *fields) -> None:
-    for name in fields:
-        value = form.cleaned_data.get(name)
-        if value is not None and jurisdiction and value.jurisdiction_id != jurisdiction.pk:
-            form.add_error(
-                name,
-                _("Choose one of %(j)s's, not %(o)s's.")
-                % {"j": jurisdiction, "o": value.jurisdiction},
-            )
+class DepartmentForm(DomainForm):
+    check = staticmethod(actions.check_department)
+    fields_of_check = actions.DEPARTMENT_FIELDS
+    instance_name = "department"
+
+    class Meta:
+        model = Department
+        fields = ["jurisdiction", "code", "name", "email", "active"]
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(DomainSaveMixin, admin.ModelAdmin):
+    form = DepartmentForm
+    actions = ["deactivate_selected"]
     list_display = ["name", "code", "jurisdiction", "email", "active", "member_count"]
     list_filter = ["jurisdiction", "active"]
     search_fields = ["name", "code"]
@@ -46,6 +48,26 @@ class DepartmentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # Requests keep their department; make it inactive instead.
+
+    def save_through_domain(self, request, form, formsets, change):
+        return actions.save_department(
+            actor=request.user,
+            data=form_data(form, actions.DEPARTMENT_FIELDS),
+            department=form.instance if change else None,
+        )
+
+    @admin.action(description=_("Make the selected departments inactive"))
+    def deactivate_selected(self, request, queryset):
+        for department in queryset:
+            actions.deactivate_department(actor=request.user, department=department)
+        _say_inactive(self, request, queryset.count())
+
+
+def _say_inactive(admin_, request, count: int) -> None:
+    admin_.message_user(
+        request,
+        ngettext("%(n)d made inactive.", "%(n)d made inactive.", count) % {"n": count},
+    )
 
 
 class ChoicesField(forms.JSONField):
@@ -85,27 +107,13 @@ class AttributeForm(forms.ModelForm):
         }
 
     def clean_values(self):
-        values = self.cleaned_data.get("values") or []
-        if not isinstance(values, list) or not all(
-            isinstance(v, dict) and str(v.get("key", "")).strip() and str(v.get("name", "")).strip()
-            for v in values
-        ):
-            raise forms.ValidationError(
-                _("Write a list of choices, each with a key and a name: %(e)s")
-                % {"e": '[{"key": "sofa", "name": "Sofa"}]'}
-            )
-        keys = [str(v["key"]) for v in values]
-        if len(set(keys)) != len(keys):
-            raise forms.ValidationError(_("Each choice needs its own key."))
-        return values
+        return self.cleaned_data.get("values") or []
 
     def clean(self):
         cleaned = super().clean()
-        datatype, values = cleaned.get("datatype"), cleaned.get("values")
-        if datatype in LIST_TYPES and not values:
-            self.add_error("values", _("A list question needs its choices."))
-        elif datatype and datatype not in LIST_TYPES and values:
-            self.add_error("values", _("Only list questions have choices; empty this field."))
+        if "values" in cleaned:
+            for message in question_rules.choice_errors(cleaned.get("datatype"), cleaned["values"]):
+                self.add_error("values", message)
         return cleaned
 
 
@@ -117,7 +125,11 @@ class AttributeInline(admin.StackedInline):
     verbose_name_plural = _("questions asked when reporting")
 
 
-class ServiceTypeForm(forms.ModelForm):
+class ServiceTypeForm(DomainForm):
+    check = staticmethod(actions.check_service_type)
+    fields_of_check = actions.SERVICE_TYPE_FIELDS
+    instance_name = "service_type"
+
     class Meta:
         model = ServiceType
         fields = [
@@ -141,16 +153,23 @@ class ServiceTypeForm(forms.ModelForm):
             "default_department": _("Works the requests unless a routing rule says otherwise."),
         }
 
-    def clean(self):
-        cleaned = super().clean()
-        _same_jurisdiction(self, cleaned.get("jurisdiction"), "default_department")
-        return cleaned
+
+def _questions(formsets) -> list[dict]:
+    """The questions the inline forms leave, each with the id of the one it changes."""
+    questions = []
+    for formset in formsets:
+        for form in formset.forms:
+            data = form.cleaned_data
+            if data and not data.get("DELETE"):
+                questions.append({"id": form.instance.pk, **form_data(form, question_rules.FIELDS)})
+    return questions
 
 
 @admin.register(ServiceType)
-class ServiceTypeAdmin(admin.ModelAdmin):
+class ServiceTypeAdmin(DomainSaveMixin, admin.ModelAdmin):
     form = ServiceTypeForm
     inlines = [AttributeInline]
+    actions = ["deactivate_selected"]
     list_display = [
         "name",
         "code",
@@ -196,20 +215,33 @@ class ServiceTypeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # Requests keep their service type; make it inactive instead.
 
+    def save_through_domain(self, request, form, formsets, change):
+        return actions.save_service_type(
+            actor=request.user,
+            data=form_data(form, actions.SERVICE_TYPE_FIELDS),
+            questions=_questions(formsets),
+            service_type=form.instance if change else None,
+        )
 
-class RoutingRuleForm(forms.ModelForm):
+    @admin.action(description=_("Make the selected service types inactive"))
+    def deactivate_selected(self, request, queryset):
+        for service_type in queryset:
+            actions.deactivate_service_type(actor=request.user, service_type=service_type)
+        _say_inactive(self, request, queryset.count())
+
+
+class RoutingRuleForm(DomainForm):
+    check = staticmethod(actions.check_routing_rule)
+    fields_of_check = actions.ROUTING_RULE_FIELDS
+    instance_name = "rule"
+
     class Meta:
         model = RoutingRule
         fields = ["jurisdiction", "order", "service_type", "area", "department"]
 
-    def clean(self):
-        cleaned = super().clean()
-        _same_jurisdiction(self, cleaned.get("jurisdiction"), "service_type", "area", "department")
-        return cleaned
-
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(DomainSaveMixin, admin.ModelAdmin):
     form = RoutingRuleForm
     list_display = ["order", "service_type", "area", "department", "jurisdiction"]
     list_display_links = ["order", "service_type"]
@@ -217,3 +249,17 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     list_select_related = ["jurisdiction", "service_type", "area", "department"]
     autocomplete_fields = ["area"]
     search_fields = ["service_type__name", "area__name", "department__name"]
+
+    def save_through_domain(self, request, form, formsets, change):
+        return actions.save_routing_rule(
+            actor=request.user,
+            data=form_data(form, actions.ROUTING_RULE_FIELDS),
+            rule=form.instance if change else None,
+        )
+
+    def delete_model(self, request, obj):
+        actions.delete_routing_rule(actor=request.user, rule=obj)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset:
+            actions.delete_routing_rule(actor=request.user, rule=rule)

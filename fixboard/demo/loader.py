@@ -3,7 +3,8 @@
 Everything comes from fixboard/demo/data (derived from the City of Los Angeles' published
 data by derive.py). The jurisdiction, its areas and its requests go in through the same
 functions as a real city's (create_jurisdiction, import_areas, import_requests); departments,
-service types and questions through their models, as the admin saves them.
+service types with their questions, and the demo accounts through the catalog's and
+accounts' domain functions, as the admin saves them, on the audit log as DEMO.
 """
 
 import tomllib
@@ -16,8 +17,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fixboard.accounts.actions import save_user
 from fixboard.accounts.models import User
-from fixboard.catalog.models import AttributeDefinition, Department, ServiceType
+from fixboard.catalog.actions import save_department, save_service_type
 from fixboard.places.actions import create_jurisdiction, import_areas, read_feature_collection
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import invalidate_area_index
@@ -30,6 +32,8 @@ REQUEST_FILES = (
     ("la311_2020-01_requests.csv", "la-2020"),
 )
 SLUG = "los-angeles"
+# Who the audit log says set up the demo city.
+DEMO = "fixboard demo"
 
 
 @dataclass(frozen=True)
@@ -119,34 +123,37 @@ def _load_areas(result: DemoResult) -> None:
 def _load_catalog(result: DemoResult) -> None:
     catalog = tomllib.loads((DATA / "catalog.toml").read_text(encoding="utf-8"))
     departments = {
-        d["code"]: Department.objects.create(
-            jurisdiction=result.jurisdiction, code=d["code"], name=d["name"]
+        d["code"]: save_department(
+            actor=DEMO,
+            data={"jurisdiction": result.jurisdiction, "code": d["code"], "name": d["name"]},
         )
         for d in catalog["departments"]
     }
     for service in catalog["services"]:
-        service_type = ServiceType.objects.create(
-            jurisdiction=result.jurisdiction,
-            code=service["code"],
-            name=service["name"],
-            group=service["group"],
-            description=service["description"],
-            keywords=service.get("keywords", ""),
-            sla_hours=service["sla_hours"],
-            default_department=departments[service["department"]],
-        )
-        AttributeDefinition.objects.bulk_create(
-            AttributeDefinition(
-                service_type=service_type,
-                order=order,
-                code=attribute["code"],
-                description=attribute["description"],
-                datatype=attribute["datatype"],
-                datatype_description=attribute.get("datatype_description", ""),
-                required=attribute.get("required", False),
-                values=attribute.get("values", []),
-            )
-            for order, attribute in enumerate(service.get("attributes", []), start=1)
+        save_service_type(
+            actor=DEMO,
+            data={
+                "jurisdiction": result.jurisdiction,
+                "code": service["code"],
+                "name": service["name"],
+                "group": service["group"],
+                "description": service["description"],
+                "keywords": service.get("keywords", ""),
+                "sla_hours": service["sla_hours"],
+                "default_department": departments[service["department"]],
+            },
+            questions=[
+                {
+                    "order": order,
+                    "code": attribute["code"],
+                    "description": attribute["description"],
+                    "datatype": attribute["datatype"],
+                    "datatype_description": attribute.get("datatype_description", ""),
+                    "required": attribute.get("required", False),
+                    "values": attribute.get("values", []),
+                }
+                for order, attribute in enumerate(service.get("attributes", []), start=1)
+            ],
         )
     result.departments = len(departments)
     result.service_types = len(catalog["services"])
@@ -154,17 +161,23 @@ def _load_catalog(result: DemoResult) -> None:
 
 def _create_accounts(jurisdiction: Jurisdiction) -> None:
     for account in ACCOUNTS:
-        user = User(
-            username=account.username, email=f"{account.username}@example.org", role=account.role
+        admin = account.role == User.Role.ADMIN
+        departments = (
+            [jurisdiction.departments.get(code=account.department)] if account.department else []
         )
-        user.is_staff = user.is_superuser = account.role == User.Role.ADMIN
-        user.set_password(account.password)
-        user.save()
-        user.jurisdictions.add(jurisdiction)
-        if account.department:
-            user.departments.add(
-                Department.objects.get(jurisdiction=jurisdiction, code=account.department)
-            )
+        save_user(
+            actor=DEMO,
+            data={
+                "username": account.username,
+                "email": f"{account.username}@example.org",
+                "role": account.role,
+                "is_staff": admin,
+                "is_superuser": admin,
+                "jurisdictions": [jurisdiction],
+                "departments": departments,
+            },
+            password=account.password,
+        )
 
 
 def _import_requests(result: DemoResult, progress: bool) -> None:

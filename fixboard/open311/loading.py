@@ -2,9 +2,11 @@
 
 Reads what real servers send, quirks included: XML or JSON, integer codes, nulls,
 `is_array` on the XML root, missing time zones, 0,0 for "no location", empty
-`updated_datetime`. Service types and their questions are written through the catalog;
-requests through the bulk import path (`reports.importing`), keyed by the source's
-`service_request_id`, so loading the same answer again updates instead of duplicating.
+`updated_datetime`. Service types and their questions are written through the catalog's
+domain functions (validated, on the audit log as LOADER); requests through the bulk import
+path (`reports.importing`), keyed by the source's `service_request_id`, so loading the same
+answer again updates instead of duplicating, and the map counts are rebuilt after it as
+after any import.
 """
 
 import json
@@ -21,12 +23,16 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from fixboard.catalog.actions import save_service_type
 from fixboard.catalog.models import AttributeDefinition, ServiceType
+from fixboard.core.commands import describe_validation_error
 from fixboard.places.models import Jurisdiction
 from fixboard.reports.importing import ImportResult
 from fixboard.reports.importing.batch import BatchWriter
 from fixboard.reports.importing.catalog import Service
+from fixboard.reports.importing.indexes import refresh_statistics
 from fixboard.reports.importing.rows import Row
+from fixboard.reports.importing.signals import requests_imported
 from fixboard.reports.models import Channel, Status
 
 from .render import ITEM_NAMES
@@ -34,6 +40,8 @@ from .statuses import target_of
 
 LISTS = set(ITEM_NAMES) | {"service_requests"}
 BATCH = 5000
+# Who the audit log says changed the catalog.
+LOADER = "fixboard load-open311-fixture"
 
 
 def _from_xml(element: ElementTree.Element):
@@ -110,10 +118,21 @@ def _service_defaults(item: dict) -> dict:
     }
 
 
+def _saved_service(jurisdiction, code: str, data: dict, found: ServiceType | None):
+    """The service type `code` created or changed, or the reason it cannot be."""
+    try:
+        if found is None:
+            data = {"jurisdiction": jurisdiction, "code": code, **data}
+        return save_service_type(actor=LOADER, data=data, service_type=found)
+    except ValidationError as exc:
+        return _("service %(c)s: %(e)s") % {"c": code, "e": describe_validation_error(exc)}
+
+
 @transaction.atomic
 def load_services(*, jurisdiction: Jurisdiction, services: list[dict]) -> ServicesResult:
     """Create or update the jurisdiction's service types from a services answer."""
     result = ServicesResult()
+    existing = {s.code: s for s in ServiceType.objects.filter(jurisdiction=jurisdiction)}
     for number, item in enumerate(services, start=1):
         try:
             code = _code(item.get("service_code"))
@@ -124,10 +143,13 @@ def load_services(*, jurisdiction: Jurisdiction, services: list[dict]) -> Servic
         if not defaults["name"]:
             result.skipped.append(_("service %(c)s has no name") % {"c": code})
             continue
-        _service, created = ServiceType.objects.update_or_create(
-            jurisdiction=jurisdiction, code=code, defaults=defaults
-        )
-        (result.created if created else result.updated).append(code)
+        found = existing.get(code)
+        saved = _saved_service(jurisdiction, code, defaults, found)
+        if isinstance(saved, str):
+            result.skipped.append(saved)
+            continue
+        existing[code] = saved
+        (result.updated if found else result.created).append(code)
     return result
 
 
@@ -175,11 +197,7 @@ def load_definition(*, jurisdiction: Jurisdiction, definition: dict) -> ServiceT
         questions = _questions(definition.get("attributes") or [])
     except ValueError as exc:
         raise ValidationError({"attributes": [str(exc)]}) from exc
-    for question in questions:
-        AttributeDefinition.objects.update_or_create(
-            service_type=service, code=question.pop("code"), defaults=question
-        )
-    return service
+    return save_service_type(actor=LOADER, data={}, questions=questions, service_type=service)
 
 
 def _when(value, tz: zoneinfo.ZoneInfo) -> datetime | None:
@@ -255,7 +273,8 @@ def _row(number: int, item: dict, names: dict[str, str], tz) -> Row:
 def _catalog_for(jurisdiction: Jurisdiction, requests: list[dict], tz) -> dict[str, str]:
     """{code: name} of the requests' service types, creating missing ones with their code,
     and setting the SLA of types whose requests all carry the same expected delay."""
-    names = dict(ServiceType.objects.filter(jurisdiction=jurisdiction).values_list("code", "name"))
+    existing = {s.code: s for s in ServiceType.objects.filter(jurisdiction=jurisdiction)}
+    names = {code: service.name for code, service in existing.items()}
     delays: dict[str, set] = defaultdict(set)
     for item in requests:
         try:
@@ -265,16 +284,19 @@ def _catalog_for(jurisdiction: Jurisdiction, requests: list[dict], tz) -> dict[s
         except ValueError:
             continue
         if code not in names and _text(item.get("service_name")):
-            names[code] = ServiceType.objects.create(
-                jurisdiction=jurisdiction, code=code, name=_text(item["service_name"])[:200]
-            ).name
+            saved = _saved_service(
+                jurisdiction, code, {"name": _text(item["service_name"])[:200]}, None
+            )
+            if not isinstance(saved, str):  # else its requests are skipped: unknown service
+                existing[code] = saved
+                names[code] = saved.name
         if requested and expected:
             delays[code].add(expected - requested)
     for code, found in delays.items():
         hours = next(iter(found)).total_seconds() / 3600
-        if len(found) == 1 and hours > 0 and hours.is_integer():
-            ServiceType.objects.filter(jurisdiction=jurisdiction, code=code).update(
-                sla_hours=int(hours)
+        if len(found) == 1 and hours > 0 and hours.is_integer() and code in existing:
+            save_service_type(
+                actor=LOADER, data={"sla_hours": int(hours)}, service_type=existing[code]
             )
     return names
 
@@ -297,6 +319,7 @@ def load_requests(*, jurisdiction: Jurisdiction, requests: list[dict]) -> Import
             continue
         rows.append(row)
     writer = BatchWriter(jurisdiction, result)
+    writer.catalog.actor = LOADER
     for pk, code, sla_hours in ServiceType.objects.filter(jurisdiction=jurisdiction).values_list(
         "id", "code", "sla_hours"
     ):
@@ -307,4 +330,12 @@ def load_requests(*, jurisdiction: Jurisdiction, requests: list[dict]) -> Import
     by_address = [r for r in rows if r.lat is None and r.address]
     for start in range(0, len(by_address), BATCH):
         writer.write(by_address[start : start + BATCH], by_address=True)
+    # What `import_requests` refreshes after its batches: the planner's statistics, and
+    # (through this signal) the map counts, which per-request events would otherwise keep.
+    refresh_statistics(bulk=False)
+    transaction.on_commit(
+        lambda: requests_imported.send(
+            sender=ImportResult, jurisdiction_id=jurisdiction.pk, result=result
+        )
+    )
     return result

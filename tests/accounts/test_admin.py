@@ -5,6 +5,7 @@ import re
 import pytest
 
 from fixboard.accounts.models import ApiClient, User, hash_api_key
+from fixboard.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +59,15 @@ def test_admin_gives_staff_a_role_jurisdiction_and_department(admin_client, city
     assert list(maria.jurisdictions.all()) == [city.jurisdiction]
     listing = admin_client.get("/admin/accounts/user/?role__exact=staff").content.decode()
     assert "maria" in listing
+    created, changed = AuditEntry.objects.filter(object_id=str(maria.pk)).order_by("id")
+    assert (created.actor, created.action, created.changes["role"]) == (
+        "admin",
+        "created",
+        [None, "staff"],
+    )
+    assert created.changes["password"] == ["[hidden]", "[hidden]"]
+    assert changed.changes["departments"] == [[], ["Streets"]]
+    assert changed.changes["jurisdictions"] == [[], ["Testville"]]
 
 
 def test_new_api_client_key_is_shown_once_and_stored_hashed(admin_client, city):
@@ -118,3 +128,21 @@ def test_department_needs_its_jurisdiction(admin_client, city):
         page.content.decode()
     )
     assert not user.departments.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_revoking_a_client_stops_its_key(admin_client, city):
+    from fixboard.accounts.apikeys import client_for_key
+
+    client = ApiClient(name="Old app")
+    key = client.set_new_key()
+    client.save()
+    page = admin_client.post(
+        "/admin/accounts/apiclient/",
+        {"action": "revoke_selected", "_selected_action": [client.pk]},
+        follow=True,
+    )
+    assert "1 client revoked." in page.content.decode()
+    assert client_for_key(key) is None
+    entry = AuditEntry.objects.get(object_id=str(client.pk))
+    assert (entry.actor, entry.action) == ("admin", "deactivated")

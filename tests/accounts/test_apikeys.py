@@ -82,3 +82,26 @@ def test_rate_limit_counts_per_minute(city, monkeypatch):
     assert 1 <= results[3].retry_after <= 60
     clock[0] += results[3].retry_after
     assert take_rate_limit(client).allowed  # a new minute
+
+
+def test_the_command_is_on_the_audit_log_without_the_key(city):
+    from fixboard.audit.models import AuditEntry
+
+    key, _note = create("City CRM", "--rate-limit", "30")
+    new, _note = create("City CRM", "--rotate", "--rate-limit", "60")
+    entries = list(AuditEntry.objects.filter(actor="fixboard create-api-key").order_by("id"))
+    assert [e.action for e in entries] == ["created", "changed", "key_issued"]
+    assert entries[0].changes["rate_limit_per_minute"] == [None, 30]
+    assert entries[1].changes == {"rate_limit_per_minute": [30, 60]}
+    hashed = ApiClient.objects.get().key_hash
+    for entry in entries:
+        for secret in (key, new, hashed, hash_api_key(key)):
+            assert secret not in str(entry.changes)
+
+
+def test_the_command_explains_a_bad_rate_limit(city):
+    with pytest.raises(
+        CommandError, match="rate_limit_per_minute: The rate limit must be at least"
+    ):
+        create("Busy app", "--rate-limit", "0")
+    assert not ApiClient.objects.exists()

@@ -5,7 +5,8 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
-from fixboard.catalog.models import AttributeDefinition, RoutingRule, ServiceType
+from fixboard.audit.models import AuditEntry
+from fixboard.catalog.models import AttributeDefinition, Department, RoutingRule, ServiceType
 from fixboard.reports.actions import submit_request
 from tests.factories import INSIDE_EAST, INSIDE_WEST, make_city
 
@@ -168,3 +169,87 @@ def test_routing_rule_sends_an_area_to_another_department(admin_client, city):
         "Pothole in East Ward (ward) → Parks"
         in admin_client.get("/admin/catalog/routingrule/").content.decode()
     )
+
+
+def audit_of(obj) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(object_id=str(obj.pk)).order_by("id"))
+
+
+def test_admin_changes_are_on_the_audit_log_with_before_and_after(admin_client, city):
+    page = admin_client.post("/admin/catalog/servicetype/add/", service_form(city))
+    assert page.status_code == 302, page.content.decode()
+    service = ServiceType.objects.get(code="bulky-pickup")
+    (created,) = audit_of(service)
+    assert (created.actor, created.action) == ("admin", "created")
+    assert created.changes["sla_hours"] == [None, 120]
+    assert created.changes["question[item-types]"][1]["values"][0] == {
+        "key": "sofa",
+        "name": "Sofa",
+    }
+
+    count, types = service.attributes.order_by("order")
+    form = service_form(
+        city,
+        sla_hours="48",
+        **{
+            "attributes-INITIAL_FORMS": "2",
+            "attributes-0-id": str(count.pk),
+            "attributes-0-service_type": str(service.pk),
+            "attributes-1-id": str(types.pk),
+            "attributes-1-service_type": str(service.pk),
+            "attributes-1-DELETE": "on",
+        },
+    )
+    page = admin_client.post(f"/admin/catalog/servicetype/{service.pk}/change/", form)
+    assert page.status_code == 302, page.content.decode()
+    assert [q.code for q in service.attributes.all()] == ["item-count"]
+    changed = audit_of(service)[-1]
+    assert changed.action == "changed"
+    assert changed.changes["sla_hours"] == [120, 48]
+    assert changed.changes["question[item-types]"][1] is None
+    assert "question[item-count]" not in changed.changes
+
+
+def test_admin_deactivates_and_deletes_through_the_domain(admin_client, city):
+    page = admin_client.post(
+        "/admin/catalog/servicetype/",
+        {"action": "deactivate_selected", "_selected_action": [city.bulky.pk]},
+        follow=True,
+    )
+    assert "1 made inactive." in page.content.decode()
+    city.bulky.refresh_from_db()
+    assert not city.bulky.active
+    assert audit_of(city.bulky)[-1].changes == {"active": [True, False]}
+
+    admin_client.post(
+        "/admin/catalog/department/",
+        {"action": "deactivate_selected", "_selected_action": [city.parks.pk]},
+    )
+    assert audit_of(city.parks)[-1].action == "deactivated"
+
+    rule = RoutingRule.objects.create(
+        jurisdiction=city.jurisdiction, service_type=city.pothole, department=city.parks
+    )
+    page = admin_client.post(
+        f"/admin/catalog/routingrule/{rule.pk}/delete/", {"post": "yes"}, follow=True
+    )
+    assert page.status_code == 200
+    assert not RoutingRule.objects.exists()
+    entry = audit_of(rule)[-1]
+    assert (entry.action, entry.actor) == ("deleted", "admin")
+
+
+def test_department_errors_show_on_the_form(admin_client, city):
+    page = admin_client.post(
+        "/admin/catalog/department/add/",
+        {"jurisdiction": city.jurisdiction.pk, "code": "parks", "name": "Parks two"},
+    )
+    assert page.status_code == 200
+    assert "parks is taken in this jurisdiction." in page.content.decode()
+    page = admin_client.post(
+        "/admin/catalog/department/add/",
+        {"jurisdiction": city.jurisdiction.pk, "code": "water", "name": "Water", "active": "on"},
+    )
+    assert page.status_code == 302
+    water = Department.objects.get(code="water")
+    assert audit_of(water)[0].changes["name"] == [None, "Water"]

@@ -2,12 +2,14 @@
 
 import csv
 import io
+from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from fixboard.accounts.models import User
+from fixboard.audit.models import AuditEntry
 from fixboard.catalog.models import ServiceType
 from fixboard.demo.loader import DATA
 from fixboard.places.models import Area, Jurisdiction
@@ -85,6 +87,16 @@ def test_demo_loads_los_angeles_once(client):
     ]
     client.login(username="admin", password="fixboard-admin")
     assert client.get("/admin/reports/servicerequest/").status_code == 200
+
+    # The catalog and the accounts went in through their domain functions: on the audit
+    # log, as the demo, with no password in it.
+    made = AuditEntry.objects.filter(actor="fixboard demo", action="created")
+    kinds = Counter(made.values_list("content_type__model", flat=True))
+    assert kinds["servicetype"] == ServiceType.objects.filter(jurisdiction=la).count()
+    assert kinds["user"] == 4 and kinds["department"] > 0
+    admin_entry = made.get(object_repr="admin")
+    assert admin_entry.changes["password"] == ["[hidden]", "[hidden]"]
+    assert admin_entry.changes["is_superuser"] == [None, True]
 
     # A second run changes nothing, and still prints the logins.
     total = ServiceRequest.objects.count()

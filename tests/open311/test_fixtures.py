@@ -10,6 +10,8 @@ import orjson
 import pytest
 from django.core.management import call_command
 
+from fixboard.audit.models import AuditEntry
+from fixboard.maps.aggregates import counts_by_jurisdiction
 from fixboard.open311 import loading
 from fixboard.places.actions import create_jurisdiction
 from fixboard.reports.models import ServiceRequest
@@ -232,3 +234,34 @@ def test_requests_keep_their_service_code_when_names_repeat(client):
         if item["service_request_id"] in by_source:
             assert codes[by_source[item["service_request_id"]]] == item["service_code"]
     assert len(codes) == 13
+
+
+def test_loading_is_on_the_audit_log_and_the_map_counts_follow(
+    client, django_capture_on_commit_callbacks
+):
+    place = jurisdiction("bloomington", "America/Indiana/Indianapolis")
+    with django_capture_on_commit_callbacks(execute=True):
+        loading.load_services(
+            jurisdiction=place,
+            services=loading.read_answer(FIXTURES / "bloomington_services.json"),
+        )
+        loading.load_definition(
+            jurisdiction=place,
+            definition=loading.read_answer(FIXTURES / "bloomington_service_definition_69.json"),
+        )
+        result = loading.load_requests(
+            jurisdiction=place,
+            requests=loading.read_answer(FIXTURES / "bloomington_in_requests_2012.json"),
+        )
+    assert result.created == 13
+    # The map shows what was loaded, as after any import.
+    assert counts_by_jurisdiction([place.pk])[place.pk]["total"] == 13
+    entries = AuditEntry.objects.filter(actor=loading.LOADER, jurisdiction=place)
+    created = entries.filter(action="created")
+    assert created.filter(content_type__model="servicetype").count() == 76
+    # The departments the requests name (agency_responsible) are created once each.
+    assert created.filter(content_type__model="department").count() == place.departments.count()
+    (definition,) = entries.filter(
+        action="changed", object_id=place.service_types.get(code="69").pk
+    )
+    assert any(name.startswith("question[") for name in definition.changes)

@@ -7,6 +7,7 @@ import feedparser
 import pytest
 from django.db import connection
 
+from fixboard.audit.models import AuditEntry
 from fixboard.catalog.models import Department, RoutingRule, ServiceType
 from fixboard.places.addresses import normalize_address
 from fixboard.places.models import AddressPoint
@@ -415,3 +416,20 @@ def test_control_characters_in_an_export_leave_no_trace_in_the_feed(client, city
     feed = client.get(f"/feeds/{city.jurisdiction.slug}/")
     assert feed.status_code == 200
     assert "Deep hole" in feedparser.parse(feed.content).entries[0].summary
+
+
+def test_what_an_import_adds_to_the_catalog_is_on_the_audit_log(city):
+    catalog = CatalogCache(city.jurisdiction)
+    catalog.prepare({"Graffiti Removal": "Clean", "Pothole": ""}, ["Sanitation"])
+    catalog.service("Dead Animal")
+    catalog.department("Water")
+    entries = AuditEntry.objects.filter(actor="fixboard import-requests")
+    assert sorted((e.content_type.model, e.object_repr, e.action) for e in entries) == [
+        ("department", "Sanitation", "created"),
+        ("department", "Water", "created"),
+        ("servicetype", "Dead Animal", "created"),
+        ("servicetype", "Graffiti Removal", "created"),
+    ]
+    graffiti = entries.get(object_repr="Graffiti Removal")
+    assert graffiti.jurisdiction == city.jurisdiction
+    assert graffiti.changes["group"] == [None, "Clean"]

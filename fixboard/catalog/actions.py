@@ -1,0 +1,308 @@
+"""The only way to change the catalog: departments, service types with their questions,
+routing rules.
+
+Each function validates (ValidationError with errors per field), writes in one
+transaction, records the change on the audit log (who, before → after) and has the
+configuration cache forget the catalog once the change commits. `actor` is the user who
+made the change, or the name of the command or system that did.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fixboard.audit import log
+from fixboard.audit.models import AuditEntry
+from fixboard.core.snapshots import forget_all
+from fixboard.core.writes import apply_fields, fresh_copy
+from fixboard.places.models import Jurisdiction
+
+from . import questions as question_rules
+from .models import AttributeDefinition, Department, RoutingRule, ServiceType
+
+DEPARTMENT_FIELDS = ("jurisdiction", "code", "name", "email", "active")
+SERVICE_TYPE_FIELDS = (
+    "jurisdiction",
+    "code",
+    "name",
+    "group",
+    "description",
+    "notice",
+    "keywords",
+    "default_department",
+    "sla_hours",
+    "type",
+    "requires_confirmation",
+    "active",
+    "public",
+)
+ROUTING_RULE_FIELDS = ("jurisdiction", "order", "service_type", "area", "department")
+# Apps, exports and requests already name a department or service type by its code.
+FIXED = ("jurisdiction", "code")
+
+
+def configuration_changed() -> None:
+    """Have every process's copy of the configuration forget the catalog once the change
+    commits (the one place that tells the configuration cache)."""
+    transaction.on_commit(forget_all)
+
+
+def _same_jurisdiction(obj, *fields) -> dict:
+    errors = {}
+    for name in fields:
+        value = getattr(obj, name, None)
+        if (
+            value is not None
+            and obj.jurisdiction_id
+            and value.jurisdiction_id != obj.jurisdiction_id
+        ):
+            errors[name] = [
+                _("Choose one of %(j)s's, not %(o)s's.")
+                % {"j": obj.jurisdiction, "o": value.jurisdiction}
+            ]
+    return errors
+
+
+def _code_taken(obj) -> dict:
+    if not obj.jurisdiction_id or not obj.code:
+        return {}
+    others = type(obj).objects.filter(jurisdiction_id=obj.jurisdiction_id, code=obj.code)
+    if others.exclude(pk=obj.pk).exists():
+        return {"code": [_("%(c)s is taken in this jurisdiction.") % {"c": obj.code}]}
+    return {}
+
+
+def _record(actor, obj, before: dict, after: dict, *, action: str = "") -> None:
+    log.record_change(
+        actor=actor,
+        obj=obj,
+        before=before,
+        after=after,
+        action=action,
+        jurisdiction=obj.jurisdiction,
+    )
+
+
+# Departments
+
+
+def _checked_department(data: dict, department: Department | None, *, lock: bool):
+    current = fresh_copy(Department, department, lock=lock)
+    before = log.state(current, DEPARTMENT_FIELDS) if current.pk else {}
+    errors = apply_fields(current, data, DEPARTMENT_FIELDS, fixed=FIXED)[0] or _code_taken(current)
+    if errors:
+        raise ValidationError(errors)
+    return current, before
+
+
+def check_department(*, data: dict, department: Department | None = None) -> None:
+    """Raise the ValidationError `save_department` would, writing nothing (for forms)."""
+    _checked_department(data, department, lock=False)
+
+
+@transaction.atomic
+def save_department(
+    *, actor: log.Actor, data: dict, department: Department | None = None
+) -> Department:
+    """Create a department (`department` None) or change the fields named in `data`."""
+    current, before = _checked_department(data, department, lock=True)
+    current.save()
+    _record(actor, current, before, log.state(current, DEPARTMENT_FIELDS))
+    configuration_changed()
+    return current
+
+
+def deactivate_department(*, actor: log.Actor, department: Department) -> Department:
+    """Stop routing to the department; its requests keep it."""
+    return save_department(
+        actor=actor,
+        data={"active": False},
+        department=department,
+    )
+
+
+# Service types and their questions
+
+
+def _checked_service_type(data: dict, service_type: ServiceType | None, *, lock: bool):
+    current = fresh_copy(ServiceType, service_type, lock=lock)
+    before = log.state(current, SERVICE_TYPE_FIELDS) if current.pk else {}
+    errors = apply_fields(current, data, SERVICE_TYPE_FIELDS, fixed=FIXED)[0]
+    errors = errors or _same_jurisdiction(current, "default_department") or _code_taken(current)
+    if errors:
+        raise ValidationError(errors)
+    return current, before
+
+
+def check_service_type(*, data: dict, service_type: ServiceType | None = None) -> None:
+    """Raise the ValidationError `save_service_type` would for `data`, writing nothing."""
+    _checked_service_type(data, service_type, lock=False)
+
+
+def _questions_state(service_type: ServiceType) -> dict[str, dict]:
+    """The questions as the log shows them, one entry `question[CODE]` each."""
+    return {
+        f"question[{q.code}]": log.state(q, question_rules.FIELDS)
+        for q in service_type.attributes.order_by("order", "id")
+    }
+
+
+def _set_questions(service_type: ServiceType, questions: list[dict]) -> None:
+    """Make the service type ask exactly `questions`, each matched by its id or else code."""
+    existing = {q.pk: q for q in service_type.attributes.all()}
+    by_code = {q.code: q for q in existing.values()}
+    kept = set()
+    for data in questions:
+        question = existing.get(data["id"]) if data["id"] else by_code.get(data["code"])
+        question = question or AttributeDefinition(service_type=service_type)
+        for name in question_rules.FIELDS:
+            setattr(question, name, data[name])
+        question.save()
+        kept.add(question.pk)
+    gone = [pk for pk in existing if pk not in kept]
+    if gone:
+        AttributeDefinition.objects.filter(pk__in=gone).delete()
+
+
+@transaction.atomic
+def save_service_type(
+    *,
+    actor: log.Actor,
+    data: dict,
+    questions: list[dict] | None = None,
+    service_type: ServiceType | None = None,
+) -> ServiceType:
+    """Create a service type (`service_type` None) or change the fields named in `data`.
+
+    `questions` (dicts of the question fields, optionally with the `id` of the question
+    they change), when given, become the service type's questions: those not named are
+    removed. Errors of a question are named `question[CODE].FIELD`.
+    """
+    errors = {}
+    try:
+        current, before = _checked_service_type(data, service_type, lock=True)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        checked = None if questions is None else question_rules.checked_questions(questions)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if checked is not None and current.pk:
+        before.update(_questions_state(current))
+    current.save()
+    after = log.state(current, SERVICE_TYPE_FIELDS)
+    if checked is not None:
+        _set_questions(current, checked)
+        after.update(_questions_state(current))
+    _record(actor, current, before, after)
+    configuration_changed()
+    return current
+
+
+def deactivate_service_type(*, actor: log.Actor, service_type: ServiceType) -> ServiceType:
+    """Stop offering the service type; its requests keep it."""
+    return save_service_type(
+        actor=actor,
+        data={"active": False},
+        service_type=service_type,
+    )
+
+
+# Routing rules
+
+
+def _checked_rule(data: dict, rule: RoutingRule | None, *, lock: bool):
+    current = fresh_copy(RoutingRule, rule, lock=lock)
+    before = log.state(current, ROUTING_RULE_FIELDS) if current.pk else {}
+    errors = apply_fields(current, data, ROUTING_RULE_FIELDS)[0] or _same_jurisdiction(
+        current, "service_type", "area", "department"
+    )
+    if errors:
+        raise ValidationError(errors)
+    return current, before
+
+
+def check_routing_rule(*, data: dict, rule: RoutingRule | None = None) -> None:
+    """Raise the ValidationError `save_routing_rule` would for `data`, writing nothing."""
+    _checked_rule(data, rule, lock=False)
+
+
+@transaction.atomic
+def save_routing_rule(
+    *, actor: log.Actor, data: dict, rule: RoutingRule | None = None
+) -> RoutingRule:
+    """Create a routing rule (`rule` None) or change the fields named in `data`."""
+    current, before = _checked_rule(data, rule, lock=True)
+    current.save()
+    _record(actor, current, before, log.state(current, ROUTING_RULE_FIELDS))
+    configuration_changed()
+    return current
+
+
+@transaction.atomic
+def delete_routing_rule(*, actor: log.Actor, rule: RoutingRule) -> None:
+    """Remove a routing rule: requests it routed keep their department."""
+    current = fresh_copy(RoutingRule, rule, lock=True)
+    before = log.state(current, ROUTING_RULE_FIELDS)
+    _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
+    current.delete()
+    configuration_changed()
+
+
+# Many at once, for imports
+
+
+def _create_many(model, fields, *, actor, jurisdiction: Jurisdiction, rows: list[dict]) -> list:
+    """Validate and insert `rows` of `model` in one statement, one audit entry each."""
+    objects, errors = [], {}
+    for row in rows:
+        obj = model(jurisdiction=jurisdiction, **row)
+        try:
+            obj.full_clean(exclude=["jurisdiction"], validate_unique=False)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(f"{obj.code}.{name}", []).extend(messages)
+        objects.append(obj)
+    codes = [obj.code for obj in objects]
+    taken = set(
+        model.objects.filter(jurisdiction=jurisdiction, code__in=codes).values_list(
+            "code", flat=True
+        )
+    )
+    taken.update(code for code in codes if codes.count(code) > 1)
+    for code in sorted(taken):
+        errors.setdefault(f"{code}.code", []).append(
+            _("%(c)s is taken in this jurisdiction.") % {"c": code}
+        )
+    if errors:
+        raise ValidationError(errors)
+    created = model.objects.bulk_create(objects)
+    log.record_created(actor=actor, objects=created, fields=fields, jurisdiction=jurisdiction)
+    configuration_changed()
+    return created
+
+
+@transaction.atomic
+def create_departments(
+    *, actor: log.Actor, jurisdiction: Jurisdiction, departments: list[dict]
+) -> list[Department]:
+    """Create many departments of a jurisdiction at once (dicts of their fields)."""
+    return _create_many(
+        Department, DEPARTMENT_FIELDS, actor=actor, jurisdiction=jurisdiction, rows=departments
+    )
+
+
+@transaction.atomic
+def create_service_types(
+    *, actor: log.Actor, jurisdiction: Jurisdiction, service_types: list[dict]
+) -> list[ServiceType]:
+    """Create many service types of a jurisdiction at once, without questions."""
+    return _create_many(
+        ServiceType,
+        SERVICE_TYPE_FIELDS,
+        actor=actor,
+        jurisdiction=jurisdiction,
+        rows=service_types,
+    )
