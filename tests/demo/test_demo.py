@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.http import HttpRequest
 
 from fixboard.accounts.models import User
 from fixboard.audit.models import AuditEntry
@@ -79,13 +80,14 @@ def test_demo_loads_los_angeles_once(client):
         ("manager", "fixboard-manager", "manager"),
     ):
         assert f"  {username:<8} {password}" in out
-        assert client.login(username=username, password=password)
+        # django-axes needs the request a sign-in comes with.
+        assert client.login(request=HttpRequest(), username=username, password=password)
         user = User.objects.get(username=username)
         assert user.role == role and list(user.jurisdictions.all()) == [la]
     assert list(User.objects.get(username="staff").departments.values_list("code", flat=True)) == [
         "bos"
     ]
-    client.login(username="admin", password="fixboard-admin")
+    client.login(request=HttpRequest(), username="admin", password="fixboard-admin")
     assert client.get("/admin/reports/servicerequest/").status_code == 200
 
     # The catalog and the accounts went in through their domain functions: on the audit
