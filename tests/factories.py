@@ -63,6 +63,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password("correct horse battery")
 
+    @factory.post_generation
+    def jurisdictions(self, create, extracted, **kwargs):
+        """`UserFactory(jurisdictions=[...])`: where city staff work (accounts.scope)."""
+        if create and extracted:
+            self.jurisdictions.set(extracted)
+
 
 @dataclass
 class City:

@@ -253,7 +253,9 @@ def support_request(request, public_id: str, payload: SupportIn | None = None):
         if not request.session.session_key:
             request.session.save()
         session_key = request.session.session_key
-    changed = actions.support(request=sr, actor=actor, session_key=session_key)
+    changed = actions.support(
+        request=sr, actor=actor, session_key=session_key, client=caller.client
+    )
     return _counts(sr, changed)
 
 
@@ -276,7 +278,7 @@ def follow_request(request, public_id: str, payload: FollowIn | None = None):
         asked = follows.ask_by_email(request=sr, email=submission.clean_email(payload.email))
         return Status(202, {"link_sent": asked.sent, "detail": asked.message})
     actor = caller.user or submission.contact_for(caller, payload.email, payload.name)
-    return _counts(sr, actions.follow(request=sr, actor=actor))
+    return _counts(sr, actions.follow(request=sr, actor=actor, client=caller.client))
 
 
 @router.delete("/requests/{public_id}/follow", response={200: Changed, **WRITE_ERRORS}, **WRITE)
@@ -293,8 +295,11 @@ def unfollow_request(request, public_id: str):
 def comment(request, public_id: str, payload: CommentIn):
     """A resident's public comment: plain text, shown as written (escaped by every page)."""
     sr = _public_or_404(public_id)
-    contact = submission.contact_for(request.auth, payload.email, payload.name)
-    event = actions.add_update(request=sr, text=payload.text, actor=contact, public=True)
+    caller: Caller = request.auth
+    contact = submission.contact_for(caller, payload.email, payload.name)
+    event = actions.add_update(
+        request=sr, text=payload.text, actor=contact, public=True, client=caller.client
+    )
     entry = selectors.TimelineEntry(
         id=event.pk,
         kind=event.kind,

@@ -19,8 +19,8 @@ def comment(city):
 
 
 @pytest.fixture
-def agent(client):
-    user = UserFactory(role="agent", username="agent.kim")
+def agent(client, city):
+    user = UserFactory(role="agent", username="agent.kim", jurisdictions=[city.jurisdiction])
     user.save()
     return user
 
