@@ -4,6 +4,8 @@ from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import scope
+from .admin_scope import ScopedAdmin
 from .models import ApiClient, User
 
 admin.site.site_header = _("Fixboard administration")
@@ -26,7 +28,7 @@ class FixboardUserChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     form = FixboardUserChangeForm
     list_display = ["username", "email", "first_name", "last_name", "role", "is_active"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser", "jurisdictions", "departments"]
@@ -50,10 +52,25 @@ class UserAdmin(DjangoUserAdmin):
             None,
             {
                 "classes": ["wide"],
-                "fields": ["username", "email", "role", "password1", "password2"],
+                "fields": ["username", "email", "role", "jurisdictions", "password1", "password2"],
             },
         )
     ]
+
+    def get_queryset(self, request):
+        users = scope.scoped_within(super(ScopedAdmin, self).get_queryset(request), request.user)
+        # Else a city admin could change a superuser's password and act everywhere.
+        return users if request.user.is_superuser else users.filter(is_superuser=False)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "jurisdictions" and not request.user.is_superuser:
+            field.required = True  # else the new account would leave the admin's sight
+        return field
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else [*fields, "is_superuser"]
 
 
 def _show_key_once(request, client: ApiClient, key: str) -> None:
@@ -68,7 +85,7 @@ def _show_key_once(request, client: ApiClient, key: str) -> None:
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
+class ApiClientAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "key_prefix", "rate_limit_per_minute", "active", "created_at"]
     list_filter = ["active", "jurisdictions"]
     search_fields = ["name", "key_prefix"]
@@ -83,6 +100,9 @@ class ApiClientAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["key_prefix", "created_at"]
     actions = ["issue_new_keys"]
+
+    def get_queryset(self, request):
+        return scope.scoped_within(super(ScopedAdmin, self).get_queryset(request), request.user)
 
     def save_model(self, request, obj, form, change):
         key = None if change else obj.set_new_key()

@@ -6,6 +6,8 @@ from django.db.models import Count
 from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 
+from fixboard.accounts.admin_scope import ScopedAdmin
+
 from .models import AttributeDefinition, Department, RoutingRule, ServiceType
 
 LIST_TYPES = {
@@ -31,7 +33,7 @@ def _same_jurisdiction(form, jurisdiction, *fields) -> None:
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "jurisdiction", "email", "active", "member_count"]
     list_filter = ["jurisdiction", "active"]
     search_fields = ["name", "code"]
@@ -148,7 +150,7 @@ class ServiceTypeForm(forms.ModelForm):
 
 
 @admin.register(ServiceType)
-class ServiceTypeAdmin(admin.ModelAdmin):
+class ServiceTypeAdmin(ScopedAdmin, admin.ModelAdmin):
     form = ServiceTypeForm
     inlines = [AttributeInline]
     list_display = [
@@ -209,7 +211,7 @@ class RoutingRuleForm(forms.ModelForm):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(ScopedAdmin, admin.ModelAdmin):
     form = RoutingRuleForm
     list_display = ["order", "service_type", "area", "department", "jurisdiction"]
     list_display_links = ["order", "service_type"]
