@@ -344,3 +344,24 @@ def test_a_refused_report_can_be_retried_with_the_same_key(app, city):
     assert refused.status_code == 422
     accepted = post_json(app, "/api/v1/requests", POTHOLE, headers=headers)
     assert accepted.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("support", {"email": "ana@example.org"}),
+        ("follow", {"email": "ana@example.org"}),
+        ("comments", {"text": "Still there", "email": "ana@example.org"}),
+    ],
+)
+def test_a_key_of_another_city_cannot_act_on_a_request(app_for, city, path, data):
+    request = submit_pothole(city)
+    other_app = app_for(make_city().jurisdiction)
+
+    response = post_json(other_app, f"/api/v1/requests/{request.public_id}/{path}", data)
+
+    assert response.status_code == 403
+    assert "may not act in Testville" in response.json()["detail"]
+    request.refresh_from_db()
+    assert (request.support_count, request.follow_count) == (0, 0)
+    assert not request.events.filter(kind=Event.Kind.PUBLIC_UPDATE).exists()
