@@ -58,6 +58,7 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     ]
 
     def get_queryset(self, request):
+        # Past ScopedAdmin's rows-of-a-jurisdiction: all of a user's jurisdictions must match.
         users = scope.scoped_within(super(ScopedAdmin, self).get_queryset(request), request.user)
         # Else a city admin could change a superuser's password and act everywhere.
         return users if request.user.is_superuser else users.filter(is_superuser=False)
@@ -102,6 +103,7 @@ class ApiClientAdmin(ScopedAdmin, admin.ModelAdmin):
     actions = ["issue_new_keys"]
 
     def get_queryset(self, request):
+        # As for users: a key that also works elsewhere is not this admin's alone.
         return scope.scoped_within(super(ScopedAdmin, self).get_queryset(request), request.user)
 
     def save_model(self, request, obj, form, change):
