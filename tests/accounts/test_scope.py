@@ -355,6 +355,7 @@ def test_only_a_superuser_sees_sign_in_links_and_superusers(world):
     SignInToken.objects.create(email="ana@example.org", expires_at=timezone.now())
     admin_a = browser(world, "admin A")
     assert "ana@example.org" not in admin_a.get("/admin/notify/signintoken/").content.decode()
+    assert "/admin/notify/signintoken/" not in admin_a.get("/admin/").content.decode()
     superuser = world.users["superuser"]
     superuser.jurisdictions.add(world.a.jurisdiction)
     page = f"/admin/accounts/user/{superuser.pk}/change/"
