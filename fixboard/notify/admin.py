@@ -46,8 +46,8 @@ class UnsubscribeAdmin(AdminsOnly, admin.ModelAdmin):
 @admin.register(SignInToken)
 class SignInTokenAdmin(AdminsOnly, admin.ModelAdmin):
     scope_paths = ()  # a resident's sign-in belongs to no jurisdiction: superusers only
+    list_display = ["email", "created_at", "expires_at", "used_at"]
+    search_fields = ["email"]
 
     def has_module_permission(self, request):
         return request.user.is_superuser
-    list_display = ["email", "created_at", "expires_at", "used_at"]
-    search_fields = ["email"]

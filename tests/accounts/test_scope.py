@@ -388,3 +388,27 @@ def test_a_city_admin_cannot_add_a_jurisdiction_or_make_a_superuser(world):
     agent = world.users["agent A"]
     page = admin_a.get(f"/admin/accounts/user/{agent.pk}/change/").content.decode()
     assert 'name="is_superuser"' not in page
+
+
+def test_a_city_admin_adds_staff_to_their_own_city_only(world):
+    admin_a = browser(world, "admin A")
+    form = {
+        "username": "maria",
+        "email": "maria@la.example.gov",
+        "role": User.Role.STAFF,
+        "password1": "a long enough passphrase",
+        "password2": "a long enough passphrase",
+        "usable_password": "true",
+    }
+    nowhere = admin_a.post("/admin/accounts/user/add/", form)
+    elsewhere = admin_a.post(
+        "/admin/accounts/user/add/", {**form, "jurisdictions": [world.b.jurisdiction.pk]}
+    )
+    assert nowhere.status_code == elsewhere.status_code == 200  # the form, with its errors
+    assert not User.objects.filter(username="maria").exists()
+
+    admin_a.post("/admin/accounts/user/add/", {**form, "jurisdictions": [world.a.jurisdiction.pk]})
+
+    maria = User.objects.get(username="maria")
+    assert list(maria.jurisdictions.all()) == [world.a.jurisdiction]
+    assert admin_a.get(f"/admin/accounts/user/{maria.pk}/change/").status_code == 200
