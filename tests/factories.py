@@ -58,10 +58,17 @@ class AttributeFactory(factory.django.DjangoModelFactory):
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
+        skip_postgeneration_save = True  # the jurisdictions hook writes only its own rows
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password("correct horse battery")
+
+    @factory.post_generation
+    def jurisdictions(self, create, extracted, **kwargs):
+        """`UserFactory(jurisdictions=[...])`: where city staff work (accounts.scope)."""
+        if create and extracted:
+            self.jurisdictions.set(extracted)
 
 
 @dataclass

@@ -9,7 +9,8 @@ from django.utils.translation import ngettext
 
 from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data, show_errors
 
-from . import actions
+from . import actions, scope
+from .admin_scope import ScopedAdmin
 from .models import ApiClient, User
 
 admin.site.site_header = _("Fixboard administration")
@@ -44,7 +45,7 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DomainSaveMixin, DjangoUserAdmin):
+class UserAdmin(ScopedAdmin, DomainSaveMixin, DjangoUserAdmin):
     form = FixboardUserChangeForm
     change_password_form = AuditedPasswordChangeForm
     list_display = ["username", "email", "first_name", "last_name", "role", "is_active"]
@@ -69,7 +70,7 @@ class UserAdmin(DomainSaveMixin, DjangoUserAdmin):
             None,
             {
                 "classes": ["wide"],
-                "fields": ["username", "email", "role", "password1", "password2"],
+                "fields": ["username", "email", "role", "jurisdictions", "password1", "password2"],
             },
         )
     ]
@@ -95,6 +96,22 @@ class UserAdmin(DomainSaveMixin, DjangoUserAdmin):
         finally:
             _acting.reset(token)
 
+    def get_queryset(self, request):
+        # Past ScopedAdmin's rows-of-a-jurisdiction: all of a user's jurisdictions must match.
+        users = scope.scoped_within(super(ScopedAdmin, self).get_queryset(request), request.user)
+        # Else a city admin could change a superuser's password and act everywhere.
+        return users if request.user.is_superuser else users.filter(is_superuser=False)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "jurisdictions" and not request.user.is_superuser:
+            field.required = True  # else the new account would leave the admin's sight
+        return field
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else [*fields, "is_superuser"]
+
 
 def _show_key_once(request, client: ApiClient, key: str) -> None:
     messages.warning(
@@ -118,7 +135,7 @@ class ApiClientForm(DomainForm):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(DomainSaveMixin, admin.ModelAdmin):
+class ApiClientAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     form = ApiClientForm
     list_display = ["name", "key_prefix", "rate_limit_per_minute", "active", "created_at"]
     list_filter = ["active", "jurisdictions"]
@@ -134,6 +151,10 @@ class ApiClientAdmin(DomainSaveMixin, admin.ModelAdmin):
     ]
     readonly_fields = ["key_prefix", "created_at"]
     actions = ["issue_new_keys", "revoke_selected"]
+
+    def get_queryset(self, request):
+        # As for users: a key that also works elsewhere is not this admin's alone.
+        return scope.scoped_within(super(ScopedAdmin, self).get_queryset(request), request.user)
 
     def save_through_domain(self, request, form, formsets, change):
         client, key = actions.save_api_client(

@@ -16,6 +16,7 @@ from fixboard.core import limits
 from fixboard.core.compiled import CompiledQuery
 from fixboard.places.models import Jurisdiction
 
+from . import scope
 from .actions import rotate_api_key, save_api_client
 from .models import ApiClient, hash_api_key
 
@@ -33,7 +34,7 @@ def client_for_key(key: str) -> ApiClient | None:
 
 
 # The columns a write needs; any other field of the client loads when first used.
-_CLIENT_FIELDS = ("id", "name", "key_hash", "rate_limit_per_minute")
+_CLIENT_FIELDS = ("id", "name", "key_hash", "rate_limit_per_minute", "active")
 _CLIENT_AND_GRANT = CompiledQuery(
     lambda key_hash, jurisdiction: (
         ApiClient.objects.filter(key_hash=key_hash, active=True)
@@ -53,8 +54,8 @@ _CLIENT_AND_GRANT = CompiledQuery(
 
 
 def client_and_grant(key: str, jurisdiction: Jurisdiction) -> tuple[ApiClient | None, bool]:
-    """(the active client holding this key, whether it may post to `jurisdiction`): one
-    query, where `client_for_key` and `may_post_to` take two."""
+    """(the active client holding this key, whether it may act in `jurisdiction`): one
+    query, where `client_for_key` and `scope.may_act_in` take two."""
     key = key.strip()
     if not key:
         return None, False
@@ -64,12 +65,9 @@ def client_and_grant(key: str, jurisdiction: Jurisdiction) -> tuple[ApiClient | 
     client = ApiClient.from_db(
         connection.alias, _CLIENT_FIELDS, [row[name] for name in _CLIENT_FIELDS]
     )
+    if row["granted"]:
+        scope.remember_grant(client, jurisdiction.pk)
     return client, bool(row["granted"])
-
-
-def may_post_to(client: ApiClient, jurisdiction: Jurisdiction) -> bool:
-    """Whether the client was granted this jurisdiction."""
-    return any(j.pk == jurisdiction.pk for j in client.jurisdictions.all())
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 import functools
 import math
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DomainError
 from django.http import Http404
 from django.http.request import RawPostDataException
@@ -59,6 +59,10 @@ def install(api: NinjaAPI) -> None:
     def refused(request, exc):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
         return problem(api, request, 422, _("The request cannot be accepted."), errors=errors)
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request, exc):
+        return problem(api, request, 403, _("Not allowed."), str(exc))
 
     @api.exception_handler(RawPostDataException)
     def form_sent_to_json(request, exc):

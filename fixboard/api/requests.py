@@ -265,7 +265,7 @@ def support_request(request, public_id: str, payload: SupportIn | None = None):
         actor = submission.contact_for(caller, payload.email, payload.name)
     # An anonymous browser counts once per client address, whatever its cookies.
     client_key = "" if actor else limits.anonymous_key(request)
-    changed = actions.support(request=sr, actor=actor, client_key=client_key)
+    changed = actions.support(request=sr, actor=actor, client_key=client_key, client=caller.client)
     return _counts(sr, changed)
 
 
@@ -289,7 +289,7 @@ def follow_request(request, public_id: str, payload: FollowIn | None = None):
         asked = follows.ask_by_email(request=sr, email=submission.clean_email(payload.email))
         return Status(202, {"link_sent": asked.sent, "detail": asked.message})
     actor = caller.user or submission.contact_for(caller, payload.email, payload.name)
-    return _counts(sr, actions.follow(request=sr, actor=actor))
+    return _counts(sr, actions.follow(request=sr, actor=actor, client=caller.client))
 
 
 @router.delete("/requests/{public_id}/follow", response={200: Changed, **WRITE_ERRORS}, **WRITE)
@@ -307,8 +307,11 @@ def comment(request, public_id: str, payload: CommentIn):
     """A resident's public comment: plain text, shown as written (escaped by every page)."""
     sr = _public_or_404(public_id)
     _limit(request, "comment", email=payload.email, target=sr.pk)
-    contact = submission.contact_for(request.auth, payload.email, payload.name)
-    event = actions.add_update(request=sr, text=payload.text, actor=contact, public=True)
+    caller: Caller = request.auth
+    contact = submission.contact_for(caller, payload.email, payload.name)
+    event = actions.add_update(
+        request=sr, text=payload.text, actor=contact, public=True, client=caller.client
+    )
     entry = selectors.TimelineEntry(
         id=event.pk,
         kind=event.kind,

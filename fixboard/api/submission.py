@@ -4,9 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from ninja import UploadedFile
-from ninja.errors import HttpError
 
-from fixboard.accounts import apikeys
 from fixboard.catalog.models import ServiceType
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import area_index
@@ -84,8 +82,6 @@ def submit(request, data: SubmitIn, photos: list[tuple[bytes, str]]) -> tuple[Se
         raise ValidationError(
             {"location": [_("This place is outside every city this service covers.")]}
         )
-    if caller.client and not apikeys.may_post_to(caller.client, jurisdiction):
-        raise HttpError(403, _("This API key may not post to %(j)s.") % {"j": jurisdiction})
     service = public_service(jurisdiction, data.service_code)
     reporter, awaiting = reporter_for(caller, data, service)
     sr = actions.submit_request(
@@ -103,6 +99,7 @@ def submit(request, data: SubmitIn, photos: list[tuple[bytes, str]]) -> tuple[Se
         anonymous=data.anonymous,
         awaiting_confirmation=awaiting,
         photos=photos,
+        client=caller.client,
     )
     return sr, {
         "id": sr.public_id,

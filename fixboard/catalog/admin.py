@@ -7,6 +7,7 @@ from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from fixboard.accounts.admin_scope import ScopedAdmin
 from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data
 
 from . import actions
@@ -31,7 +32,7 @@ class DepartmentForm(DomainForm):
 
 
 @admin.register(Department)
-class DepartmentAdmin(DomainSaveMixin, admin.ModelAdmin):
+class DepartmentAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     form = DepartmentForm
     actions = ["deactivate_selected"]
     list_display = ["name", "code", "jurisdiction", "email", "active", "member_count"]
@@ -166,7 +167,7 @@ def _questions(formsets) -> list[dict]:
 
 
 @admin.register(ServiceType)
-class ServiceTypeAdmin(DomainSaveMixin, admin.ModelAdmin):
+class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     form = ServiceTypeForm
     inlines = [AttributeInline]
     actions = ["deactivate_selected"]
@@ -241,7 +242,7 @@ class RoutingRuleForm(DomainForm):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(DomainSaveMixin, admin.ModelAdmin):
+class RoutingRuleAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     form = RoutingRuleForm
     list_display = ["order", "service_type", "area", "department", "jurisdiction"]
     list_display_links = ["order", "service_type"]

@@ -3,21 +3,23 @@ residents' e-mail addresses)."""
 
 from django.contrib import admin
 
+from fixboard.accounts.admin_scope import ScopedAdmin
 from fixboard.reports.admin import ReadOnlyMixin, may_see_contacts
 
 from .models import Delivery, SignInToken, Unsubscribe, WatchArea
 
 
-class AdminsOnly(ReadOnlyMixin):
+class AdminsOnly(ScopedAdmin, ReadOnlyMixin):
     def has_module_permission(self, request):
         return may_see_contacts(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return may_see_contacts(request.user)
+        return may_see_contacts(request.user) and self.in_scope(request, obj)
 
 
 @admin.register(Delivery)
 class DeliveryAdmin(AdminsOnly, admin.ModelAdmin):
+    scope_paths = ("request__jurisdiction", "event__request__jurisdiction", "watch__jurisdiction")
     list_display = ["created_at", "kind", "email", "state", "attempts", "next_attempt_at"]
     list_filter = ["state", "kind"]
     search_fields = ["email"]
@@ -35,6 +37,7 @@ class WatchAreaAdmin(AdminsOnly, admin.ModelAdmin):
 
 @admin.register(Unsubscribe)
 class UnsubscribeAdmin(AdminsOnly, admin.ModelAdmin):
+    scope_paths = ("request__jurisdiction",)  # unsubscribing from everything: superusers
     list_display = ["email", "request", "created_at"]
     search_fields = ["email"]
     raw_id_fields = ["request"]
@@ -42,5 +45,9 @@ class UnsubscribeAdmin(AdminsOnly, admin.ModelAdmin):
 
 @admin.register(SignInToken)
 class SignInTokenAdmin(AdminsOnly, admin.ModelAdmin):
+    scope_paths = ()  # a resident's sign-in belongs to no jurisdiction: superusers only
     list_display = ["email", "created_at", "expires_at", "used_at"]
     search_fields = ["email"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser

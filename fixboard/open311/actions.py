@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fixboard.accounts import scope
 from fixboard.accounts.models import ApiClient
 from fixboard.catalog.models import ServiceType
 from fixboard.places.models import Jurisdiction
@@ -92,6 +93,7 @@ def _submit(
         reporter=posted.reporter,
         media_url=posted.media_url,
         photos=posted.photos,
+        client=client,
     )
     service_type = posted.service_type
     submission = Submission.objects.create(
@@ -130,6 +132,8 @@ def post_request_update(
     Returns the (first) event recording it, the earlier one when the update was already
     applied, or None when it changed nothing.
     """
+    # Before the replay below: an update id must not reveal another jurisdiction's events.
+    scope.check_may_act_in(client, request.jurisdiction_id)
     request = ServiceRequest.objects.select_for_update().get(pk=request.pk)
     earlier = request.events.filter(external_id=update_id).order_by("id").first()
     if earlier is not None:
@@ -151,6 +155,7 @@ def post_request_update(
             at=at,
             external_id=update_id,
             media_url=media_url,
+            client=client,
         )
         description, media_url = "", ""
     if description or photo or media_url:
@@ -162,6 +167,7 @@ def post_request_update(
             at=at,
             external_id=update_id,
             media_url=media_url,
+            client=client,
         )
         event = event or note
     return event

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from fixboard.accounts.admin_scope import ScopedAdmin
+
 from .models import Submission
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ScopedAdmin, admin.ModelAdmin):
     """What each API client posted, to follow up an integration's questions. Read-only."""
 
     list_display = ["created_at", "client", "jurisdiction", "request", "token"]

@@ -3,7 +3,7 @@
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.db import OperationalError
 from django.http import UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
@@ -53,6 +53,8 @@ def endpoint(*methods: str):
                 error = exc
             except BODY_LIMITS as exc:
                 error = bad_request(body_limit_message(exc))
+            except PermissionDenied as exc:
+                error = forbidden(str(exc))
             except (SuspiciousOperation, UnreadablePostError, MultiPartParserError) as exc:
                 error = bad_request(_("The request body cannot be read: %(e)s") % {"e": exc})
             except OperationalError as exc:

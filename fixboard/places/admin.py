@@ -18,6 +18,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from fixboard.accounts.admin_scope import ScopedAdmin
+
 from .actions import import_areas, read_feature_collection
 from .models import AddressPoint, Area, Jurisdiction
 from .spatial import invalidate_area_index
@@ -115,8 +117,9 @@ class ImportAreasForm(forms.Form):
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(admin.ModelAdmin):
+class JurisdictionAdmin(ScopedAdmin, admin.ModelAdmin):
     form = JurisdictionForm
+    scope_paths = ("pk",)
     list_display = ["name", "slug", "timezone", "area_count", "areas_link"]
     search_fields = ["name", "slug"]
     readonly_fields = ["bounding_box", "boundary_outline", "areas_link", "created_at"]
@@ -141,6 +144,10 @@ class JurisdictionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The slug is the Open311 jurisdiction_id clients already use: fixed once created.
         return [*self.readonly_fields, "slug"] if obj else self.readonly_fields
+
+    def has_add_permission(self, request):
+        # A new jurisdiction is in nobody's scope yet: only a superuser can then reach it.
+        return request.user.is_superuser and super().has_add_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -234,7 +241,7 @@ class JurisdictionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "kind", "code", "jurisdiction", "repaired", "active"]
     list_filter = ["jurisdiction", "kind", "repaired", "active"]
     search_fields = ["name", "code"]
@@ -287,7 +294,7 @@ class AreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(AddressPoint)
-class AddressPointAdmin(admin.ModelAdmin):
+class AddressPointAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["address", "zipcode", "lat", "long", "jurisdiction"]
     list_filter = ["jurisdiction"]
     search_fields = ["address", "zipcode"]

@@ -18,7 +18,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fixboard.accounts.models import User
+from fixboard.accounts import scope
+from fixboard.accounts.models import ApiClient, User
 from fixboard.catalog.models import Department, ServiceType
 from fixboard.core.compiled import CompiledQuery
 from fixboard.places.models import Jurisdiction
@@ -48,6 +49,21 @@ from .text import clean_text
 
 # An update's linked photo obeys the same limit as a request's own media_url.
 MEDIA_URL_MAX = ServiceRequest._meta.get_field("media_url").max_length
+
+
+def _check_client(client: ApiClient | None, jurisdiction_id: int) -> None:
+    """A write through an API client (for a resident, or as the city's CRM) stays within
+    the jurisdictions the client was granted."""
+    if client is not None:
+        scope.check_may_act_in(client, jurisdiction_id)
+
+
+def _check_authority(request: ServiceRequest, actor: Actor, client: ApiClient | None) -> None:
+    """A write that may be the city's: city staff, like API clients, act only in their
+    jurisdictions (residents act as residents anywhere)."""
+    _check_client(client, request.jurisdiction_id)
+    if scope.acts_for_city(actor):
+        scope.check_may_act_in(actor, request.jurisdiction_id)
 
 
 @dataclass(frozen=True)
@@ -135,8 +151,13 @@ def submit_request(
     photos: list[tuple[bytes, str]] = (),
     requested_at: datetime | None = None,
     external_id: str = "",
+    client: ApiClient | None = None,
 ) -> ServiceRequest:
-    """Create a request: validate, route to its areas and department, and record it."""
+    """Create a request: validate, route to its areas and department, and record it.
+
+    `client` is the API client it came through, if any (PermissionDenied outside its grants).
+    """
+    _check_client(client, service_type.jurisdiction_id)
     description, address, zipcode, address_id = map(
         clean_text, (description, address, zipcode, address_id)
     )
@@ -288,8 +309,10 @@ def transition(
     at: datetime | None = None,
     external_id: str = "",
     media_url: str = "",
+    client: ApiClient | None = None,
 ) -> Event:
     """Move a request to another status; closing needs a reason; a closed one can reopen."""
+    _check_authority(request, actor, client)
     request = _locked(request)
     _check_transition(request, to_status, close_reason)
     note = clean_text(note)
@@ -346,9 +369,11 @@ def add_update(
     at: datetime | None = None,
     external_id: str = "",
     media_url: str = "",
+    client: ApiClient | None = None,
 ) -> Event:
     """A public update (shown to residents) or an internal note, optionally with a photo
     (uploaded, or a link to one hosted elsewhere)."""
+    _check_authority(request, actor, client)
     text = clean_text(text)
     if not text and not photo and not media_url:
         raise ValidationError({"text": [_("Write the update.")]})
@@ -390,6 +415,11 @@ def assign(
     """Give the request to a department and/or a person; a new department is public."""
     if department is None and assignee is None:
         raise ValidationError({"department": [_("Choose a department or a person.")]})
+    _check_authority(request, actor, None)
+    if assignee is not None and not scope.may_act_in(assignee, request.jurisdiction_id):
+        raise ValidationError(
+            {"assignee": [_("%(u)s does not work for this jurisdiction.") % {"u": assignee}]}
+        )
     request = _locked(request)
     if department is not None and department.jurisdiction_id != request.jurisdiction_id:
         raise ValidationError(
@@ -440,6 +470,7 @@ def merge(
         raise ValidationError({"canonical": [_("A request cannot be a duplicate of itself.")]})
     if canonical.jurisdiction_id != duplicate.jurisdiction_id:
         raise ValidationError({"canonical": [_("Both requests must be in the same jurisdiction.")]})
+    _check_authority(duplicate, actor, None)
     duplicate, canonical = _locked(duplicate), _locked(canonical)
     if duplicate.duplicate_of_id:
         raise ValidationError(
@@ -529,9 +560,16 @@ def _who(actor: Actor) -> dict:
 
 
 @transaction.atomic
-def support(*, request: ServiceRequest, actor: Actor, client_key: str = "") -> bool:
+def support(
+    *,
+    request: ServiceRequest,
+    actor: Actor,
+    client_key: str = "",
+    client: ApiClient | None = None,
+) -> bool:
     """Add a "me too". Returns False when this person already supports it: the same user,
     else contact, else client (`client_key`, from fixboard.core.limits.anonymous_key)."""
+    _check_client(client, request.jurisdiction_id)
     who = _who(actor) or ({"client_key": client_key} if client_key else {})
     if not who:
         raise ValidationError({"supporter": [_("Sign in to add your support.")]})
@@ -547,8 +585,9 @@ def support(*, request: ServiceRequest, actor: Actor, client_key: str = "") -> b
 
 
 @transaction.atomic
-def follow(*, request: ServiceRequest, actor: Actor) -> bool:
+def follow(*, request: ServiceRequest, actor: Actor, client: ApiClient | None = None) -> bool:
     """Subscribe a user or contact to a request's changes. False if already following."""
+    _check_client(client, request.jurisdiction_id)
     who = _who(actor)
     if not who:
         raise ValidationError({"follower": [_("Give an e-mail address or sign in to follow.")]})
@@ -666,12 +705,14 @@ MODERATOR_ROLES = (User.Role.AGENT, User.Role.ADMIN)
 MAX_REASON = 500
 
 
-def may_moderate(user) -> bool:
-    """City call-takers and admins may hide and restore residents' comments."""
+def may_moderate(user, jurisdiction_id: int | None = None) -> bool:
+    """City call-takers and admins may hide and restore residents' comments: in their
+    jurisdictions, or (without `jurisdiction_id`) somewhere."""
     return (
         isinstance(user, AbstractBaseUser)
         and user.is_active
         and (user.is_superuser or getattr(user, "role", "") in MODERATOR_ROLES)
+        and (jurisdiction_id is None or scope.may_act_in(user, jurisdiction_id))
     )
 
 
@@ -717,6 +758,7 @@ def restore_comment(*, comment: Event, actor: Actor, reason: str) -> Event:
 def _moderate(comment: Event, *, actor: Actor, reason: str, hidden: bool) -> Event:
     if not may_moderate(actor):
         raise PermissionDenied(_("Only city staff can hide or restore comments."))
+    scope.check_may_act_in(actor, comment.request.jurisdiction_id)
     _check_comment(comment)
     reason = clean_text(reason)
     if not reason:

@@ -5,12 +5,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.template.response import TemplateResponse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from fixboard.accounts import scope
+from fixboard.accounts.admin_scope import ScopedAdmin
 from fixboard.accounts.models import User
 
 from .actions import MAX_REASON, hide_comment, may_moderate, restore_comment
@@ -70,7 +72,7 @@ class PhotoInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ServiceRequestAdmin(ScopedAdmin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "public_id",
         "service_type",
@@ -150,11 +152,29 @@ class ContactAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = fields
     show_full_result_count = False
 
+    def get_queryset(self, request):
+        """For a non-superuser, the people who reported or acted on their jurisdictions'
+        requests."""
+        contacts = super().get_queryset(request)
+        ids = scope.jurisdiction_ids(request.user)
+        if ids is scope.EVERYWHERE:
+            return contacts
+        return contacts.filter(
+            Exists(ServiceRequest.objects.filter(jurisdiction__in=ids, reporter=OuterRef("pk")))
+            | Exists(
+                Event.objects.filter(request__jurisdiction__in=ids, actor_contact=OuterRef("pk"))
+            )
+        )
+
     def has_module_permission(self, request):
         return may_see_contacts(request.user) and super().has_module_permission(request)
 
     def has_view_permission(self, request, obj=None):
-        return may_see_contacts(request.user) and super().has_view_permission(request, obj)
+        return (
+            may_see_contacts(request.user)
+            and super().has_view_permission(request, obj)
+            and (obj is None or self.get_queryset(request).filter(pk=obj.pk).exists())
+        )
 
 
 class ReasonForm(forms.Form):
@@ -164,7 +184,7 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(Comment)
-class CommentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CommentAdmin(ScopedAdmin, ReadOnlyMixin, admin.ModelAdmin):
     """Public updates for agents and admins: hide or restore them (with a reason) in bulk."""
 
     list_display = ["created_at", "request_id_link", "excerpt", "author", "flag_count", "hidden"]
@@ -176,6 +196,7 @@ class CommentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     fields = ["request", "created_at", "text", "author", "hidden"]
     readonly_fields = fields
     actions = ["hide_selected", "restore_selected"]
+    scope_paths = ("request__jurisdiction",)
 
     def get_queryset(self, request):
         return (
@@ -190,7 +211,7 @@ class CommentAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return may_moderate(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return may_moderate(request.user)
+        return may_moderate(request.user, obj.request.jurisdiction_id if obj else None)
 
     @admin.display(description=_("request"), ordering="request__public_id")
     def request_id_link(self, obj):

@@ -4,10 +4,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from fixboard.accounts import scope
 from fixboard.accounts.apikeys import (
     client_and_grant,
     client_for_key,
-    may_post_to,
     take_rate_limit,
 )
 from fixboard.accounts.models import ApiClient, hash_api_key
@@ -31,7 +31,7 @@ def test_the_key_is_printed_once_and_stored_hashed(city):
     assert len(key) >= 40 and key not in (client.key_hash, client.key_prefix)
     assert client.key_hash == hash_api_key(key)
     assert client_for_key(key) == client
-    assert may_post_to(client, city.jurisdiction)
+    assert scope.may_act_in(client, city.jurisdiction)
 
 
 def test_jurisdiction_is_needed_when_there_are_several(city):
@@ -45,8 +45,8 @@ def test_jurisdiction_is_needed_when_there_are_several(city):
     )
     client = client_for_key(key)
     assert client.rate_limit_per_minute == 30
-    assert may_post_to(client, other.jurisdiction)
-    assert not may_post_to(client, city.jurisdiction)
+    assert scope.may_act_in(client, other.jurisdiction)
+    assert not scope.may_act_in(client, city.jurisdiction)
     assert client_and_grant(key, other.jurisdiction) == (client, True)
     assert client_and_grant(key, city.jurisdiction) == (client, False)
 

@@ -102,7 +102,11 @@ def wsgi_in_test_transaction():
 def known(city, wsgi_in_test_transaction) -> dict:
     """Real requests, area and service to aim at, and the key of an app allowed to write."""
     request = submit_pothole(city, email="ana@example.org")
-    add_update(request=request, text="Crew booked", actor=UserFactory(role="staff"))
+    add_update(
+        request=request,
+        text="Crew booked",
+        actor=UserFactory(role="staff", jurisdictions=[city.jurisdiction]),
+    )
     submit_pothole(city, at=(34.0501, -118.2501))
     client = ApiClient(name="fuzzer", rate_limit_per_minute=1_000_000)
     key = client.set_new_key()

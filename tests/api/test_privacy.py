@@ -52,7 +52,12 @@ def test_no_public_endpoint_shows_private_details(city):
     support(request=hidden_name, actor=resident)
     follow(request=hidden_name, actor=resident)
     add_update(request=hidden_name, text="Any news?", actor=resident)
-    clerk = UserFactory(role="staff", first_name="Zebulon", last_name="Quartermaine")
+    clerk = UserFactory(
+        role="staff",
+        first_name="Zebulon",
+        last_name="Quartermaine",
+        jurisdictions=[city.jurisdiction],
+    )
     add_update(request=anonymous, text="Crew booked", actor=clerk)
 
     for url in public_urls(city, [hidden_name, anonymous]):

@@ -424,3 +424,24 @@ def test_a_body_over_djangos_limits_gets_the_api_problem_not_an_html_page(app, b
     big_json = post_json(app, "/api/v1/requests", {**POTHOLE, "description": "x" * 2_700_000})
     assert big_json.status_code == 413 and "over 2621440 bytes" in big_json.json()["title"]
     assert not ServiceRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("support", {"email": "ana@example.org"}),
+        ("follow", {"email": "ana@example.org"}),
+        ("comments", {"text": "Still there", "email": "ana@example.org"}),
+    ],
+)
+def test_a_key_of_another_city_cannot_act_on_a_request(app_for, city, path, data):
+    request = submit_pothole(city)
+    other_app = app_for(make_city().jurisdiction)
+
+    response = post_json(other_app, f"/api/v1/requests/{request.public_id}/{path}", data)
+
+    assert response.status_code == 403
+    assert "may not act in Testville" in response.json()["detail"]
+    request.refresh_from_db()
+    assert (request.support_count, request.follow_count) == (0, 0)
+    assert not request.events.filter(kind=Event.Kind.PUBLIC_UPDATE).exists()

@@ -108,7 +108,11 @@ def test_follow_status_e_mail_and_unsubscribe(page, mailbox):
     assert request.follow_count == 1
     mailbox.clear()
 
-    transition(request=request, to_status="acknowledged", actor=UserFactory(role="staff"))
+    transition(
+        request=request,
+        to_status="acknowledged",
+        actor=UserFactory(role="staff", jurisdictions=[request.jurisdiction]),
+    )
 
     [mail] = mailbox.to("neighbour@example.org")
     assert mail.subject == f"{request.public_id} Pothole: acknowledged"

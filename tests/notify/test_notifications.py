@@ -24,7 +24,9 @@ REPORTER = "ana.reporter@example.org"
 
 @pytest.fixture
 def agent(city):
-    return UserFactory(role="staff", email="clerk@city.example.gov")
+    return UserFactory(
+        role="staff", email="clerk@city.example.gov", jurisdictions=[city.jurisdiction]
+    )
 
 
 @pytest.fixture
@@ -162,7 +164,11 @@ def test_a_comment_hidden_before_its_e_mails_go_out_sends_none(mailbox, commit, 
     comment = add_update(request=followed, text="Spam, spam, spam", actor=resident)
     pending = queue_event_notifications(event_id=comment.pk)
     assert len(pending) == 2
-    hide_comment(comment=comment, actor=UserFactory(role="agent"), reason="Spam")
+    hide_comment(
+        comment=comment,
+        actor=UserFactory(role="agent", jurisdictions=[followed.jurisdiction]),
+        reason="Spam",
+    )
 
     assert [deliver.call(pk) for pk in pending] == ["cancelled", "cancelled"]
     assert mailbox.received == []

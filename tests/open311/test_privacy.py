@@ -59,7 +59,13 @@ def test_every_public_answer_is_free_of_personal_details(client, city, api_key):
     second = submit_pothole(city, email="zebulon.q@example.net")
     supporter = upsert_contact(ContactDetails(name="Marguerite", email="supporter@example.com"))
     support(request=first, actor=supporter)
-    staff = UserFactory(username="jdoe-secret", first_name="Clerk", last_name="Kent")
+    staff = UserFactory(
+        username="jdoe-secret",
+        first_name="Clerk",
+        last_name="Kent",
+        role="staff",
+        jurisdictions=[city.jurisdiction],
+    )
     assign(request=first, actor=staff, department=city.parks, assignee=staff)
     merge(duplicate=second, canonical=first, actor=staff)
     client.post(

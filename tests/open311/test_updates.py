@@ -6,9 +6,10 @@ import orjson
 import pytest
 from django.utils import timezone
 
+from fixboard.accounts.apikeys import issue_api_key
 from fixboard.reports.actions import add_update
 from fixboard.reports.models import CloseReason, Event, Status
-from tests.factories import submit_pothole
+from tests.factories import make_city, submit_pothole
 
 from .conftest import check_json, check_xml, xml_records
 
@@ -200,4 +201,19 @@ def test_an_update_dated_at_the_end_of_the_calendar_is_a_400(client, city, api_k
     for moment in ("9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"):
         body = post_update(client, api_key, request, expect=400, updated_datetime=moment)
         assert body[0]["description"].startswith(f"updated_datetime: {moment} is out of range")
+    assert not request.events.filter(external_id="crm-1").exists()
+
+
+def test_a_key_of_another_city_cannot_update_a_request(client, city):
+    request = submit_pothole(city)
+    other = make_city()
+    _, foreign_key = issue_api_key(name="Elsewhere", jurisdiction_slugs=[other.jurisdiction.slug])
+
+    # Under its own city the request is not found; under ours the key is refused.
+    post_update(client, foreign_key, request, expect=404, jurisdiction_id=other.jurisdiction.slug)
+    body = post_update(
+        client, foreign_key, request, expect=403, jurisdiction_id=city.jurisdiction.slug
+    )
+
+    assert "may not be used for" in body[0]["description"]
     assert not request.events.filter(external_id="crm-1").exists()

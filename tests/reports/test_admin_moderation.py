@@ -22,25 +22,27 @@ def comments(city):
     return [spam, add_update(request=request, text="Spam two", actor=resident)]
 
 
-def signed_in(client, role):
-    user = UserFactory(role=role, is_staff=True, username=f"{role}.user")
+def signed_in(client, role, jurisdiction):
+    user = UserFactory(
+        role=role, is_staff=True, username=f"{role}.user", jurisdictions=[jurisdiction]
+    )
     user.save()
     client.force_login(user)
     return user
 
 
-def test_only_agents_and_admins_see_comments(client, comments):
-    signed_in(client, User.Role.STAFF)
+def test_only_agents_and_admins_see_comments(client, city, comments):
+    signed_in(client, User.Role.STAFF, city.jurisdiction)
     assert client.get(LIST).status_code == 403
     client.logout()
-    signed_in(client, User.Role.AGENT)
+    signed_in(client, User.Role.AGENT, city.jurisdiction)
     page = client.get(LIST)
     assert page.status_code == 200
     assert "Spam one" in page.content.decode() and "Spam two" in page.content.decode()
 
 
-def test_hide_selected_asks_for_a_reason_then_hides_each(client, comments):
-    agent = signed_in(client, User.Role.AGENT)
+def test_hide_selected_asks_for_a_reason_then_hides_each(client, city, comments):
+    agent = signed_in(client, User.Role.AGENT, city.jurisdiction)
     selected = {"action": "hide_selected", "_selected_action": [c.pk for c in comments]}
 
     ask = client.post(LIST, selected)

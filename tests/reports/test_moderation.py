@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def agent(city):
-    return UserFactory(role="agent", username="agent.kim")
+    return UserFactory(role="agent", username="agent.kim", jurisdictions=[city.jurisdiction])
 
 
 @pytest.fixture
@@ -65,7 +65,11 @@ def test_only_comments_can_be_reported_or_hidden(city, agent):
 @pytest.mark.parametrize("role", ["resident", "staff", "manager"])
 def test_only_agents_and_admins_moderate(comment, role):
     with pytest.raises(PermissionDenied):
-        hide_comment(comment=comment, actor=UserFactory(role=role), reason="Spam")
+        hide_comment(
+            comment=comment,
+            actor=UserFactory(role=role, jurisdictions=[comment.request.jurisdiction]),
+            reason="Spam",
+        )
     with pytest.raises(PermissionDenied):
         hide_comment(comment=comment, actor="system", reason="Spam")
     comment.refresh_from_db()
@@ -101,7 +105,7 @@ def test_hiding_needs_a_reason_and_is_recorded_with_who_and_why(comment, agent):
 
 
 def test_restoring_shows_it_again(comment):
-    admin = UserFactory(role="admin")
+    admin = UserFactory(role="admin", jurisdictions=[comment.request.jurisdiction])
     hide_comment(comment=comment, actor=admin, reason="Looked like spam")
     restored = restore_comment(comment=comment, actor=admin, reason="It is a real shop nearby")
 

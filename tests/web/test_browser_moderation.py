@@ -18,7 +18,9 @@ def test_resident_reports_a_comment_and_an_agent_hides_it(new_page):
     request = submit_pothole(city)
     troll = upsert_contact(ContactDetails(email="troll@example.org"))
     comment = add_update(request=request, text=SPAM, actor=troll)
-    UserFactory(role="agent", username="agent.kim", is_staff=True)
+    UserFactory(
+        role="agent", username="agent.kim", is_staff=True, jurisdictions=[city.jurisdiction]
+    )
 
     resident = new_page(viewport=PHONE)
     resident.goto(request.get_absolute_url())

@@ -4,7 +4,7 @@ import pytest
 
 from fixboard.reports.actions import ContactDetails, add_update, upsert_contact
 from fixboard.reports.models import CommentFlag, Event
-from tests.factories import UserFactory, submit_pothole
+from tests.factories import UserFactory, make_city, submit_pothole
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +19,8 @@ def comment(city):
 
 
 @pytest.fixture
-def agent(client):
-    user = UserFactory(role="agent", username="agent.kim")
+def agent(client, city):
+    user = UserFactory(role="agent", username="agent.kim", jurisdictions=[city.jurisdiction])
     user.save()
     return user
 
@@ -109,3 +109,16 @@ def test_moderation_pages_in_spanish(client, comment, agent):
     client.logout()
     page = client.get(url(comment), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Denunciar este comentario" in page
+
+
+def test_an_agent_of_another_city_neither_sees_nor_uses_moderation(client, comment):
+    stranger = UserFactory(role="agent", jurisdictions=[make_city().jurisdiction])
+    client.force_login(stranger)
+
+    page = client.get(url(comment)).content.decode()
+    response = client.post(url(comment, "hide"), {"reason": "Advertising"})
+
+    assert "Hide from the public" not in page
+    assert response.status_code == 403
+    comment.refresh_from_db()
+    assert comment.hidden is False

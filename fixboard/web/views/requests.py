@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fixboard.accounts.scope import check_may_act_in
 from fixboard.core import limits
 from fixboard.notify.follows import ask_by_email, follows_at_once
 from fixboard.reports.actions import (
@@ -68,7 +69,7 @@ def detail(request, public_id, follow_form=None, comment_form=None, status=200):
         for e in public_timeline(service_request)
         if e.kind not in (Event.Kind.SUPPORTED, Event.Kind.FOLLOWED)
     ]
-    moderator = may_moderate(request.user)
+    moderator = may_moderate(request.user, service_request.jurisdiction_id)
     flags = staff_comment_flags(service_request) if moderator else {}
     flagged = comments_flagged_by(
         service_request, user=request.user, client_key=limits.anonymous_key(request)
@@ -247,6 +248,7 @@ def moderate_comment_view(request, public_id, comment_id: int, hide: bool):
     if not may_moderate(request.user):
         raise PermissionDenied(_("Only city staff can hide or restore comments."))
     service_request = _request_or_404(public_id)
+    check_may_act_in(request.user, service_request.jurisdiction_id)
     comment = _comment_or_404(service_request, comment_id)
     form = ModerationForm(request.POST)
     if not form.is_valid():
