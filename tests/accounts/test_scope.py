@@ -291,7 +291,7 @@ def _admin_rows(world) -> dict[str, tuple[int, int]]:
             "open311/submission": Submission.objects.create(
                 client=client,
                 jurisdiction=jurisdiction,
-                fingerprint=name,
+                token=name,
                 request=sr,
                 created_at=timezone.now(),
             ).pk,
