@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.utils.text import slugify
 
 from fixboard.catalog.models import Department, ServiceType
-from fixboard.core.snapshots import forget_all
+from fixboard.core.snapshots import configuration_changed
 from fixboard.places.models import Jurisdiction
 
 
@@ -82,9 +82,8 @@ class CatalogCache:
             self.departments[created.code] = created.pk
             self.created_departments.append(created.name)
         if new_services or new_departments:
-            # bulk_create sends no post_save: this process's configuration must still
-            # see the new types and departments at once, as after a save.
-            forget_all()
+            # bulk_create sends no post_save: every process must still see them.
+            configuration_changed()
 
     def service(self, name: str, group: str = "") -> Service:
         """The service type called `name` (or with code slugify(name)), created if unseen."""
