@@ -1,6 +1,5 @@
 """One constructor per kind of timeline event. Call them only inside a domain function."""
 
-import logging
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -8,8 +7,6 @@ from django.db import transaction
 
 from .models import Contact, Event, ServiceRequest
 from .signals import event_recorded
-
-logger = logging.getLogger(__name__)
 
 Actor = AbstractBaseUser | Contact | str | None
 
@@ -36,22 +33,13 @@ def record(request: ServiceRequest, kind: str, *, actor: Actor, at: datetime, **
 def announce(event: Event) -> None:
     """Send `event_recorded` to every receiver, whatever one of them raises.
 
-    The change is committed: a failing receiver must not turn it into an error page, nor
-    keep the others (or later on-commit work) from running. What it dropped is repaired by
-    the worker's reconcile (WORKER_RECONCILERS).
+    The change is committed: a failing receiver must not turn it into an error page, nor keep
+    the others (or later on-commit work) from running. Django logs its error with the
+    traceback; the worker's reconcile (WORKER_RECONCILERS) repairs what it dropped.
     """
-    responses = event_recorded.send_robust(
+    event_recorded.send_robust(
         sender=Event, event=event, event_id=event.pk, request_id=event.request_id, kind=event.kind
     )
-    for receiver, response in responses:
-        if isinstance(response, Exception):
-            logger.error(
-                "Receiver %s of event %s (%s) failed",
-                getattr(receiver, "__qualname__", receiver),
-                event.pk,
-                event.kind,
-                exc_info=response,
-            )
 
 
 def submitted(request, *, actor, at, kind=Event.Kind.SUBMITTED) -> Event:

@@ -21,7 +21,7 @@ from .conftest import Mailbox, _free_port
 
 REQUESTS, FOLLOWERS = 3, 100  # one status change each: 300 e-mails
 SIGKILL_AT = (30, 110, 190)  # the SMTP messages during which the worker is killed
-SIGTERMS = 6
+SIGTERMS = 4
 LEASE = 1.0
 
 
