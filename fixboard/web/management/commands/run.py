@@ -19,7 +19,7 @@ class Command(BaseCommand):
         "Serve Fixboard on one machine: gunicorn (static files through WhiteNoise) and the "
         "background task worker. Ctrl-C or SIGTERM stops both; if either stops on its own, "
         "the other is stopped too and the command exits with an error. Behind nginx or for "
-        "several machines, run gunicorn and `fixboard db_worker` as services instead "
+        "several machines, run gunicorn and `fixboard run-worker` as services instead "
         "(docs/install.md)."
     )
 
