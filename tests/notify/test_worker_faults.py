@@ -91,14 +91,31 @@ def python(env, code: str) -> str:
     return done.stdout
 
 
+def database_url(request) -> str | None:
+    """The suite's PostgreSQL test database, emptied afterwards; None on SQLite."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        return None
+    request.getfixturevalue("transactional_db")
+    from django.db import connection
+
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
 @pytest.fixture
-def install(tmp_path):
-    """A fresh SQLite installation whose e-mail goes to a real SMTP server."""
+def install(request, tmp_path):
+    """A fresh installation (a SQLite file, or the PostgreSQL test database) whose e-mail goes
+    to a real SMTP server."""
     box = KillingMailbox()
     port = _free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
+    url = database_url(request)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG")}
+    if url:
+        env["DATABASE_URL"] = url
     env.update(
         DJANGO_SETTINGS_MODULE="fixboard.settings",
         FIXBOARD_VAR_DIR=str(tmp_path / "var"),
@@ -110,9 +127,10 @@ def install(tmp_path):
         WORKER_RECONCILE_SECONDS="0.2",
         LOG_LEVEL="WARNING",
     )
-    subprocess.run(
-        [sys.executable, "-m", "fixboard", "migrate", "--no-input", "-v0"], env=env, check=True
-    )
+    if not url:
+        subprocess.run(
+            [sys.executable, "-m", "fixboard", "migrate", "--no-input", "-v0"], env=env, check=True
+        )
     python(env, "from tests.notify.test_worker_faults import seed; seed()")
     yield env, box
     controller.stop()
