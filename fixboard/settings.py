@@ -182,6 +182,7 @@ WORKER_RECONCILE_SECONDS = float(os.environ.get("WORKER_RECONCILE_SECONDS", "60"
 # What it runs then, in order: each repairs what it owns and may be run by several workers at once.
 WORKER_RECONCILERS = [
     "fixboard.core.worker.release_stale_tasks",
+    "fixboard.notify.tasks.reconcile_event_notifications",
     "fixboard.notify.tasks.reconcile_deliveries",
     "fixboard.maps.tasks.reconcile_map_counts",
 ]

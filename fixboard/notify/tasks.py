@@ -6,11 +6,12 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.core import mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django_tasks import task
 
 from fixboard.core.worker import queued_args
+from fixboard.reports.models import Event
 
 from . import actions, emails, selectors
 from .models import Delivery, DigestRun
@@ -158,6 +159,49 @@ def reconcile_deliveries() -> int:
             count += 1
     if count:
         logger.warning("Queued %s e-mails again that no task was going to send", count)
+    return count
+
+
+def task_for(kind: str, public: bool, awaiting_confirmation: bool):
+    """The task that e-mails about an event of this kind, if any does."""
+    if kind in selectors.NOTIFIED_KINDS and public:
+        return notify_event
+    if kind == Event.Kind.SUBMITTED and awaiting_confirmation:
+        return confirm_submission
+    if kind == Event.Kind.FOLLOW_REQUESTED:
+        return send_follow_link
+    return None
+
+
+_events_checked = {"until": None}
+
+
+def reconcile_event_notifications() -> int:
+    """Queue the e-mails of events whose after-commit enqueue never happened (the process
+    died after the commit, the receiver failed); returns how many events (worker reconcile).
+
+    Looks once at each event older than a lease (long committed by then) since the previous
+    pass, a day back on a worker's first; an event that already has a delivery is done.
+    """
+    until = timezone.now() - timedelta(seconds=settings.TASK_LEASE_SECONDS)
+    since = _events_checked["until"] or until - timedelta(days=1)
+    events = (
+        Event.objects.filter(created_at__gte=since, created_at__lt=until)
+        .filter(
+            Q(kind__in=selectors.NOTIFIED_KINDS, public=True)
+            | Q(kind=Event.Kind.SUBMITTED, request__awaiting_confirmation=True)
+            | Q(kind=Event.Kind.FOLLOW_REQUESTED)
+        )
+        .exclude(Exists(Delivery.objects.filter(event=OuterRef("pk"))))
+        .values_list("id", "kind", "public", "request__awaiting_confirmation")
+    )
+    count = 0
+    for event_id, kind, public, awaiting in events.iterator():
+        task = task_for(kind, public, awaiting)
+        if task:
+            task.enqueue(event_id)
+            count += 1
+    _events_checked["until"] = until
     return count
 
 

@@ -41,10 +41,10 @@ def later_receiver():
 def test_a_failing_receiver_neither_fails_the_comment_nor_stops_the_others(
     client,
     city,
-    mailbox,
+    mailbox,  # noqa: F811
     broken_recount,
     later_receiver,
-    caplog,  # noqa: F811
+    caplog,
 ):
     request = submit_pothole(city, email=REPORTER)
     later_receiver.clear()
