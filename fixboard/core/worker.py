@@ -3,7 +3,9 @@
 django-tasks-db marks a claimed task "running" and nothing ever looks at it again if its
 worker dies (SIGKILL, OOM, a lost machine). Here a running task's claim is a lease of
 TASK_LEASE_SECONDS from its start: once it has passed, any worker's reconcile puts the task
-back in the queue. Tasks are written to be run again safely (e-mails claim their Delivery row).
+back in the queue. A live worker renews the lease of a long task (moving its `started_at`), so
+only a dead worker's tasks run again. Tasks are written to be run again safely (e-mails claim
+their Delivery row).
 """
 
 import logging
@@ -33,7 +35,7 @@ def release_stale_tasks() -> int:
     """Queue again the tasks whose worker's lease ran out; returns how many."""
     stale = DBTaskResult.objects.filter(
         status=TaskResultStatus.RUNNING, started_at__lt=timezone.now() - lease()
-    ).only("id", "worker_ids", "task_path")
+    ).only("id", "started_at", "worker_ids", "task_path")
     released = 0
     for task in stale:
         given_up = len(task.worker_ids) >= MAX_CLAIMS
@@ -88,6 +90,15 @@ class LeasedWorker(Worker):
         logger.warning("Received %s: stopping after the current task", signal.strsignal(signum))
         self.running = False
 
+    current_task_id = None
+
+    def run_task(self, db_task_result) -> None:
+        self.current_task_id = db_task_result.pk
+        try:
+            super().run_task(db_task_result)
+        finally:
+            self.current_task_id = None
+
     def run(self) -> None:
         stop = threading.Event()
         thread = threading.Thread(target=self._reconcile_until, args=(stop,), daemon=True)
@@ -97,9 +108,17 @@ class LeasedWorker(Worker):
         finally:
             stop.set()
 
-    @staticmethod
-    def _reconcile_until(stop: threading.Event) -> None:
+    def _reconcile_until(self, stop: threading.Event) -> None:
         while True:
+            self._renew_lease()
             reconcile()
-            if stop.wait(settings.WORKER_RECONCILE_SECONDS):
+            if stop.wait(min(settings.WORKER_RECONCILE_SECONDS, settings.TASK_LEASE_SECONDS / 3)):
                 return
+
+    def _renew_lease(self) -> None:
+        """Keep the task this worker runs its own, once it has used half of its lease."""
+        task_id, now = self.current_task_id, timezone.now()
+        if task_id is not None:
+            DBTaskResult.objects.filter(
+                pk=task_id, status=TaskResultStatus.RUNNING, started_at__lt=now - lease() / 2
+            ).update(started_at=now)

@@ -54,9 +54,15 @@ def deliver(delivery_id: int) -> str:
     """
     if not actions.claim_delivery(delivery_id=delivery_id):
         return "skipped"  # sent, cancelled, given up, or another worker holds its lease
-    delivery = Delivery.objects.select_related(
-        "event__request__service_type", "request__service_type", "watch__area", "sign_in"
-    ).get(pk=delivery_id)
+    delivery = (
+        Delivery.objects.select_related(
+            "event__request__service_type", "request__service_type", "watch__area", "sign_in"
+        )
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None:  # deleted with its request since the claim
+        return "skipped"
     if delivery.event is not None and delivery.event.hidden:
         actions.record_cancelled(delivery=delivery)
         return "cancelled"
