@@ -36,6 +36,21 @@ def configuration_changed(**_signal_kwargs) -> None:
     transaction.on_commit(_changed_here)
 
 
+def watch_configuration(*models) -> None:
+    """Raise the version on every save and delete of these models (admin and ORM writes).
+
+    The owning apps call it in `ready()`, so a process that caches nothing (a command, the
+    admin) still tells the others."""
+    for model in models:
+        for signal in (post_save, post_delete):
+            signal.connect(
+                configuration_changed,
+                sender=model,
+                weak=False,
+                dispatch_uid=f"configuration_changed:{model._meta.label}",
+            )
+
+
 def _changed_here() -> None:
     forget_all()
     with _seen_lock:
@@ -75,14 +90,7 @@ class Snapshot:
         self._held: dict = {}
         self._lock = threading.Lock()
         _ALL.append(self)
-        for model in models:
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    configuration_changed,
-                    sender=model,
-                    weak=False,
-                    dispatch_uid=f"configuration_changed:{model._meta.label}",
-                )
+        watch_configuration(*models)
 
     def get(self, key: Hashable):
         _follow_version()

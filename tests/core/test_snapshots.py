@@ -80,3 +80,14 @@ def test_a_rolled_back_change_moves_nothing(clock):
     assert current_version() == before
     assert snapshot.get("all") == ["North"]
     assert calls == ["all"]
+
+
+def test_any_save_or_delete_of_configuration_raises_the_version(city):
+    from fixboard.catalog.models import Department
+
+    before = current_version()
+    department = Department.objects.create(
+        jurisdiction=city.jurisdiction, code="water", name="Water"
+    )
+    department.delete()
+    assert current_version() == before + 2
