@@ -91,28 +91,25 @@ def python(env, code: str) -> str:
     return done.stdout
 
 
-def database_url(request) -> str | None:
-    """The suite's PostgreSQL test database, emptied afterwards; None on SQLite."""
-    from django.conf import settings
-
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-        return None
-    request.getfixturevalue("transactional_db")
+def database_url() -> str | None:
+    """The suite's PostgreSQL test database (the test empties it afterwards); None on SQLite."""
     from django.db import connection
 
     db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return None
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture
-def install(request, tmp_path):
+def install(tmp_path):
     """A fresh installation (a SQLite file, or the PostgreSQL test database) whose e-mail goes
     to a real SMTP server."""
     box = KillingMailbox()
     port = _free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
-    url = database_url(request)
+    url = database_url()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG")}
     if url:
         env["DATABASE_URL"] = url
@@ -151,6 +148,7 @@ def start_worker(env, log_path) -> subprocess.Popen:
     return worker
 
 
+@pytest.mark.django_db(transaction=True)  # on PostgreSQL the worker shares the test database
 def test_stopped_and_killed_workers_send_every_email_exactly_once(install, tmp_path):
     env, box = install
     expected = REQUESTS * FOLLOWERS
