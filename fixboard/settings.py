@@ -183,6 +183,8 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds an SMTP server may take to answer; a send must end well within TASK_LEASE_SECONDS.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fixboard <noreply@localhost>")
 # Where links in e-mails and feeds point (no request at hand in a task): scheme and host.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
@@ -230,6 +232,19 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# A task (and an e-mail) a worker has started is its own for this long; after that, if the
+# worker died, any worker takes it again. Longer than any task and any SMTP exchange takes.
+TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "300"))
+# How often each worker looks for work lost by a dead worker or a failed after-commit step.
+WORKER_RECONCILE_SECONDS = float(os.environ.get("WORKER_RECONCILE_SECONDS", "60"))
+# What it runs then, in order: each repairs what it owns and may be run by several workers at once.
+WORKER_RECONCILERS = [
+    "fixboard.core.worker.release_stale_tasks",
+    "fixboard.notify.tasks.reconcile_event_notifications",
+    "fixboard.notify.tasks.reconcile_deliveries",
+    "fixboard.maps.tasks.reconcile_map_counts",
+]
 
 # Map tiles: any XYZ tile server; empty means no base layer (areas and requests only).
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from fixboard.audit import log
 from fixboard.audit.models import AuditEntry
-from fixboard.core.snapshots import forget_all
+from fixboard.core.snapshots import configuration_changed
 from fixboard.core.writes import apply_fields, fresh_copy
 from fixboard.places.models import Jurisdiction
 
@@ -39,12 +39,6 @@ SERVICE_TYPE_FIELDS = (
 ROUTING_RULE_FIELDS = ("jurisdiction", "order", "service_type", "area", "department")
 # Apps, exports and requests already name a department or service type by its code.
 FIXED = ("jurisdiction", "code")
-
-
-def configuration_changed() -> None:
-    """Have every process's copy of the configuration forget the catalog once the change
-    commits (the one place that tells the configuration cache)."""
-    transaction.on_commit(forget_all)
 
 
 def _same_jurisdiction(obj, *fields) -> dict:

@@ -6,3 +6,11 @@ class CatalogConfig(AppConfig):
     name = "fixboard.catalog"
     label = "catalog"
     verbose_name = _("Catalog")
+
+    def ready(self):
+        from fixboard.core.snapshots import watch_configuration
+
+        from .models import AttributeDefinition, Department, RoutingRule, ServiceType
+
+        # Every process caches them (core.snapshots): a change anywhere must reach it.
+        watch_configuration(Department, ServiceType, AttributeDefinition, RoutingRule)

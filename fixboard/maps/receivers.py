@@ -23,5 +23,6 @@ def recount_on_event(sender, *, request_id, kind, **kwargs):
 @receiver(requests_imported, dispatch_uid="maps.rebuild_after_import")
 def rebuild_after_import(sender, *, jurisdiction_id, **kwargs):
     # Bulk imports record no event per request, so the worker recounts the whole
-    # jurisdiction once, after the import has finished and committed.
-    transaction.on_commit(lambda: rebuild_jurisdiction_map.enqueue(jurisdiction_id))
+    # jurisdiction once, after the import has finished and committed. A failed enqueue is
+    # logged and must not fail the committed import.
+    transaction.on_commit(lambda: rebuild_jurisdiction_map.enqueue(jurisdiction_id), robust=True)

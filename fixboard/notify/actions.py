@@ -6,9 +6,11 @@ Changes to requests themselves go through fixboard.reports.actions.
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,16 +100,32 @@ def queue_follow_confirmation(*, event_id: int) -> int | None:
     return delivery.pk if delivery.state == Delivery.State.PENDING else None
 
 
+def claim_delivery(*, delivery_id: int) -> bool:
+    """Take a pending e-mail to send it, unless another worker's lease on it still runs.
+
+    The lease, not the task, makes an e-mail go once: two tasks for one delivery (a retry, a
+    reconcile, a task run again after its worker died) cannot both hold it.
+    """
+    now = timezone.now()
+    return bool(
+        Delivery.objects.filter(pk=delivery_id, state=Delivery.State.PENDING)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+        .update(lease_until=now + timedelta(seconds=settings.TASK_LEASE_SECONDS))
+    )
+
+
 def record_sent(*, delivery: Delivery) -> None:
     delivery.state = Delivery.State.SENT
     delivery.sent_at = timezone.now()
     delivery.attempts += 1
-    delivery.save(update_fields=["state", "sent_at", "attempts"])
+    delivery.lease_until = None
+    delivery.save(update_fields=["state", "sent_at", "attempts", "lease_until"])
 
 
 def record_cancelled(*, delivery: Delivery) -> None:
     delivery.state = Delivery.State.CANCELLED
-    delivery.save(update_fields=["state"])
+    delivery.lease_until = None
+    delivery.save(update_fields=["state", "lease_until"])
 
 
 def record_failure(*, delivery: Delivery, error: str) -> datetime | None:
@@ -119,7 +137,10 @@ def record_failure(*, delivery: Delivery, error: str) -> datetime | None:
         delivery.next_attempt_at = None
     else:
         delivery.next_attempt_at = timezone.now() + RETRY_DELAYS[delivery.attempts - 1]
-    delivery.save(update_fields=["attempts", "last_error", "state", "next_attempt_at"])
+    delivery.lease_until = None
+    delivery.save(
+        update_fields=["attempts", "last_error", "state", "next_attempt_at", "lease_until"]
+    )
     return delivery.next_attempt_at
 
 

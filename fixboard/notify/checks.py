@@ -17,3 +17,19 @@ def check_site_url(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def check_email_timeout(app_configs, **kwargs):
+    """A send that may outlast its lease may be sent again by another worker meanwhile."""
+    timeout = settings.EMAIL_TIMEOUT
+    if timeout is None or timeout * 4 > settings.TASK_LEASE_SECONDS:
+        return [
+            Warning(
+                f"EMAIL_TIMEOUT ({timeout}) is too long for TASK_LEASE_SECONDS "
+                f"({settings.TASK_LEASE_SECONDS}): a slow SMTP server may get an e-mail twice.",
+                hint="Keep EMAIL_TIMEOUT under a quarter of TASK_LEASE_SECONDS.",
+                id="fixboard.W102",
+            )
+        ]
+    return []

@@ -1,5 +1,7 @@
 """The e-mails Fixboard sends, built from a Delivery row: text and HTML, one recipient each."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -29,11 +31,17 @@ def confirm_url(request: ServiceRequest) -> str:
     return absolute(reverse("notify:confirm", args=[tokens.make("confirm", {"r": request.pk})]))
 
 
+def message_id(delivery: Delivery) -> str:
+    """The same for every attempt at one delivery, so a mailbox shows a resent copy once."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<delivery-{delivery.pk}-{delivery.created_at:%Y%m%d%H%M%S}@{host}>"
+
+
 def build(delivery: Delivery) -> EmailMultiAlternatives:
     """The message for one delivery; raises when its request or subscription is gone."""
     subject, template, context, unsubscribe = _BUILDERS[delivery.kind](delivery)
     context = {**context, "site_url": settings.SITE_URL, "unsubscribe_url": unsubscribe}
-    headers = {"Auto-Submitted": "auto-generated"}
+    headers = {"Auto-Submitted": "auto-generated", "Message-ID": message_id(delivery)}
     if unsubscribe:
         # RFC 8058: mail clients offer one-click unsubscribe and POST to this address.
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"

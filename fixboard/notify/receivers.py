@@ -8,7 +8,6 @@ from fixboard.reports.models import Event
 from fixboard.reports.signals import event_recorded
 
 from . import tasks
-from .selectors import NOTIFIED_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -16,14 +15,11 @@ logger = logging.getLogger(__name__)
 @receiver(event_recorded, dispatch_uid="notify.on_event_recorded")
 def on_event_recorded(sender, event: Event, **kwargs) -> None:
     # The event and its request as the domain function wrote them: no query needed.
-    kind, public, awaiting = event.kind, event.public, event.request.awaiting_confirmation
+    task = tasks.task_for(event.kind, event.public, event.request.awaiting_confirmation)
     try:
-        if kind in NOTIFIED_KINDS and public:
-            tasks.notify_event.enqueue(event.pk)
-        elif kind == Event.Kind.SUBMITTED and awaiting:
-            tasks.confirm_submission.enqueue(event.pk)
-        elif kind == Event.Kind.FOLLOW_REQUESTED:
-            tasks.send_follow_link.enqueue(event.pk)
+        if task:
+            task.enqueue(event.pk)
     except Exception:
-        # The change is committed; a queue outage must not turn it into an error page.
+        # The change is committed; a queue outage must not turn it into an error page. The
+        # worker's reconcile (tasks.reconcile_event_notifications) queues it later.
         logger.exception("Could not enqueue notifications for event %s", event.pk)

@@ -4,9 +4,14 @@ import logging
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.core import mail
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django_tasks import task
+
+from fixboard.core.worker import queued_args
+from fixboard.reports.models import Event
 
 from . import actions, emails, selectors
 from .models import Delivery, DigestRun
@@ -41,7 +46,14 @@ def send_follow_link(event_id: int) -> None:
 
 @task()
 def deliver(delivery_id: int) -> str:
-    """Send one e-mail; on failure count the attempt and schedule a retry with backoff."""
+    """Send one e-mail once; on failure count the attempt and schedule a retry with backoff.
+
+    Claim (a lease), send, mark sent, and only then say goodbye to the SMTP server: a worker
+    killed after the server accepted the message and before the mark commits is the one way
+    it goes twice (again after the lease, with the same Message-ID, which mail clients merge).
+    """
+    if not actions.claim_delivery(delivery_id=delivery_id):
+        return "skipped"  # sent, cancelled, given up, or another worker holds its lease
     delivery = (
         Delivery.objects.select_related(
             "event__request__service_type", "request__service_type", "watch__area", "sign_in"
@@ -49,29 +61,39 @@ def deliver(delivery_id: int) -> str:
         .filter(pk=delivery_id)
         .first()
     )
-    if delivery is None or delivery.state != Delivery.State.PENDING:
+    if delivery is None:  # deleted with its request since the claim
         return "skipped"
     if delivery.event is not None and delivery.event.hidden:
         actions.record_cancelled(delivery=delivery)
         return "cancelled"
+    connection = mail.get_connection()
     try:
-        with translation.override(delivery.language or settings.LANGUAGE_CODE):
-            emails.build(delivery).send()
-    except Exception as exc:  # SMTP, network or a vanished subscription: all retried the same
-        retry_at = actions.record_failure(delivery=delivery, error=repr(exc))
-        logger.warning(
-            "E-mail delivery %s (%s) failed, attempt %s: %r; retry at %s",
-            delivery.pk,
-            delivery.kind,
-            delivery.attempts,
-            exc,
-            retry_at,
-        )
-        if retry_at and deliver.get_backend().supports_defer:
-            deliver.using(run_after=retry_at).enqueue(delivery_id)
-        return "failed"
-    actions.record_sent(delivery=delivery)
+        try:
+            with translation.override(delivery.language or settings.LANGUAGE_CODE):
+                message = emails.build(delivery)
+            connection.open()  # held open, so the goodbye comes after the mark
+            connection.send_messages([message])
+        except Exception as exc:  # SMTP, network or a vanished subscription: all retried the same
+            _record_failure(delivery, exc)
+            return "failed"
+        actions.record_sent(delivery=delivery)
+    finally:
+        connection.close()
     return "sent"
+
+
+def _record_failure(delivery: Delivery, exc: Exception) -> None:
+    retry_at = actions.record_failure(delivery=delivery, error=repr(exc))
+    logger.warning(
+        "E-mail delivery %s (%s) failed, attempt %s: %r; retry at %s",
+        delivery.pk,
+        delivery.kind,
+        delivery.attempts,
+        exc,
+        retry_at,
+    )
+    if retry_at and deliver.get_backend().supports_defer:
+        deliver.using(run_after=retry_at).enqueue(delivery.pk)
 
 
 @task()
@@ -117,6 +139,76 @@ def scheduled_digests() -> int:
     retry_due_deliveries()
     scheduled_digests.using(run_after=next_digest_time(timezone.now())).enqueue()
     return sent
+
+
+def reconcile_deliveries() -> int:
+    """Queue again the pending e-mails no task will send; returns how many (worker reconcile).
+
+    Their worker died while sending (the lease has run out), or before it queued them or
+    their retry. Any that a waiting or running task still names is left to that task.
+    """
+    now = timezone.now()
+    queued = queued_args(deliver)
+    orphans = (
+        Delivery.objects.filter(
+            state=Delivery.State.PENDING,
+            created_at__lte=now - timedelta(seconds=settings.TASK_LEASE_SECONDS),
+        )
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .values_list("id", flat=True)
+    )
+    count = 0
+    for delivery_id in orphans.iterator():
+        if delivery_id not in queued:
+            deliver.enqueue(delivery_id)
+            count += 1
+    if count:
+        logger.warning("Queued %s e-mails again that no task was going to send", count)
+    return count
+
+
+def task_for(kind: str, public: bool, awaiting_confirmation: bool):
+    """The task that e-mails about an event of this kind, if any does."""
+    if kind in selectors.NOTIFIED_KINDS and public:
+        return notify_event
+    if kind == Event.Kind.SUBMITTED and awaiting_confirmation:
+        return confirm_submission
+    if kind == Event.Kind.FOLLOW_REQUESTED:
+        return send_follow_link
+    return None
+
+
+_events_checked = {"until": None}
+
+
+def reconcile_event_notifications() -> int:
+    """Queue the e-mails of events whose after-commit enqueue never happened (the process
+    died after the commit, the receiver failed); returns how many events (worker reconcile).
+
+    Looks once at each event older than a lease (long committed by then) since the previous
+    pass, a day back on a worker's first; an event that already has a delivery is done.
+    """
+    until = timezone.now() - timedelta(seconds=settings.TASK_LEASE_SECONDS)
+    since = _events_checked["until"] or until - timedelta(days=1)
+    events = (
+        Event.objects.filter(created_at__gte=since, created_at__lt=until)
+        .filter(
+            Q(kind__in=selectors.NOTIFIED_KINDS, public=True)
+            | Q(kind=Event.Kind.SUBMITTED, request__awaiting_confirmation=True)
+            | Q(kind=Event.Kind.FOLLOW_REQUESTED)
+        )
+        .exclude(Exists(Delivery.objects.filter(event=OuterRef("pk"))))
+        .values_list("id", "kind", "public", "request__awaiting_confirmation")
+    )
+    count = 0
+    for event_id, kind, public, awaiting in events.iterator():
+        task = task_for(kind, public, awaiting)
+        if task:
+            task.enqueue(event_id)
+            count += 1
+    _events_checked["until"] = until
+    return count
 
 
 def retry_due_deliveries() -> int:

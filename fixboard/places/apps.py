@@ -6,3 +6,11 @@ class PlacesConfig(AppConfig):
     name = "fixboard.places"
     label = "places"
     verbose_name = _("Places")
+
+    def ready(self):
+        from fixboard.core.snapshots import watch_configuration
+
+        from .models import Jurisdiction
+
+        # Every process caches them (core.snapshots): a change anywhere must reach it.
+        watch_configuration(Jurisdiction)

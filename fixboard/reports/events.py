@@ -26,12 +26,20 @@ def record(request: ServiceRequest, kind: str, *, actor: Actor, at: datetime, **
     event = Event.objects.create(
         request=request, kind=kind, created_at=at, **actor_fields(actor), **fields
     )
-    transaction.on_commit(
-        lambda: event_recorded.send(
-            sender=Event, event=event, event_id=event.pk, request_id=request.pk, kind=kind
-        )
-    )
+    transaction.on_commit(lambda: announce(event), robust=True)
     return event
+
+
+def announce(event: Event) -> None:
+    """Send `event_recorded` to every receiver, whatever one of them raises.
+
+    The change is committed: a failing receiver must not turn it into an error page, nor keep
+    the others (or later on-commit work) from running. Django logs its error with the
+    traceback; the worker's reconcile (WORKER_RECONCILERS) repairs what it dropped.
+    """
+    event_recorded.send_robust(
+        sender=Event, event=event, event_id=event.pk, request_id=event.request_id, kind=event.kind
+    )
 
 
 def submitted(request, *, actor, at, kind=Event.Kind.SUBMITTED) -> Event:

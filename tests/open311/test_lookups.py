@@ -36,19 +36,23 @@ def test_a_service_type_made_by_another_process_is_found_at_once(client, city, a
     assert (record["service_code"], record["service_name"]) == ("litter", "Litter")
 
 
-def test_a_service_type_made_private_here_hides_its_requests_at_once(client, city):
+def test_a_service_type_made_private_here_hides_its_requests_at_once(
+    client, city, django_capture_on_commit_callbacks
+):
     request = submit_pothole(city)
     assert one(client, request.public_id)[0]["service_code"] == "pothole"
     city.pothole.public = False
-    city.pothole.save()
+    with django_capture_on_commit_callbacks(execute=True):  # once it commits
+        city.pothole.save()
     one(client, request.public_id, status=404)
 
 
-def test_names_follow_a_rename_saved_here(client, city):
+def test_names_follow_a_rename_saved_here(client, city, django_capture_on_commit_callbacks):
     request = submit_pothole(city)
     one(client, request.public_id)
     city.streets.name = "Street Services"
-    city.streets.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        city.streets.save()
     assert one(client, request.public_id)[0]["agency_responsible"] == "Street Services"
 
 

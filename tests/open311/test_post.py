@@ -11,6 +11,7 @@ from PIL import Image
 
 from fixboard.accounts.apikeys import issue_api_key
 from fixboard.catalog.models import AttributeDefinition, ServiceType
+from fixboard.core.snapshots import configuration_changed
 from fixboard.open311.models import Submission
 from fixboard.places.addresses import record_addresses
 from fixboard.places.models import AddressPoint
@@ -251,10 +252,12 @@ def test_several_problems_are_listed_together(client, city, api_key):
 
 def test_private_and_inactive_service_types(client, city, api_key):
     ServiceType.objects.filter(pk=city.bulky.pk).update(public=False)
+    configuration_changed()  # what a bulk write of configuration must do
     assert "no service bulky-items" in descriptions(
         post(client, api_key, service_code="bulky-items"), 404
     )
     ServiceType.objects.filter(pk=city.pothole.pk).update(active=False)
+    configuration_changed()
     assert "no longer takes reports" in descriptions(post(client, api_key))
 
 
@@ -317,6 +320,7 @@ def test_service_notice_comes_from_the_service_type(client, city, api_key):
     assert [r.find("service_notice").text for r in tree] == [notice, notice]
     # A service type without a notice answers an empty one, as before.
     ServiceType.objects.filter(pk=city.pothole.pk).update(notice="")
+    configuration_changed()
     assert answer(post(client, api_key, description="c"))[0]["service_notice"] is None
 
 

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         "Serve Fixboard on one machine: gunicorn (static files through WhiteNoise) and the "
         "background task worker. Ctrl-C or SIGTERM stops both; if either stops on its own, "
         "the other is stopped too and the command exits with an error. Behind nginx or for "
-        "several machines, run gunicorn and `fixboard db_worker` as services instead "
+        "several machines, run gunicorn and `fixboard run-worker` as services instead "
         "(docs/install.md)."
     )
 
@@ -84,7 +84,7 @@ class Command(BaseCommand):
             "--forwarded-allow-ips", "127.0.0.1,::1",
             "--no-control-socket",
         ]  # fmt: skip
-        worker = [python, "-m", "fixboard", "db_worker", "--queue-name", "*", "--no-reload"]
+        worker = [python, "-m", "fixboard", "run-worker", "--queue-name", "*"]
         # Links in e-mails must point at this server when no public address is configured.
         env = {"SITE_URL": f"http://{shown}:{port}", **os.environ}
         # Own process groups: a Ctrl-C reaches only this command, which stops both in order.
