@@ -184,4 +184,6 @@ def _file_lock() -> Iterator[None]:
         finally:
             with contextlib.suppress(OSError):
                 handle.truncate(0)
+                if connection.is_in_memory_db():  # this process's own: nobody else opens it
+                    path.unlink()
             fcntl.flock(handle, fcntl.LOCK_UN)
