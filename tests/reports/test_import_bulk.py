@@ -2,6 +2,8 @@
 keys) off and always puts every one back, even after a failure or a crash."""
 
 import os
+import socket
+import subprocess
 import threading
 from io import StringIO
 
@@ -12,7 +14,14 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
 from fixboard.places.models import AddressPoint
-from fixboard.reports.importing import import_requests, importer, indexes, load_mapping, rebuild
+from fixboard.reports.importing import (
+    import_requests,
+    importer,
+    indexes,
+    load_mapping,
+    lock,
+    rebuild,
+)
 from fixboard.reports.importing.batch import BatchWriter
 from fixboard.reports.importing.importer import estimated_rows
 from fixboard.reports.importing.lock import exclusive
@@ -308,3 +317,40 @@ def test_an_import_or_rebuild_is_refused_while_another_runs(city, tmp_path, expo
         release.set()
         other.join()
     assert run_import(export, city.jurisdiction, small_mapping(tmp_path)).created == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_left_by_a_dead_import_whose_session_lives_on_is_taken_over():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: on SQLite the kernel frees the lock with the process")
+    dead = _dead_pid()
+    holding, done = threading.Event(), threading.Event()
+
+    def session_of_a_dead_import():  # as the server still runs it, mid-statement
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", lock.KEY)
+                tag = f"{lock.TAG} on {socket.gethostname()} pid {dead}"
+                cursor.execute("SELECT set_config('application_name', %s, false)", [tag])
+                holding.set()
+                done.wait(10)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=session_of_a_dead_import)
+    other.start()
+    try:
+        assert holding.wait(10)
+        with exclusive(), connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                           [f"{lock.TAG} on {socket.gethostname()} pid {dead}"])  # fmt: skip
+            assert cursor.fetchone()[0] == 0
+    finally:
+        done.set()
+        other.join()
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
