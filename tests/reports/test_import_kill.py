@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -123,7 +124,10 @@ def imported(jurisdiction) -> tuple:
 def postgresql_url() -> str:
     settings = connection.settings_dict
     host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
-    return f"postgres://{settings['USER']}@{host}:{port}/{settings['NAME']}"
+    user = quote(settings["USER"]) + (
+        f":{quote(settings['PASSWORD'])}" if settings["PASSWORD"] else ""
+    )
+    return f"postgres://{user}@{host}:{port}/{settings['NAME']}"
 
 
 def sessions_of(pid: int) -> list[str]:
