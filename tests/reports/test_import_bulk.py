@@ -1,18 +1,32 @@
 """Bulk mode: a large import takes the secondary indexes (and on PostgreSQL the foreign
 keys) off and always puts every one back, even after a failure or a crash."""
 
+import os
+import socket
+import subprocess
 import threading
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
 from fixboard.places.models import AddressPoint
-from fixboard.reports.importing import import_requests, indexes, load_mapping, rebuild
+from fixboard.reports.importing import (
+    import_requests,
+    importer,
+    indexes,
+    load_mapping,
+    lock,
+    rebuild,
+)
 from fixboard.reports.importing.batch import BatchWriter
 from fixboard.reports.importing.importer import estimated_rows
+from fixboard.reports.importing.lock import exclusive
 from fixboard.reports.models import Event, RequestArea, ServiceRequest, Status
-from tests.factories import INSIDE_EAST, INSIDE_WEST
+from tests.factories import INSIDE_EAST, INSIDE_WEST, make_city, submit_pothole
 from tests.reports.test_import_helpers import SMALL_HEADER, run_import, small_mapping, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -230,3 +244,113 @@ def test_the_planner_has_statistics_after_an_import(city, tmp_path, export):
             run_bulk(city, tmp_path, export)
             cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
             assert cursor.fetchone()[0] == 2
+
+
+def test_bulk_mode_is_not_chosen_while_another_city_has_requests_unless_asked(
+    city, tmp_path, export, monkeypatch
+):
+    # The small file counts as large: only the rule on who else is there decides.
+    monkeypatch.setattr(importer, "BULK_MIN_ROWS", 1)
+    monkeypatch.setattr(importer, "table_rows", lambda: 0)
+    before, during = schema(), []
+    write = BatchWriter.write_placed
+
+    def looking(self, placed):
+        during.append(schema())
+        return write(self, placed)
+
+    monkeypatch.setattr(BatchWriter, "write_placed", looking)
+    mapping = small_mapping(tmp_path)
+    run_import(export, city.jurisdiction, mapping)  # the table holds nothing else: bulk
+    assert during.pop() != before
+
+    submit_pothole(make_city())  # another city, live
+    run_import(export, city.jurisdiction, mapping)
+    assert during.pop() == before  # its indexes stayed while the file was written
+
+    import_requests(
+        path=export, jurisdiction=city.jurisdiction, mapping=load_mapping(mapping), bulk=True
+    )
+    assert during.pop() != before  # the operator asked
+    assert schema() == before
+
+
+def test_the_command_warns_that_bulk_mode_slows_other_cities(city, tmp_path, export):
+    submit_pothole(make_city())
+    err = StringIO()
+    call_command(
+        "import_requests", export, "--jurisdiction", city.jurisdiction.slug,
+        "--mapping", small_mapping(tmp_path), "--bulk", "--no-progress",
+        stdout=StringIO(), stderr=err,
+    )  # fmt: skip
+    assert "takes the indexes of every city's requests off" in err.getvalue()
+
+
+def test_an_import_or_rebuild_is_refused_while_another_runs(city, tmp_path, export):
+    holding, release = threading.Event(), threading.Event()
+
+    def other_import():  # on a connection of its own, as another process would be
+        try:
+            with exclusive():
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_import)
+    other.start()
+    try:
+        assert holding.wait(10)
+        mapping = small_mapping(tmp_path)
+        for command, *args in (
+            ("import_requests", export, "--jurisdiction", city.jurisdiction.slug,
+             "--mapping", mapping),
+            ("rebuild_indexes",),
+        ):  # fmt: skip
+            with pytest.raises(CommandError) as refused:
+                call_command(command, *args, "--no-progress", stdout=StringIO())
+            message = str(refused.value)
+            assert "Another import or index rebuild is running on this database" in message
+            assert f"pid {os.getpid()}" in message and "since" in message
+        assert not ServiceRequest.objects.exists()
+    finally:
+        release.set()
+        other.join()
+    assert run_import(export, city.jurisdiction, small_mapping(tmp_path)).created == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_left_by_a_dead_import_whose_session_lives_on_is_taken_over():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: on SQLite the kernel frees the lock with the process")
+    dead = _dead_pid()
+    holding, done = threading.Event(), threading.Event()
+
+    def session_of_a_dead_import():  # as the server still runs it, mid-statement
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", lock.KEY)
+                tag = f"{lock.TAG} on {socket.gethostname()} pid {dead}"
+                cursor.execute("SELECT set_config('application_name', %s, false)", [tag])
+                holding.set()
+                done.wait(10)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=session_of_a_dead_import)
+    other.start()
+    try:
+        assert holding.wait(10)
+        with exclusive(), connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                           [f"{lock.TAG} on {socket.gethostname()} pid {dead}"])  # fmt: skip
+            assert cursor.fetchone()[0] == 0
+    finally:
+        done.set()
+        other.join()
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid

@@ -17,9 +17,11 @@ from tqdm import tqdm
 
 from fixboard.places.models import Jurisdiction
 
+from ..models import ServiceRequest
 from .batch import BatchWriter, store_and_placer
 from .indexes import bulk_mode, refresh_statistics, table_rows
 from .learning import learning
+from .lock import exclusive
 from .mapping import Mapping
 from .placing import Placed, Placer
 from .prefetch import CAN_FORK, ForkedPrefetch, Prefetch, in_turn
@@ -221,12 +223,26 @@ def estimated_rows(path: Path) -> int:
     return round(size * max(sample.count(b"\n"), 1) / len(sample))
 
 
-def _bulk(path: Path) -> bool:
+def others_live(jurisdiction: Jurisdiction) -> bool:
+    """Whether the requests table holds anything but this jurisdiction's imported requests.
+
+    Bulk mode takes the indexes of the whole table off: only where the table holds
+    nothing else (another city's requests, or a report made on the site) does that
+    slow nobody down.
+    """
+    return (
+        ServiceRequest.objects.exclude(jurisdiction=jurisdiction, source_id__isnull=False)
+        .only("pk")
+        .exists()
+    )
+
+
+def _bulk(path: Path, jurisdiction: Jurisdiction) -> bool:
     # Rebuilding the indexes costs about what the rows already in the tables cost to
     # index: worth it when the import brings at least twice as many. A re-import of the
     # same file (updates, which read the indexes) stays below that.
     rows = estimated_rows(path)
-    return rows >= BULK_MIN_ROWS and rows >= 2 * table_rows()
+    return rows >= BULK_MIN_ROWS and rows >= 2 * table_rows() and not others_live(jurisdiction)
 
 
 @contextmanager
@@ -276,6 +292,29 @@ def _run_pass(batches, writer: BatchWriter, result: ImportResult, bar, *, second
             bar.update(batch.position - bar.n)
 
 
+def _import(
+    path: Path, jurisdiction: Jurisdiction, mapping: Mapping, result: ImportResult, **options
+) -> BatchWriter:
+    """Both passes of an import, within bulk mode when it is on; see `import_requests`."""
+    batch_size, bulk, progress = options["batch_size"], options["bulk"], options["progress"]
+    size = path.stat().st_size if path.is_file() else 0
+    tools = store_and_placer(jurisdiction)
+    # The readers start first, with what they need: they parse the first batches while
+    # the writer gets ready and the indexes come off.
+    with _fewer_collections(), _reading(path, mapping, batch_size, placer=tools[1]) as first:
+        writer = BatchWriter(jurisdiction, result, tools)
+        bulk = _bulk(path, jurisdiction) if bulk is None else bulk
+        with bulk_mode(bulk, progress=progress, written=WRITTEN_FIELDS):
+            with learning(writer.addresses):  # all learnt before the second pass reads them
+                _run_pass(first, writer, result, _bar(size, path.name, progress), second=False)
+            if writer.deferred:
+                with _deferred(writer, path, mapping, batch_size) as second:
+                    bar = _bar(size, _("placing by address"), progress)
+                    _run_pass(second, writer, result, bar, second=True)
+    refresh_statistics(bulk=bulk)
+    return writer
+
+
 def import_requests(
     *,
     path: Path,
@@ -294,27 +333,18 @@ def import_requests(
     written `batch_size` at a time, each batch in its own transaction. Rows with an
     address but no point are placed in a second reading of the file, through the
     address index the first reading fed. `bulk` (by default: when the file holds at
-    least twice the rows already stored) takes the secondary indexes off for the import
-    and builds them again after it (see `indexes`); below BULK_MIN_ROWS it never pays.
+    least twice the rows already stored, and the table holds nothing but the
+    jurisdiction's imported requests, see `others_live`) takes the secondary indexes off
+    for the import and builds them again after it (see `indexes`); below BULK_MIN_ROWS
+    it never pays. One import or rebuild runs at a time: another raises ImportRunning.
     """
     started = time.perf_counter()
     path = Path(path)
     result = ImportResult()
-    size = path.stat().st_size if path.is_file() else 0
-    tools = store_and_placer(jurisdiction)
-    # The readers start first, with what they need: they parse the first batches while
-    # the writer gets ready and the indexes come off.
-    with _fewer_collections(), _reading(path, mapping, batch_size, placer=tools[1]) as first:
-        writer = BatchWriter(jurisdiction, result, tools)
-        bulk = _bulk(path) if bulk is None else bulk
-        with bulk_mode(bulk, progress=progress, written=WRITTEN_FIELDS):
-            with learning(writer.addresses):  # all learnt before the second pass reads them
-                _run_pass(first, writer, result, _bar(size, path.name, progress), second=False)
-            if writer.deferred:
-                with _deferred(writer, path, mapping, batch_size) as second:
-                    bar = _bar(size, _("placing by address"), progress)
-                    _run_pass(second, writer, result, bar, second=True)
-    refresh_statistics(bulk=bulk)
+    with exclusive():
+        writer = _import(
+            path, jurisdiction, mapping, result, batch_size=batch_size, bulk=bulk, progress=progress
+        )
     result.created_service_types = writer.catalog.created_services
     result.created_departments = writer.catalog.created_departments
     result.elapsed = time.perf_counter() - started

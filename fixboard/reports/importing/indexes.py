@@ -25,14 +25,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, partial
 
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from fixboard.places.models import AddressPoint
 
 from ..models import Event, RequestArea, ServiceRequest
-from .rebuild import Rebuild, TableWork
+from .lock import exclusive
+from .rebuild import LOCK_TIMEOUT, Rebuild, TableWork, retried
 
 MODELS = (ServiceRequest, Event, RequestArea)
 # Models whose foreign keys, but not indexes, are off in bulk mode.
@@ -86,7 +87,7 @@ def _key_definitions(editor) -> list[ForeignKey]:
 
 
 def _existing(tables: set[str]) -> set[str]:
-    """Names of the indexes on these tables."""
+    """Names of the indexes on these tables (on PostgreSQL, the valid ones)."""
     # Not Django's introspection: on SQLite it parses each table's SQL, a tenth of a
     # second, a fifth of a small import.
     names = sorted(tables)
@@ -98,9 +99,10 @@ def _existing(tables: set[str]) -> set[str]:
                 names,
             )
         else:
+            # An index whose concurrent build did not finish is there but not valid.
             cursor.execute(
-                "SELECT indexname FROM pg_indexes "
-                "WHERE schemaname = ANY(current_schemas(false)) AND tablename = ANY(%s)",
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid = ANY(%s::regclass[]) AND i.indisvalid",
                 [names],
             )
         return {row[0] for row in cursor.fetchall()}
@@ -216,8 +218,7 @@ def drop_secondary_indexes(*, written: dict | None = None, found: InPlace | None
     indexes = [name for _, name, _ in _secondary_indexes() if name in present]
     statements += [f"DROP INDEX {q(name)}" for name in indexes]
     # One transaction: a commit per statement cost a small import 50 ms on PostgreSQL.
-    with transaction.atomic():
-        _execute_all(statements)
+    retried(partial(_execute_all, statements))
 
 
 def _execute_all(statements: list[str]) -> None:
@@ -231,8 +232,8 @@ def _execute_all(statements: list[str]) -> None:
                 cursor.execute(statement)
 
 
-def _missing(found: InPlace | None) -> tuple[list[tuple[str, str]], list[ForeignKey]]:
-    """(table, statement) of the secondary indexes, and the foreign keys, not in place.
+def _missing(found: InPlace | None) -> tuple[list[tuple[str, str, str]], list[ForeignKey]]:
+    """(table, name, statement) of the secondary indexes, and the foreign keys, not in place.
 
     A key in place but not checked counts as missing; its `sql` is then empty (it needs
     only its check) and its name is the one in the database.
@@ -240,7 +241,7 @@ def _missing(found: InPlace | None) -> tuple[list[tuple[str, str]], list[Foreign
     if found is None:
         return [], []  # not migrated yet
     return (
-        [(table, sql) for table, name, sql in _secondary_indexes() if name not in found.indexes],
+        [index for index in _secondary_indexes() if index[1] not in found.indexes],
         [k for k in (_unchecked(key, found.keys) for key in _foreign_keys()) if k is not None],
     )
 
@@ -257,34 +258,81 @@ def _unchecked(key: ForeignKey, constrained: dict) -> ForeignKey | None:
 def missing() -> list[tuple[str, str]]:
     """(table, statement) of every secondary index and foreign key that is not in place."""
     indexes, keys = _missing(_in_place())
-    return indexes + [(key.table, key.sql or _validate(key)) for key in keys]
+    return [(table, sql) for table, _name, sql in indexes] + [
+        (key.table, key.sql or _validate(key)) for key in keys
+    ]
 
 
-def restore_indexes(*, progress: bool = False, found: InPlace | None = None) -> int:
+def restore_indexes(
+    *, progress: bool = False, found: InPlace | None = None, online: bool = False
+) -> int:
     """Build every missing secondary index and foreign key; returns how many were made.
 
-    `found`: what is in place, if known.
+    `found`: what is in place, if known. `online`: the site may be writing to the tables
+    (a repair), so on PostgreSQL the indexes are built concurrently, one at a time (the
+    fast way blocks each table's writes while one of its indexes is built).
     """
-    indexes, keys = _missing(found or _in_place())
-    if not indexes and not keys:
-        return 0
-    with tqdm(
-        total=len(indexes) + len(keys),
-        desc=_("Building indexes"),
-        unit="index",
-        disable=not progress,
-    ) as bar:
-
-        def counted(done) -> None:
-            if not callable(done):  # statistics are neither an index nor a key
-                bar.update(done.count("VALIDATE CONSTRAINT") or 1)
-
-        _add_unchecked(keys)
-        Rebuild(_work(indexes, keys)).run(counted)
-    return len(indexes) + len(keys)
+    with exclusive():
+        indexes, keys = _missing(found or _in_place())
+        if not indexes and not keys:
+            return 0
+        with tqdm(
+            total=len(indexes) + len(keys),
+            desc=_("Building indexes"),
+            unit="index",
+            disable=not progress,
+        ) as bar:
+            if online and connection.vendor == "postgresql" and not connection.in_atomic_block:
+                _restore_online(indexes, keys, bar)
+            else:
+                _restore_fast(indexes, keys, bar)
+        return len(indexes) + len(keys)
 
 
-def _work(indexes: list[tuple[str, str]], keys: list[ForeignKey]) -> dict[str, TableWork]:
+def _restore_fast(indexes: list[tuple[str, str, str]], keys: list[ForeignKey], bar) -> None:
+    def counted(done) -> None:
+        if not callable(done):  # statistics are neither an index nor a key
+            bar.update(done.count("VALIDATE CONSTRAINT") or 1)
+
+    _add_unchecked(keys)
+    Rebuild(_work(indexes, keys)).run(counted)
+
+
+def _restore_online(indexes: list[tuple[str, str, str]], keys: list[ForeignKey], bar) -> None:
+    """Build the indexes concurrently, add the keys unchecked, then check them.
+
+    None of it stops the site writing for more than a moment: a concurrent build and a
+    key's check lock only against other schema changes; adding a key changes the
+    catalog only. (A table's statistics are left to autovacuum.)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = %s", [LOCK_TIMEOUT])
+        try:
+            for _table, name, sql in indexes:
+                retried(partial(_build_concurrently, cursor, name, sql), atomic=False)
+                bar.update(1)
+            _add_unchecked(keys)
+            for checked in _by_table(keys).values():
+                retried(partial(cursor.execute, _validate(*checked)), atomic=False)
+                bar.update(len(checked))
+        finally:
+            cursor.execute("RESET lock_timeout")
+
+
+def _build_concurrently(cursor, name: str, sql: str) -> None:
+    # A concurrent build that failed (a timeout, a killed import) leaves an invalid index.
+    cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {connection.ops.quote_name(name)}")
+    cursor.execute(sql.replace("CREATE INDEX ", "CREATE INDEX CONCURRENTLY ", 1))
+
+
+def _by_table(keys: list[ForeignKey]) -> dict[str, list[ForeignKey]]:
+    tables: dict[str, list[ForeignKey]] = defaultdict(list)
+    for key in keys:
+        tables[key.table].append(key)
+    return tables
+
+
+def _work(indexes: list[tuple[str, str, str]], keys: list[ForeignKey]) -> dict[str, TableWork]:
     """Each table's index builds, then (PostgreSQL) its statistics, then its keys' checks.
 
     Statistics before checks: a key's check is a query, planned with them, and one on a
@@ -292,15 +340,12 @@ def _work(indexes: list[tuple[str, str]], keys: list[ForeignKey]) -> dict[str, T
     index of the rows that have one instead of the whole table.
     """
     work: dict[str, TableWork] = defaultdict(TableWork)
-    for table, sql in indexes:
+    for table, _name, sql in indexes:
         work[table].builds.append(sql)
     if connection.vendor == "postgresql":
-        for table in sorted({table for table, _ in indexes} | {key.table for key in keys}):
+        for table in sorted({index[0] for index in indexes} | {key.table for key in keys}):
             work[table].after.append(partial(_analyze_if_large, table=table))
-    checks: dict[str, list[ForeignKey]] = defaultdict(list)
-    for key in keys:
-        checks[key.table].append(key)
-    for table, checked in checks.items():
+    for table, checked in _by_table(keys).items():
         # One statement per table: its checks run one at a time anyway, and each ALTER
         # TABLE costs its lock, catalog update and commit (a few ms on a small import).
         work[table].after.append(_validate(*checked))
@@ -316,8 +361,7 @@ def _add_unchecked(keys: list[ForeignKey]) -> None:
     table, so checks run beside the builds and checks of other tables. Until its check
     passes, a key still holds for every row written meanwhile.
     """
-    with transaction.atomic():
-        _execute_all([f"{key.sql} NOT VALID" for key in keys if key.sql])
+    retried(partial(_execute_all, [f"{key.sql} NOT VALID" for key in keys if key.sql]))
 
 
 def _validate(*keys: ForeignKey) -> str:
@@ -378,7 +422,8 @@ def bulk_mode(
     `written`: as for `drop_secondary_indexes`.
     """
     found = _in_place()
-    if restore_indexes(progress=progress, found=found):
+    # Left off by an import that died: the site may be writing meanwhile.
+    if restore_indexes(progress=progress, found=found, online=True):
         found = None  # changed: drop_secondary_indexes looks again
     if not enabled:
         yield

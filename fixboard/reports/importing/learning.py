@@ -17,6 +17,8 @@ from django.db import connection
 
 from fixboard.places.addresses import AddressRecorder
 
+from .lock import tag_session
+
 _DONE = None
 
 
@@ -39,15 +41,21 @@ class BackgroundAddresses:
 
     def _run(self) -> None:
         try:
+            self._guarded(self._tag)
             while (latest := self._queue.get()) is not _DONE:
                 if self._error is None:
-                    self._learn(latest)
+                    self._guarded(self.recorder.record_latest, latest)
         finally:
             connection.close()  # this thread's own
 
-    def _learn(self, latest: dict[str, tuple]) -> None:
+    @staticmethod
+    def _tag() -> None:
+        with connection.cursor() as cursor:
+            tag_session(cursor)
+
+    def _guarded(self, work, *args) -> None:
         try:
-            self.recorder.record_latest(latest)
+            work(*args)
         except BaseException as exc:  # handed to the writer, which re-raises it
             self._error = exc
 

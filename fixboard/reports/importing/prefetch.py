@@ -10,16 +10,24 @@ The queue bound keeps memory flat in both.
 """
 
 import contextlib
+import ctypes
 import multiprocessing
+import os
 import pickle
 import queue
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 
+from django.db import connections
 from django.utils import translation
 
 _ITEM, _ERROR, _END = "item", "error", "end"
 CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# The parent's database connections as a forked reader inherited them: kept referenced
+# so that they are never closed (or finished) from the child.
+_INHERITED: list = []
 
 
 class _Ahead:
@@ -61,7 +69,12 @@ class _Ahead:
                 self._queue.put(data, timeout=0.1)
                 return True
             except queue.Full:
-                continue
+                if self._orphaned():
+                    return False
+        return False
+
+    def _orphaned(self) -> bool:
+        """Whether the consumer is gone for good (only a process can outlive it)."""
         return False
 
     def _run(self) -> None:
@@ -119,15 +132,25 @@ class Prefetch(_Ahead):
 class ForkedPrefetch(_Ahead):
     """Prefetch in a child process forked from this one (where fork exists: not Windows).
 
-    The child inherits the generator as it stands (its open file, parser and area index)
-    and must touch no database connection: it shares this process's sockets. Items and
-    errors travel pickled; the child leaving without a last word is an error here, never
-    a short read.
+    The child inherits the generator as it stands (its open file, parser and area index).
+    It first lets go of the database connections it inherited (see
+    `_let_go_of_connections`) and arranges to die with this process, so a killed import
+    leaves nothing behind that holds its transaction open. Items and errors travel
+    pickled; the child leaving without a last word is an error here, never a short read.
     """
 
     def __init__(self, items: Iterable | Callable[[], Iterable], ahead: int = 2):
         context = multiprocessing.get_context("fork")
+        self._parent = os.getpid()
         super().__init__(items, context.Queue(maxsize=ahead), context.Event(), context.Process)
+
+    def _run(self) -> None:
+        _die_with_parent(self._parent)
+        _let_go_of_connections()
+        super()._run()
+
+    def _orphaned(self) -> bool:
+        return os.getppid() != self._parent
 
     def __exit__(self, *exc) -> None:
         super().__exit__(*exc)
@@ -139,3 +162,35 @@ class ForkedPrefetch(_Ahead):
 
     def _decode(self, data: bytes) -> tuple:
         return pickle.loads(data)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this reader when the import dies, even by SIGKILL (Linux).
+
+    A reader outliving a killed import would keep the import's database socket open, so
+    the server would keep its transaction and locks. Elsewhere a reader notices the
+    orphaning when its queue stays full (`_orphaned`).
+    """
+    with contextlib.suppress(OSError, AttributeError):  # not Linux
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the import died before the line above
+        os._exit(1)
+
+
+def _let_go_of_connections() -> None:
+    """Close this process's copy of the parent's database sockets, and never use them.
+
+    Closing the copy leaves the parent's connection as it is (the server sees one
+    client until the parent closes or dies); the connection objects are kept, not
+    closed, since closing would end the parent's session. A query in the reader would
+    open a connection of its own.
+    """
+    for wrapper in connections.all(initialized_only=True):
+        if wrapper.connection is None:
+            continue
+        _INHERITED.append(wrapper.connection)
+        fileno = getattr(wrapper.connection, "fileno", None)  # psycopg; SQLite has none
+        if fileno is not None:
+            with contextlib.suppress(OSError):
+                os.close(fileno())
+        wrapper.connection = None

@@ -11,15 +11,49 @@ by one, start early, and the smaller tables' work fills in beside them.
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 
-from django.db import connection
+from django.db import OperationalError, connection, transaction
+
+from .lock import tag_session
 
 # Connections working at once: the server builds each index on one core.
 BUILDERS = 2
 LOCAL_HOSTS = ("", "localhost", "127.0.0.1", "::1")
+# How long a statement of the import waits for a table's lock (PostgreSQL). While it
+# waits, every write of the site to that table waits behind it; so it gives up soon and
+# tries again a little later, rather than queue behind a long transaction of the site.
+LOCK_TIMEOUT = "500ms"
+LOCK_ATTEMPTS = 40
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def retried(run: Callable[[], None], *, atomic: bool = True) -> None:
+    """Run DDL that must lock a table, giving way to the site while the lock is busy.
+
+    `run` runs in a transaction of its own when `atomic`, with LOCK_TIMEOUT on
+    PostgreSQL (not `atomic`: the caller sets it); on a timeout it is run again after
+    a growing pause.
+    """
+    postgresql = connection.vendor == "postgresql"
+    for attempt in range(LOCK_ATTEMPTS):
+        try:
+            with transaction.atomic() if atomic else nullcontext():
+                if atomic and postgresql:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL lock_timeout = %s", [LOCK_TIMEOUT])
+                run()
+            return
+        except OperationalError as exc:
+            busy = getattr(exc.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE
+            if not (postgresql and busy) or attempt == LOCK_ATTEMPTS - 1:
+                raise
+        time.sleep(min(0.05 * 2**attempt, 2.0))
 
 
 @dataclass
@@ -104,9 +138,9 @@ class Rebuild:
                     table, statement = task
                     try:
                         if callable(statement):
-                            statement(cursor)
+                            retried(partial(statement, cursor))
                         else:
-                            cursor.execute(statement)
+                            retried(partial(cursor.execute, statement))
                     except BaseException:
                         self.done(table, failed=True)
                         raise
@@ -121,6 +155,7 @@ class Rebuild:
 
 
 def _configure(cursor) -> None:
+    tag_session(cursor)
     # Each index is one sort; the default 64 MB would spill a city's to disk.
     cursor.execute("SET maintenance_work_mem = '512MB'")
     workers = helpers_per_build(connection.settings_dict.get("HOST") or "", os.cpu_count())

@@ -22,6 +22,7 @@ from fixboard.core.columns import column_types
 
 from ..models import Event, RequestArea, ServiceRequest
 from .indexes import table_rows
+from .lock import IMPORT_LOCK
 
 # A request's values from its source row, in three runs: between them go the values the
 # writer decides (ids, service type, department, expected_at). The placer lays each row
@@ -89,7 +90,6 @@ WRITTEN_FIELDS = {
 # quarter of the import).
 STATISTICS_MIN_ROWS = 1
 LOOKUP_CHUNK = 100_000
-IMPORT_LOCK = 311_001  # advisory lock class of request imports
 
 
 def _columns(model, fields: Sequence[str]) -> list[str]:

@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 
 from fixboard.places.models import Jurisdiction
 from fixboard.reports.importing import import_requests, load_mapping, shipped_mapping
+from fixboard.reports.importing.importer import others_live
+from fixboard.reports.importing.lock import ImportRunning
 
 NAMES_SHOWN = 12
 
@@ -58,9 +60,12 @@ class Command(BaseCommand):
             action=BooleanOptionalAction,
             default=None,
             help=_(
-                "Take the secondary indexes off during the import and build them again after "
-                "it (much faster for a first load; searches are slower meanwhile). By default "
-                "on when the file holds at least 5,000 rows and twice the requests already stored."
+                "Take the secondary indexes and foreign keys of the whole requests table off "
+                "during the import and build them again after it (much faster for a first "
+                "load). Every city's searches are slower meanwhile, and its writes wait while "
+                "each index is built. By default on only when the file holds at least 5,000 "
+                "rows and twice the requests already stored, and the table holds nothing but "
+                "this jurisdiction's imported requests."
             ),
         )
 
@@ -69,6 +74,14 @@ class Command(BaseCommand):
         mapping_path = Path(mapping)
         if not mapping_path.exists() and shipped_mapping(mapping).exists():
             mapping_path = shipped_mapping(mapping)
+        if options["bulk"] and others_live(target):
+            self.stderr.write(
+                _(
+                    "Warning: --bulk takes the indexes of every city's requests off until the "
+                    "import ends; the site's searches are slower and its writes wait while "
+                    "they are built again."
+                )
+            )
         try:
             result = import_requests(
                 path=file,
@@ -79,6 +92,8 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError(errors_text(exc)) from None
+        except ImportRunning as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(
             _(
                 "%(rows)d rows in %(s).1f s (%(r).0f rows/s): "
