@@ -319,10 +319,10 @@ def test_an_import_or_rebuild_is_refused_while_another_runs(city, tmp_path, expo
     assert run_import(export, city.jurisdiction, small_mapping(tmp_path)).created == 2
 
 
+# On SQLite the kernel frees the lock with the process.
+@pytest.mark.database("postgresql")
 @pytest.mark.django_db(transaction=True)
 def test_a_lock_left_by_a_dead_import_whose_session_lives_on_is_taken_over():
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: on SQLite the kernel frees the lock with the process")
     dead = _dead_pid()
     holding, done = threading.Event(), threading.Event()
 

@@ -152,11 +152,10 @@ def writing(jurisdiction) -> bool:
         return bool(cursor.fetchone()[0])
 
 
+@pytest.mark.database("postgresql")
 def test_a_postgresql_import_killed_mid_way_blocks_nothing_and_its_rerun_equals_a_clean_one(
     shared_data, larger_sf
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only")
     clean = san_francisco(shared_data)
     clean.slug = "san-francisco-clean"
     clean.save(update_fields=["slug"])
@@ -202,11 +201,10 @@ def test_a_postgresql_import_killed_mid_way_blocks_nothing_and_its_rerun_equals_
     assert ServiceRequest.objects.filter(jurisdiction=other.jurisdiction).count() == len(waits) + 1
 
 
+@pytest.mark.database("sqlite")
 def test_a_sqlite_import_killed_mid_way_is_completed_by_running_it_again(
     shared_data, larger_sf, tmp_path
 ):
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
     city = san_francisco(shared_data)
     # The test database is in memory: the import's processes get a copy of it in a file.
     path = tmp_path / "fixboard.sqlite3"
