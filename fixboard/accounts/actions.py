@@ -36,8 +36,17 @@ USER_FIELDS = (
 )
 
 
+def _home(account):
+    """The one jurisdiction a user or API client works in, whose admins then see its audit
+    entries; None (superusers only) for an account of several."""
+    homes = list(account.jurisdictions.all()[:2])
+    return homes[0] if len(homes) == 1 else None
+
+
 def _record(actor, obj, before: dict, after: dict, *, secrets=()) -> None:
-    log.record_change(actor=actor, obj=obj, before=before, after=after, secrets=secrets)
+    log.record_change(
+        actor=actor, obj=obj, before=before, after=after, secrets=secrets, jurisdiction=_home(obj)
+    )
 
 
 def _save(obj, many: dict) -> None:
@@ -96,7 +105,13 @@ def rotate_api_key(*, actor: log.Actor, client: ApiClient) -> str:
     key = current.set_new_key()
     current.save(update_fields=["key_prefix", "key_hash"])
     changes = {"key_prefix": [before, current.key_prefix], **log.secret_changed("key")}
-    log.record(actor=actor, action=AuditEntry.Action.KEY_ISSUED, obj=current, changes=changes)
+    log.record(
+        actor=actor,
+        action=AuditEntry.Action.KEY_ISSUED,
+        obj=current,
+        changes=changes,
+        jurisdiction=_home(current),
+    )
     return key
 
 
@@ -187,5 +202,6 @@ def set_password(*, actor: log.Actor, user: User, password: str | None) -> User:
         action=AuditEntry.Action.CHANGED,
         obj=current,
         changes=log.secret_changed("password"),
+        jurisdiction=_home(current),
     )
     return current

@@ -42,6 +42,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        entries = super().get_queryset(request)
+        if request.user.is_superuser:
+            return entries
+        # A city admin reads their jurisdictions' entries; entries of no single jurisdiction
+        # (an account working for several cities) are a superuser's.
+        return entries.filter(jurisdiction__in=request.user.jurisdictions.all())
+
     def has_module_permission(self, request):
         return is_city_admin(request.user)
 

@@ -171,7 +171,15 @@ def watch(request, jurisdiction: str):
     return render(request, "notify/watch.html", context, status=status)
 
 
+@require_http_methods(["GET", "POST"])
 def watch_confirm(request, token: str):
+    """GET shows a button, POST starts the digest: mail scanners that open links must not."""
+    if request.method == "GET":
+        try:
+            tokens.read("watch", token, max_age=tokens.CONFIRM_MAX_AGE)
+        except tokens.BadLink as exc:
+            return _link_problem(request, exc, what="watch")
+        return render(request, "notify/watch_confirm.html")
     try:
         watch_area = actions.confirm_watch(token=token)
     except tokens.BadLink as exc:

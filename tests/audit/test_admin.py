@@ -5,10 +5,11 @@ import re
 
 import pytest
 
+from fixboard.accounts.actions import save_user
 from fixboard.accounts.models import ApiClient, User
 from fixboard.audit.models import AuditEntry
 from fixboard.catalog.actions import save_department
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_city
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def test_a_city_admin_reads_and_filters_the_log(client, city):
         actor="fixboard demo",
         data={"jurisdiction": city.jurisdiction, "code": "water", "name": "Water"},
     )
-    signed_in(client, User.Role.ADMIN)
+    signed_in(client, User.Role.ADMIN, jurisdictions=[city.jurisdiction])
     page = client.get(LIST)
     assert page.status_code == 200
     text = page.content.decode()
@@ -41,6 +42,27 @@ def test_a_city_admin_reads_and_filters_the_log(client, city):
     assert client.get(f"{LIST}add/").status_code == 403
     assert client.post(f"{LIST}{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_a_city_admin_reads_only_their_citys_entries(client, city):
+    other = make_city()
+    for jurisdiction, name in ((city.jurisdiction, "Aqueduct"), (other.jurisdiction, "Harbor")):
+        save_department(
+            actor="fixboard demo",
+            data={"jurisdiction": jurisdiction, "code": name.lower(), "name": name},
+        )
+    ours, theirs = (
+        UserFactory(role=User.Role.STAFF, jurisdictions=[j])
+        for j in (city.jurisdiction, other.jurisdiction)
+    )
+    save_user(actor="fixboard demo", user=ours, data={"first_name": "Ours"})
+    save_user(actor="fixboard demo", user=theirs, data={"first_name": "Theirs"})
+    signed_in(client, User.Role.ADMIN, jurisdictions=[city.jurisdiction])
+    text = client.get(LIST).content.decode()
+    assert "Aqueduct" in text and str(ours) in text
+    assert "Harbor" not in text and str(theirs) not in text
+    hidden = AuditEntry.objects.get(object_repr="Harbor")
+    assert client.get(f"{LIST}{hidden.pk}/change/").status_code == 302  # not found: sent back
 
 
 def test_other_staff_cannot_see_the_log(client, city):

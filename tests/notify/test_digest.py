@@ -17,10 +17,10 @@ def subscribe(client, mailbox, city, data):
     assert "Check your e-mail" in response.content.decode(), response.content.decode()
     mail = mailbox.to(WATCHER)[-1]
     assert mail.subject.startswith("Confirm your daily digest")
-    assert (
-        "Daily digest confirmed"
-        in client.get(mail.link_to("/notify/watch/confirm/")).content.decode()
-    )
+    link = mail.link_to("/notify/watch/confirm/")
+    assert "Start my daily digest" in client.get(link).content.decode()
+    assert WatchArea.objects.get(email=WATCHER).confirmed_at is None  # opening starts nothing
+    assert "Daily digest confirmed" in client.post(link).content.decode()
     mailbox.clear()
     return WatchArea.objects.get(email=WATCHER)
 
