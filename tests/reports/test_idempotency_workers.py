@@ -49,6 +49,12 @@ def _copy_test_database(target: str) -> str | None:
     copy = f"{connection.settings_dict['NAME']}_workers"
     connection.close()  # a template database must have no other session
     with connection._nodb_cursor() as cursor:
+        # Connections kept by earlier tests' server threads (CONN_MAX_AGE) would be others.
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [connection.settings_dict["NAME"]],
+        )
         cursor.execute(f'DROP DATABASE IF EXISTS "{copy}"')
         cursor.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{connection.settings_dict["NAME"]}"')
     return urlunsplit(url._replace(path=f"/{copy}"))
