@@ -244,6 +244,7 @@ WORKER_RECONCILERS = [
     "fixboard.notify.tasks.reconcile_event_notifications",
     "fixboard.notify.tasks.reconcile_deliveries",
     "fixboard.maps.tasks.reconcile_map_counts",
+    "fixboard.reports.idempotency.delete_expired_claims",
 ]
 
 # Map tiles: any XYZ tile server; empty means no base layer (areas and requests only).

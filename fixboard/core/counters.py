@@ -38,10 +38,28 @@ class CounterCache(BaseCache):
         key = self.make_and_validate_key(key, version=version)
         return self.model.objects.filter(key=key, expires__gt=timezone.now())
 
+    def _run(self, sql: str, params: list):
+        """One statement, its table and columns named `{table}`, `{count}`, `{key}`,
+        `{expires}` in `sql`; the first row it returns. Raw SQL: counting is on every limited
+        write, and building a queryset would cost more than the database's answer."""
+        connection = connections[router.db_for_write(self.model)]
+        quote = connection.ops.quote_name
+        sql = sql.format(
+            table=quote(self.model._meta.db_table),
+            count=quote("count"),
+            key=quote("key"),
+            expires=quote("expires"),
+        )
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, now])
+            return cursor.fetchone()
+
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        if self._live(key, version).exists():  # the common case: one read, no transaction
-            return False
         key = self.make_and_validate_key(key, version=version)
+        # The common case: the window's counter exists; one read, no transaction.
+        if self._run("SELECT 1 FROM {table} WHERE {key} = %s AND {expires} > %s", [key]):
+            return False
         using = router.db_for_write(self.model)
         with transaction.atomic(using=using):
             expired = self.model.objects.filter(expires__lte=timezone.now())
@@ -70,18 +88,12 @@ class CounterCache(BaseCache):
 
     def incr(self, key, delta=1, version=None):
         key = self.make_and_validate_key(key, version=version)
-        connection = connections[router.db_for_write(self.model)]
-        table, count, key_, expires = map(
-            connection.ops.quote_name, (self.model._meta.db_table, "count", "key", "expires")
-        )
         # One statement, so atomic on its own (RETURNING: PostgreSQL, SQLite 3.35+).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET {count} = {count} + %s "
-                f"WHERE {key_} = %s AND {expires} > %s RETURNING {count}",
-                [delta, key, connection.ops.adapt_datetimefield_value(timezone.now())],
-            )
-            row = cursor.fetchone()
+        row = self._run(
+            "UPDATE {table} SET {count} = {count} + %s WHERE {key} = %s AND {expires} > %s"
+            " RETURNING {count}",
+            [delta, key],
+        )
         if row is None:
             raise ValueError(f"Key '{key}' not found")
         return row[0]
