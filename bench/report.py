@@ -170,6 +170,14 @@ def _method() -> list[str]:
     return lines
 
 
+LARGE_RUN_SIZE = "10,000,000"
+# The run at the size of several years of a large city's 311 is kept on a page of its own.
+LARGE_RUN = (
+    "- At 10,000,000 requests on PostgreSQL: [performance-10m.md](performance-10m.md) "
+    "(`python -m bench --sizes 10M --engines postgresql --output docs/performance-10m.md`)."
+)
+
+
 def render(run: Run) -> str:
     """The whole page, as Markdown."""
     lines = [
@@ -185,6 +193,8 @@ def render(run: Run) -> str:
         f"- Code measured: commit {run.code}",
         "- Options: " + ", ".join(f"{k} {v}" for k, v in run.options.items()),
     ]
+    if LARGE_RUN_SIZE not in run.options.get("sizes", ""):
+        lines.append(LARGE_RUN)
     if run.status:
         lines.append(f"- **Incomplete run**: {run.status}.")
     for label, reason in run.unavailable.items():
