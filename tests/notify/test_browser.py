@@ -168,6 +168,7 @@ def test_watch_the_rectangle_shown_on_the_map(page, mailbox):
 
     [mail] = mailbox.to("block.captain@example.org")
     page.goto(mail.link_to("/notify/watch/confirm/"))
+    screenshot(page, "watch-confirm")
     page.get_by_role("button", name="Start my daily digest").click()
     expect(page.get_by_role("heading", name="Daily digest confirmed")).to_be_visible()
     watch = city.jurisdiction.watch_areas.get()
