@@ -31,16 +31,24 @@ def _link_problem(request, exc: tokens.BadLink, *, what: str):
     )
 
 
+def _button_page(request, purpose: str, token: str, max_age, template: str):
+    """What a link's GET shows: its button (the POST acts) or why the link is no good, so that
+    mail scanners that open links change nothing."""
+    try:
+        tokens.read(purpose, token, max_age=max_age)
+    except tokens.BadLink as exc:
+        return _link_problem(request, exc, what=purpose)
+    return render(request, template)
+
+
 @require_http_methods(["GET", "POST"])
 def confirm(request, token: str):
     """A reporter's confirmation link. GET shows a button, POST puts the request live: mail
     scanners that open links must not publish a report."""
     if request.method == "GET":
-        try:
-            tokens.read("confirm", token, max_age=tokens.CONFIRM_MAX_AGE)
-        except tokens.BadLink as exc:
-            return _link_problem(request, exc, what="confirm")
-        return render(request, "notify/confirm_request.html")
+        return _button_page(
+            request, "confirm", token, tokens.CONFIRM_MAX_AGE, "notify/confirm_request.html"
+        )
     try:
         service_request, changed = actions.confirm_request(token=token)
     except tokens.BadLink as exc:
@@ -82,11 +90,9 @@ def _add_errors(form, exc: ValidationError) -> None:
 def signin_link(request, token: str):
     """GET shows a button, POST uses the link up: mail scanners that open links must not."""
     if request.method == "GET":
-        try:
-            tokens.read("sign_in", token, max_age=tokens.SIGN_IN_MAX_AGE)
-        except tokens.BadLink as exc:
-            return _link_problem(request, exc, what="sign_in")
-        return render(request, "notify/signin_link.html")
+        return _button_page(
+            request, "sign_in", token, tokens.SIGN_IN_MAX_AGE, "notify/signin_link.html"
+        )
     try:
         user = actions.sign_in(token=token)
     except tokens.BadLink as exc:
@@ -175,11 +181,9 @@ def watch(request, jurisdiction: str):
 def watch_confirm(request, token: str):
     """GET shows a button, POST starts the digest: mail scanners that open links must not."""
     if request.method == "GET":
-        try:
-            tokens.read("watch", token, max_age=tokens.CONFIRM_MAX_AGE)
-        except tokens.BadLink as exc:
-            return _link_problem(request, exc, what="watch")
-        return render(request, "notify/watch_confirm.html")
+        return _button_page(
+            request, "watch", token, tokens.CONFIRM_MAX_AGE, "notify/watch_confirm.html"
+        )
     try:
         watch_area = actions.confirm_watch(token=token)
     except tokens.BadLink as exc:
