@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "fixboard.open311",
     "fixboard.api",
     "fixboard.maps",
+    "fixboard.work",
     "fixboard.web",
 ]
 
@@ -118,7 +119,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "work:login"
 
 # django-axes first: it refuses a locked-out username and address before any password check.
 AUTHENTICATION_BACKENDS = [

@@ -7,5 +7,6 @@ urlpatterns = [
     path("open311/", include("fixboard.open311.urls")),
     path("api/", include("fixboard.api.urls")),
     path("", include("fixboard.notify.urls")),
+    path("", include("fixboard.work.urls")),
     path("", include("fixboard.web.urls")),
 ]

@@ -70,6 +70,12 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.jurisdictions.set(extracted)
 
+    @factory.post_generation
+    def departments(self, create, extracted, **kwargs):
+        """`UserFactory(departments=[...])`: whose requests staff and managers change."""
+        if create and extracted:
+            self.departments.set(extracted)
+
 
 @dataclass
 class City:

@@ -26,6 +26,7 @@ USER_FIELDS = (
     "role",
     "jurisdictions",
     "departments",
+    "granted_departments",
     "is_active",
     "is_staff",
     "is_superuser",
@@ -125,18 +126,23 @@ def revoke_api_client(*, actor: log.Actor, client: ApiClient) -> ApiClient:
 
 
 def _department_errors(user: User, many: dict) -> dict:
-    if "jurisdictions" not in many and "departments" not in many:
+    names = ("jurisdictions", "departments", "granted_departments")
+    if not any(name in many for name in names):
         return {}
     jurisdictions = many.get("jurisdictions", user.jurisdictions.all() if user.pk else [])
-    departments = many.get("departments", user.departments.all() if user.pk else [])
     allowed = {j.pk for j in jurisdictions}
-    messages = [
-        _("%(d)s is a department of %(j)s: add %(j)s to the jurisdictions too.")
-        % {"d": d, "j": d.jurisdiction}
-        for d in departments
-        if d.jurisdiction_id not in allowed
-    ]
-    return {"departments": messages} if messages else {}
+    errors = {}
+    for name in names[1:]:
+        departments = many.get(name, getattr(user, name).all() if user.pk else [])
+        messages = [
+            _("%(d)s is a department of %(j)s: add %(j)s to the jurisdictions too.")
+            % {"d": d, "j": d.jurisdiction}
+            for d in departments
+            if d.jurisdiction_id not in allowed
+        ]
+        if messages:
+            errors[name] = messages
+    return errors
 
 
 def _checked_user(data: dict, user: User | None, password: str | None, *, lock: bool):

@@ -50,13 +50,19 @@ class UserAdmin(ScopedAdmin, DomainSaveMixin, DjangoUserAdmin):
     change_password_form = AuditedPasswordChangeForm
     list_display = ["username", "email", "first_name", "last_name", "role", "is_active"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser", "jurisdictions", "departments"]
-    filter_horizontal = ["jurisdictions", "departments", "groups", "user_permissions"]
+    filter_horizontal = [
+        "jurisdictions",
+        "departments",
+        "granted_departments",
+        "groups",
+        "user_permissions",
+    ]
     fieldsets = [
         *DjangoUserAdmin.fieldsets[:2],
         (
             _("Role in Fixboard"),
             {
-                "fields": ["role", "jurisdictions", "departments"],
+                "fields": ["role", "jurisdictions", "departments", "granted_departments"],
                 "description": _(
                     "Call-takers, department staff and managers work in the jurisdictions "
                     "chosen here; department staff see their departments' queues."

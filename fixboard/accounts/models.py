@@ -26,6 +26,14 @@ class User(AbstractUser):
     departments = models.ManyToManyField(
         Department, verbose_name=_("departments"), blank=True, related_name="members"
     )
+    # Staff change their departments' requests; another department's only when granted here.
+    granted_departments = models.ManyToManyField(
+        Department,
+        verbose_name=_("may also work requests of"),
+        blank=True,
+        related_name="granted_staff",
+        help_text=_("Other departments whose requests this person may change."),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

@@ -137,3 +137,63 @@ def scoped_within(queryset: QuerySet, actor) -> QuerySet:
     return queryset.filter(Exists(grants.filter(jurisdiction__in=ids))).exclude(
         Exists(grants.exclude(jurisdiction__in=ids))
     )
+
+
+# Within a jurisdiction, who may change a request (status, assignment, merge, service type,
+# place, priority, redaction): city admins any; department staff and managers their
+# departments' and those granted to them; call-takers none (they add notes and callers).
+CHANGING_ROLES = (User.Role.STAFF, User.Role.MANAGER)
+
+
+def department_ids(user: User) -> frozenset[int] | None:
+    """The departments whose requests `user` may change; EVERYWHERE (None) for superusers
+    and city admins, who are bound by their jurisdictions only."""
+    if user.is_superuser or user.role == User.Role.ADMIN:
+        return EVERYWHERE
+    if user.role not in CHANGING_ROLES or not user.is_active:
+        return frozenset()
+    if "_department_ids" not in user.__dict__:
+        user._department_ids = frozenset(user.departments.values_list("pk", flat=True)) | frozenset(
+            user.granted_departments.values_list("pk", flat=True)
+        )
+    return user._department_ids
+
+
+def may_change(actor, request) -> bool:
+    """Whether `actor` may change `request` (a ServiceRequest) with the city's authority."""
+    if not may_act_in(actor, request.jurisdiction_id):
+        return False
+    if isinstance(actor, ApiClient):
+        return True
+    ids = department_ids(actor)
+    return ids is EVERYWHERE or request.department_id in ids
+
+
+def check_may_change(actor, request) -> None:
+    """PermissionDenied, with a message the doors show, unless `actor` may change `request`."""
+    check_may_act_in(actor, request.jurisdiction_id)
+    if may_change(actor, request):
+        return
+    if getattr(actor, "role", "") == User.Role.AGENT:
+        raise PermissionDenied(
+            _("Call-takers add notes and callers; ask the department to change the request.")
+        )
+    raise PermissionDenied(
+        _(
+            "%(r)s belongs to another department; ask its manager, or an administrator to "
+            "grant you that department."
+        )
+        % {"r": request.public_id}
+    )
+
+
+def changeable(queryset: QuerySet, actor, path: str = "") -> QuerySet:
+    """The requests of `queryset` (`path` leads to a ServiceRequest) that `actor` may change."""
+    prefix = f"{path}__" if path else ""
+    queryset = scoped(queryset, actor, f"{prefix}jurisdiction")
+    if isinstance(actor, ApiClient):
+        return queryset
+    ids = department_ids(actor) if isinstance(actor, User) else frozenset()
+    if ids is EVERYWHERE:
+        return queryset
+    return queryset.filter(**{f"{prefix}department__in": ids})

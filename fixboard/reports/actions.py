@@ -25,7 +25,7 @@ from fixboard.core.compiled import CompiledQuery
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import area_index
 
-from . import events
+from . import events, sla
 from .attributes import MAX_TEXT, clean_attributes
 from .events import Actor
 from .models import (
@@ -58,11 +58,18 @@ def _check_client(client: ApiClient | None, jurisdiction_id: int) -> None:
         scope.check_may_act_in(client, jurisdiction_id)
 
 
-def _check_authority(request: ServiceRequest, actor: Actor, client: ApiClient | None) -> None:
+def _check_authority(
+    request: ServiceRequest, actor: Actor, client: ApiClient | None, *, change: bool = True
+) -> None:
     """A write that may be the city's: city staff, like API clients, act only in their
-    jurisdictions (residents act as residents anywhere)."""
+    jurisdictions, and change only their departments' requests (`change`; any staff of the
+    jurisdiction may add a note or an update). Residents act as residents anywhere."""
     _check_client(client, request.jurisdiction_id)
-    if scope.acts_for_city(actor):
+    if not scope.acts_for_city(actor):
+        return
+    if change:
+        scope.check_may_change(actor, request)
+    else:
         scope.check_may_act_in(actor, request.jurisdiction_id)
 
 
@@ -216,9 +223,7 @@ def submit_request(
             media_url=media_url,
             requested_at=requested_at,
             updated_at=requested_at,
-            expected_at=requested_at + timedelta(hours=service_type.sla_hours)
-            if service_type.sla_hours
-            else None,
+            expected_at=sla.expected_at(service_type, requested_at),
             external_id=external_id,
             has_photos=bool(cleaned_photos),
         )
@@ -373,7 +378,7 @@ def add_update(
 ) -> Event:
     """A public update (shown to residents) or an internal note, optionally with a photo
     (uploaded, or a link to one hosted elsewhere)."""
-    _check_authority(request, actor, client)
+    _check_authority(request, actor, client, change=False)
     text = clean_text(text)
     if not text and not photo and not media_url:
         raise ValidationError({"text": [_("Write the update.")]})

@@ -9,3 +9,7 @@ event_recorded = Signal()
 # event are written, with `request`: for derived data that must commit or roll back with
 # the new request (map counts), at no extra commit. A listener's error aborts the submission.
 request_submitted = Signal()
+
+# Sent inside the transaction that records a request's SLA breach on its timeline, with
+# `request` and `event`: for rules that act on overdue work (escalation).
+sla_breached = Signal()

@@ -53,7 +53,9 @@ def test_sync_order_by_update_sees_changed_requests_again_at_the_end(client, cit
     add_update(
         request=first,
         text="Crew on the way",
-        actor=UserFactory(role="staff", jurisdictions=[city.jurisdiction]),
+        actor=UserFactory(
+            role="staff", jurisdictions=[city.jurisdiction], departments=[city.streets, city.parks]
+        ),
     )
     rest = client.get(f"/api/v1/requests?sort=updated_at&cursor={page['next_cursor']}").json()
     assert ids_of(rest) == [second.public_id, first.public_id]
@@ -131,7 +133,9 @@ def test_list_reads_a_page_in_a_constant_number_of_queries(
 
 
 def test_detail_has_timeline_areas_and_public_fields_only(client, city):
-    clerk = UserFactory(role="staff", jurisdictions=[city.jurisdiction])
+    clerk = UserFactory(
+        role="staff", jurisdictions=[city.jurisdiction], departments=[city.streets, city.parks]
+    )
     request = submit_pothole(city, email="ana@example.org", address_id="MAR-545483")
     transition(request=request, to_status=Status.IN_PROGRESS, actor=clerk, note="Crew booked")
     add_update(request=request, text="Needs a second visit", actor=clerk, public=False)
@@ -200,7 +204,9 @@ def test_head_answers_like_get_without_a_body(client, city):
 
 def test_detail_reads_in_a_constant_number_of_queries(client, city, django_assert_max_num_queries):
     request = submit_pothole(city)
-    clerk = UserFactory(role="staff", jurisdictions=[city.jurisdiction])
+    clerk = UserFactory(
+        role="staff", jurisdictions=[city.jurisdiction], departments=[city.streets, city.parks]
+    )
     for n in range(5):
         add_update(request=request, text=f"Update {n}", actor=clerk)
     with django_assert_max_num_queries(5):

@@ -65,6 +65,7 @@ def test_every_public_answer_is_free_of_personal_details(client, city, api_key):
         last_name="Kent",
         role="staff",
         jurisdictions=[city.jurisdiction],
+        departments=[city.streets, city.parks],
     )
     assign(request=first, actor=staff, department=city.parks, assignee=staff)
     merge(duplicate=second, canonical=first, actor=staff)

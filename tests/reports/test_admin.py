@@ -17,7 +17,11 @@ def reported(city):
     transition(
         request=request,
         to_status=Status.IN_PROGRESS,
-        actor=UserFactory(role=User.Role.STAFF, jurisdictions=[city.jurisdiction]),
+        actor=UserFactory(
+            role=User.Role.STAFF,
+            jurisdictions=[city.jurisdiction],
+            departments=[city.streets, city.parks],
+        ),
         note="Crew scheduled for Tuesday",
     )
     ServiceRequest.objects.filter(pk=request.pk).update(source_id="1-1523590121")
@@ -27,7 +31,12 @@ def reported(city):
 @pytest.fixture
 def staff_client(client, city):
     """Department staff allowed into the admin to look at requests, not at residents."""
-    user = UserFactory(role=User.Role.STAFF, is_staff=True, jurisdictions=[city.jurisdiction])
+    user = UserFactory(
+        role=User.Role.STAFF,
+        is_staff=True,
+        jurisdictions=[city.jurisdiction],
+        departments=[city.streets, city.parks],
+    )
     user.save()  # the factory sets the password after saving
     user.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_servicerequest", "view_contact"])

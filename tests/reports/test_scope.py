@@ -82,8 +82,12 @@ ACTORS = {
 def test_who_may_make_each_write(cities, write):
     la, sf = cities
     staff = {
-        "A": UserFactory(role=User.Role.STAFF, jurisdictions=[la.jurisdiction]),
-        "B": UserFactory(role=User.Role.STAFF, jurisdictions=[sf.jurisdiction]),
+        "A": UserFactory(
+            role=User.Role.STAFF, jurisdictions=[la.jurisdiction], departments=[la.streets]
+        ),
+        "B": UserFactory(
+            role=User.Role.STAFF, jurisdictions=[sf.jurisdiction], departments=[sf.streets]
+        ),
         "super": UserFactory(is_superuser=True),
     }
     apps = {"A": _client(la), "B": _client(sf)}
@@ -112,7 +116,9 @@ def test_a_submission_through_an_app_stays_in_its_city(cities):
 def test_only_staff_of_the_city_are_assigned(cities):
     la, sf = cities
     request = submit_pothole(la)
-    boss = UserFactory(role=User.Role.STAFF, jurisdictions=[la.jurisdiction])
+    boss = UserFactory(
+        role=User.Role.STAFF, jurisdictions=[la.jurisdiction], departments=[la.streets]
+    )
     stranger = UserFactory(role=User.Role.STAFF, jurisdictions=[sf.jurisdiction])
     with pytest.raises(ValidationError) as refused:
         actions.assign(request=request, actor=boss, assignee=stranger)

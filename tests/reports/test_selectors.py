@@ -90,7 +90,12 @@ def test_distance_box_handles_the_antimeridian():
 
 
 def test_timeline_shows_public_events_with_roles_and_no_private_details(city):
-    clerk = UserFactory(role="staff", username="clerk.jones", jurisdictions=[city.jurisdiction])
+    clerk = UserFactory(
+        role="staff",
+        username="clerk.jones",
+        jurisdictions=[city.jurisdiction],
+        departments=[city.streets, city.parks],
+    )
     request = submit_pothole(city, email="ana@example.org")
     assign(request=request, actor=clerk, department=city.parks, assignee=clerk)
     add_update(request=request, text="Crew booked for Monday", actor=clerk)

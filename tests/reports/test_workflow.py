@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 def test_close_needs_a_reason_and_reopen_is_allowed(city):
     request = submit_pothole(city)
-    staff = UserFactory(role="staff", jurisdictions=[city.jurisdiction])
+    staff = UserFactory(
+        role="staff", jurisdictions=[city.jurisdiction], departments=[city.streets, city.parks]
+    )
     with pytest.raises(ValidationError) as exc:
         actions.transition(request=request, to_status=Status.CLOSED, actor=staff)
     assert "close_reason" in exc.value.message_dict
@@ -76,7 +78,9 @@ def test_updates_public_and_internal(city):
 
 def test_assign_department_is_public_person_is_internal(city):
     request = submit_pothole(city)
-    worker = UserFactory(role="staff", jurisdictions=[city.jurisdiction])
+    worker = UserFactory(
+        role="staff", jurisdictions=[city.jurisdiction], departments=[city.streets, city.parks]
+    )
     event = actions.assign(request=request, department=city.parks, actor=None)
     assert event.public and event.data == {"department": "Parks"}
     event = actions.assign(request=request, assignee=worker, actor=None)
