@@ -7,9 +7,11 @@ saving changes too), and the map's default window, the queue, SLA states and "ne
 look like a city on a working day.
 
 What the city's files record after that moment (thousands of requests were closed in the
-weeks and months that followed) has not happened yet in the moved demo: those timeline
-events are removed and their requests are as they stood then, open. The demo is then the
-city as it stood at one moment, shown as now.
+weeks and months that followed) has not happened yet in the moved demo: those imported
+timeline events are removed and their requests are as they stood then, open. The demo is
+then the city as it stood at one moment, shown as now. What happened in this installation
+(the staff queue below, what people did in the demo) is moved too but never past now: the
+move waits, a few days at most, until it fits.
 
 `bring_to_life` runs in one transaction with bulk UPDATEs (one per table), so it takes
 seconds for the demo's tens of thousands of rows, on SQLite as on PostgreSQL. It changes
@@ -44,6 +46,7 @@ from fixboard.maps.aggregates import rebuild_map_aggregates
 from fixboard.open311.models import Submission
 from fixboard.places.models import Jurisdiction
 from fixboard.reports.actions import add_update, assign, transition
+from fixboard.reports.importing.batch import ACTOR as IMPORTED
 from fixboard.reports.models import (
     OPEN_STATUSES,
     Event,
@@ -225,6 +228,15 @@ def shift_dates(
         if newest is None:
             return result
         result.weeks = weeks_to_shift(newest, now, tz)
+        # What happened in this installation (the demo's queue, what people did in the demo)
+        # is never moved past now: only the city's own record of later months is cut off.
+        done_here = (
+            Event.objects.filter(request__jurisdiction=jurisdiction)
+            .exclude(actor_system=IMPORTED)
+            .aggregate(latest=Max("created_at"))["latest"]
+        )
+        if done_here is not None:
+            result.weeks = min(result.weeks, weeks_to_shift(done_here, now, tz))
         if not result.weeks:
             return result
         start, end = _date_range(jurisdiction)

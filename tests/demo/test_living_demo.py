@@ -204,6 +204,26 @@ def test_a_second_run_changes_nothing(demo_city):
     )
 
 
+def test_what_happened_here_is_never_moved_past_now(demo_city):
+    bring_to_life(demo_city)
+    here = Event.objects.filter(actor_system=loader.DEMO)
+    done = here.latest("created_at").created_at
+    kept = set(here.values_list("pk", flat=True))
+    # Six days on, the newest request is over a week old, but a week's move would put the
+    # staff's work in the future: it waits.
+    waiting = shift_dates(demo_city, now=done + timedelta(days=6, hours=23))
+    assert waiting.weeks == 0 and not waiting.rows
+    # A day later it fits: everything moves a week, the queue's timeline with it.
+    later = done + timedelta(days=7, hours=1)
+    moved_on = shift_dates(demo_city, now=later)
+    assert moved_on.weeks == 1 and moved_on.not_yet == 0
+    assert set(here.values_list("pk", flat=True)) == kept
+    assert here.latest("created_at").created_at == done + timedelta(weeks=1)
+    assert ServiceRequest.objects.filter(assignee__username="staff").count() == len(
+        {e.request_id for e in here}
+    )
+
+
 def test_map_counts_match_a_fresh_count(demo_city, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         bring_to_life(demo_city)
@@ -211,7 +231,7 @@ def test_map_counts_match_a_fresh_count(demo_city, django_capture_on_commit_call
     open_public = ServiceRequest.objects.public().filter(
         jurisdiction=demo_city, status__in=OPEN_STATUSES
     )
-    counted_open = sum(count for level, _x, _y, _t, is_open, count in kept if level == 3 and is_open)
+    counted_open = sum(row[-1] for row in kept if row[0] == 3 and row[4])
     assert counted_open == open_public.count() > 0
     rebuild_map_aggregates(demo_city)
     assert map_cells(demo_city) == kept
