@@ -38,6 +38,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fixboard.accounts.actions import save_user
 from fixboard.accounts.models import User
@@ -256,8 +257,8 @@ def shift_dates(
             for model, path, names in SHIFTED
         ]
         steps += [
-            ("not yet happened", lambda: _undo_after(jurisdiction, now, result)),
-            ("map", recount),
+            (_("not happened yet"), lambda: _undo_after(jurisdiction, now, result)),
+            (_("map counts"), recount),
         ]
         for _label, run in track(steps):
             run()

@@ -25,6 +25,7 @@ from fixboard.maps.models import MapCell
 from fixboard.places.actions import create_jurisdiction
 from fixboard.reports.importing import import_requests, load_mapping, shipped_mapping
 from fixboard.reports.models import OPEN_STATUSES, Event, ServiceRequest, Status
+from tests.factories import make_city, submit_pothole
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,9 @@ def small_demo(tmp_path):
 
 
 @pytest.fixture
-def demo_city(tmp_path):
+def demo_city(tmp_path, settings):
+    # The demo accounts' passwords, hashed in a blink: this is not a test of hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return small_demo(tmp_path)
 
 
@@ -268,12 +271,18 @@ def test_staff_has_a_working_queue(demo_city, client):
     assert client.login(request=HttpRequest(), username="staff", password="fixboard-staff")
 
 
-def test_only_the_demo_city_is_ever_moved(city):
-    # A city named like the demo but not loaded by it is a real one: left alone.
+def test_only_the_demo_city_is_ever_moved():
+    # A real Los Angeles, not loaded by the demo, keeps its dates.
+    city = make_city(slug=loader.SLUG)
+    old = datetime(2020, 1, 3, 22, 22, tzinfo=UTC)
+    request = submit_pothole(city, requested_at=old)
     assert demo_jurisdiction() is None
     out = io.StringIO()
     call_command("demo", stdout=out, stderr=io.StringIO())
     assert "Moved" not in out.getvalue()
+    request.refresh_from_db()
+    assert request.requested_at == old
+    assert request.events.get().created_at == old
 
 
 @pytest.mark.slow
