@@ -303,6 +303,13 @@ def test_the_real_demo_loads_and_comes_to_life(client):
     assert not Event.objects.filter(created_at__gt=now).exists()
     assert requests.filter(status__in=OPEN_STATUSES).count() > 1_000
     assert requests.filter(assignee__username="staff").count() == 6
+    # The map's "last 7 days" shows thousands of open requests.
+    window = client.get(
+        "/los-angeles/map.json",
+        {"south": 33.7, "west": -118.7, "north": 34.4, "east": -118.1, "zoom": 10}
+        | {"age": 7, "status": "open"},
+    )
+    assert window.status_code == 200 and window.json()["total"] > 1_000
 
     again = io.StringIO()
     call_command("demo", stdout=again, stderr=io.StringIO())
