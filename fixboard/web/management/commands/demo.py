@@ -42,8 +42,8 @@ class Command(BaseCommand):
             "--keep-dates",
             action="store_true",
             help=_(
-                "Leave the demo's dates as the city recorded them (2017 and 2020) instead "
-                "of moving them up to today."
+                "Leave the demo as loaded: its dates as the city recorded them (2017 and "
+                "2020), not moved up to today, and no work given to the staff account."
             ),
         )
 
@@ -70,7 +70,13 @@ class Command(BaseCommand):
             self._report(result)
         demo = demo_jurisdiction()
         if demo is not None and not keep_dates:
-            self._report_living(bring_to_life(demo, track=self._track_living))
+            try:
+                living = bring_to_life(demo, track=self._track_living)
+            except ValidationError as exc:
+                raise command_error(
+                    exc, intro=_("The demo could not be brought up to date:")
+                ) from exc
+            self._report_living(living)
         self._print_logins()
 
     def _load(self):
@@ -93,7 +99,7 @@ class Command(BaseCommand):
     def _report_living(self, living: LivingResult) -> None:
         shift, work = living.shift, living.work
         if shift.newest_before is None:
-            pass
+            pass  # no requests: nothing to move
         elif not shift.weeks:
             self.stdout.write(
                 _("The demo's newest request is from %(d)s: its dates are already recent.")
