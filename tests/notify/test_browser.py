@@ -111,7 +111,9 @@ def test_follow_status_e_mail_and_unsubscribe(page, mailbox):
     transition(
         request=request,
         to_status="acknowledged",
-        actor=UserFactory(role="staff", jurisdictions=[request.jurisdiction]),
+        actor=UserFactory(
+            role="staff", jurisdictions=[request.jurisdiction], departments=[request.department]
+        ),
     )
 
     [mail] = mailbox.to("neighbour@example.org")

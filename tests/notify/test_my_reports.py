@@ -21,7 +21,7 @@ def sign_in(client, mailbox, email=RESIDENT):
 @pytest.fixture
 def seventeen_reports(city):
     """The story: 17 reports, 15 fixed, one still open, one not actionable."""
-    staff = UserFactory(role="staff", jurisdictions=[city.jurisdiction])
+    staff = UserFactory(role="staff", jurisdictions=[city.jurisdiction], departments=[city.streets])
     requests = [submit_pothole(city, email=RESIDENT) for _ in range(17)]
     for request in requests[:15]:
         transition(request=request, to_status="closed", close_reason="fixed", actor=staff)

@@ -25,7 +25,10 @@ REPORTER = "ana.reporter@example.org"
 @pytest.fixture
 def agent(city):
     return UserFactory(
-        role="staff", email="clerk@city.example.gov", jurisdictions=[city.jurisdiction]
+        role="staff",
+        email="clerk@city.example.gov",
+        jurisdictions=[city.jurisdiction],
+        departments=[city.streets],
     )
 
 
