@@ -7,12 +7,15 @@ make through `fixboard.accounts.scope`; this module only keeps residents and str
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from fixboard.accounts.models import User
+from fixboard.accounts.two_factor import has_two_factor
 
 STAFF_ROLES = (User.Role.AGENT, User.Role.STAFF, User.Role.MANAGER, User.Role.ADMIN)
 
@@ -27,21 +30,44 @@ def is_city_staff(user) -> bool:
 
 
 def landing_url(user) -> str:
-    """Where a staff member starts after signing in: their work."""
+    """Where a staff member starts after signing in: their work. Call-takers on the call
+    console once it exists; everyone else (admins too: the menu links to the admin) on the
+    work queue."""
+    if getattr(user, "role", "") == User.Role.AGENT and not user.is_superuser:
+        try:
+            return reverse("work:console")
+        except NoReverseMatch:
+            pass
     return reverse("work:queue")
 
 
-def staff_only(view=None, *, roles: tuple[str, ...] = STAFF_ROLES):
+def sign_in_url(request) -> str:
+    """The staff sign-in, coming back to this page afterwards."""
+    return f"{reverse('work:login')}?{urlencode({'next': request.get_full_path()})}"
+
+
+def _signed_in_without_code(user) -> bool:
+    """Signed in, through some other door, without the code the account asks for."""
+    verified = getattr(user, "is_verified", None)
+    return not (verified and verified()) and has_two_factor(user)
+
+
+def staff_only(
+    view=None, *, roles: tuple[str, ...] = STAFF_ROLES, before_two_factor: bool = False
+):
     """Let in signed-in staff of `roles` (superusers always); send others to sign in, or
-    refuse them with a page that says why."""
+    refuse them with a page that says why.
+
+    An account with two-factor must have given its code in this session. With
+    STAFF_REQUIRE_TWO_FACTOR, staff without two-factor are sent to set it up first, except
+    on the pages that do that (`before_two_factor=True`)."""
 
     def decorate(view):
         @wraps(view)
         def guarded(request, *args, **kwargs):
             user = request.user
-            if not user.is_authenticated:
-                query = urlencode({"next": request.get_full_path()})
-                return redirect(f"{reverse('work:login')}?{query}")
+            if not user.is_authenticated or _signed_in_without_code(user):
+                return redirect(sign_in_url(request))
             if not is_city_staff(user):
                 raise PermissionDenied(_("This page is for the city's staff."))
             if not (user.is_superuser or user.role in roles):
@@ -49,6 +75,17 @@ def staff_only(view=None, *, roles: tuple[str, ...] = STAFF_ROLES):
                     _("Your role (%(r)s) does not give access to this page.")
                     % {"r": User.Role(user.role).label}
                 )
+            if (
+                settings.STAFF_REQUIRE_TWO_FACTOR
+                and not before_two_factor
+                and not (user.is_verified() if hasattr(user, "is_verified") else False)
+                and not has_two_factor(user)
+            ):
+                messages.info(
+                    request,
+                    _("The city asks staff to sign in with a code from an app: set it up first."),
+                )
+                return redirect("work:security")
             return view(request, *args, **kwargs)
 
         return guarded
