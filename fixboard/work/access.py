@@ -52,9 +52,7 @@ def _signed_in_without_code(user) -> bool:
     return not (verified and verified()) and has_two_factor(user)
 
 
-def staff_only(
-    view=None, *, roles: tuple[str, ...] = STAFF_ROLES, before_two_factor: bool = False
-):
+def staff_only(view=None, *, roles: tuple[str, ...] = STAFF_ROLES, before_two_factor: bool = False):
     """Let in signed-in staff of `roles` (superusers always); send others to sign in, or
     refuse them with a page that says why.
 

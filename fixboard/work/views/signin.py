@@ -169,9 +169,7 @@ class CodeView(View):
         found = _pending(request)
         if found is None:
             if request.session.pop(PENDING, None) is not None:
-                messages.error(
-                    request, _("The sign-in took too long. Enter your password again.")
-                )
+                messages.error(request, _("The sign-in took too long. Enter your password again."))
             return redirect("work:login")
         self.user, self.backend, self.next = found
         self.device = two_factor.confirmed_device(self.user)
