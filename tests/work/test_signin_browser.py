@@ -11,7 +11,7 @@ from tests.factories import UserFactory, make_city, submit_pothole
 from tests.web import conftest as web_conftest
 
 # The resident pages' browser fixture (`new_page`): fresh contexts, no network, JS errors fail.
-_new_page = web_conftest.new_page
+new_page = web_conftest.new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery"
