@@ -8,7 +8,6 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
@@ -46,25 +45,30 @@ def sign_in_url(request) -> str:
     return f"{reverse('work:login')}?{urlencode({'next': request.get_full_path()})}"
 
 
-def _signed_in_without_code(user) -> bool:
-    """Signed in, through some other door, without the code the account asks for."""
+def _verified(user) -> bool:
+    """Whether this session gave a two-factor code (django-otp's OTPMiddleware)."""
     verified = getattr(user, "is_verified", None)
-    return not (verified and verified()) and has_two_factor(user)
+    return bool(verified and verified())
 
 
 def staff_only(view=None, *, roles: tuple[str, ...] = STAFF_ROLES, before_two_factor: bool = False):
     """Let in signed-in staff of `roles` (superusers always); send others to sign in, or
     refuse them with a page that says why.
 
-    An account with two-factor must have given its code in this session. With
-    STAFF_REQUIRE_TWO_FACTOR, staff without two-factor are sent to set it up first, except
-    on the pages that do that (`before_two_factor=True`)."""
+    An account with two-factor must have given its code in this session (a session signed in
+    through another door without it is sent to sign in). With STAFF_REQUIRE_TWO_FACTOR, staff
+    without two-factor are sent to set it up first, except on the page that does that
+    (`before_two_factor=True`)."""
 
     def decorate(view):
         @wraps(view)
         def guarded(request, *args, **kwargs):
             user = request.user
-            if not user.is_authenticated or _signed_in_without_code(user):
+            if not user.is_authenticated:
+                return redirect(sign_in_url(request))
+            verified = _verified(user)
+            two_factor_on = verified or has_two_factor(user)
+            if two_factor_on and not verified:
                 return redirect(sign_in_url(request))
             if not is_city_staff(user):
                 raise PermissionDenied(_("This page is for the city's staff."))
@@ -73,16 +77,7 @@ def staff_only(view=None, *, roles: tuple[str, ...] = STAFF_ROLES, before_two_fa
                     _("Your role (%(r)s) does not give access to this page.")
                     % {"r": User.Role(user.role).label}
                 )
-            if (
-                settings.STAFF_REQUIRE_TWO_FACTOR
-                and not before_two_factor
-                and not (user.is_verified() if hasattr(user, "is_verified") else False)
-                and not has_two_factor(user)
-            ):
-                messages.info(
-                    request,
-                    _("The city asks staff to sign in with a code from an app: set it up first."),
-                )
+            if settings.STAFF_REQUIRE_TWO_FACTOR and not two_factor_on and not before_two_factor:
                 return redirect("work:security")
             return view(request, *args, **kwargs)
 
