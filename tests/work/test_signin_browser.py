@@ -133,3 +133,21 @@ def test_sign_in_with_a_code_for_an_account_set_up_beforehand(new_page):
     page.get_by_label("Code from your authenticator app").fill(current_code(device))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/queue/")
+
+
+def test_too_many_wrong_passwords_show_a_page_that_says_for_how_long(new_page, settings):
+    city = make_city()
+    staff_member(city, "lee")
+    page = new_page(viewport=PHONE)
+
+    page.goto("/login/")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        page.get_by_label("Username").fill("lee")
+        page.get_by_label("Password").fill(f"guess {attempt}")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+
+    expect(page.get_by_role("heading", name="Sign-in paused")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("paused for 15 minutes")
+    assert axe_violations(page) == []
+    screenshot(page, "work-signin-locked")
