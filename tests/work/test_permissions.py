@@ -104,6 +104,20 @@ STAFF_URLS = [
     StaffUrl("sign out", "POST", lambda w: "/logout/", only(SIGNED_IN, ok=LOGIN), lambda w: {}),
     StaffUrl("work queue", "GET", lambda w: "/queue/", only(CITY_STAFF)),
     StaffUrl("sign-in security", "GET", lambda w: "/account/security/", only(CITY_STAFF)),
+    StaffUrl(
+        "sign-in security: confirm a code (malformed: the form again)",
+        "POST",
+        lambda w: "/account/security/",
+        only(CITY_STAFF, ok=400),
+        lambda w: {"action": "confirm", "code": "abcdef"},
+    ),
+    StaffUrl(
+        "two-step code (no password given)",
+        "POST",
+        lambda w: "/login/code/",
+        only(CITY_STAFF, ok=to("/queue/"), refused=LOGIN),
+        lambda w: {"code": "123456"},
+    ),
     StaffUrl("administration", "GET", lambda w: "/admin/", only((ADMIN, OTHER_ADMIN, SUPERUSER))),
     StaffUrl(
         "administration: requests",

@@ -128,6 +128,7 @@ class SignInView(auth_views.LoginView):
                 "next": _safe(self.request, self.get_redirect_url()),
             }
             return redirect("work:login-code")
+        self.request.session.pop(PENDING, None)  # someone else's half-done sign-in
         auth_login(self.request, user)
         return redirect(self.get_success_url())
 
