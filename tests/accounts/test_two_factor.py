@@ -96,3 +96,34 @@ def test_turning_it_off_removes_every_device_and_is_audited(pat):
     assert (entry.actor, entry.changes) == ("fixboard support", {"two_factor": [True, False]})
     two_factor.turn_off(actor="fixboard support", user=pat)  # nothing to do: no new entry
     assert AuditEntry.objects.filter(object_repr="pat").count() == 1
+
+
+def test_an_admin_turns_it_off_for_someone_who_lost_their_phone(pat, city, client):
+    from django.contrib.auth.models import Permission
+
+    give_two_factor(pat)
+    city_admin = UserFactory(
+        username="ada", role="admin", is_staff=True, jurisdictions=[city.jurisdiction]
+    )
+    city_admin.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "change_user"])
+    )
+    client.force_login(city_admin)
+
+    listing = client.get("/admin/accounts/user/")
+    assert listing.status_code == 200
+    assert "two-step sign-in" in listing.text
+    assert "Turn off two-step sign-in" in listing.text
+    # The devices' own admin (with their secrets) is not offered.
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+
+    done = client.post(
+        "/admin/accounts/user/",
+        {"action": "turn_off_two_factor", "_selected_action": [pat.pk]},
+        follow=True,
+    )
+
+    assert "Two-step sign-in turned off for 1 user" in done.text
+    assert not two_factor.has_two_factor(pat)
+    entry = AuditEntry.objects.get(object_repr="pat")
+    assert (entry.actor, entry.changes) == ("ada", {"two_factor": [True, False]})
