@@ -29,7 +29,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with a site that asks for the two-factor code of accounts that have one.
+    "fixboard.accounts.apps.FixboardAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,6 +42,8 @@ INSTALLED_APPS = [
     "ninja",
     "corsheaders",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "fixboard.core",
     "fixboard.audit",
     "fixboard.places",
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with the two-factor code (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
@@ -134,10 +139,22 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # its start-up banner on every command; lockouts are still logged
+# A locked-out sign-in gets a page in the site's look (HTTP 429).
+AXES_LOCKOUT_CALLABLE = "fixboard.work.views.signin.locked_out"
 # Keep addresses only as long as a lockout needs them: failed attempts, not every sign-in.
 AXES_DISABLE_ACCESS_LOG = True
 # The same client address as the rate limits (NUM_PROXIES hops back).
 AXES_CLIENT_IP_CALLABLE = "fixboard.core.limits.client_address"
+
+# Two-factor sign-in (TOTP through django-otp): optional per account, set up at
+# /account/security/. When STAFF_REQUIRE_TWO_FACTOR is on, staff without it are sent there
+# before any staff page. Wrong codes slow down: 1, 2, 4, 8 ... seconds per wrong code
+# (OTP_TOTP_THROTTLE_FACTOR), and count towards the AXES_FAILURE_LIMIT lockout as well.
+STAFF_REQUIRE_TWO_FACTOR = env_bool("STAFF_REQUIRE_TWO_FACTOR", False)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Fixboard")
+OTP_TOTP_THROTTLE_FACTOR = 1
+# Seconds between the password and the code before the password must be given again.
+SIGNIN_CODE_SECONDS = int(os.environ.get("SIGNIN_CODE_SECONDS", "300"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -4,14 +4,22 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data, show_errors
 
-from . import actions, scope
+from . import actions, scope, two_factor
 from .admin_scope import ScopedAdmin
 from .models import ApiClient, User
+
+# django-otp's own admin for TOTP devices shows each device's secret (and its QR code) and
+# deletes devices without an audit entry: two-step sign-in is turned off through the users'
+# action below instead, and set up by each person at /account/security/. (django_otp's apps
+# come before this one in INSTALLED_APPS, so their admin modules were imported already.)
+admin.site.unregister(TOTPDevice)
 
 admin.site.site_header = _("Fixboard administration")
 admin.site.site_title = _("Fixboard admin")
@@ -48,7 +56,15 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
 class UserAdmin(ScopedAdmin, DomainSaveMixin, DjangoUserAdmin):
     form = FixboardUserChangeForm
     change_password_form = AuditedPasswordChangeForm
-    list_display = ["username", "email", "first_name", "last_name", "role", "is_active"]
+    list_display = [
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "is_active",
+        "two_step_sign_in",
+    ]
     list_filter = ["role", "is_active", "is_staff", "is_superuser", "jurisdictions", "departments"]
     filter_horizontal = [
         "jurisdictions",
@@ -102,9 +118,38 @@ class UserAdmin(ScopedAdmin, DomainSaveMixin, DjangoUserAdmin):
         finally:
             _acting.reset(token)
 
+    actions = ["turn_off_two_factor"]
+
+    @admin.display(description=_("two-step sign-in"), boolean=True)
+    def two_step_sign_in(self, user):
+        return user.two_step_sign_in
+
+    @admin.action(
+        description=_("Turn off two-step sign-in (lost phone): the password alone signs in"),
+        permissions=["change"],
+    )
+    def turn_off_two_factor(self, request, queryset):
+        count = 0
+        for user in queryset:
+            if two_factor.has_two_factor(user):
+                two_factor.turn_off(actor=request.user, user=user)
+                count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Two-step sign-in turned off for %(n)d user; they can set it up again.",
+                "Two-step sign-in turned off for %(n)d users; they can set it up again.",
+                count,
+            )
+            % {"n": count},
+        )
+
     def get_queryset(self, request):
         # Past ScopedAdmin's rows-of-a-jurisdiction: all of a user's jurisdictions must match.
         users = scope.scoped_within(super(ScopedAdmin, self).get_queryset(request), request.user)
+        users = users.annotate(
+            two_step_sign_in=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+        )
         # Else a city admin could change a superuser's password and act everywhere.
         return users if request.user.is_superuser else users.filter(is_superuser=False)
 

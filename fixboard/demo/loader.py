@@ -52,7 +52,10 @@ ACCOUNTS = (
     DemoAccount(
         "staff", "fixboard-staff", User.Role.STAFF, gettext_lazy("Sanitation staff"), "bos"
     ),
-    DemoAccount("manager", "fixboard-manager", User.Role.MANAGER, gettext_lazy("manager")),
+    # The manager of the staff member's department: sees (and may change) the same work.
+    DemoAccount(
+        "manager", "fixboard-manager", User.Role.MANAGER, gettext_lazy("Sanitation manager"), "bos"
+    ),
 )
 
 

@@ -7,12 +7,14 @@ make through `fixboard.accounts.scope`; this module only keeps residents and str
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from fixboard.accounts.models import User
+from fixboard.accounts.two_factor import has_two_factor
 
 STAFF_ROLES = (User.Role.AGENT, User.Role.STAFF, User.Role.MANAGER, User.Role.ADMIN)
 
@@ -27,21 +29,47 @@ def is_city_staff(user) -> bool:
 
 
 def landing_url(user) -> str:
-    """Where a staff member starts after signing in: their work."""
+    """Where a staff member starts after signing in: their work. Call-takers on the call
+    console once it exists; everyone else (admins too: the menu links to the admin) on the
+    work queue."""
+    if getattr(user, "role", "") == User.Role.AGENT and not user.is_superuser:
+        try:
+            return reverse("work:console")
+        except NoReverseMatch:
+            pass
     return reverse("work:queue")
 
 
-def staff_only(view=None, *, roles: tuple[str, ...] = STAFF_ROLES):
+def sign_in_url(request) -> str:
+    """The staff sign-in, coming back to this page afterwards."""
+    return f"{reverse('work:login')}?{urlencode({'next': request.get_full_path()})}"
+
+
+def _verified(user) -> bool:
+    """Whether this session gave a two-factor code (django-otp's OTPMiddleware)."""
+    verified = getattr(user, "is_verified", None)
+    return bool(verified and verified())
+
+
+def staff_only(view=None, *, roles: tuple[str, ...] = STAFF_ROLES, before_two_factor: bool = False):
     """Let in signed-in staff of `roles` (superusers always); send others to sign in, or
-    refuse them with a page that says why."""
+    refuse them with a page that says why.
+
+    An account with two-factor must have given its code in this session (a session signed in
+    through another door without it is sent to sign in). With STAFF_REQUIRE_TWO_FACTOR, staff
+    without two-factor are sent to set it up first, except on the page that does that
+    (`before_two_factor=True`)."""
 
     def decorate(view):
         @wraps(view)
         def guarded(request, *args, **kwargs):
             user = request.user
             if not user.is_authenticated:
-                query = urlencode({"next": request.get_full_path()})
-                return redirect(f"{reverse('work:login')}?{query}")
+                return redirect(sign_in_url(request))
+            verified = _verified(user)
+            two_factor_on = verified or has_two_factor(user)
+            if two_factor_on and not verified:
+                return redirect(sign_in_url(request))
             if not is_city_staff(user):
                 raise PermissionDenied(_("This page is for the city's staff."))
             if not (user.is_superuser or user.role in roles):
@@ -49,6 +77,8 @@ def staff_only(view=None, *, roles: tuple[str, ...] = STAFF_ROLES):
                     _("Your role (%(r)s) does not give access to this page.")
                     % {"r": User.Role(user.role).label}
                 )
+            if settings.STAFF_REQUIRE_TWO_FACTOR and not two_factor_on and not before_two_factor:
+                return redirect("work:security")
             return view(request, *args, **kwargs)
 
         return guarded

@@ -37,7 +37,7 @@ def test_resident_reports_a_comment_and_an_agent_hides_it(new_page):
     agent.goto(f"/admin/login/?next={request.get_absolute_url()}")
     agent.get_by_label("Username").fill("agent.kim")
     agent.get_by_label("Password").fill("correct horse battery")
-    agent.get_by_role("button", name="Log in").click()
+    agent.get_by_role("button", name="Sign in").click()
     entry = agent.locator(f"#comment-{comment.pk}")
     entry.get_by_text("Hide this comment").click()
     expect(entry).to_contain_text("reported by 1 resident")

@@ -178,7 +178,7 @@ class Command(BaseCommand):
         ]
         if not working:
             return
-        self.stdout.write(_("Demo logins (the city admin signs in at /admin/):"))
+        self.stdout.write(_("Demo logins (sign in at /login/; the city admin also at /admin/):"))
         for account in working:
             self.stdout.write(
                 f"  {account.username:<8} {account.password:<18} {account.description}"
