@@ -13,6 +13,8 @@ time. Each process keeps each calendar until the configuration changes
 
 import re
 import zoneinfo
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 
@@ -24,8 +26,8 @@ from fixboard.places.models import Jurisdiction
 
 from .models import WEEKDAYS, BusinessCalendar, CalendarException, SlaUnit
 
-# Looking this far ahead for working time, a calendar closed for good gives no due time.
-MAX_DAYS = 3 * 366
+# Looking this many years ahead for working time, a calendar closed for good gives no due time.
+MAX_YEARS = 3
 
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -81,6 +83,20 @@ def country_errors(country: str, subdivision: str) -> dict:
     return {}
 
 
+@dataclass
+class Layout:
+    """A calendar's working time from 1 January of `first` to 31 December of `last`."""
+
+    first: int
+    last: int
+    starts: list[datetime] = field(default_factory=list)
+    ends: list[datetime] = field(default_factory=list)
+    before: list[timedelta] = field(default_factory=list)
+    until: list[timedelta] = field(default_factory=list)
+    day_numbers: list[int] = field(default_factory=list)
+    day_ends: list[datetime] = field(default_factory=list)
+
+
 class Calendar:
     """A jurisdiction's working time, ready to count with. `business` False: no calendar,
     every moment counts."""
@@ -102,7 +118,6 @@ class Calendar:
         self.country, self.subdivision = country, subdivision
         self.closed = closed
         self.opened = opened or {}
-        self._days: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
 
     @cached_property
     def _public_holidays(self):
@@ -123,16 +138,10 @@ class Calendar:
         return self.weekly[day.weekday()]
 
     def working(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
-        """The working intervals of a local day as aware UTC datetimes (kept per day)."""
-        found = self._days.get(day)
-        if found is None:
-            found = tuple(
-                (self._utc(day, start), self._utc(day, end)) for start, end in self.ranges(day)
-            )
-            if len(self._days) > 20_000:
-                self._days.clear()
-            self._days[day] = found
-        return found
+        """The working intervals of a local day as aware UTC datetimes."""
+        return tuple(
+            (self._utc(day, start), self._utc(day, end)) for start, end in self.ranges(day)
+        )
 
     def _utc(self, day: date, at: time | None) -> datetime:
         if at is None:
@@ -140,37 +149,70 @@ class Calendar:
         # A wall time skipped by a daylight-saving change counts from the moment after it.
         return datetime.combine(day, at, self.zone).astimezone(UTC)
 
+    # The working time of whole years, laid out once so that a due time is two bisections
+    # (an import asks for one per row): every working interval in order, with the working
+    # time before and after it, and every working day with the moment it ends. Replaced as
+    # a whole when it grows, so a thread reading it never sees half of one.
+
+    _layout: Layout | None = None
+
+    def _cover(self, first: int, last: int) -> Layout:
+        layout = self._layout
+        if layout is not None:
+            if layout.first <= first and last <= layout.last:
+                return layout
+            first, last = min(first, layout.first), max(last, layout.last)
+        layout = Layout(first, last)
+        worked = timedelta(0)
+        day = date(first, 1, 1)
+        while day.year <= last:
+            intervals = self.working(day)
+            for begin, end in intervals:
+                layout.starts.append(begin)
+                layout.ends.append(end)
+                layout.before.append(worked)
+                worked += end - begin
+                layout.until.append(worked)
+            if intervals:
+                layout.day_numbers.append(day.toordinal())
+                layout.day_ends.append(intervals[-1][1])
+            day += timedelta(days=1)
+        self._layout = layout
+        return layout
+
     def add_business_hours(self, start: datetime, hours: float) -> datetime | None:
-        """`start` plus `hours` of working time, as an aware UTC datetime."""
+        """`start` plus `hours` of working time, as an aware UTC datetime; None when the
+        calendar has no working time for years after `start`."""
         start = _utc(start)
         if not self.business:
             return start + timedelta(hours=hours)
-        left = timedelta(hours=hours)
-        day = start.astimezone(self.zone).date()
-        for _n in range(MAX_DAYS):
-            for begin, end in self.working(day):
-                if end <= start:
-                    continue
-                begin = max(begin, start)
-                if begin + left <= end:
-                    return begin + left
-                left -= end - begin
-            day += timedelta(days=1)
-        return None
+        layout = self._cover(start.year - 1, start.year + 1)
+        while True:
+            i = bisect_right(layout.ends, start)  # the first interval that ends after start
+            if i < len(layout.ends):
+                # Where start is on the clock of working time, and where the target is.
+                target = layout.before[i] + max(start - layout.starts[i], timedelta(0))
+                target += timedelta(hours=hours)
+                j = bisect_left(layout.until, target, lo=i)
+                if j < len(layout.until):
+                    return layout.starts[j] + (target - layout.before[j])
+            if layout.last - start.year >= MAX_YEARS:
+                return None
+            layout = self._cover(layout.first, layout.last + 2)
 
     def add_business_days(self, start: datetime, days: int) -> datetime | None:
         """The end of the `days`-th working day after the local day of `start` (UTC)."""
         if not self.business:
             return self.add_calendar_days(start, days)
-        day = start.astimezone(self.zone).date()
-        for _n in range(MAX_DAYS):
-            day += timedelta(days=1)
-            intervals = self.working(day)
-            if intervals:
-                days -= 1
-                if days <= 0:
-                    return intervals[-1][1]
-        return None
+        local = start.astimezone(self.zone).date()
+        layout = self._cover(local.year - 1, local.year + 1)
+        while True:
+            k = bisect_right(layout.day_numbers, local.toordinal()) + max(days, 1) - 1
+            if k < len(layout.day_ends):
+                return layout.day_ends[k]
+            if layout.last - local.year >= MAX_YEARS:
+                return None
+            layout = self._cover(layout.first, layout.last + 2)
 
     def add_calendar_days(self, start: datetime, days: int) -> datetime:
         """The same wall-clock time `days` days later, in the jurisdiction's time zone."""

@@ -1,7 +1,8 @@
 """Business calendars: SLA due times counted in a city's working hours, with fixed clocks."""
 
 import zoneinfo
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from random import Random
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -344,3 +345,45 @@ def test_city_admins_edit_only_their_own_calendars(client, city):
     page = client.post("/admin/catalog/businesscalendar/add/", calendar_form(city))
     assert page.status_code == 302, page.content.decode()
     assert BusinessCalendar.objects.filter(jurisdiction=city.jurisdiction).exists()
+
+
+def walked(calendar: calendars.Calendar, start: datetime, hours: float) -> datetime:
+    """Business hours added the slow way, a day at a time: the reference for the fast one."""
+    left, day = timedelta(hours=hours), start.astimezone(calendar.zone).date()
+    while True:
+        for begin, end in calendar.working(day):
+            if end <= start:
+                continue
+            begin = max(begin, start)
+            if begin + left <= end:
+                return begin + left
+            left -= end - begin
+        day += timedelta(days=1)
+
+
+def test_the_fast_count_agrees_with_walking_day_by_day(city):
+    make_calendar(
+        city,
+        monday="07:30-12:00, 12:45-16:15",
+        sunday="00:00-03:00, 22:00-24:00",
+        exceptions=[
+            {"day": date(2026, 3, 9), "name": "Closed", "kind": "closed"},
+            {"day": date(2026, 11, 7), "name": "Open", "kind": "open", "hours": "01:00-02:30"},
+        ],
+    )
+    calendar = calendars.calendar_of(city.jurisdiction.pk)
+    random = Random(16)
+    for _ in range(400):
+        # Around both of 2026's daylight-saving changes, the holidays and the year's ends.
+        start = utc(2025, 12, 20) + timedelta(minutes=random.randrange(60 * 24 * 400))
+        hours = random.choice([1, 2.5, 4, 9, 24, 40, 72, 200])
+        assert calendar.add_business_hours(start, hours) == walked(calendar, start, hours), (
+            start,
+            hours,
+        )
+    # Reported at a range's very end or start.
+    assert calendar.add_business_hours(la(2026, 12, 7, 12), 1) == la(2026, 12, 7, 13, 45)
+    assert calendar.add_business_hours(la(2026, 12, 7, 7, 30), 4.5) == la(2026, 12, 7, 12)
+    # Far from the years laid out so far, either way.
+    assert calendar.add_business_hours(la(2031, 12, 31, 23), 1) == la(2032, 1, 2, 9)
+    assert calendar.add_business_hours(la(2001, 7, 3, 16), 2) == la(2001, 7, 5, 9)

@@ -5,12 +5,15 @@ import re
 import zoneinfo
 from datetime import datetime, timedelta
 
+import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from fixboard.reports import sla
 from fixboard.reports.actions import transition
 from fixboard.reports.models import ServiceRequest, Status
-from tests.factories import submit_pothole
+from tests.browser import DESKTOP, axe_violations, screenshot
+from tests.factories import make_city, submit_pothole
 
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 
@@ -72,3 +75,19 @@ def test_the_breach_is_on_no_public_output(client, city):
         assert page.status_code == 200, (url, page.status_code)
         body = page.content.decode().lower()
         assert "sla_breached" not in body and "past its sla" not in body, url
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_overdue_flag_in_a_browser(new_page):
+    city = make_city()
+    request = submit_pothole(city, requested_at=datetime(2026, 3, 2, 9, tzinfo=LA))
+    ServiceRequest.objects.filter(pk=request.pk).update(
+        expected_at=datetime(2026, 3, 5, 17, tzinfo=LA)
+    )
+    page = new_page(viewport=DESKTOP)
+    page.goto(request.get_absolute_url())
+    expect(page.locator("#sla-overdue")).to_have_text("Overdue since March 5, 2026")
+    expect(page.locator(".request-head .sla-overdue")).to_have_text("overdue")
+    screenshot(page, "request-overdue")
+    assert axe_violations(page) == []
