@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.utils.module_loading import import_string
 
 from fixboard.accounts.models import User
 from fixboard.catalog import actions as catalog
@@ -211,3 +212,7 @@ def test_no_manager_e_mail_when_switched_off(city, settings, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         assert sla.record_breaches(now=la(2026, 12, 7, 12)) == 1
     assert not Delivery.objects.filter(kind=Delivery.Kind.SLA_BREACH).exists()
+
+
+def test_every_worker_records_breaches_in_its_reconcile(settings):
+    assert sla.record_breaches in [import_string(p) for p in settings.WORKER_RECONCILERS]
