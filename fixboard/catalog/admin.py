@@ -4,13 +4,16 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.forms.fields import InvalidJSONInput
+from django.utils import formats, timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from fixboard.accounts.admin_scope import ScopedAdmin
 from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data
 
-from . import actions
+from . import actions, calendars
 from . import questions as question_rules
 from .models import (
     WEEKDAYS,
@@ -323,7 +326,27 @@ class BusinessCalendarAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["jurisdiction"] if obj else []
+        return ["jurisdiction", "public_holidays"] if obj else []
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        (name, options), *rest = fieldsets[1:]
+        return [
+            fieldsets[0],
+            (name, {**options, "fields": [*options["fields"], "public_holidays"]}),
+            *rest,
+        ]
+
+    @admin.display(description=_("public holidays this year and next"))
+    def public_holidays(self, obj):
+        days = calendars.public_holidays(obj.country, obj.subdivision, timezone.localdate().year)
+        if not days:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"), "{} {}", ((formats.date_format(d, "D j M Y"), n) for d, n in days)
+        )
 
     def save_through_domain(self, request, form, formsets, change):
         return actions.save_calendar(

@@ -97,6 +97,14 @@ class Layout:
     day_ends: list[datetime] = field(default_factory=list)
 
 
+def public_holidays(country: str, subdivision: str, year: int) -> list[tuple[date, str]]:
+    """The library's public holidays of `year` and the next, for the admin to check."""
+    if not country or country_errors(country, subdivision):
+        return []
+    found = holidays.country_holidays(country, subdiv=subdivision or None, years=[year, year + 1])
+    return sorted(found.items())
+
+
 class Calendar:
     """A jurisdiction's working time, ready to count with. `business` False: no calendar,
     every moment counts."""

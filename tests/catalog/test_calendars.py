@@ -314,10 +314,10 @@ def test_the_admin_edits_a_calendar_through_the_domain(admin_client, city):
     assert page.status_code == 200
     assert "Write hours as 08:00-17:00" in page.content.decode()
     assert "Testville has a calendar already" in page.content.decode()
-    assert (
-        admin_client.get(f"/admin/catalog/businesscalendar/{calendar.pk}/change/").status_code
-        == 200
-    )
+    change = admin_client.get(f"/admin/catalog/businesscalendar/{calendar.pk}/change/")
+    assert change.status_code == 200
+    # The library's holidays are listed for the admin to check.
+    assert "Thanksgiving Day" in change.content.decode()
 
 
 def _city_admin(jurisdiction) -> User:
