@@ -121,7 +121,7 @@ class Calendar:
         opened: dict[date, Ranges] | None = None,
     ):
         self.zone = zone
-        self.business = business and any(weekly) or bool(business and opened)
+        self.business = business and (any(weekly) or bool(opened))
         self.weekly = weekly
         self.country, self.subdivision = country, subdivision
         self.closed = closed
