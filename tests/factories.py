@@ -109,7 +109,7 @@ def make_city(slug: str | None = None) -> City:
         code="pothole",
         name="Pothole",
         default_department=streets,
-        sla_hours=72,
+        sla_value=72,
         group="Streets",
     )
     AttributeFactory(

@@ -1,5 +1,5 @@
 """The only way to change the catalog: departments, service types with their questions,
-routing rules.
+routing rules, business calendars with their exceptions.
 
 Each function validates (ValidationError with errors per field), writes in one
 transaction, records the change on the audit log (who, before → after) and has the
@@ -17,8 +17,17 @@ from fixboard.core.snapshots import configuration_changed
 from fixboard.core.writes import apply_fields, fresh_copy
 from fixboard.places.models import Jurisdiction
 
+from . import calendars
 from . import questions as question_rules
-from .models import AttributeDefinition, Department, RoutingRule, ServiceType
+from .models import (
+    WEEKDAYS,
+    AttributeDefinition,
+    BusinessCalendar,
+    CalendarException,
+    Department,
+    RoutingRule,
+    ServiceType,
+)
 
 DEPARTMENT_FIELDS = ("jurisdiction", "code", "name", "email", "active")
 SERVICE_TYPE_FIELDS = (
@@ -30,12 +39,15 @@ SERVICE_TYPE_FIELDS = (
     "notice",
     "keywords",
     "default_department",
-    "sla_hours",
+    "sla_value",
+    "sla_unit",
     "type",
     "requires_confirmation",
     "active",
     "public",
 )
+CALENDAR_FIELDS = ("jurisdiction", "country", "subdivision", *WEEKDAYS)
+EXCEPTION_FIELDS = ("day", "name", "kind", "hours")
 ROUTING_RULE_FIELDS = ("jurisdiction", "order", "service_type", "area", "department")
 # Apps, exports and requests already name a department or service type by its code.
 FIXED = ("jurisdiction", "code")
@@ -240,6 +252,153 @@ def delete_routing_rule(*, actor: log.Actor, rule: RoutingRule) -> None:
     """Remove a routing rule: requests it routed keep their department."""
     current = fresh_copy(RoutingRule, rule, lock=True)
     before = log.state(current, ROUTING_RULE_FIELDS)
+    _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
+    current.delete()
+    configuration_changed()
+
+
+# Business calendars (SLA targets in business time count their working hours)
+
+
+def _calendar_errors(calendar: BusinessCalendar) -> dict:
+    errors = {}
+    for name in WEEKDAYS:
+        try:
+            calendars.parse_hours(getattr(calendar, name))
+        except ValueError as exc:
+            errors[name] = [str(exc)]
+    if not errors and not any(getattr(calendar, name).strip() for name in WEEKDAYS):
+        errors[WEEKDAYS[0]] = [_("Give the working hours of at least one day of the week.")]
+    calendar.country = calendar.country.strip().upper()
+    calendar.subdivision = calendar.subdivision.strip().upper()
+    errors.update(calendars.country_errors(calendar.country, calendar.subdivision))
+    if calendar.jurisdiction_id:
+        taken = BusinessCalendar.objects.filter(jurisdiction_id=calendar.jurisdiction_id)
+        if taken.exclude(pk=calendar.pk).exists():
+            errors["jurisdiction"] = [
+                _("%(j)s has a calendar already: change that one.") % {"j": calendar.jurisdiction}
+            ]
+    return errors
+
+
+def _checked_calendar(data: dict, calendar: BusinessCalendar | None, *, lock: bool):
+    current = fresh_copy(BusinessCalendar, calendar, lock=lock)
+    before = log.state(current, CALENDAR_FIELDS) if current.pk else {}
+    errors = apply_fields(current, data, CALENDAR_FIELDS, fixed=("jurisdiction",))[0]
+    errors = errors or _calendar_errors(current)
+    if errors:
+        raise ValidationError(errors)
+    return current, before
+
+
+def check_calendar(*, data: dict, calendar: BusinessCalendar | None = None) -> None:
+    """Raise the ValidationError `save_calendar` would for `data`, writing nothing."""
+    _checked_calendar(data, calendar, lock=False)
+
+
+def checked_exceptions(exceptions: list[dict]) -> list[dict]:
+    """The days with their defaults, or ValidationError naming each problem as
+    `exception[DAY].FIELD` (or `exception[N]` by position when the day is missing)."""
+    errors: dict[str, list[str]] = {}
+    checked, seen = [], set()
+    for number, data in enumerate(exceptions, start=1):
+        unknown = set(data) - {*EXCEPTION_FIELDS, "id"}
+        if unknown:
+            raise TypeError(f"unknown exception fields {sorted(unknown)}")
+        exception = CalendarException(**{k: v for k, v in data.items() if k != "id"})
+        label = f"exception[{exception.day or number}]"
+        try:
+            exception.full_clean(exclude=["calendar"], validate_unique=False)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(f"{label}.{name}", []).extend(messages)
+        if exception.kind == CalendarException.Kind.CLOSED and exception.hours:
+            errors.setdefault(f"{label}.hours", []).append(
+                _("A closed day has no hours; empty this field or make it a working day.")
+            )
+        try:
+            calendars.parse_hours(exception.hours)
+        except ValueError as exc:
+            errors.setdefault(f"{label}.hours", []).append(str(exc))
+        if exception.day in seen:
+            errors.setdefault(f"{label}.day", []).append(_("This day is listed twice."))
+        seen.add(exception.day)
+        checked.append(
+            {"id": data.get("id"), **{n: getattr(exception, n) for n in EXCEPTION_FIELDS}}
+        )
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+def _exceptions_state(calendar: BusinessCalendar) -> dict[str, dict]:
+    return {
+        f"exception[{e.day.isoformat()}]": log.state(e, EXCEPTION_FIELDS)
+        for e in calendar.exceptions.order_by("day")
+    }
+
+
+def _set_exceptions(calendar: BusinessCalendar, exceptions: list[dict]) -> None:
+    """Make the calendar's exceptions exactly `exceptions`, each matched by id or else day."""
+    existing = {e.pk: e for e in calendar.exceptions.all()}
+    named = {data["id"] for data in exceptions if data["id"]}
+    by_day = {e.day: e for e in existing.values() if e.pk not in named}
+    kept = set()
+    for data in exceptions:
+        row = existing.get(data["id"]) if data["id"] else by_day.get(data["day"])
+        data["row"] = row or CalendarException(calendar=calendar)
+        kept.add(data["row"].pk)
+    gone = [pk for pk in existing if pk not in kept]
+    if gone:
+        CalendarException.objects.filter(pk__in=gone).delete()
+    for data in exceptions:
+        row = data.pop("row")
+        for name in EXCEPTION_FIELDS:
+            setattr(row, name, data[name])
+        row.save()
+
+
+@transaction.atomic
+def save_calendar(
+    *,
+    actor: log.Actor,
+    data: dict,
+    exceptions: list[dict] | None = None,
+    calendar: BusinessCalendar | None = None,
+) -> BusinessCalendar:
+    """Create a jurisdiction's business calendar (`calendar` None) or change the fields named
+    in `data`. `exceptions` (dicts of day, name, kind, hours, optionally the `id` of the row
+    they change), when given, become its days added or removed by hand: those not named
+    are removed. Errors of one are named `exception[DAY].FIELD`."""
+    errors = {}
+    try:
+        current, before = _checked_calendar(data, calendar, lock=True)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        checked = None if exceptions is None else checked_exceptions(exceptions)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if checked is not None and current.pk:
+        before.update(_exceptions_state(current))
+    current.save()
+    after = log.state(current, CALENDAR_FIELDS)
+    if checked is not None:
+        _set_exceptions(current, checked)
+        after.update(_exceptions_state(current))
+    _record(actor, current, before, after)
+    configuration_changed()
+    return current
+
+
+@transaction.atomic
+def delete_calendar(*, actor: log.Actor, calendar: BusinessCalendar) -> None:
+    """Remove a jurisdiction's calendar: its SLA targets count calendar time again (for
+    requests made from now on; those made before keep their expected date)."""
+    current = fresh_copy(BusinessCalendar, calendar, lock=True)
+    before = {**log.state(current, CALENDAR_FIELDS), **_exceptions_state(current)}
     _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
     current.delete()
     configuration_changed()

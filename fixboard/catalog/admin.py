@@ -4,15 +4,26 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.forms.fields import InvalidJSONInput
+from django.utils import formats, timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from fixboard.accounts.admin_scope import ScopedAdmin
 from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data
 
-from . import actions
+from . import actions, calendars
 from . import questions as question_rules
-from .models import AttributeDefinition, Department, RoutingRule, ServiceType
+from .models import (
+    WEEKDAYS,
+    AttributeDefinition,
+    BusinessCalendar,
+    CalendarException,
+    Department,
+    RoutingRule,
+    ServiceType,
+)
 
 VALUES_HELP = _(
     "Only for the two list datatypes: the choices, as JSON. Each has a key (stored, "
@@ -142,7 +153,8 @@ class ServiceTypeForm(DomainForm):
             "notice",
             "keywords",
             "default_department",
-            "sla_hours",
+            "sla_value",
+            "sla_unit",
             "type",
             "requires_confirmation",
             "active",
@@ -177,7 +189,7 @@ class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
         "group",
         "jurisdiction",
         "default_department",
-        "sla_hours",
+        "sla",
         "question_count",
         "active",
         "public",
@@ -192,7 +204,7 @@ class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
             {
                 "fields": [
                     "default_department",
-                    "sla_hours",
+                    ("sla_value", "sla_unit"),
                     "type",
                     "requires_confirmation",
                     "notice",
@@ -204,6 +216,10 @@ class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(question_total=Count("attributes"))
+
+    @admin.display(description=_("SLA target"), ordering="sla_value")
+    def sla(self, obj):
+        return obj.describe_sla()
 
     @admin.display(description=_("questions"), ordering="question_total")
     def question_count(self, obj):
@@ -264,3 +280,96 @@ class RoutingRuleAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for rule in queryset:
             actions.delete_routing_rule(actor=request.user, rule=rule)
+
+
+class CalendarForm(DomainForm):
+    check = staticmethod(actions.check_calendar)
+    fields_of_check = actions.CALENDAR_FIELDS
+    instance_name = "calendar"
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ["jurisdiction", "country", "subdivision", *WEEKDAYS]
+        help_texts = {
+            name: _("e.g. 08:00-17:00, or 08:00-12:00, 13:00-17:00; empty: closed.")
+            for name in WEEKDAYS
+        }
+
+
+class CalendarExceptionInline(admin.TabularInline):
+    model = CalendarException
+    fields = ["day", "name", "kind", "hours"]
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+    form = CalendarForm
+    inlines = [CalendarExceptionInline]
+    list_display = ["jurisdiction", "country", "subdivision", "monday", "saturday", "sunday"]
+    list_select_related = ["jurisdiction"]
+    fieldsets = [
+        (None, {"fields": ["jurisdiction"]}),
+        (
+            _("Public holidays"),
+            {
+                "fields": ["country", "subdivision"],
+                "description": _(
+                    "Taken from the holidays library; add or remove days by hand below."
+                ),
+            },
+        ),
+        (
+            _("Working hours (in the jurisdiction's time zone)"),
+            {"fields": list(WEEKDAYS)},
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["jurisdiction", "public_holidays"] if obj else []
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        (name, options), *rest = fieldsets[1:]
+        return [
+            fieldsets[0],
+            (name, {**options, "fields": [*options["fields"], "public_holidays"]}),
+            *rest,
+        ]
+
+    @admin.display(description=_("public holidays this year and next"))
+    def public_holidays(self, obj):
+        days = calendars.public_holidays(obj.country, obj.subdivision, timezone.localdate().year)
+        if not days:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"), "{} {}", ((formats.date_format(d, "D j M Y"), n) for d, n in days)
+        )
+
+    def save_through_domain(self, request, form, formsets, change):
+        return actions.save_calendar(
+            actor=request.user,
+            data=form_data(form, actions.CALENDAR_FIELDS),
+            exceptions=_exceptions(formsets),
+            calendar=form.instance if change else None,
+        )
+
+    def delete_model(self, request, obj):
+        actions.delete_calendar(actor=request.user, calendar=obj)
+
+    def delete_queryset(self, request, queryset):
+        for calendar in queryset:
+            actions.delete_calendar(actor=request.user, calendar=calendar)
+
+
+def _exceptions(formsets) -> list[dict]:
+    """The days the inline forms leave, each with the id of the row it changes."""
+    days = []
+    for formset in formsets:
+        for form in formset.forms:
+            data = form.cleaned_data
+            if data and not data.get("DELETE"):
+                days.append({"id": form.instance.pk, **form_data(form, actions.EXCEPTION_FIELDS)})
+    return days

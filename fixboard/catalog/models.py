@@ -27,6 +27,13 @@ class Department(models.Model):
         return self.name
 
 
+class SlaUnit(models.TextChoices):
+    BUSINESS_HOURS = "business_hours", _("business hours")
+    BUSINESS_DAYS = "business_days", _("business days")
+    CALENDAR_HOURS = "calendar_hours", _("calendar hours")
+    CALENDAR_DAYS = "calendar_days", _("calendar days")
+
+
 class ServiceType(models.Model):
     """A kind of problem residents can report (an Open311 service)."""
 
@@ -60,11 +67,26 @@ class ServiceType(models.Model):
         blank=True,
         related_name="service_types",
     )
-    sla_hours = models.PositiveIntegerField(
-        _("SLA target (hours)"),
+    sla_value = models.PositiveIntegerField(
+        _("SLA target"),
         null=True,
         blank=True,
-        help_text=_("Time to close; the expected date of each request is set from it."),
+        help_text=_(
+            "Time to close, in the unit below; the expected date of each request is set "
+            "from it. Empty: no target."
+        ),
+    )
+    sla_unit = models.CharField(
+        _("SLA unit"),
+        max_length=16,
+        choices=SlaUnit,
+        default=SlaUnit.CALENDAR_HOURS,
+        db_default=SlaUnit.CALENDAR_HOURS,
+        help_text=_(
+            "Business time counts only the working hours of the jurisdiction's calendar "
+            "(calendar time where it has none). Business days: due at the end of the Nth "
+            "working day after the day of the report."
+        ),
     )
     notice = models.TextField(
         _("notice to reporters"),
@@ -92,6 +114,12 @@ class ServiceType(models.Model):
 
     def __str__(self):
         return self.name
+
+    def describe_sla(self) -> str:
+        """The target in words, e.g. "3 business days"; empty without one."""
+        if not self.sla_value:
+            return ""
+        return f"{self.sla_value} {SlaUnit(self.sla_unit).label}"
 
 
 class AttributeDefinition(models.Model):
@@ -178,3 +206,85 @@ class RoutingRule(models.Model):
 
     def __str__(self):
         return f"{self.service_type or '*'} in {self.area or '*'} → {self.department}"
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class BusinessCalendar(models.Model):
+    """When a jurisdiction works: the hours of each weekday in its time zone, less public
+    holidays (from the `holidays` library) and days closed by hand, plus extra working days.
+
+    SLA targets in business time count only these hours; a jurisdiction without a calendar
+    counts calendar time. Hours are written "08:00-12:00, 13:00-17:00"; empty is closed.
+    """
+
+    jurisdiction = models.OneToOneField(
+        Jurisdiction,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.CASCADE,
+        related_name="business_calendar",
+    )
+    country = models.CharField(
+        _("public holidays of (country)"),
+        max_length=3,
+        blank=True,
+        help_text=_("ISO country code, e.g. US, CA, GB. Empty: no public holidays."),
+    )
+    subdivision = models.CharField(
+        _("state or province"),
+        max_length=10,
+        blank=True,
+        help_text=_("Adds its own holidays, e.g. CA for California with country US."),
+    )
+    monday = models.CharField(_("Monday"), max_length=100, blank=True, default="08:00-17:00")
+    tuesday = models.CharField(_("Tuesday"), max_length=100, blank=True, default="08:00-17:00")
+    wednesday = models.CharField(_("Wednesday"), max_length=100, blank=True, default="08:00-17:00")
+    thursday = models.CharField(_("Thursday"), max_length=100, blank=True, default="08:00-17:00")
+    friday = models.CharField(_("Friday"), max_length=100, blank=True, default="08:00-17:00")
+    saturday = models.CharField(_("Saturday"), max_length=100, blank=True)
+    sunday = models.CharField(_("Sunday"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["jurisdiction"]
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self):
+        return _("Business calendar of %(j)s") % {"j": self.jurisdiction}
+
+
+class CalendarException(models.Model):
+    """A day that differs from the calendar's rule: closed (a holiday added by hand), or a
+    working day (an extra one, or a public holiday the city works)."""
+
+    class Kind(models.TextChoices):
+        CLOSED = "closed", _("closed")
+        OPEN = "open", _("working day")
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="exceptions"
+    )
+    day = models.DateField(_("day"))
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind, default=Kind.CLOSED)
+    hours = models.CharField(
+        _("hours"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "For a working day: e.g. 08:00-17:00. Empty: the hours of the first weekday "
+            "that has any."
+        ),
+    )
+
+    class Meta:
+        ordering = ["calendar", "day"]
+        verbose_name = _("holiday or extra working day")
+        verbose_name_plural = _("holidays and extra working days added by hand")
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "day"], name="calendar_exception_day")
+        ]
+
+    def __str__(self):
+        return f"{self.day}: {self.name}"

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from fixboard.accounts.actions import save_user
 from fixboard.accounts.models import User
-from fixboard.catalog.actions import save_department, save_service_type
+from fixboard.catalog.actions import save_calendar, save_department, save_service_type
 from fixboard.places.actions import create_jurisdiction, import_areas, read_feature_collection
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import invalidate_area_index
@@ -125,6 +125,12 @@ def _load_areas(result: DemoResult) -> None:
 
 def _load_catalog(result: DemoResult) -> None:
     catalog = tomllib.loads((DATA / "catalog.toml").read_text(encoding="utf-8"))
+    if "calendar" in catalog:
+        save_calendar(
+            actor=DEMO,
+            data={"jurisdiction": result.jurisdiction, **catalog["calendar"]},
+            exceptions=catalog.get("calendar_exceptions", []),
+        )
     departments = {
         d["code"]: save_department(
             actor=DEMO,
@@ -142,7 +148,9 @@ def _load_catalog(result: DemoResult) -> None:
                 "group": service["group"],
                 "description": service["description"],
                 "keywords": service.get("keywords", ""),
-                "sla_hours": service["sla_hours"],
+                # A target as a value and a unit, or as sla_hours (calendar hours).
+                "sla_value": service.get("sla_value", service.get("sla_hours")),
+                "sla_unit": service.get("sla_unit", "calendar_hours"),
                 "default_department": departments[service["department"]],
             },
             questions=[

@@ -100,6 +100,41 @@ def queue_follow_confirmation(*, event_id: int) -> int | None:
     return delivery.pk if delivery.state == Delivery.State.PENDING else None
 
 
+def sla_breach_recipients(event: Event) -> list[str]:
+    """The addresses of the active managers of the department the breached request is with."""
+    department_id = event.request.department_id
+    if not department_id:
+        return []
+    User = get_user_model()
+    emails = (
+        User.objects.filter(role=User.Role.MANAGER, is_active=True, departments=department_id)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    return sorted({_normalize_email(e) for e in emails})
+
+
+def queue_sla_breach(*, event_id: int) -> list[int]:
+    """One pending e-mail per manager of the department of a request that went past its SLA
+    due time; returns their ids (idempotent: one per event and address)."""
+    event = Event.objects.select_related("request").filter(pk=event_id).first()
+    if event is None or event.kind != Event.Kind.SLA_BREACHED:
+        return []
+    recipients = sla_breach_recipients(event)
+    Delivery.objects.bulk_create(
+        [
+            Delivery(kind=Delivery.Kind.SLA_BREACH, email=email, event=event, request=event.request)
+            for email in recipients
+        ],
+        ignore_conflicts=True,
+    )
+    return list(
+        Delivery.objects.filter(
+            event=event, email__in=recipients, state=Delivery.State.PENDING
+        ).values_list("id", flat=True)
+    )
+
+
 def claim_delivery(*, delivery_id: int) -> bool:
     """Take a pending e-mail to send it, unless another worker's lease on it still runs.
 

@@ -5,7 +5,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -144,7 +145,33 @@ def _sign_in(delivery: Delivery):
     return _("Your sign-in link"), "sign_in", context, ""
 
 
+def work_url(request: ServiceRequest) -> str:
+    """The staff work view of a request, or its public page where there is none."""
+    try:
+        return absolute(reverse("work:request", args=[request.public_id]))
+    except NoReverseMatch:
+        return request_url(request)
+
+
+def _sla_breach(delivery: Delivery):
+    event = delivery.event
+    request = event.request
+    subject = _("Overdue: %(id)s %(service)s") % {
+        "id": request.public_id,
+        "service": request.service_type.name,
+    }
+    context = {
+        "request": request,
+        "due": parse_datetime(event.data.get("expected_at", "")) or request.expected_at,
+        "timezone": request.jurisdiction.timezone,
+        "department": request.department,
+        "url": work_url(request),
+    }
+    return subject, "sla_breach", context, ""
+
+
 _BUILDERS = {
+    Delivery.Kind.SLA_BREACH: _sla_breach,
     Delivery.Kind.UPDATE: _update,
     Delivery.Kind.CONFIRMATION: _confirmation,
     Delivery.Kind.WATCH_CONFIRMATION: _watch_confirmation,

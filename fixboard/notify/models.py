@@ -118,6 +118,7 @@ class Delivery(models.Model):
         DIGEST = "digest", _("watch area digest")
         SIGN_IN = "sign_in", _("sign-in link")
         FOLLOW_CONFIRMATION = "follow_confirmation", _("follow confirmation")
+        SLA_BREACH = "sla_breach", _("SLA breach, to the department's managers")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

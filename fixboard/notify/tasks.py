@@ -45,6 +45,15 @@ def send_follow_link(event_id: int) -> None:
 
 
 @task()
+def notify_sla_breach(event_id: int) -> int:
+    """E-mail the department's managers that a request went past its SLA due time."""
+    ids = actions.queue_sla_breach(event_id=event_id)
+    for delivery_id in ids:
+        deliver.enqueue(delivery_id)
+    return len(ids)
+
+
+@task()
 def deliver(delivery_id: int) -> str:
     """Send one e-mail once; on failure count the attempt and schedule a retry with backoff.
 
@@ -176,6 +185,8 @@ def task_for(kind: str, public: bool, awaiting_confirmation: bool):
         return confirm_submission
     if kind == Event.Kind.FOLLOW_REQUESTED:
         return send_follow_link
+    if kind == Event.Kind.SLA_BREACHED and settings.SLA_BREACH_EMAILS:
+        return notify_sla_breach
     return None
 
 
@@ -197,6 +208,7 @@ def reconcile_event_notifications() -> int:
             Q(kind__in=selectors.NOTIFIED_KINDS, public=True)
             | Q(kind=Event.Kind.SUBMITTED, request__awaiting_confirmation=True)
             | Q(kind=Event.Kind.FOLLOW_REQUESTED)
+            | Q(kind=Event.Kind.SLA_BREACHED)
         )
         .exclude(Exists(Delivery.objects.filter(event=OuterRef("pk"))))
         .values_list("id", "kind", "public", "request__awaiting_confirmation")

@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from fixboard.catalog.actions import save_service_type
-from fixboard.catalog.models import AttributeDefinition, ServiceType
+from fixboard.catalog.models import AttributeDefinition, ServiceType, SlaUnit
 from fixboard.core.commands import describe_validation_error
 from fixboard.places.models import Jurisdiction
 from fixboard.reports.importing import ImportResult
@@ -296,7 +296,9 @@ def _catalog_for(jurisdiction: Jurisdiction, requests: list[dict], tz) -> dict[s
         hours = next(iter(found)).total_seconds() / 3600
         if len(found) == 1 and hours > 0 and hours.is_integer() and code in existing:
             save_service_type(
-                actor=LOADER, data={"sla_hours": int(hours)}, service_type=existing[code]
+                actor=LOADER,
+                data={"sla_value": int(hours), "sla_unit": SlaUnit.CALENDAR_HOURS},
+                service_type=existing[code],
             )
     return names
 
@@ -320,10 +322,10 @@ def load_requests(*, jurisdiction: Jurisdiction, requests: list[dict]) -> Import
         rows.append(row)
     writer = BatchWriter(jurisdiction, result)
     writer.catalog.actor = LOADER
-    for pk, code, sla_hours in ServiceType.objects.filter(jurisdiction=jurisdiction).values_list(
-        "id", "code", "sla_hours"
+    for pk, code, value, unit in ServiceType.objects.filter(jurisdiction=jurisdiction).values_list(
+        "id", "code", "sla_value", "sla_unit"
     ):
-        writer.catalog.services[_service_key(code)] = Service(pk, sla_hours)
+        writer.catalog.services[_service_key(code)] = Service(pk, value, unit)
     for start in range(0, len(rows), BATCH):
         writer.write(rows[start : start + BATCH])
     # Records with an address but no point are placed once every point has fed the index.

@@ -168,3 +168,15 @@ def comment_moderated(request, *, actor, at, comment, reason) -> Event:
     return record(
         request, kind, actor=actor, at=at, public=False, text=reason, data={"comment": comment.pk}
     )
+
+
+def sla_breached(request, *, actor, at, due) -> Event:
+    """The request went past its SLA due time `due` while open; staff only."""
+    return record(
+        request,
+        Event.Kind.SLA_BREACHED,
+        actor=actor,
+        at=at,
+        public=False,
+        data={"expected_at": due.isoformat(), "department": request.department_id},
+    )

@@ -141,6 +141,11 @@ class ServiceRequest(models.Model):
     updated_at = models.DateTimeField(_("updated"))
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     expected_at = models.DateTimeField(_("expected (SLA due)"), null=True, blank=True)
+    # The due time whose breach is on the timeline (fixboard.reports.sla.record_breaches):
+    # equal to expected_at once recorded; a new due time (re-categorised) may breach again.
+    sla_breached_at = models.DateTimeField(
+        _("SLA breach recorded for"), null=True, blank=True, editable=False
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     duplicate_of = models.ForeignKey(
         "self",
@@ -187,6 +192,13 @@ class ServiceRequest(models.Model):
                 name="sr_open_position",
             ),
             models.Index(fields=["department", "status"], name="sr_department_status"),
+            # Open requests by due time: SLA states of the queue, and the breach job's
+            # overdue requests, whose recorded breach it reads from the index itself.
+            models.Index(
+                fields=["expected_at", "sla_breached_at"],
+                condition=~Q(status=Status.CLOSED) & Q(expected_at__isnull=False),
+                name="sr_open_due",
+            ),
             # Most requests have no assignee, reporter or duplicate: index only those that do,
             # so bulk imports maintain fewer index entries.
             models.Index(
@@ -271,6 +283,7 @@ class Event(models.Model):
         COMMENT_FLAGGED = "comment_flagged", _("comment reported")
         COMMENT_HIDDEN = "comment_hidden", _("comment hidden")
         COMMENT_RESTORED = "comment_restored", _("comment restored")
+        SLA_BREACHED = "sla_breached", _("past its SLA due time")
 
     request = models.ForeignKey(
         ServiceRequest, on_delete=models.CASCADE, related_name="events", db_index=False

@@ -85,7 +85,7 @@ def test_service_type_with_questions_and_their_rules(city):
     with pytest.raises(ValidationError) as exc:
         actions.save_service_type(
             actor="test",
-            data={"default_department": make_city().streets, "sla_hours": -1},
+            data={"default_department": make_city().streets, "sla_value": -1},
             questions=[
                 {"code": "surface", "description": "On what?", "datatype": "singlevaluelist"},
                 {"code": "size", "description": "How big?", "datatype": "number", "values": [1]},
@@ -93,7 +93,7 @@ def test_service_type_with_questions_and_their_rules(city):
             service_type=service,
         )
     assert exc.value.message_dict == {
-        "sla_hours": ["Ensure this value is greater than or equal to 0."],
+        "sla_value": ["Ensure this value is greater than or equal to 0."],
         "question[surface].values": ["A list question needs its choices."],
         "question[size].values": [
             'Write a list of choices, each with a key and a name: [{"key": "sofa", "name": "Sofa"}]'
@@ -109,7 +109,7 @@ def test_service_type_with_questions_and_their_rules(city):
 
     actions.save_service_type(
         actor="test",
-        data={"sla_hours": 48},
+        data={"sla_value": 48, "sla_unit": "business_hours"},
         questions=[
             {"code": "size", "description": "How big?", "datatype": "number", "required": True}
         ],
@@ -117,7 +117,8 @@ def test_service_type_with_questions_and_their_rules(city):
     )
     assert [q.code for q in service.attributes.all()] == ["size"]
     changes = last_entry().changes
-    assert changes["sla_hours"] == [None, 48]
+    assert changes["sla_value"] == [None, 48]
+    assert changes["sla_unit"] == ["calendar_hours", "business_hours"]
     assert changes["question[surface]"][1] is None
     assert changes["question[size]"][1]["required"] is True
     assert last_entry().action == "changed"

@@ -23,7 +23,8 @@ def service_form(city, **overrides) -> dict:
         "keywords": "sofa, couch",
         "notice": "Collected on your next pickup day.",
         "default_department": city.streets.pk,
-        "sla_hours": "120",
+        "sla_value": "120",
+        "sla_unit": "calendar_hours",
         "type": "realtime",
         "active": "on",
         "public": "on",
@@ -181,7 +182,7 @@ def test_admin_changes_are_on_the_audit_log_with_before_and_after(admin_client, 
     service = ServiceType.objects.get(code="bulky-pickup")
     (created,) = audit_of(service)
     assert (created.actor, created.action) == ("admin", "created")
-    assert created.changes["sla_hours"] == [None, 120]
+    assert created.changes["sla_value"] == [None, 120]
     assert created.changes["question[item-types]"][1]["values"][0] == {
         "key": "sofa",
         "name": "Sofa",
@@ -190,7 +191,7 @@ def test_admin_changes_are_on_the_audit_log_with_before_and_after(admin_client, 
     count, types = service.attributes.order_by("order")
     form = service_form(
         city,
-        sla_hours="48",
+        sla_value="48",
         **{
             "attributes-INITIAL_FORMS": "2",
             "attributes-0-id": str(count.pk),
@@ -205,7 +206,7 @@ def test_admin_changes_are_on_the_audit_log_with_before_and_after(admin_client, 
     assert [q.code for q in service.attributes.all()] == ["item-count"]
     changed = audit_of(service)[-1]
     assert changed.action == "changed"
-    assert changed.changes["sla_hours"] == [120, 48]
+    assert changed.changes["sla_value"] == [120, 48]
     assert changed.changes["question[item-types]"][1] is None
     assert "question[item-count]" not in changed.changes
 

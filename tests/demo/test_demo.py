@@ -65,7 +65,7 @@ def test_demo_loads_los_angeles_once(client):
 
     # Every service has a group, an SLA and at least one question.
     for service in ServiceType.objects.filter(jurisdiction=la):
-        assert service.group and service.sla_hours and service.default_department
+        assert service.group and service.sla_value and service.default_department
         assert service.attributes.exists(), service.name
     bulky = ServiceType.objects.get(jurisdiction=la, code="bulky-items")
     count = bulky.attributes.get(code="item-count")

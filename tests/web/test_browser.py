@@ -49,7 +49,7 @@ def tuscan_town():
         name="Pothole",
         group="Streets",
         default_department=roads,
-        sla_hours=48,
+        sla_value=48,
     )
     AttributeFactory(
         service_type=pothole,

@@ -3,11 +3,11 @@
 import secrets
 from array import array
 from collections import Counter
-from datetime import timedelta
 
 import numpy as np
 from django.db import IntegrityError, transaction
 
+from fixboard.catalog.calendars import due
 from fixboard.places.addresses import AddressRecorder, resolve_addresses
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import jurisdiction_area_index
@@ -187,7 +187,11 @@ class BatchWriter:
         """(service type id, department id, expected_at as the store writes it) of a request."""
         _source_id, name, group, department, requested_at = request[:5]
         service = self.catalog.service(name, group)
-        expected = requested_at + timedelta(hours=service.sla_hours) if service.sla_hours else None
+        expected = (
+            due(self.jurisdiction.pk, service.sla_value, service.sla_unit, requested_at)
+            if service.sla_value
+            else None
+        )
         department_id = self._department(department, service.id, areas)
         return service.id, department_id, self.store.datetime(expected)
 

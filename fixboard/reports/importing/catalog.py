@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.utils.text import slugify
 
 from fixboard.catalog.actions import create_departments, create_service_types
-from fixboard.catalog.models import Department, ServiceType
+from fixboard.catalog.models import Department, ServiceType, SlaUnit
 from fixboard.places.models import Jurisdiction
 
 # Who the audit log says created the catalog entries an import needed.
@@ -28,7 +28,8 @@ def _service_fields(code: str, name: str, group: str) -> dict:
 @dataclass(frozen=True)
 class Service:
     id: int
-    sla_hours: int | None
+    sla_value: int | None = None
+    sla_unit: str = SlaUnit.CALENDAR_HOURS
 
 
 class CatalogCache:
@@ -41,11 +42,11 @@ class CatalogCache:
         self.departments: dict[str, int] = {}
         self.created_services: list[str] = []
         self.created_departments: list[str] = []
-        for pk, code, name, sla in ServiceType.objects.filter(
+        for pk, code, name, value, unit in ServiceType.objects.filter(
             jurisdiction=jurisdiction
-        ).values_list("id", "code", "name", "sla_hours"):
-            self.services.setdefault(name.casefold(), Service(pk, sla))
-            self.services.setdefault(code, Service(pk, sla))
+        ).values_list("id", "code", "name", "sla_value", "sla_unit"):
+            self.services.setdefault(name.casefold(), Service(pk, value, unit))
+            self.services.setdefault(code, Service(pk, value, unit))
         for pk, code, name in Department.objects.filter(jurisdiction=jurisdiction).values_list(
             "id", "code", "name"
         ):
@@ -84,7 +85,7 @@ class CatalogCache:
             actor=self.actor, jurisdiction=self.jurisdiction, service_types=rows
         )
         for service in created:
-            self.services[service.code] = Service(service.pk, None)
+            self.services[service.code] = Service(service.pk)
             self.created_services.append(service.name)
         return [self.services[s.code] for s in created]
 

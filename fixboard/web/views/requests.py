@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from fixboard.accounts.scope import check_may_act_in
 from fixboard.core import limits
 from fixboard.notify.follows import ask_by_email, follows_at_once
+from fixboard.reports import sla
 from fixboard.reports.actions import (
     ContactDetails,
     add_update,
@@ -90,6 +91,8 @@ def detail(request, public_id, follow_form=None, comment_form=None, status=200):
             "after_photos": [p for p in photos if p.event_id and p.event_id not in reported],
             "areas": public_areas(service_request),
             "supported": supported,
+            # Said in words ("Overdue since …"), not by colour alone.
+            "overdue": sla.state(service_request) == sla.OVERDUE,
             "may_reopen": may_reopen(service_request, mine=_mine(request, service_request)),
             "follow_form": follow_form or FollowForm(),
             "comment_form": comment_form or CommentForm(),
