@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fixboard.accounts import scope
 from fixboard.catalog.models import Department, ServiceType
@@ -263,4 +264,74 @@ def relocate(
         public=True,
         text=note,
         data={"from": before, "to": {"lat": lat, "long": long, "address": address}, **routed},
+    )
+
+
+# --- Priority ------------------------------------------------------------------------------
+
+# The staff's priority: a whole number from -2 (can wait) to +3 (urgent), 0 being normal
+# (every request starts there). The work queue adds it to its explained score.
+PRIORITY_MIN, PRIORITY_MAX = -2, 3
+PRIORITY_LABELS = {
+    -2: gettext_lazy("can wait"),
+    -1: gettext_lazy("low"),
+    0: gettext_lazy("normal"),
+    1: gettext_lazy("raised"),
+    2: gettext_lazy("high"),
+    3: gettext_lazy("urgent"),
+}
+MAX_REASON = 500
+
+
+def _clean_priority(priority) -> int:
+    message = _("Give the priority as a whole number from %(a)d (can wait) to %(b)d (urgent).") % {
+        "a": PRIORITY_MIN,
+        "b": PRIORITY_MAX,
+    }
+    if isinstance(priority, bool):
+        raise ValidationError({"priority": [message]})
+    try:
+        value = int(str(priority).strip().replace("−", "-"))
+    except ValueError:
+        raise ValidationError({"priority": [message]}) from None
+    if not PRIORITY_MIN <= value <= PRIORITY_MAX:
+        raise ValidationError({"priority": [message]})
+    return value
+
+
+@transaction.atomic
+def set_priority(*, request: ServiceRequest, priority, actor: Actor, reason: str = "") -> Event:
+    """Set the staff's priority (PRIORITY_MIN..PRIORITY_MAX, see PRIORITY_LABELS).
+
+    Internal: residents see neither the priority nor its `priority_changed` event (data:
+    from, to; the reason as its text), and `updated_at` (which Open311 clients poll for
+    public changes) stays.
+    """
+    request = _locked_for(request, actor)
+    value = _clean_priority(priority)
+    reason = _clean_note(reason, "reason")
+    if len(reason) > MAX_REASON:
+        raise ValidationError(
+            {"reason": [_("Keep the reason under %(n)d characters.") % {"n": MAX_REASON}]}
+        )
+    if value == request.priority:
+        raise ValidationError(
+            {
+                "priority": [
+                    _("The priority is already %(p)d (%(l)s).")
+                    % {"p": value, "l": PRIORITY_LABELS[value]}
+                ]
+            }
+        )
+    before = request.priority
+    request.priority = value
+    request.save(update_fields=["priority"])
+    return events.record(
+        request,
+        Event.Kind.PRIORITY_CHANGED,
+        actor=actor,
+        at=timezone.now(),
+        public=False,
+        text=reason,
+        data={"from": before, "to": value},
     )

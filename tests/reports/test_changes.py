@@ -274,3 +274,77 @@ def test_relocate_authority(city, outsiders):
         request,
     )
     assert ServiceRequest.objects.get(pk=request.pk).long == INSIDE_WEST[1]
+
+
+def public_outputs(client, request) -> str:
+    """Everything the public reads about a request: its page, Open311 (with extensions),
+    the REST API, the jurisdiction's feed."""
+    slug = request.jurisdiction.slug
+    urls = [
+        f"/requests/{request.public_id}/",
+        f"/open311/v2/requests/{request.public_id}.json?jurisdiction_id={slug}&extensions=true",
+        f"/open311/v2/requests.json?jurisdiction_id={slug}&extensions=true",
+        f"/api/v1/requests/{request.public_id}",
+        f"/api/v1/requests?jurisdiction={slug}",
+        f"/feeds/{slug}/",
+    ]
+    pages = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.content[:300])
+        pages.append(response.content.decode())
+    return "\n".join(pages)
+
+
+# --- priority --------------------------------------------------------------------------------
+
+
+def test_set_priority_is_internal(client, city, staff):
+    request = submit_pothole(city)
+    updated = ServiceRequest.objects.get(pk=request.pk).updated_at
+    event = changes.set_priority(
+        request=request, priority=3, actor=staff, reason="School crossing PRIOMARK"
+    )
+    request.refresh_from_db()
+    assert request.priority == 3
+    assert request.updated_at == updated
+    assert (event.kind, event.public, event.data) == (
+        Event.Kind.PRIORITY_CHANGED,
+        False,
+        {"from": 0, "to": 3},
+    )
+    assert event.text == "School crossing PRIOMARK" and event.actor_user == staff
+    assert "PRIOMARK" not in public_outputs(client, request)
+    changes.set_priority(request=request, priority="-2", actor=staff)
+    request.refresh_from_db()
+    assert request.priority == -2
+
+
+@pytest.mark.parametrize("priority", [4, -3, "high", "", None, 1.5, True])
+def test_set_priority_is_bounded(city, staff, priority):
+    request = submit_pothole(city)
+    with pytest.raises(ValidationError) as exc:
+        changes.set_priority(request=request, priority=priority, actor=staff)
+    assert exc.value.message_dict == {
+        "priority": ["Give the priority as a whole number from -2 (can wait) to 3 (urgent)."]
+    }
+
+
+def test_set_priority_validation(city, staff):
+    request = submit_pothole(city)
+    with pytest.raises(ValidationError) as exc:
+        changes.set_priority(request=request, priority=0, actor=staff)
+    assert exc.value.message_dict == {"priority": ["The priority is already 0 (normal)."]}
+    with pytest.raises(ValidationError) as exc:
+        changes.set_priority(request=request, priority=1, actor=staff, reason="r" * 501)
+    assert exc.value.message_dict == {"reason": ["Keep the reason under 500 characters."]}
+
+
+def test_set_priority_authority(city, outsiders):
+    request = submit_pothole(city)
+    assert_refused_to_all(
+        outsiders,
+        lambda user: changes.set_priority(request=request, priority=2, actor=user),
+        request,
+    )
+    assert ServiceRequest.objects.get(pk=request.pk).priority == 0
