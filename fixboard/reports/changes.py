@@ -19,7 +19,7 @@ from fixboard.accounts import scope
 from fixboard.catalog.models import Department, ServiceType
 
 from . import events, sla
-from .actions import _check_authority, _check_point, _locate, _save
+from .actions import REFERRED_TO_MAX, _check_authority, _check_point, _locate, _save
 from .attributes import MAX_TEXT, clean_value
 from .events import Actor
 from .models import CloseReason, Event, RequestArea, ServiceRequest, Status
@@ -334,4 +334,99 @@ def set_priority(*, request: ServiceRequest, priority, actor: Actor, reason: str
         public=False,
         text=reason,
         data={"from": before, "to": value},
+    )
+
+
+# --- Close reason --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def correct_close_reason(
+    *,
+    request: ServiceRequest,
+    close_reason: str,
+    actor: Actor,
+    note: str = "",
+    referred_to: str = "",
+) -> Event:
+    """Correct why a closed request was closed (a duplicate that was in fact fixed), without
+    reopening it.
+
+    Correcting to `referred` names the agency (`referred_to`). Marking a request a duplicate
+    is `actions.merge`'s work, which needs the other request: refused here. Correcting a
+    merged duplicate to another reason leaves it standing on its own (`duplicate_of` is
+    cleared; the supporters merged into the other request stay there). The event
+    (`close_reason_corrected`) is public; its data holds from, to and referred_to.
+    """
+    request = _locked_for(request, actor)
+    note = _clean_note(note)
+    referred_to = clean_text(referred_to or "")
+    if request.status != Status.CLOSED:
+        raise ValidationError(
+            {"close_reason": [_("Only a closed request has a close reason to correct.")]}
+        )
+    if close_reason not in CloseReason.values:
+        raise ValidationError(
+            {"close_reason": [_("Choose one of: %(r)s.") % {"r": ", ".join(CloseReason.values)}]}
+        )
+    if close_reason == CloseReason.DUPLICATE:
+        raise ValidationError(
+            {
+                "close_reason": [
+                    _("To mark it a duplicate, merge it into the request it duplicates.")
+                ]
+            }
+        )
+    if close_reason != CloseReason.REFERRED and referred_to:
+        raise ValidationError(
+            {"referred_to": [_("Name an agency only when referring the request to it.")]}
+        )
+    if close_reason == CloseReason.REFERRED and not referred_to:
+        raise ValidationError(
+            {"referred_to": [_("Say which agency the request is referred to, e.g. Caltrans.")]}
+        )
+    if len(referred_to) > REFERRED_TO_MAX:
+        raise ValidationError(
+            {
+                "referred_to": [
+                    _("Keep the agency's name under %(n)d characters.") % {"n": REFERRED_TO_MAX}
+                ]
+            }
+        )
+    if (close_reason, referred_to) == (request.close_reason, request.referred_to):
+        raise ValidationError(
+            {
+                "close_reason": [
+                    _("It is already closed as %(r)s.") % {"r": CloseReason(close_reason).label}
+                ]
+            }
+        )
+    data = {"from": request.close_reason, "to": close_reason}
+    if referred_to:
+        data["referred_to"] = referred_to
+    if request.duplicate_of_id:
+        data["was_duplicate_of"] = (
+            ServiceRequest.objects.filter(pk=request.duplicate_of_id)
+            .values_list("public_id", flat=True)
+            .first()
+        )
+        request.duplicate_of = None
+    request.close_reason = close_reason
+    request.referred_to = referred_to
+    if note:
+        request.status_notes = note
+    at = timezone.now()
+    request.updated_at = max(request.updated_at, at)
+    _save(request, ["close_reason", "referred_to", "duplicate_of", "status_notes"])
+    return events.record(
+        request,
+        Event.Kind.CLOSE_REASON_CORRECTED,
+        actor=actor,
+        at=at,
+        public=True,
+        from_status=Status.CLOSED,
+        to_status=Status.CLOSED,
+        close_reason=close_reason,
+        text=note,
+        data=data,
     )

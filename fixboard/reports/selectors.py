@@ -224,6 +224,7 @@ def get_public_request(public_id: str) -> ServiceRequest | None:
             "duplicate_of__public_id",
             "acknowledged_at",
             "address_id",
+            "referred_to",
             "anonymous",
             "reporter_name_public",
         )

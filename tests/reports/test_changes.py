@@ -1,14 +1,17 @@
 """What staff change on a request beyond its status: service type, place, priority, close
 reason, redaction — each checked, recorded on the timeline, public or internal as it should."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from PIL import Image
 
+from fixboard.accounts.apikeys import issue_api_key
 from fixboard.catalog.models import AttributeDefinition, RoutingRule
 from fixboard.reports import actions, changes
-from fixboard.reports.models import Event, RequestArea, ServiceRequest
+from fixboard.reports.models import CloseReason, Event, Photo, RequestArea, ServiceRequest, Status
 from tests.factories import (
     INSIDE_EAST,
     INSIDE_WEST,
@@ -107,6 +110,14 @@ def test_recategorise_keeps_shared_answers_reroutes_and_recounts_the_sla(
     page = public_page(client, request)
     assert "Changed from Pothole to Sidewalk repair" in page
     assert "It is the sidewalk." in page
+    slug = city.jurisdiction.slug
+    open311 = client.get(
+        f"/open311/v2/requests/{request.public_id}.json?jurisdiction_id={slug}&extensions=true"
+    ).json()[0]
+    assert open311["service_code"] == "sidewalk"
+    assert open311["notes"][-1]["summary"] == (
+        "Changed from Pothole to Sidewalk repair"
+    )
 
 
 def test_recategorise_drops_answers_the_new_type_does_not_take(city, sidewalk, staff):
@@ -348,3 +359,166 @@ def test_set_priority_authority(city, outsiders):
         request,
     )
     assert ServiceRequest.objects.get(pk=request.pk).priority == 0
+
+
+# --- closing rules -------------------------------------------------------------------------
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "orange").save(out, "JPEG")
+    return out.getvalue()
+
+
+def close(request, actor, reason=CloseReason.FIXED, **kwargs):
+    return actions.transition(
+        request=request, to_status=Status.CLOSED, close_reason=reason, actor=actor, **kwargs
+    )
+
+
+def test_an_after_photo_is_required_where_the_service_type_asks(client, city, staff):
+    city.pothole.after_photo_required = True
+    city.pothole.save()
+    request = submit_pothole(city)
+    with pytest.raises(ValidationError) as exc:
+        close(request, staff, note="Patched")
+    assert exc.value.message_dict == {
+        "photo": [
+            "Pothole requests close as fixed with a photo of the work done: add the after-photo."
+        ]
+    }
+    assert ServiceRequest.objects.get(pk=request.pk).status == Status.NEW
+    # Other reasons need none.
+    other = submit_pothole(city)
+    close(other, staff, CloseReason.NOT_ACTIONABLE)
+
+    event = close(request, staff, note="Patched", photo=(jpeg(), "after.jpg"))
+    request.refresh_from_db()
+    assert request.status == Status.CLOSED and request.has_photos
+    photo = Photo.objects.get(request=request)
+    assert photo.event == event
+    page = public_page(client, request)
+    assert photo.image.url in page and "After" in page
+
+
+def test_an_after_photo_link_counts_and_a_crm_is_not_refused(city, staff):
+    city.pothole.after_photo_required = True
+    city.pothole.save()
+    request = submit_pothole(city)
+    close(request, staff, media_url="https://crm.example.org/photos/1.jpg")
+    crm, _key = issue_api_key(name="CRM", jurisdiction_slugs=[city.jurisdiction.slug])
+    # The city's CRM closed it on its side: Fixboard records it as it is.
+    close(submit_pothole(city), "crm", client=crm)
+
+
+def test_referred_names_the_agency_and_residents_never_read_closed(client, city, staff):
+    request = submit_pothole(city)
+    with pytest.raises(ValidationError) as exc:
+        close(request, staff, CloseReason.REFERRED)
+    assert exc.value.message_dict == {
+        "referred_to": ["Say which agency the request is referred to, e.g. Caltrans."]
+    }
+    with pytest.raises(ValidationError) as exc:
+        close(request, staff, CloseReason.FIXED, referred_to="Caltrans")
+    assert exc.value.message_dict == {
+        "referred_to": ["Name an agency only when referring the request to it."]
+    }
+    event = close(request, staff, CloseReason.REFERRED, referred_to=" Caltrans ")
+    request.refresh_from_db()
+    assert request.referred_to == "Caltrans" and event.data == {"referred_to": "Caltrans"}
+    assert changes.public_status_label(request) == "referred to Caltrans"
+    page = public_page(client, request)
+    assert "referred to Caltrans" in page and "Referred to Caltrans" in page
+    assert ">closed<" not in page
+    api = client.get(f"/api/v1/requests/{request.public_id}").json()
+    assert api["timeline"][-1]["data"] == {"referred_to": "Caltrans"}
+
+    actions.transition(request=request, to_status=Status.IN_PROGRESS, actor=staff)
+    request.refresh_from_db()
+    assert request.referred_to == ""
+    assert changes.public_status_label(request) == "in progress"
+
+
+def test_public_status_labels(city):
+    request = submit_pothole(city)
+    request.status = Status.CLOSED
+    for reason, label in [
+        (CloseReason.FIXED, "fixed"),
+        (CloseReason.REFERRED, "referred to another agency"),
+        (CloseReason.DUPLICATE, "closed"),
+        (CloseReason.CANCELLED, "closed"),
+    ]:
+        request.close_reason = reason
+        assert changes.public_status_label(request) == label
+
+
+# --- correcting a close reason -------------------------------------------------------------
+
+
+def test_correct_a_merged_duplicate_to_fixed(client, city, staff):
+    canonical = submit_pothole(city)
+    duplicate = submit_pothole(city)
+    actions.merge(duplicate=duplicate, canonical=canonical, actor=staff)
+    event = changes.correct_close_reason(
+        request=duplicate, close_reason=CloseReason.FIXED, actor=staff, note="Fixed separately."
+    )
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.close_reason, duplicate.duplicate_of) == (
+        Status.CLOSED,
+        CloseReason.FIXED,
+        None,
+    )
+    assert (event.kind, event.public, event.close_reason) == (
+        Event.Kind.CLOSE_REASON_CORRECTED,
+        True,
+        CloseReason.FIXED,
+    )
+    assert event.data == {
+        "from": "duplicate",
+        "to": "fixed",
+        "was_duplicate_of": canonical.public_id,
+    }
+    page = public_page(client, duplicate)
+    assert "Corrected: fixed" in page and "Fixed separately." in page
+    assert "This report was merged" not in page
+
+
+def test_correct_close_reason_validation(city, staff):
+    request = submit_pothole(city)
+    with pytest.raises(ValidationError) as exc:
+        changes.correct_close_reason(request=request, close_reason="fixed", actor=staff)
+    assert exc.value.message_dict == {
+        "close_reason": ["Only a closed request has a close reason to correct."]
+    }
+    close(request, staff, CloseReason.NOT_ACTIONABLE)
+    cases = [
+        ({"close_reason": "gone"}, "close_reason", "Choose one of: fixed, duplicate"),
+        ({"close_reason": "duplicate"}, "close_reason", "To mark it a duplicate, merge it"),
+        ({"close_reason": "not_actionable"}, "close_reason", "It is already closed as not act"),
+        ({"close_reason": "referred"}, "referred_to", "Say which agency"),
+        ({"close_reason": "fixed", "referred_to": "X"}, "referred_to", "Name an agency only"),
+    ]
+    for kwargs, field, message in cases:
+        with pytest.raises(ValidationError) as exc:
+            changes.correct_close_reason(request=request, actor=staff, **kwargs)
+        assert list(exc.value.message_dict) == [field]
+        assert exc.value.message_dict[field][0].startswith(message), exc.value.message_dict
+    event = changes.correct_close_reason(
+        request=request, close_reason="referred", referred_to="LADWP", actor=staff
+    )
+    request.refresh_from_db()
+    assert (request.close_reason, request.referred_to) == ("referred", "LADWP")
+    assert event.data == {"from": "not_actionable", "to": "referred", "referred_to": "LADWP"}
+
+
+def test_correct_close_reason_authority(city, staff, outsiders):
+    request = submit_pothole(city)
+    close(request, staff, CloseReason.CANCELLED)
+    assert_refused_to_all(
+        outsiders,
+        lambda user: changes.correct_close_reason(
+            request=request, close_reason="fixed", actor=user
+        ),
+        request,
+    )
+    assert ServiceRequest.objects.get(pk=request.pk).close_reason == CloseReason.CANCELLED
