@@ -115,9 +115,7 @@ def test_recategorise_keeps_shared_answers_reroutes_and_recounts_the_sla(
         f"/open311/v2/requests/{request.public_id}.json?jurisdiction_id={slug}&extensions=true"
     ).json()[0]
     assert open311["service_code"] == "sidewalk"
-    assert open311["notes"][-1]["summary"] == (
-        "Changed from Pothole to Sidewalk repair"
-    )
+    assert open311["notes"][-1]["summary"] == ("Changed from Pothole to Sidewalk repair")
 
 
 def test_recategorise_drops_answers_the_new_type_does_not_take(city, sidewalk, staff):
