@@ -125,7 +125,13 @@ def test_recategorise_keeps_shared_answers_reroutes_and_recounts_the_sla(
         f"/open311/v2/requests/{request.public_id}.json?jurisdiction_id={slug}&extensions=true"
     ).json()[0]
     assert open311["service_code"] == "sidewalk"
-    assert open311["notes"][-1]["summary"] == ("Changed from Pothole to Sidewalk repair")
+    assert open311["notes"][-1]["summary"] == "Changed from Pothole to Sidewalk repair"
+    api = client.get(f"/api/v1/requests/{request.public_id}").json()
+    assert api["timeline"][-1]["data"] == {
+        "from": "Pothole",
+        "to": "Sidewalk repair",
+        "department": "Parks",
+    }
 
 
 def test_recategorise_drops_answers_the_new_type_does_not_take(city, sidewalk, staff):
@@ -245,19 +251,23 @@ def test_relocate_finds_the_areas_again_and_reroutes(client, city, staff):
     ]
     assert request.department == city.parks
     assert (event.kind, event.public) == (Event.Kind.RELOCATED, True)
-    assert event.data["from"] == {
+    assert event.data["previous"] == {
         "lat": INSIDE_WEST[0],
         "long": INSIDE_WEST[1],
         "address": "1 West St",
     }
-    assert event.data["to"] == {
+    assert event.data["place"] == {
         "lat": INSIDE_EAST[0],
         "long": INSIDE_EAST[1],
         "address": "9 East Ave",
     }
+    assert event.data["to"] == "9 East Ave"
     assert event.data["department"] == "Parks"
     page = public_page(client, request)
     assert "Moved to 9 East Ave" in page and "East Ward" in page
+    assert "1 West St" not in page
+    api = client.get(f"/api/v1/requests/{request.public_id}").json()
+    assert api["timeline"][-1]["data"] == {"to": "9 East Ave", "department": "Parks"}
 
 
 def test_relocate_validation(city, staff):
@@ -489,6 +499,14 @@ def test_correct_a_merged_duplicate_to_fixed(client, city, staff):
     page = public_page(client, duplicate)
     assert "Corrected: fixed" in page and "Fixed separately." in page
     assert "This report was merged" not in page
+    api = client.get(f"/api/v1/requests/{duplicate.public_id}").json()
+    assert api["close_reason"] == "fixed"
+    assert api["timeline"][-1]["data"] == {"from": "duplicate", "to": "fixed"}
+    slug = city.jurisdiction.slug
+    open311 = client.get(
+        f"/open311/v2/requests/{duplicate.public_id}.json?jurisdiction_id={slug}&extensions=true"
+    ).json()[0]
+    assert open311["notes"][-1]["summary"] == "Corrected: fixed"
 
 
 def test_correct_close_reason_validation(city, staff):
