@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from PIL import Image
 
 from fixboard.accounts.apikeys import issue_api_key
+from fixboard.audit.models import AuditEntry
+from fixboard.catalog import actions as catalog_actions
 from fixboard.catalog.models import AttributeDefinition, RoutingRule
 from fixboard.reports import actions, changes
 from fixboard.reports.exporting import FORMATS, export_requests
@@ -313,6 +315,7 @@ def public_outputs(client, request) -> str:
         f"/requests/{request.public_id}/",
         f"/open311/v2/requests/{request.public_id}.json?jurisdiction_id={slug}&extensions=true",
         f"/open311/v2/requests.json?jurisdiction_id={slug}&extensions=true",
+        f"/open311/v2/servicerequestupdates.json?jurisdiction_id={slug}",
         f"/api/v1/requests/{request.public_id}",
         f"/api/v1/requests?jurisdiction={slug}",
         f"/feeds/{slug}/",
@@ -726,3 +729,17 @@ def test_redact_authority(city, outsiders):
         request,
     )
     assert ServiceRequest.objects.get(pk=request.pk).description == "REDMARK"
+
+
+def test_the_after_photo_rule_is_set_with_the_service_type(admin_client, city, staff):
+    page = admin_client.get(f"/admin/catalog/servicetype/{city.pothole.pk}/change/")
+    assert 'name="after_photo_required"' in page.content.decode()
+    catalog_actions.save_service_type(
+        actor=staff, data={"after_photo_required": True}, service_type=city.pothole
+    )
+    assert AuditEntry.objects.order_by("-id").first().changes == {
+        "after_photo_required": [False, True]
+    }
+    with pytest.raises(ValidationError) as exc:
+        close(submit_pothole(city), staff)
+    assert "photo" in exc.value.message_dict
