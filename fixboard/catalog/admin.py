@@ -15,11 +15,13 @@ from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data
 
 from . import actions, calendars
 from . import questions as question_rules
+from .canned import placeholders_help
 from .models import (
     WEEKDAYS,
     AttributeDefinition,
     BusinessCalendar,
     CalendarException,
+    CannedResponse,
     Department,
     RoutingRule,
     ServiceType,
@@ -157,6 +159,7 @@ class ServiceTypeForm(DomainForm):
             "sla_unit",
             "type",
             "requires_confirmation",
+            "after_photo_required",
             "active",
             "public",
         ]
@@ -207,6 +210,7 @@ class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
                     ("sla_value", "sla_unit"),
                     "type",
                     "requires_confirmation",
+                    "after_photo_required",
                     "notice",
                 ]
             },
@@ -373,3 +377,43 @@ def _exceptions(formsets) -> list[dict]:
             if data and not data.get("DELETE"):
                 days.append({"id": form.instance.pk, **form_data(form, actions.EXCEPTION_FIELDS)})
     return days
+
+
+class CannedResponseForm(DomainForm):
+    check = staticmethod(actions.check_canned_response)
+    fields_of_check = actions.CANNED_RESPONSE_FIELDS
+    instance_name = "canned"
+
+    class Meta:
+        model = CannedResponse
+        fields = ["jurisdiction", "service_type", "title", "text", "public", "active", "order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].help_text = placeholders_help()
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+    form = CannedResponseForm
+    list_display = ["title", "service_type", "public", "active", "order", "jurisdiction"]
+    list_filter = ["jurisdiction", "public", "active", "service_type"]
+    list_select_related = ["jurisdiction", "service_type"]
+    search_fields = ["title", "text"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["jurisdiction"] if obj else []
+
+    def save_through_domain(self, request, form, formsets, change):
+        return actions.save_canned_response(
+            actor=request.user,
+            data=form_data(form, actions.CANNED_RESPONSE_FIELDS),
+            canned=form.instance if change else None,
+        )
+
+    def delete_model(self, request, obj):
+        actions.delete_canned_response(actor=request.user, canned=obj)
+
+    def delete_queryset(self, request, queryset):
+        for canned in queryset:
+            actions.delete_canned_response(actor=request.user, canned=canned)
