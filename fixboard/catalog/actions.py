@@ -31,6 +31,7 @@ SERVICE_TYPE_FIELDS = (
     "keywords",
     "default_department",
     "sla_hours",
+    "severity",
     "type",
     "requires_confirmation",
     "active",

@@ -143,6 +143,7 @@ class ServiceTypeForm(DomainForm):
             "keywords",
             "default_department",
             "sla_hours",
+            "severity",
             "type",
             "requires_confirmation",
             "active",
@@ -178,6 +179,7 @@ class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
         "jurisdiction",
         "default_department",
         "sla_hours",
+        "severity",
         "question_count",
         "active",
         "public",
@@ -193,6 +195,7 @@ class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
                 "fields": [
                     "default_department",
                     "sla_hours",
+                    "severity",
                     "type",
                     "requires_confirmation",
                     "notice",

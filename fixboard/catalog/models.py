@@ -27,6 +27,16 @@ class Department(models.Model):
         return self.name
 
 
+class Severity(models.IntegerChoices):
+    """How serious a kind of problem is: one of the weights of the work queue's priority
+    (fixboard.reports.priority)."""
+
+    LOW = 0, _("low")
+    NORMAL = 1, _("normal")
+    HIGH = 2, _("high")
+    CRITICAL = 3, _("critical")
+
+
 class ServiceType(models.Model):
     """A kind of problem residents can report (an Open311 service)."""
 
@@ -65,6 +75,13 @@ class ServiceType(models.Model):
         null=True,
         blank=True,
         help_text=_("Time to close; the expected date of each request is set from it."),
+    )
+    severity = models.PositiveSmallIntegerField(
+        _("severity"),
+        choices=Severity,
+        default=Severity.NORMAL,
+        db_default=Severity.NORMAL,
+        help_text=_("Raises or lowers these requests in the departments' work queues."),
     )
     notice = models.TextField(
         _("notice to reporters"),
