@@ -113,65 +113,103 @@ def sla_state(request: ServiceRequest, now: datetime) -> str:
     return "due_soon" if request.expected_at <= now + priority.DUE_SOON else "on_time"
 
 
-class PersonChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
+def _cached(user: User, key: str, build):
+    """What the queue's forms list for `user`, read once per web request (the user object
+    lives as long as the request)."""
+    cache = user.__dict__.setdefault("_queue_choices", {})
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
 
 
-class AreaChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.kind})"
+def person_label(user: User) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def service_choices(user: User) -> list[tuple[int, str]]:
+    return _cached(
+        user,
+        "services",
+        lambda: list(
+            scope.scoped(ServiceType.objects.filter(active=True), user)
+            .order_by("name")
+            .values_list("pk", "name")
+        ),
+    )
+
+
+def area_choices(user: User) -> list[tuple[int, str]]:
+    return _cached(
+        user,
+        "areas",
+        lambda: [
+            (pk, f"{name} ({kind})")
+            for pk, name, kind in scope.scoped(Area.objects.all(), user)
+            .order_by("kind", "name")
+            .values_list("pk", "name", "kind")
+        ],
+    )
+
+
+def department_choices(user: User) -> list[tuple[int, str]]:
+    """The departments whose queue `user` sees."""
+    return _cached(
+        user,
+        "departments",
+        lambda: list(departments_of(user).order_by("name").values_list("pk", "name")),
+    )
+
+
+def assignable_departments(user: User) -> list[tuple[int, str]]:
+    """The departments `user` may give requests to: any active one of their jurisdictions."""
+    return _cached(
+        user,
+        "assignable",
+        lambda: list(
+            scope.scoped(Department.objects.filter(active=True), user)
+            .order_by("name")
+            .values_list("pk", "name")
+        ),
+    )
+
+
+def people_choices(user: User) -> list[tuple[int, str]]:
+    return _cached(user, "people", lambda: [(p.pk, person_label(p)) for p in people_of(user)])
+
+
+def _int_choice(label):
+    return forms.TypedChoiceField(label=label, coerce=int, required=False, empty_value=None)
 
 
 class QueueFilters(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
-    service = forms.ModelChoiceField(
-        label=_("Service type"),
-        queryset=ServiceType.objects.none(),
-        required=False,
-        empty_label=_("any"),
-    )
-    area = AreaChoice(
-        label=_("Area"), queryset=Area.objects.none(), required=False, empty_label=_("any")
-    )
+    service = _int_choice(_("Service type"))
+    area = _int_choice(_("Area"))
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     sla = forms.ChoiceField(label=_("SLA"), choices=SLA_CHOICES, required=False)
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[("", _("any")), *Channel.choices], required=False
     )
     age = forms.ChoiceField(label=_("Age"), choices=AGE_CHOICES, required=False)
-    department = forms.ModelChoiceField(
-        label=_("Department"),
-        queryset=Department.objects.none(),
-        required=False,
-        empty_label=_("all of mine"),
-    )
+    department = _int_choice(_("Department"))
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
 
     def __init__(self, data, *, user: User):
         super().__init__(data)
         self.user = user = person(user)
-        self.fields["service"].queryset = scope.scoped(
-            ServiceType.objects.filter(active=True), user
-        ).order_by("name")
-        self.fields["area"].queryset = scope.scoped(Area.objects.all(), user).order_by(
-            "kind", "name"
-        )
-        self.departments = departments_of(user)
-        self.fields["department"].queryset = self.departments
-        people = [(str(p.pk), p.get_full_name() or p.get_username()) for p in people_of(user)]
+        self.fields["service"].choices = [("", _("any")), *service_choices(user)]
+        self.fields["area"].choices = [("", _("any")), *area_choices(user)]
+        self.fields["department"].choices = [("", _("all of mine")), *department_choices(user)]
         self.fields["assignee"].choices = [
             ("", _("anyone")),
             (ME, _("me")),
             (UNASSIGNED, _("unassigned")),
-            *people,
+            *people_choices(user),
         ]
 
     @property
     def several_departments(self) -> bool:
-        if not hasattr(self, "_several"):
-            self._several = self.departments.count() > 1
-        return self._several
+        return len(department_choices(self.user)) > 1
 
     def value(self, name: str):
         """The cleaned value of `name`, or its default when absent or invalid."""
@@ -189,7 +227,7 @@ class QueueFilters(forms.Form):
         elif status != ANY:
             requests = requests.filter(status=status)
         if service := self.value("service"):
-            requests = requests.filter(service_type=service)
+            requests = requests.filter(service_type_id=service)
         if area := self.value("area"):
             requests = requests.filter(
                 Exists(RequestArea.objects.filter(request=OuterRef("pk"), area=area))
@@ -214,7 +252,7 @@ class QueueFilters(forms.Form):
         elif age == "month":
             requests = requests.filter(requested_at__lt=now - timedelta(days=30))
         if department := self.value("department"):
-            requests = requests.filter(department=department)
+            requests = requests.filter(department_id=department)
         return requests
 
     def sorted(self, requests: QuerySet, now: datetime) -> QuerySet:
@@ -239,8 +277,6 @@ class QueueFilters(forms.Form):
             value = self.cleaned_data.get(name)
             if value in (None, ""):
                 continue
-            if hasattr(value, "pk"):
-                value = value.pk
             if (name, value) in (("status", OPEN), ("sort", "priority")):
                 continue
             pairs.append((name, value))

@@ -3,21 +3,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fixboard.accounts import scope
 from fixboard.accounts.models import User
 from fixboard.catalog.models import Department
 from fixboard.reports.attributes import MAX_TEXT
 from fixboard.reports.models import CloseReason, Status
 
-from .filters import PersonChoice, people_of
+from .filters import assignable_departments, people_choices, person
 
 # A selection is at most a few pages of the queue.
 BULK_MAX = 500
-
-
-class DepartmentChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.name
 
 
 class BulkForm(forms.Form):
@@ -31,17 +25,11 @@ class BulkForm(forms.Form):
     ]
     ids = forms.CharField(required=False, widget=forms.MultipleHiddenInput)
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
-    assignee = PersonChoice(
-        label=_("Assign to person"),
-        queryset=User.objects.none(),
-        required=False,
-        empty_label=_("(no change)"),
+    assignee = forms.TypedChoiceField(
+        label=_("Assign to person"), coerce=int, required=False, empty_value=None
     )
-    department = DepartmentChoice(
-        label=_("Assign to department"),
-        queryset=Department.objects.none(),
-        required=False,
-        empty_label=_("(no change)"),
+    department = forms.TypedChoiceField(
+        label=_("Assign to department"), coerce=int, required=False, empty_value=None
     )
     status = forms.ChoiceField(
         label=_("New status"),
@@ -64,11 +52,12 @@ class BulkForm(forms.Form):
 
     def __init__(self, data=None, *, user: User):
         super().__init__(data, auto_id="bulk-%s")
-        self.user = user
-        self.fields["assignee"].queryset = people_of(user)
-        self.fields["department"].queryset = scope.scoped(
-            Department.objects.filter(active=True), user
-        ).order_by("name")
+        self.user = user = person(user)
+        self.fields["assignee"].choices = [("", _("(no change)")), *people_choices(user)]
+        self.fields["department"].choices = [
+            ("", _("(no change)")),
+            *assignable_departments(user),
+        ]
 
     def selected_ids(self) -> list[str]:
         ids = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
@@ -92,4 +81,9 @@ class BulkForm(forms.Form):
             if not (data.get("message") or "").strip():
                 self.add_error("message", _("Write the message the residents will read."))
         data["ids"] = ids
+        # The chosen person and department, as the domain takes them.
+        if data.get("assignee"):
+            data["assignee"] = User.objects.get(pk=data["assignee"])
+        if data.get("department"):
+            data["department"] = Department.objects.get(pk=data["department"])
         return data

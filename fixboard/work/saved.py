@@ -38,7 +38,13 @@ def may_share(user: User, department: Department) -> bool:
 
 
 def shareable_departments(user: User) -> list[Department]:
-    return [d for d in departments_of(user) if may_share(user, d)]
+    """The departments `user` may share views with (`may_share`), in one query."""
+    departments = departments_of(user).order_by("name")
+    if user.is_superuser or user.role == User.Role.ADMIN:
+        return list(departments)
+    if user.role == User.Role.MANAGER:
+        return list(departments.filter(pk__in=user.departments.values("pk")))
+    return []
 
 
 def _check_may_change(actor: User, view: SavedView) -> None:

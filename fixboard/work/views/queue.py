@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from fixboard.reports import priority
+from fixboard.reports.models import ServiceRequest
 
 from .. import saved, visits
 from ..access import staff_only
@@ -53,6 +54,16 @@ def _rows(page_requests, now, since):
     return rows
 
 
+def _page(ordered, offset: int) -> list[ServiceRequest]:
+    """One page of `ordered`: first the ids alone (narrow rows sort in memory, however many
+    match), then those rows with what the page shows."""
+    ids = list(ordered.values_list("pk", flat=True)[offset : offset + PAGE_SIZE])
+    found = ServiceRequest.objects.select_related("service_type", "department", "assignee").in_bulk(
+        ids
+    )
+    return [found[pk] for pk in ids if pk in found]
+
+
 def queue_context(request, *, record_look: bool) -> dict:
     now = timezone.now()
     user = person(request.user)
@@ -65,11 +76,7 @@ def queue_context(request, *, record_look: bool) -> dict:
     pages = max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     number = min(number, pages)
     offset = (number - 1) * PAGE_SIZE
-    page_requests = list(
-        filters.sorted(matching, now).select_related("service_type", "department", "assignee")[
-            offset : offset + PAGE_SIZE
-        ]
-    )
+    page_requests = _page(filters.sorted(matching, now), offset)
     query = filters.canonical_query()
     shareable = saved.shareable_departments(user)
     views = list(saved.visible_views(user))
