@@ -12,7 +12,7 @@ from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data
 
 from . import actions
 from . import questions as question_rules
-from .models import AttributeDefinition, Department, RoutingRule, ServiceType
+from .models import AttributeDefinition, Department, RoutingRule, ServiceType, Severity
 
 VALUES_HELP = _(
     "Only for the two list datatypes: the choices, as JSON. Each has a key (stored, "
@@ -154,6 +154,15 @@ class ServiceTypeForm(DomainForm):
             "group": _("Services with the same group are listed together, e.g. Sanitation."),
             "default_department": _("Works the requests unless a routing rule says otherwise."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Older forms and scripts that post no severity keep the default.
+        self.fields["severity"].required = False
+
+    def clean_severity(self):
+        value = self.cleaned_data.get("severity")
+        return Severity.NORMAL if value in (None, "") else value
 
 
 def _questions(formsets) -> list[dict]:
