@@ -47,7 +47,7 @@ def test_close_a_mix_reports_the_refused_with_the_reason(client, city, staff, tr
     failed = failed_section(response)
     assert f"{parks.public_id}</a>: {parks.public_id} belongs to another department" in failed
     assert f"{already.public_id}</a>: The request is already closed." in failed
-    assert "NO-SUCH-1</a>: No such request." in failed
+    assert "<span>NO-SUCH-1</span>: No such request." in failed
     for request in mine:
         request.refresh_from_db()
         assert (request.status, request.close_reason) == (Status.CLOSED, "fixed")

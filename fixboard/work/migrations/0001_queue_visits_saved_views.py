@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('catalog', '0003_servicetype_severity'),
+        ('catalog', '0004_servicetype_severity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

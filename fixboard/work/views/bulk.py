@@ -6,16 +6,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fixboard.reports import actions
+from fixboard.reports.bulk import BulkReport, for_each
 from fixboard.reports.models import ServiceRequest, Status
 
 from ..access import staff_only
-from ..bulk import BulkReport, Outcome, for_each
 from ..filters import QueueFilters, person
 from ..forms import BulkForm
 from .queue import request_url
 
 
-def _run(form: BulkForm, user) -> BulkReport:
+def _run(form: BulkForm, user) -> tuple[BulkReport, list[str]]:
+    """The report of the action, and the ids named that match no request."""
     data = form.cleaned_data
     ids = data["ids"]
     # Every request the person named, whoever's it is: the domain says who may change it.
@@ -43,9 +44,7 @@ def _run(form: BulkForm, user) -> BulkReport:
     else:
         to_status = Status.ACKNOWLEDGED if action == "acknowledge" else data["status"]
         report = for_each(requests, actions.transition, actor=user, to_status=to_status)
-    for missing in (i for i in ids if i not in found):
-        report.failed.append(Outcome(missing, False, _("No such request.")))
-    return report
+    return report, [i for i in ids if i not in found]
 
 
 @require_POST
@@ -62,7 +61,7 @@ def bulk(request):
             {"form": form, "report": None, "back": back},
             status=400,
         )
-    report = _run(form, person(request.user))
+    report, missing = _run(form, person(request.user))
     return render(
         request,
         "work/bulk_result.html",
@@ -70,8 +69,16 @@ def bulk(request):
             "form": form,
             "report": report,
             "back": back,
-            "succeeded": [(o, request_url(o.public_id)) for o in report.succeeded],
-            "failed": [(o, request_url(o.public_id)) for o in report.failed],
+            "total": report.total + len(missing),
+            "succeeded": [
+                (item.request.public_id, request_url(item.request.public_id))
+                for item in report.succeeded
+            ],
+            "failed": [
+                (item.request.public_id, request_url(item.request.public_id), item.error)
+                for item in report.failed
+            ]
+            + [(public_id, "", _("No such request.")) for public_id in missing],
             "action": dict(BulkForm.ACTIONS)[form.cleaned_data["action"]],
         },
     )

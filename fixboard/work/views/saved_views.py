@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fixboard.catalog.models import Department
+from fixboard.reports.bulk import error_text as reason_of
 
 from .. import saved
 from ..access import staff_only
-from ..bulk import reason_of
 from ..filters import person
 
 

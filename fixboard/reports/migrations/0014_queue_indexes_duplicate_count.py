@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('places', '0002_address_jurisdiction_in_the_unique_index'),
-        ('reports', '0012_one_support_and_flag_per_client'),
+        ('reports', '0013_staff_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0002_servicetype_notice'),
+        ('catalog', '0003_canned_responses_after_photo'),
     ]
 
     operations = [
