@@ -111,3 +111,17 @@ def test_merge_counts_duplicates_on_the_canonical_request(city):
     actions.merge(duplicate=first, canonical=canonical, actor=None)
     canonical.refresh_from_db()
     assert canonical.duplicate_count == 3
+
+
+def test_administrators_set_the_severity_through_the_catalog(city):
+    from fixboard.audit.models import AuditEntry
+    from fixboard.catalog.actions import save_service_type
+    from tests.factories import UserFactory
+
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    save_service_type(actor=admin, data={"severity": Severity.CRITICAL}, service_type=city.pothole)
+    city.pothole.refresh_from_db()
+    assert city.pothole.severity == Severity.CRITICAL
+    assert AuditEntry.objects.filter(changes__has_key="severity").exists()
+    request = shaped(city)
+    assert priority.explain(request, timezone.now()) == "critical severity"
