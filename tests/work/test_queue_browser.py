@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from fixboard.accounts.models import User
 from fixboard.reports.models import ServiceRequest, Status
-from tests.browser import DESKTOP, axe_violations, screenshot
+from tests.browser import DESKTOP, PHONE, axe_violations, screenshot
 from tests.factories import UserFactory, make_city
 from tests.web.conftest import new_page  # noqa: F401
 
@@ -140,3 +140,6 @@ def test_queue_passes_axe_and_looks_right(new_page, city, streets_staff):  # noq
     page.locator("#kbd-help summary").click()
     assert axe_violations(page) == []
     screenshot(page, "work-queue")
+    page.set_viewport_size(PHONE)
+    assert axe_violations(page) == []
+    screenshot(page, "work-queue-phone")
