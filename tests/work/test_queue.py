@@ -62,6 +62,17 @@ def test_admins_and_call_takers_see_their_jurisdictions(client, city, tree):
         assert elsewhere.public_id not in ids
 
 
+def test_call_takers_get_no_bulk_actions(client, city):
+    make_request(city)
+    agent = UserFactory(role=User.Role.AGENT, jurisdictions=[city.jurisdiction])
+    body = get(client, agent).content.decode()
+    assert "Apply to selected" not in body and 'name="ids"' not in body
+    staff = UserFactory(
+        role=User.Role.STAFF, jurisdictions=[city.jurisdiction], departments=[city.streets]
+    )
+    assert "Apply to selected" in get(client, staff).content.decode()
+
+
 def test_residents_and_strangers_are_kept_out(client, city):
     assert client.get(QUEUE).status_code == 302
     client.force_login(UserFactory())

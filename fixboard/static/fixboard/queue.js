@@ -104,6 +104,7 @@
         row = current();
         if (!row) return;
         var box = checkbox(row);
+        if (!box) return;
         box.checked = !box.checked;
         updateSelection();
         break;

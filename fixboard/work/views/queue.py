@@ -8,6 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from fixboard.accounts.models import User
 from fixboard.reports import priority
 from fixboard.reports.models import ServiceRequest
 
@@ -106,6 +107,8 @@ def queue_context(request, *, record_look: bool) -> dict:
             "last_index": offset + len(page_requests),
         },
         "query": query,
+        # Call-takers change no request (accounts.scope): no selection, no bulk actions.
+        "can_bulk": user.is_superuser or user.role != User.Role.AGENT,
         "bulk_form": BulkForm(user=user),
         "saved_views": views,
         "shareable": shareable,
