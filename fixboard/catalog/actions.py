@@ -43,6 +43,7 @@ SERVICE_TYPE_FIELDS = (
     "default_department",
     "sla_value",
     "sla_unit",
+    "severity",
     "type",
     "requires_confirmation",
     "after_photo_required",

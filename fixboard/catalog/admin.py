@@ -25,6 +25,7 @@ from .models import (
     Department,
     RoutingRule,
     ServiceType,
+    Severity,
 )
 
 VALUES_HELP = _(
@@ -157,6 +158,7 @@ class ServiceTypeForm(DomainForm):
             "default_department",
             "sla_value",
             "sla_unit",
+            "severity",
             "type",
             "requires_confirmation",
             "after_photo_required",
@@ -168,6 +170,15 @@ class ServiceTypeForm(DomainForm):
             "group": _("Services with the same group are listed together, e.g. Sanitation."),
             "default_department": _("Works the requests unless a routing rule says otherwise."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Older forms and scripts that post no severity keep the default.
+        self.fields["severity"].required = False
+
+    def clean_severity(self):
+        value = self.cleaned_data.get("severity")
+        return Severity.NORMAL if value in (None, "") else value
 
 
 def _questions(formsets) -> list[dict]:
@@ -193,6 +204,7 @@ class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
         "jurisdiction",
         "default_department",
         "sla",
+        "severity",
         "question_count",
         "active",
         "public",
@@ -208,6 +220,7 @@ class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
                 "fields": [
                     "default_department",
                     ("sla_value", "sla_unit"),
+                    "severity",
                     "type",
                     "requires_confirmation",
                     "after_photo_required",

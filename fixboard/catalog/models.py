@@ -34,6 +34,16 @@ class SlaUnit(models.TextChoices):
     CALENDAR_DAYS = "calendar_days", _("calendar days")
 
 
+class Severity(models.IntegerChoices):
+    """How serious a kind of problem is: one of the weights of the work queue's priority
+    (fixboard.reports.priority)."""
+
+    LOW = 0, _("low")
+    NORMAL = 1, _("normal")
+    HIGH = 2, _("high")
+    CRITICAL = 3, _("critical")
+
+
 class ServiceType(models.Model):
     """A kind of problem residents can report (an Open311 service)."""
 
@@ -87,6 +97,13 @@ class ServiceType(models.Model):
             "(calendar time where it has none). Business days: due at the end of the Nth "
             "working day after the day of the report."
         ),
+    )
+    severity = models.PositiveSmallIntegerField(
+        _("severity"),
+        choices=Severity,
+        default=Severity.NORMAL,
+        db_default=Severity.NORMAL,
+        help_text=_("Raises or lowers these requests in the departments' work queues."),
     )
     notice = models.TextField(
         _("notice to reporters"),

@@ -589,8 +589,10 @@ def merge(
     duplicate.updated_at = at
     _save(duplicate, ["status", "close_reason", "closed_at", "duplicate_of"])
     _move_people(duplicate, canonical)
+    # The duplicate's own merged duplicates count too: they are the same problem.
+    canonical.duplicate_count += 1 + duplicate.duplicate_count
     canonical.updated_at = at
-    _save(canonical, ["support_count", "follow_count"])
+    _save(canonical, ["support_count", "follow_count", "duplicate_count"])
     events.merged(duplicate, canonical, actor=actor, at=at, note=note)
     return canonical
 

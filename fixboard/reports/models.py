@@ -166,6 +166,9 @@ class ServiceRequest(models.Model):
     )
     support_count = models.PositiveIntegerField(_("supporters"), default=0, db_default=0)
     follow_count = models.PositiveIntegerField(_("followers"), default=0, db_default=0)
+    # The requests merged into this one (and into those, before): kept by `merge`, read by
+    # the work queue's priority (fixboard.reports.priority).
+    duplicate_count = models.PositiveIntegerField(_("merged duplicates"), default=0, db_default=0)
     # Set when a photo is attached, never unset (each may since be hidden): a read of one
     # request looks for its first visible photo only when there may be one.
     has_photos = models.BooleanField(
@@ -201,6 +204,29 @@ class ServiceRequest(models.Model):
                 fields=["expected_at", "sla_breached_at"],
                 condition=~Q(status=Status.CLOSED) & Q(expected_at__isnull=False),
                 name="sr_open_due",
+            ),
+            # The work queue: a department's (or, for admins, a jurisdiction's) open requests
+            # in the orders it offers; small, as most requests are closed. "Not closed" for
+            # SQLite's sake, as above.
+            models.Index(
+                fields=["department", "requested_at"],
+                condition=~Q(status=Status.CLOSED),
+                name="sr_open_dept_requested",
+            ),
+            models.Index(
+                fields=["department", "expected_at"],
+                condition=~Q(status=Status.CLOSED),
+                name="sr_open_dept_expected",
+            ),
+            models.Index(
+                fields=["department", "support_count"],
+                condition=~Q(status=Status.CLOSED),
+                name="sr_open_dept_support",
+            ),
+            models.Index(
+                fields=["jurisdiction", "requested_at"],
+                condition=~Q(status=Status.CLOSED),
+                name="sr_open_juris_requested",
             ),
             # Most requests have no assignee, reporter or duplicate: index only those that do,
             # so bulk imports maintain fewer index entries.

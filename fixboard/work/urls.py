@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import queue, security, signin
+from .views import bulk, queue, saved_views, security, signin
 
 app_name = "work"
 
@@ -10,4 +10,9 @@ urlpatterns = [
     path("logout/", signin.SignOutView.as_view(), name="logout"),
     path("account/security/", security.security, name="security"),
     path("queue/", queue.queue, name="queue"),
+    path("queue/count/", queue.queue_count, name="queue_count"),
+    path("queue/seen/", queue.queue_seen, name="queue_seen"),
+    path("queue/bulk/", bulk.bulk, name="queue_bulk"),
+    path("queue/views/", saved_views.save, name="saved_view_save"),
+    path("queue/views/<int:pk>/", saved_views.change, name="saved_view_change"),
 ]
