@@ -45,7 +45,6 @@ SEVERITY_POINTS = {
 }
 STAFF_STEP = 10
 STAFF_STEPS = 5
-DUE_SOON = timedelta(hours=24)
 
 
 def score(now: datetime):

@@ -16,6 +16,7 @@ from fixboard.accounts.models import User
 from fixboard.catalog.models import Department, ServiceType
 from fixboard.places.models import Area
 from fixboard.reports import priority
+from fixboard.reports import sla as sla_rules
 from fixboard.reports.models import Channel, RequestArea, ServiceRequest, Status
 
 PAGE_SIZE = 50
@@ -35,7 +36,7 @@ STATUS_CHOICES = [
 SLA_CHOICES = [
     ("", _("any")),
     ("on_time", _("on time")),
-    ("due_soon", _("due soon (24 h)")),
+    ("due_soon", _("due soon")),
     ("overdue", _("overdue")),
     ("none", _("no SLA")),
 ]
@@ -91,26 +92,6 @@ def people_of(user: User) -> QuerySet:
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
-
-
-def sla_condition(state: str, now: datetime) -> Q:
-    """Requests in an SLA state: on time / due soon (within 24 h) / overdue / no SLA."""
-    soon = now + priority.DUE_SOON
-    return {
-        "on_time": Q(expected_at__gt=soon),
-        "due_soon": Q(expected_at__gt=now, expected_at__lte=soon),
-        "overdue": Q(expected_at__lte=now),
-        "none": Q(expected_at__isnull=True),
-    }[state]
-
-
-def sla_state(request: ServiceRequest, now: datetime) -> str:
-    """The SLA state of one request, as `sla_condition` names it."""
-    if request.expected_at is None:
-        return "none"
-    if request.expected_at <= now:
-        return "overdue"
-    return "due_soon" if request.expected_at <= now + priority.DUE_SOON else "on_time"
 
 
 def _cached(user: User, key: str, build):
@@ -240,7 +221,7 @@ class QueueFilters(forms.Form):
         elif assignee:
             requests = requests.filter(assignee_id=int(assignee))
         if sla := self.value("sla"):
-            requests = requests.filter(sla_condition(sla, now))
+            requests = sla_rules.filter_state(requests, sla, now)
         if channel := self.value("channel"):
             requests = requests.filter(channel=channel)
         age = self.value("age")

@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from fixboard.accounts.models import User
-from fixboard.reports import priority
+from fixboard.reports import priority, sla
 from fixboard.reports.models import ServiceRequest
 
 from .. import saved, visits
 from ..access import staff_only
-from ..filters import COUNT_LIMIT, PAGE_SIZE, QueueFilters, bounded_count, person, sla_state
+from ..filters import COUNT_LIMIT, PAGE_SIZE, QueueFilters, bounded_count, person
 from ..filters import new_count as count_new
 from ..forms import BulkForm
 
@@ -48,7 +48,7 @@ def _rows(page_requests, now, since):
                 "r": r,
                 "url": request_url(r.public_id),
                 "why": priority.explain(r, now),
-                "sla": sla_state(r, now),
+                "sla": sla.state(r, now),
                 "new": since is not None and r.requested_at > since,
             }
         )
