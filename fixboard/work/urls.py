@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import queue, signin
+from .views import queue, request, request_actions, signin
 
 app_name = "work"
 
@@ -8,4 +8,38 @@ urlpatterns = [
     path("login/", signin.SignInView.as_view(), name="login"),
     path("logout/", signin.SignOutView.as_view(), name="logout"),
     path("queue/", queue.queue, name="queue"),
+    # The work view of one request (workview).
+    path("queue/requests/<str:public_id>/", request.detail, name="request"),
+    path(
+        "queue/requests/<str:public_id>/photos/<int:photo_id>/",
+        request.photo,
+        name="request_photo",
+    ),
+    path(
+        "queue/requests/<str:public_id>/merge/preview/",
+        request.merge_preview,
+        name="request_merge_preview",
+    ),
+    path(
+        "queue/requests/<str:public_id>/update/", request_actions.update_view, name="request_update"
+    ),
+    path(
+        "queue/requests/<str:public_id>/assign/", request_actions.assign_view, name="request_assign"
+    ),
+    path(
+        "queue/requests/<str:public_id>/status/", request_actions.status_view, name="request_status"
+    ),
+    path("queue/requests/<str:public_id>/merge/", request_actions.merge_view, name="request_merge"),
+    path(
+        "queue/requests/<str:public_id>/comments/<int:comment_id>/hide/",
+        request_actions.moderate_view,
+        {"hide": True},
+        name="request_hide_comment",
+    ),
+    path(
+        "queue/requests/<str:public_id>/comments/<int:comment_id>/restore/",
+        request_actions.moderate_view,
+        {"hide": False},
+        name="request_restore_comment",
+    ),
 ]

@@ -1,0 +1,187 @@
+"""The work view: one request as the city's staff work it (`/queue/requests/<public id>/`).
+
+Who may do what, in one place (`Abilities`), from the one scope rule of
+`fixboard.accounts.scope`: anyone of the request's jurisdiction reads it and adds internal
+notes; call-takers also post public updates; the request's department (and granted staff,
+and city admins) change it; call-takers and admins moderate comments. A request outside the
+person's jurisdictions answers 404, so ids cannot be probed across cities.
+
+The actions (request_actions.py) post here and come back here (PRG); with htmx the page's
+main region is swapped in place, and without JavaScript every form still works.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from fixboard.accounts import scope
+from fixboard.accounts.models import User
+from fixboard.reports.actions import may_moderate
+from fixboard.reports.models import Photo, ServiceRequest
+
+from ..access import staff_only
+from . import request_reads as reads
+from .request_forms import AssignForm, MergeForm, StatusForm, UpdateForm
+
+
+@dataclass(frozen=True)
+class Abilities:
+    """What the signed-in person may do on this request (each action checks again)."""
+
+    change: bool  # status, assignment, merge, service type, place, priority, redaction
+    public_update: bool  # a public update (residents are e-mailed)
+    moderate: bool  # hide and restore residents' comments
+
+    @classmethod
+    def of(cls, user, request: ServiceRequest) -> "Abilities":
+        change = scope.may_change(user, request)
+        return cls(
+            change=change,
+            public_update=change or getattr(user, "role", "") == User.Role.AGENT,
+            moderate=may_moderate(user, request.jurisdiction_id),
+        )
+
+
+def request_or_404(user, public_id: str) -> ServiceRequest:
+    found = reads.staff_request(user, public_id)
+    if found is None:
+        raise Http404(_("No request with this number in your jurisdictions."))
+    return found
+
+
+def work_url(request: ServiceRequest) -> str:
+    return reverse("work:request", args=[request.public_id])
+
+
+def _forms(request: ServiceRequest, abilities: Abilities, given: dict) -> dict:
+    forms = {"update": UpdateForm(prefix="update")}
+    if abilities.change:
+        forms |= {
+            "assign": AssignForm(
+                prefix="assign",
+                departments=reads.departments_queryset(request),
+                people=reads.people_queryset(request),
+            ),
+            "status": StatusForm(prefix="status", current=request.status),
+            "merge": MergeForm(prefix="merge"),
+        }
+    forms.update(given)
+    if "merge" in forms:
+        preview = reverse("work:request_merge_preview", args=[request.public_id])
+        forms["merge"].fields["canonical"].widget.attrs.update(
+            {
+                "hx-get": preview,
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#merge-preview",
+                "hx-select": "#merge-preview-body",
+                "hx-swap": "innerHTML",
+                "autocomplete": "off",
+            }
+        )
+    return forms
+
+
+def _attach_moderation_errors(timeline: reads.Timeline, forms: dict) -> None:
+    for key, form in forms.items():
+        if key.startswith("moderate-") and form.errors:
+            comment_id = int(key.removeprefix("moderate-"))
+            for entry in timeline.entries:
+                if entry.id == comment_id:
+                    entry.form_errors = [m for errors in form.errors.values() for m in errors]
+
+
+def page(
+    http_request,
+    request: ServiceRequest,
+    *,
+    forms: dict | None = None,
+    status: int = 200,
+    refusal: str = "",
+    merge_preview: ServiceRequest | None = None,
+    update_text: str = "",
+):
+    """The work view of `request`, with `forms` given back bound (and their errors)."""
+    user = http_request.user
+    abilities = Abilities.of(user, request)
+    timeline = reads.staff_timeline(request, with_flags=abilities.moderate)
+    given = forms or {}
+    forms = _forms(request, abilities, given)
+    _attach_moderation_errors(timeline, given)
+    merge_form = forms.get("merge")
+    if merge_preview is None and merge_form is not None and merge_form.is_bound:
+        merge_preview = reads.canonical_preview(user, merge_form.data.get("merge-canonical", ""))
+    if update_text and not forms["update"].is_bound:
+        forms["update"] = UpdateForm(prefix="update", initial={"text": update_text})
+    now = timezone.now()
+    context = {
+        "sr": request,
+        "abilities": abilities,
+        "timeline": timeline,
+        "photos": timeline.photos,
+        "areas": reads.areas_of(request),
+        "answers": reads.answers_of(request),
+        "overdue": bool(request.is_open and request.expected_at and request.expected_at < now),
+        "forms": forms,
+        "refusal": refusal,
+        "merge_preview": merge_preview,
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+    return render(http_request, "work/request.html", context, status=status)
+
+
+def refuse(http_request, request: ServiceRequest, exc: PermissionDenied):
+    """The page again, unchanged, with why the action was refused (403)."""
+    return page(
+        http_request,
+        request,
+        refusal=str(exc) or _("You may not do this on this request."),
+        status=403,
+    )
+
+
+@staff_only
+@require_safe
+def detail(http_request, public_id: str):
+    request = request_or_404(http_request.user, public_id)
+    return page(http_request, request)
+
+
+@staff_only
+@require_safe
+def photo(http_request, public_id: str, photo_id: int):
+    """Any photo of the request, hidden ones too, for staff of its jurisdiction (the public
+    media URL answers only for photos anyone may see)."""
+    request = request_or_404(http_request.user, public_id)
+    found = Photo.objects.filter(request=request, pk=photo_id).only("image").first()
+    if found is None:
+        raise Http404(_("This request has no such photo."))
+    try:
+        file = found.image.open("rb")
+    except OSError:
+        raise Http404(_("This photo's file is missing.")) from None
+    response = FileResponse(file, content_type="image/jpeg")
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@staff_only
+@require_safe
+def merge_preview(http_request, public_id: str):
+    """The request a duplicate would merge into, as a small card (htmx, as the id is typed)."""
+    request = request_or_404(http_request.user, public_id)
+    typed = http_request.GET.get("merge-canonical", "")
+    canonical = reads.canonical_preview(http_request.user, typed)
+    return render(
+        http_request,
+        "work/_merge_preview.html",
+        {"sr": request, "canonical": canonical, "typed": typed},
+    )

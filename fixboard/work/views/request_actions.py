@@ -1,0 +1,233 @@
+"""What staff do on the work view: each action parses its form, calls one domain function
+and comes back to the page (PRG) with a message; on a refusal the page comes back with the
+reasons next to the fields (400) or, for an action the person may not do, why (403)."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fixboard.accounts import scope
+from fixboard.reports.actions import (
+    add_update,
+    assign,
+    hide_comment,
+    merge,
+    restore_comment,
+    transition,
+)
+from fixboard.reports.models import CloseReason, ServiceRequest, Status
+from fixboard.reports.selectors import comment_of
+
+from ..access import staff_only
+from . import request_reads as reads
+from .request import Abilities, page, refuse, request_or_404, work_url
+from .request_forms import (
+    AssignForm,
+    MergeForm,
+    ModerationForm,
+    StatusForm,
+    UpdateForm,
+    WorkForm,
+    upload,
+)
+
+
+def _run(
+    http_request,
+    request: ServiceRequest,
+    key: str,
+    form: WorkForm,
+    call: Callable[[dict], object],
+    success: Callable[[object], str] | str,
+    *,
+    anchor: str = "",
+):
+    """Call the domain with a valid form; PRG with `success` when it agrees, else the page
+    with the form's errors (400), or why it refused (403)."""
+    if form.is_valid():
+        try:
+            result = call(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_errors(exc)
+        except PermissionDenied as exc:
+            return refuse(http_request, request, exc)
+        else:
+            messages.success(http_request, success(result) if callable(success) else success)
+            return redirect(work_url(request) + anchor)
+    return page(http_request, request, forms={key: form}, status=400)
+
+
+def _changing(http_request, public_id: str) -> tuple[ServiceRequest, object]:
+    """The request, and a refusal response unless the person may change it."""
+    request = request_or_404(http_request.user, public_id)
+    try:
+        scope.check_may_change(http_request.user, request)
+    except PermissionDenied as exc:
+        return request, refuse(http_request, request, exc)
+    return request, None
+
+
+@staff_only
+@require_POST
+def update_view(http_request, public_id: str):
+    """An internal note (anyone of the jurisdiction) or a public update (the department and
+    call-takers): the button pressed says which."""
+    request = request_or_404(http_request.user, public_id)
+    public = http_request.POST.get("visibility") == "public"
+    if public and not Abilities.of(http_request.user, request).public_update:
+        return refuse(
+            http_request,
+            request,
+            PermissionDenied(
+                _(
+                    "Only the request's department posts public updates; "
+                    "add an internal note for them instead."
+                )
+            ),
+        )
+    form = UpdateForm(http_request.POST, http_request.FILES, prefix="update")
+
+    def call(data):
+        return add_update(
+            request=request,
+            text=data["text"],
+            actor=http_request.user,
+            public=public,
+            photo=upload(form),
+        )
+
+    success = (
+        _("Public update posted; the reporter and followers are e-mailed.")
+        if public
+        else _("Internal note added (staff only).")
+    )
+    return _run(http_request, request, "update", form, call, success, anchor="#timeline")
+
+
+@staff_only
+@require_POST
+def assign_view(http_request, public_id: str):
+    request, refused = _changing(http_request, public_id)
+    if refused:
+        return refused
+    form = AssignForm(
+        http_request.POST,
+        prefix="assign",
+        departments=reads.departments_queryset(request),
+        people=reads.people_queryset(request),
+    )
+
+    def call(data):
+        return assign(
+            request=request,
+            actor=http_request.user,
+            department=data["department"],
+            assignee=data["assignee"],
+        )
+
+    def success(event):
+        parts = [event.data[k] for k in ("department", "assignee") if k in event.data]
+        return _("Assigned to %(who)s.") % {"who": " · ".join(parts)}
+
+    return _run(http_request, request, "assign", form, call, success)
+
+
+@staff_only
+@require_POST
+def status_view(http_request, public_id: str):
+    request, refused = _changing(http_request, public_id)
+    if refused:
+        return refused
+    form = StatusForm(
+        http_request.POST, http_request.FILES, prefix="status", current=request.status
+    )
+
+    def call(data):
+        closing = data["to_status"] == Status.CLOSED
+        return transition(
+            request=request,
+            to_status=data["to_status"],
+            close_reason=data["close_reason"] if closing else "",
+            note=data["note"],
+            actor=http_request.user,
+        )
+
+    def success(event):
+        if event.to_status == Status.CLOSED:
+            return _("Closed (%(reason)s).") % {"reason": CloseReason(event.close_reason).label}
+        return _("Status changed to %(s)s.") % {"s": Status(event.to_status).label}
+
+    return _run(http_request, request, "status", form, call, success)
+
+
+@staff_only
+@require_POST
+def merge_view(http_request, public_id: str):
+    """Merge this request into another; without JavaScript, "Preview" shows the other first."""
+    request, refused = _changing(http_request, public_id)
+    if refused:
+        return refused
+    form = MergeForm(http_request.POST, prefix="merge")
+    if "preview" in http_request.POST and form.is_valid():
+        canonical = reads.canonical_preview(http_request.user, form.cleaned_data["canonical"])
+        return page(http_request, request, forms={"merge": form}, merge_preview=canonical)
+
+    def call(data):
+        canonical = reads.canonical_preview(http_request.user, data["canonical"])
+        if canonical is None:
+            raise ValidationError(
+                {
+                    "canonical": [
+                        _("No request %(r)s in your jurisdictions.") % {"r": data["canonical"]}
+                    ]
+                }
+            )
+        return merge(
+            duplicate=request, canonical=canonical, actor=http_request.user, note=data["note"]
+        )
+
+    def success(canonical):
+        return _(
+            "Merged into %(r)s: its supporters and followers moved there, and the reporter is told."
+        ) % {"r": canonical.public_id}
+
+    return _run(http_request, request, "merge", form, call, success)
+
+
+@staff_only
+@require_POST
+def moderate_view(http_request, public_id: str, comment_id: int, hide: bool):
+    """Hide a resident's comment from the public, or show it again, with a reason."""
+    request = request_or_404(http_request.user, public_id)
+    if not Abilities.of(http_request.user, request).moderate:
+        return refuse(
+            http_request,
+            request,
+            PermissionDenied(_("Only call-takers and city admins hide or restore comments.")),
+        )
+    comment = comment_of(request, comment_id)
+    if comment is None:
+        raise Http404(_("This request has no such comment."))
+    form = ModerationForm(http_request.POST, prefix=f"moderate-{comment.pk}")
+    moderate = hide_comment if hide else restore_comment
+
+    def call(data):
+        return moderate(comment=comment, actor=http_request.user, reason=data["reason"])
+
+    success = (
+        _("The comment is hidden from the public.") if hide else _("The comment is public again.")
+    )
+    return _run(
+        http_request,
+        request,
+        f"moderate-{comment.pk}",
+        form,
+        call,
+        success,
+        anchor=f"#event-{comment.pk}",
+    )

@@ -1,0 +1,104 @@
+"""The forms of the work view. They parse; the domain functions validate and decide.
+
+Each form takes the domain's ValidationError back field by field (`add_domain_errors`), so a
+refusal reads next to the field it concerns.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from fixboard.reports.actions import ALLOWED, MAX_REASON
+from fixboard.reports.attributes import MAX_TEXT
+from fixboard.reports.models import CloseReason, Status
+
+
+class WorkForm(forms.Form):
+    # The domain's field names that this form calls otherwise.
+    domain_fields: dict[str, str] = {}
+
+    def add_domain_errors(self, exc: ValidationError) -> None:
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc.messages)
+            return
+        for key, errors in exc.message_dict.items():
+            name = self.domain_fields.get(key, key)
+            self.add_error(name if name in self.fields else None, errors)
+
+
+def _text(label, *, required=False, rows=4, max_length=MAX_TEXT, help_text=""):
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        strip=True,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+def upload(form: forms.Form, name: str = "photo") -> tuple[bytes, str] | None:
+    """An uploaded file as the domain takes it: (bytes, name), or None."""
+    file = form.cleaned_data.get(name)
+    return (file.read(), file.name) if file else None
+
+
+class UpdateForm(WorkForm):
+    """An internal note or a public update: the button pressed says which."""
+
+    text = _text(_("Text"), rows=5)
+    photo = forms.FileField(label=_("Photo"), required=False)
+    domain_fields = {"media": "photo", "media_url": "photo"}
+
+
+class AssignForm(WorkForm):
+    department = forms.ModelChoiceField(
+        label=_("Team (department)"), queryset=None, required=False, empty_label=_("— no change —")
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Person"), queryset=None, required=False, empty_label=_("— no change —")
+    )
+
+    def __init__(self, *args, departments, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+        self.fields["assignee"].queryset = people
+        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class StatusForm(WorkForm):
+    to_status = forms.ChoiceField(label=_("New status"))
+    close_reason = forms.ChoiceField(
+        label=_("Reason for closing"),
+        required=False,
+        choices=CloseReason.choices,
+        widget=forms.RadioSelect,
+    )
+    note = _text(
+        _("Note to the public"),
+        rows=3,
+        help_text=_(
+            "Residents see it on the request's page; the reporter and followers are e-mailed."
+        ),
+    )
+    domain_fields = {"status": "to_status", "media": "photo", "media_url": "photo"}
+
+    def __init__(self, *args, current: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [
+            (s.value, s.label) for s in Status if s in ALLOWED[Status(current)]
+        ]
+
+
+class MergeForm(WorkForm):
+    canonical = forms.CharField(
+        label=_("Merge into request"),
+        max_length=40,
+        help_text=_("The id of the request to keep, e.g. 7KQ2-M9XD."),
+    )
+    note = _text(_("Note (public)"), rows=2, required=False)
+    domain_fields = {"duplicate": "canonical"}
+
+
+class ModerationForm(WorkForm):
+    reason = forms.CharField(label=_("Reason (staff only)"), max_length=MAX_REASON)
