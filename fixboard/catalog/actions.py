@@ -1,5 +1,5 @@
 """The only way to change the catalog: departments, service types with their questions,
-routing rules.
+routing rules, canned responses.
 
 Each function validates (ValidationError with errors per field), writes in one
 transaction, records the change on the audit log (who, before → after) and has the
@@ -18,7 +18,8 @@ from fixboard.core.writes import apply_fields, fresh_copy
 from fixboard.places.models import Jurisdiction
 
 from . import questions as question_rules
-from .models import AttributeDefinition, Department, RoutingRule, ServiceType
+from .canned import placeholder_errors
+from .models import AttributeDefinition, CannedResponse, Department, RoutingRule, ServiceType
 
 DEPARTMENT_FIELDS = ("jurisdiction", "code", "name", "email", "active")
 SERVICE_TYPE_FIELDS = (
@@ -33,10 +34,20 @@ SERVICE_TYPE_FIELDS = (
     "sla_hours",
     "type",
     "requires_confirmation",
+    "after_photo_required",
     "active",
     "public",
 )
 ROUTING_RULE_FIELDS = ("jurisdiction", "order", "service_type", "area", "department")
+CANNED_RESPONSE_FIELDS = (
+    "jurisdiction",
+    "service_type",
+    "title",
+    "text",
+    "public",
+    "active",
+    "order",
+)
 # Apps, exports and requests already name a department or service type by its code.
 FIXED = ("jurisdiction", "code")
 
@@ -243,6 +254,49 @@ def delete_routing_rule(*, actor: log.Actor, rule: RoutingRule) -> None:
     _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
     current.delete()
     configuration_changed()
+
+
+# Canned responses
+
+
+def _checked_canned(data: dict, canned: CannedResponse | None, *, lock: bool):
+    current = fresh_copy(CannedResponse, canned, lock=lock)
+    before = log.state(current, CANNED_RESPONSE_FIELDS) if current.pk else {}
+    errors = apply_fields(current, data, CANNED_RESPONSE_FIELDS, fixed=("jurisdiction",))[0]
+    errors.update(_same_jurisdiction(current, "service_type"))
+    if "text" not in errors and (problems := placeholder_errors(current.text or "")):
+        errors["text"] = problems
+    if errors:
+        raise ValidationError(errors)
+    return current, before
+
+
+def check_canned_response(*, data: dict, canned: CannedResponse | None = None) -> None:
+    """Raise the ValidationError `save_canned_response` would for `data`, writing nothing."""
+    _checked_canned(data, canned, lock=False)
+
+
+@transaction.atomic
+def save_canned_response(
+    *, actor: log.Actor, data: dict, canned: CannedResponse | None = None
+) -> CannedResponse:
+    """Create a canned response (`canned` None) or change the fields named in `data`.
+
+    Its text may use only the placeholders of `fixboard.catalog.canned.PLACEHOLDERS`.
+    """
+    current, before = _checked_canned(data, canned, lock=True)
+    current.save()
+    _record(actor, current, before, log.state(current, CANNED_RESPONSE_FIELDS))
+    return current
+
+
+@transaction.atomic
+def delete_canned_response(*, actor: log.Actor, canned: CannedResponse) -> None:
+    """Remove a canned response; updates already written with it keep their text."""
+    current = fresh_copy(CannedResponse, canned, lock=True)
+    before = log.state(current, CANNED_RESPONSE_FIELDS)
+    _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
+    current.delete()
 
 
 # Many at once, for imports

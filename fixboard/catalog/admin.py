@@ -12,7 +12,8 @@ from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data
 
 from . import actions
 from . import questions as question_rules
-from .models import AttributeDefinition, Department, RoutingRule, ServiceType
+from .canned import placeholders_help
+from .models import AttributeDefinition, CannedResponse, Department, RoutingRule, ServiceType
 
 VALUES_HELP = _(
     "Only for the two list datatypes: the choices, as JSON. Each has a key (stored, "
@@ -145,6 +146,7 @@ class ServiceTypeForm(DomainForm):
             "sla_hours",
             "type",
             "requires_confirmation",
+            "after_photo_required",
             "active",
             "public",
         ]
@@ -195,6 +197,7 @@ class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
                     "sla_hours",
                     "type",
                     "requires_confirmation",
+                    "after_photo_required",
                     "notice",
                 ]
             },
@@ -264,3 +267,43 @@ class RoutingRuleAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for rule in queryset:
             actions.delete_routing_rule(actor=request.user, rule=rule)
+
+
+class CannedResponseForm(DomainForm):
+    check = staticmethod(actions.check_canned_response)
+    fields_of_check = actions.CANNED_RESPONSE_FIELDS
+    instance_name = "canned"
+
+    class Meta:
+        model = CannedResponse
+        fields = ["jurisdiction", "service_type", "title", "text", "public", "active", "order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].help_text = placeholders_help()
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+    form = CannedResponseForm
+    list_display = ["title", "service_type", "public", "active", "order", "jurisdiction"]
+    list_filter = ["jurisdiction", "public", "active", "service_type"]
+    list_select_related = ["jurisdiction", "service_type"]
+    search_fields = ["title", "text"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["jurisdiction"] if obj else []
+
+    def save_through_domain(self, request, form, formsets, change):
+        return actions.save_canned_response(
+            actor=request.user,
+            data=form_data(form, actions.CANNED_RESPONSE_FIELDS),
+            canned=form.instance if change else None,
+        )
+
+    def delete_model(self, request, obj):
+        actions.delete_canned_response(actor=request.user, canned=obj)
+
+    def delete_queryset(self, request, queryset):
+        for canned in queryset:
+            actions.delete_canned_response(actor=request.user, canned=canned)

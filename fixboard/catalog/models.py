@@ -79,6 +79,12 @@ class ServiceType(models.Model):
         default=True,
         help_text=_("Reports from unverified e-mail addresses go live once confirmed."),
     )
+    after_photo_required = models.BooleanField(
+        _("after-photo required"),
+        default=False,
+        db_default=False,
+        help_text=_("Staff closing a request as fixed must add a photo of the work done."),
+    )
 
     class Meta:
         ordering = ["jurisdiction", "group", "name"]
@@ -178,3 +184,46 @@ class RoutingRule(models.Model):
 
     def __str__(self):
         return f"{self.service_type or '*'} in {self.area or '*'} → {self.department}"
+
+
+class CannedResponse(models.Model):
+    """A ready-made public update or internal note staff pick on a request's work view.
+
+    Its text may name the request's fields in braces ({id}, {service}, …: see
+    `fixboard.catalog.canned.PLACEHOLDERS`), filled in when it is used.
+    """
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="canned_responses"
+    )
+    service_type = models.ForeignKey(
+        ServiceType,
+        verbose_name=_("service type"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_responses",
+        help_text=_("Empty: offered for every service type."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"))
+    public = models.BooleanField(
+        _("public update"),
+        default=True,
+        help_text=_("Off: offered as an internal note, which residents never see."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveIntegerField(
+        _("order"), default=100, help_text=_("Lower numbers are listed first.")
+    )
+
+    class Meta:
+        ordering = ["jurisdiction", "order", "title", "id"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        indexes = [
+            models.Index(fields=["jurisdiction", "active", "order"], name="canned_jurisdiction"),
+        ]
+
+    def __str__(self):
+        return self.title
