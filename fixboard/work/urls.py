@@ -16,6 +16,11 @@ urlpatterns = [
         name="request_photo",
     ),
     path(
+        "queue/requests/<str:public_id>/canned/",
+        request.canned_text,
+        name="request_canned",
+    ),
+    path(
         "queue/requests/<str:public_id>/merge/preview/",
         request.merge_preview,
         name="request_merge_preview",

@@ -24,7 +24,10 @@ from django.views.decorators.http import require_safe
 
 from fixboard.accounts import scope
 from fixboard.accounts.models import User
+from fixboard.catalog.canned import canned_responses_for
+from fixboard.catalog.canned import render as render_canned
 from fixboard.reports.actions import may_moderate
+from fixboard.reports.changes import context_for
 from fixboard.reports.models import Photo, ServiceRequest
 
 from ..access import staff_only
@@ -50,8 +53,14 @@ class Abilities:
         )
 
 
-def request_or_404(user, public_id: str) -> ServiceRequest:
-    found = reads.staff_request(user, public_id)
+def request_or_404(http_request, public_id: str) -> ServiceRequest:
+    """The request, if it is in the person's jurisdictions; 404 otherwise."""
+    # The User itself rather than its lazy proxy: `scope` keeps what it read about a person
+    # on the object (jurisdictions, departments), which the proxy would hide, reading again.
+    wrapped = getattr(http_request.user, "_wrapped", None)
+    if isinstance(wrapped, User):
+        http_request.user = wrapped
+    found = reads.staff_request(http_request.user, public_id)
     if found is None:
         raise Http404(_("No request with this number in your jurisdictions."))
     return found
@@ -106,7 +115,7 @@ def page(
     status: int = 200,
     refusal: str = "",
     merge_preview: ServiceRequest | None = None,
-    update_text: str = "",
+    canned_id: str = "",
 ):
     """The work view of `request`, with `forms` given back bound (and their errors)."""
     user = http_request.user
@@ -118,8 +127,10 @@ def page(
     merge_form = forms.get("merge")
     if merge_preview is None and merge_form is not None and merge_form.is_bound:
         merge_preview = reads.canonical_preview(user, merge_form.data.get("merge-canonical", ""))
-    if update_text and not forms["update"].is_bound:
-        forms["update"] = UpdateForm(prefix="update", initial={"text": update_text})
+    canned = list(canned_responses_for(request).only("id", "title", "text", "public"))
+    chosen = _chosen(canned, canned_id)
+    if chosen and not forms["update"].is_bound:
+        forms["update"] = UpdateForm(prefix="update", initial={"text": fill(chosen, request)})
     now = timezone.now()
     context = {
         "sr": request,
@@ -131,6 +142,8 @@ def page(
         "overdue": bool(request.is_open and request.expected_at and request.expected_at < now),
         "forms": forms,
         "refusal": refusal,
+        "canned": canned,
+        "chosen_canned": chosen,
         "merge_preview": merge_preview,
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
@@ -148,11 +161,37 @@ def refuse(http_request, request: ServiceRequest, exc: PermissionDenied):
     )
 
 
+def _chosen(canned: list, canned_id: str):
+    return next((c for c in canned if str(c.pk) == canned_id), None)
+
+
+def fill(response, request: ServiceRequest) -> str:
+    """A canned response's text with the request's values in its placeholders."""
+    return render_canned(response.text, context_for(request))
+
+
 @staff_only
 @require_safe
 def detail(http_request, public_id: str):
-    request = request_or_404(http_request.user, public_id)
-    return page(http_request, request)
+    """The page; `?canned=<id>` fills the update field with that canned response (the
+    way to insert one without JavaScript)."""
+    request = request_or_404(http_request, public_id)
+    return page(http_request, request, canned_id=http_request.GET.get("canned", ""))
+
+
+@staff_only
+@require_safe
+def canned_text(http_request, public_id: str):
+    """The update field filled with a canned response, for htmx to swap in."""
+    request = request_or_404(http_request, public_id)
+    canned = list(canned_responses_for(request).only("id", "title", "text", "public"))
+    chosen = _chosen(canned, http_request.GET.get("canned", ""))
+    form = UpdateForm(prefix="update", initial={"text": fill(chosen, request) if chosen else ""})
+    return render(
+        http_request,
+        "work/_request_canned_text.html",
+        {"field": form["text"], "chosen_canned": chosen},
+    )
 
 
 @staff_only
@@ -160,7 +199,7 @@ def detail(http_request, public_id: str):
 def photo(http_request, public_id: str, photo_id: int):
     """Any photo of the request, hidden ones too, for staff of its jurisdiction (the public
     media URL answers only for photos anyone may see)."""
-    request = request_or_404(http_request.user, public_id)
+    request = request_or_404(http_request, public_id)
     found = Photo.objects.filter(request=request, pk=photo_id).only("image").first()
     if found is None:
         raise Http404(_("This request has no such photo."))
@@ -177,7 +216,7 @@ def photo(http_request, public_id: str, photo_id: int):
 @require_safe
 def merge_preview(http_request, public_id: str):
     """The request a duplicate would merge into, as a small card (htmx, as the id is typed)."""
-    request = request_or_404(http_request.user, public_id)
+    request = request_or_404(http_request, public_id)
     typed = http_request.GET.get("merge-canonical", "")
     canonical = reads.canonical_preview(http_request.user, typed)
     return render(

@@ -64,7 +64,7 @@ def _run(
 
 def _changing(http_request, public_id: str) -> tuple[ServiceRequest, object]:
     """The request, and a refusal response unless the person may change it."""
-    request = request_or_404(http_request.user, public_id)
+    request = request_or_404(http_request, public_id)
     try:
         scope.check_may_change(http_request.user, request)
     except PermissionDenied as exc:
@@ -77,7 +77,7 @@ def _changing(http_request, public_id: str) -> tuple[ServiceRequest, object]:
 def update_view(http_request, public_id: str):
     """An internal note (anyone of the jurisdiction) or a public update (the department and
     call-takers): the button pressed says which."""
-    request = request_or_404(http_request.user, public_id)
+    request = request_or_404(http_request, public_id)
     public = http_request.POST.get("visibility") == "public"
     if public and not Abilities.of(http_request.user, request).public_update:
         return refuse(
@@ -203,7 +203,7 @@ def merge_view(http_request, public_id: str):
 @require_POST
 def moderate_view(http_request, public_id: str, comment_id: int, hide: bool):
     """Hide a resident's comment from the public, or show it again, with a reason."""
-    request = request_or_404(http_request.user, public_id)
+    request = request_or_404(http_request, public_id)
     if not Abilities.of(http_request.user, request).moderate:
         return refuse(
             http_request,
