@@ -36,6 +36,26 @@ urlpatterns = [
     ),
     path("queue/requests/<str:public_id>/merge/", request_actions.merge_view, name="request_merge"),
     path(
+        "queue/requests/<str:public_id>/service-type/",
+        request_actions.service_type_view,
+        name="request_service_type",
+    ),
+    path(
+        "queue/requests/<str:public_id>/location/",
+        request_actions.location_view,
+        name="request_location",
+    ),
+    path(
+        "queue/requests/<str:public_id>/priority/",
+        request_actions.priority_view,
+        name="request_priority",
+    ),
+    path(
+        "queue/requests/<str:public_id>/close-reason/",
+        request_actions.close_reason_view,
+        name="request_close_reason",
+    ),
+    path(
         "queue/requests/<str:public_id>/comments/<int:comment_id>/hide/",
         request_actions.moderate_view,
         {"hide": True},

@@ -550,3 +550,122 @@ def test_with_htmx_the_action_answers_with_the_page_to_swap(client, staff, sr):
     )
     assert errors.status_code == 400  # swapped too (htmx-config on the page)
     assert '"code":"40[03]","swap":true' in html
+
+
+# --- Closing rules, service type, location, priority ---------------------------------------
+
+
+def test_closing_as_fixed_needs_the_after_photo_where_the_service_type_asks(
+    client, city, staff, sr
+):
+    city.pothole.after_photo_required = True
+    city.pothole.save()
+    signed_in(client, staff)
+    assert "this service type asks for an after-photo" in client.get(url(sr)).content.decode()
+    response = client.post(
+        url(sr, "status"), {"status-to_status": "closed", "status-close_reason": "fixed"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_status-photo_errors"' in html
+    assert "add the after-photo" in html
+
+    response = client.post(
+        url(sr, "status"),
+        {
+            "status-to_status": "closed",
+            "status-close_reason": "fixed",
+            "status-note": "Filled and rolled",
+            "status-photo": upload(),
+        },
+    )
+    assert response.status_code == 302
+    sr.refresh_from_db()
+    assert (sr.status, sr.close_reason) == ("closed", "fixed")
+    closing = Event.objects.get(request=sr, kind=Event.Kind.STATUS_CHANGED)
+    after = closing.photos.get()
+    assert url(sr, "photo", after.pk) in client.get(url(sr)).content.decode()
+    client.logout()
+    public = client.get(sr.get_absolute_url()).content.decode()
+    assert after.image.url in public
+
+
+def test_referring_names_the_agency(client, staff, sr):
+    signed_in(client, staff)
+    response = client.post(
+        url(sr, "status"), {"status-to_status": "closed", "status-close_reason": "referred"}
+    )
+    assert response.status_code == 400
+    assert 'id="id_status-referred_to_errors"' in response.content.decode()
+    response = client.post(
+        url(sr, "status"),
+        {
+            "status-to_status": "closed",
+            "status-close_reason": "referred",
+            "status-referred_to": "Caltrans",
+        },
+    )
+    assert response.status_code == 302
+    html = client.get(url(sr)).content.decode()
+    assert "Closed: referred to Caltrans" in html
+    # A closed request's reason can be corrected.
+    response = client.post(url(sr, "close_reason"), {"close_reason-close_reason": "not_actionable"})
+    assert response.status_code == 302
+    sr.refresh_from_db()
+    assert (sr.close_reason, sr.referred_to) == ("not_actionable", "")
+
+
+def test_change_service_type_location_and_priority(client, city, staff, sr):
+    signed_in(client, staff)
+    response = client.post(url(sr, "service_type"), {"service_type-service_type": city.bulky.pk})
+    assert response.status_code == 302
+    sr.refresh_from_db()
+    assert sr.service_type == city.bulky
+    html = client.get(url(sr)).content.decode()
+    assert "Service type changed from Pothole to Bulky Items" in html
+
+    response = client.post(
+        url(sr, "location"),
+        {
+            "location-lat": INSIDE_EAST[0],
+            "location-long": INSIDE_EAST[1],
+            "location-address": "9 East St",
+        },
+    )
+    assert response.status_code == 302
+    sr.refresh_from_db()
+    assert (sr.lat, sr.long, sr.address) == (*INSIDE_EAST, "9 East St")
+    assert "Moved to 9 East St" in client.get(url(sr)).content.decode()
+
+    response = client.post(url(sr, "location"), {"location-lat": 40.7, "location-long": -74.0})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_location-lat_errors"' in html
+    assert "outside Testville" in html
+
+    response = client.post(
+        url(sr, "priority"), {"priority-priority": "2", "priority-reason": "School"}
+    )
+    assert response.status_code == 302
+    sr.refresh_from_db()
+    assert sr.priority == 2
+    assert "Priority changed from 0 to 2" in client.get(url(sr)).content.decode()
+    response = client.post(url(sr, "priority"), {"priority-priority": "2"})
+    assert response.status_code == 400
+    assert "The priority is already 2" in response.content.decode()
+    response = client.post(url(sr, "priority"), {"priority-priority": "9"})
+    assert response.status_code == 400
+    assert 'id="id_priority-priority_errors"' in response.content.decode()
+
+
+def test_the_public_page_shows_public_steps_only(client, city, staff, sr):
+    signed_in(client, staff)
+    client.post(url(sr, "update"), {"update-text": NOTE, "visibility": "internal"})
+    client.post(url(sr, "priority"), {"priority-priority": "3", "priority-reason": NOTE + "-P"})
+    client.post(
+        url(sr, "status"), {"status-to_status": "acknowledged", "status-note": "On our list"}
+    )
+    client.logout()
+    public = client.get(sr.get_absolute_url()).content.decode()
+    assert "On our list" in public
+    assert NOTE not in public

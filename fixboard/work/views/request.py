@@ -32,7 +32,16 @@ from fixboard.reports.models import Photo, ServiceRequest
 
 from ..access import staff_only
 from . import request_reads as reads
-from .request_forms import AssignForm, MergeForm, StatusForm, UpdateForm
+from .request_forms import (
+    AssignForm,
+    CloseReasonForm,
+    LocationForm,
+    MergeForm,
+    PriorityForm,
+    ServiceTypeForm,
+    StatusForm,
+    UpdateForm,
+)
 
 
 @dataclass(frozen=True)
@@ -79,9 +88,20 @@ def _forms(request: ServiceRequest, abilities: Abilities, given: dict) -> dict:
                 departments=reads.departments_queryset(request),
                 people=reads.people_queryset(request),
             ),
-            "status": StatusForm(prefix="status", current=request.status),
+            "status": status_form(request),
             "merge": MergeForm(prefix="merge"),
+            "service_type": service_type_form(request),
+            "location": LocationForm(
+                prefix="location",
+                initial={"lat": request.lat, "long": request.long, "address": request.address},
+            ),
+            "priority": PriorityForm(prefix="priority", initial={"priority": request.priority}),
         }
+        if not request.is_open:
+            forms["close_reason"] = CloseReasonForm(
+                prefix="close_reason",
+                initial={"close_reason": request.close_reason, "referred_to": request.referred_to},
+            )
     forms.update(given)
     if "merge" in forms:
         preview = reverse("work:request_merge_preview", args=[request.public_id])
@@ -96,6 +116,24 @@ def _forms(request: ServiceRequest, abilities: Abilities, given: dict) -> dict:
             }
         )
     return forms
+
+
+def status_form(request: ServiceRequest, *args) -> StatusForm:
+    return StatusForm(
+        *args,
+        prefix="status",
+        current=request.status,
+        after_photo_required=request.service_type.after_photo_required,
+    )
+
+
+def service_type_form(request: ServiceRequest, *args) -> ServiceTypeForm:
+    return ServiceTypeForm(
+        *args,
+        prefix="service_type",
+        service_types=reads.service_types_queryset(request),
+        initial={"service_type": request.service_type_id},
+    )
 
 
 def _attach_moderation_errors(timeline: reads.Timeline, forms: dict) -> None:

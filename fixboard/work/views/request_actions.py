@@ -20,17 +20,34 @@ from fixboard.reports.actions import (
     restore_comment,
     transition,
 )
+from fixboard.reports.changes import (
+    PRIORITY_LABELS,
+    correct_close_reason,
+    recategorise,
+    relocate,
+    set_priority,
+)
 from fixboard.reports.models import CloseReason, ServiceRequest, Status
 from fixboard.reports.selectors import comment_of
 
 from ..access import staff_only
 from . import request_reads as reads
-from .request import Abilities, page, refuse, request_or_404, work_url
+from .request import (
+    Abilities,
+    page,
+    refuse,
+    request_or_404,
+    service_type_form,
+    status_form,
+    work_url,
+)
 from .request_forms import (
     AssignForm,
+    CloseReasonForm,
+    LocationForm,
     MergeForm,
     ModerationForm,
-    StatusForm,
+    PriorityForm,
     UpdateForm,
     WorkForm,
     upload,
@@ -143,9 +160,7 @@ def status_view(http_request, public_id: str):
     request, refused = _changing(http_request, public_id)
     if refused:
         return refused
-    form = StatusForm(
-        http_request.POST, http_request.FILES, prefix="status", current=request.status
-    )
+    form = status_form(request, http_request.POST, http_request.FILES)
 
     def call(data):
         closing = data["to_status"] == Status.CLOSED
@@ -153,11 +168,15 @@ def status_view(http_request, public_id: str):
             request=request,
             to_status=data["to_status"],
             close_reason=data["close_reason"] if closing else "",
+            referred_to=data["referred_to"] if closing else "",
+            photo=upload(form) if closing else None,
             note=data["note"],
             actor=http_request.user,
         )
 
     def success(event):
+        if event.to_status == Status.CLOSED and event.data.get("referred_to"):
+            return _("Closed: referred to %(a)s.") % {"a": event.data["referred_to"]}
         if event.to_status == Status.CLOSED:
             return _("Closed (%(reason)s).") % {"reason": CloseReason(event.close_reason).label}
         return _("Status changed to %(s)s.") % {"s": Status(event.to_status).label}
@@ -231,3 +250,102 @@ def moderate_view(http_request, public_id: str, comment_id: int, hide: bool):
         success,
         anchor=f"#event-{comment.pk}",
     )
+
+
+@staff_only
+@require_POST
+def service_type_view(http_request, public_id: str):
+    request, refused = _changing(http_request, public_id)
+    if refused:
+        return refused
+    form = service_type_form(request, http_request.POST)
+
+    def call(data):
+        return recategorise(
+            request=request,
+            service_type=data["service_type"],
+            note=data["note"],
+            actor=http_request.user,
+        )
+
+    def success(event):
+        message = _("Service type changed to %(s)s.") % {"s": event.data["to"]}
+        if event.data.get("rerouted"):
+            message += " " + _("Routed to %(d)s.") % {"d": event.data.get("department") or "—"}
+        return message
+
+    return _run(http_request, request, "service_type", form, call, success)
+
+
+@staff_only
+@require_POST
+def location_view(http_request, public_id: str):
+    request, refused = _changing(http_request, public_id)
+    if refused:
+        return refused
+    form = LocationForm(http_request.POST, prefix="location")
+
+    def call(data):
+        return relocate(
+            request=request,
+            lat=data["lat"],
+            long=data["long"],
+            address=data["address"],
+            note=data["note"],
+            actor=http_request.user,
+        )
+
+    def success(event):
+        message = _("Location changed.")
+        if event.data.get("rerouted"):
+            message += " " + _("Routed to %(d)s.") % {"d": event.data.get("department") or "—"}
+        return message
+
+    return _run(http_request, request, "location", form, call, success)
+
+
+@staff_only
+@require_POST
+def priority_view(http_request, public_id: str):
+    request, refused = _changing(http_request, public_id)
+    if refused:
+        return refused
+    form = PriorityForm(http_request.POST, prefix="priority")
+
+    def call(data):
+        return set_priority(
+            request=request,
+            priority=data["priority"],
+            reason=data["reason"],
+            actor=http_request.user,
+        )
+
+    def success(event):
+        value = event.data["to"]
+        return _("Priority set to %(p)+d (%(l)s).") % {"p": value, "l": PRIORITY_LABELS[value]}
+
+    return _run(http_request, request, "priority", form, call, success)
+
+
+@staff_only
+@require_POST
+def close_reason_view(http_request, public_id: str):
+    request, refused = _changing(http_request, public_id)
+    if refused:
+        return refused
+    form = CloseReasonForm(http_request.POST, prefix="close_reason")
+
+    def call(data):
+        referring = data["close_reason"] == CloseReason.REFERRED
+        return correct_close_reason(
+            request=request,
+            close_reason=data["close_reason"],
+            referred_to=data["referred_to"] if referring else "",
+            note=data["note"],
+            actor=http_request.user,
+        )
+
+    def success(event):
+        return _("Close reason corrected to %(r)s.") % {"r": CloseReason(event.data["to"]).label}
+
+    return _run(http_request, request, "close_reason", form, call, success)

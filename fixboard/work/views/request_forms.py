@@ -10,7 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from fixboard.reports.actions import ALLOWED, MAX_REASON
 from fixboard.reports.attributes import MAX_TEXT
-from fixboard.reports.models import CloseReason, Status
+from fixboard.reports.changes import PRIORITY_LABELS
+from fixboard.reports.models import CloseReason, ServiceRequest, Status
+
+REFERRED_TO_MAX = ServiceRequest._meta.get_field("referred_to").max_length
 
 
 class WorkForm(forms.Form):
@@ -74,6 +77,13 @@ class StatusForm(WorkForm):
         choices=CloseReason.choices,
         widget=forms.RadioSelect,
     )
+    referred_to = forms.CharField(
+        label=_("Referred to (agency)"),
+        required=False,
+        max_length=REFERRED_TO_MAX,
+        help_text=_("When referring it: who takes it over, e.g. Caltrans."),
+    )
+    photo = forms.FileField(label=_("Photo of the work done"), required=False)
     note = _text(
         _("Note to the public"),
         rows=3,
@@ -83,11 +93,16 @@ class StatusForm(WorkForm):
     )
     domain_fields = {"status": "to_status", "media": "photo", "media_url": "photo"}
 
-    def __init__(self, *args, current: str, **kwargs):
+    def __init__(self, *args, current: str, after_photo_required: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_status"].choices = [
             (s.value, s.label) for s in Status if s in ALLOWED[Status(current)]
         ]
+        self.fields["photo"].help_text = (
+            _("Required to close it as fixed: this service type asks for an after-photo.")
+            if after_photo_required
+            else _("Optional; residents see it as the after-photo.")
+        )
 
 
 class MergeForm(WorkForm):
@@ -102,3 +117,45 @@ class MergeForm(WorkForm):
 
 class ModerationForm(WorkForm):
     reason = forms.CharField(label=_("Reason (staff only)"), max_length=MAX_REASON)
+
+
+class ServiceTypeForm(WorkForm):
+    service_type = forms.ModelChoiceField(label=_("New service type"), queryset=None)
+    note = _text(_("Note (public unless a service type is private)"), rows=2)
+
+    def __init__(self, *args, service_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_type"].queryset = service_types
+
+
+class LocationForm(WorkForm):
+    lat = forms.FloatField(
+        label=_("Latitude"), widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    long = forms.FloatField(
+        label=_("Longitude"), widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    address = forms.CharField(label=_("Address"), required=False, max_length=300)
+    note = _text(_("Note (public)"), rows=2)
+    domain_fields = {"location": "lat"}
+
+
+class PriorityForm(WorkForm):
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        coerce=int,
+        choices=lambda: [(v, f"{v:+d} · {label}") for v, label in PRIORITY_LABELS.items()],
+    )
+    reason = forms.CharField(label=_("Reason (staff only)"), required=False, max_length=500)
+
+
+class CloseReasonForm(WorkForm):
+    close_reason = forms.ChoiceField(
+        label=_("Correct reason"),
+        choices=[c for c in CloseReason.choices if c[0] != CloseReason.DUPLICATE],
+        widget=forms.RadioSelect,
+    )
+    referred_to = forms.CharField(
+        label=_("Referred to (agency)"), required=False, max_length=REFERRED_TO_MAX
+    )
+    note = _text(_("Note to the public"), rows=2)

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from fixboard.accounts import scope
 from fixboard.accounts.models import User
-from fixboard.catalog.models import Department
+from fixboard.catalog.models import Department, ServiceType
 from fixboard.reports.models import CommentFlag, Event, Photo, ServiceRequest
 from fixboard.reports.public_ids import normalize_public_id
 
@@ -226,6 +226,15 @@ def departments_queryset(request: ServiceRequest):
         Department.objects.filter(jurisdiction_id=request.jurisdiction_id, active=True)
         .only("id", "name", "jurisdiction_id")
         .order_by("name")
+    )
+
+
+def service_types_queryset(request: ServiceRequest):
+    """The service types a request can move to: the active ones of its jurisdiction."""
+    return (
+        ServiceType.objects.filter(jurisdiction_id=request.jurisdiction_id, active=True)
+        .only("id", "name", "group", "jurisdiction_id")
+        .order_by("group", "name")
     )
 
 
