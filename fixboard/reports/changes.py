@@ -22,7 +22,7 @@ from . import events, sla
 from .actions import REFERRED_TO_MAX, _check_authority, _check_point, _locate, _save
 from .attributes import MAX_TEXT, clean_value
 from .events import Actor
-from .models import CloseReason, Event, RequestArea, ServiceRequest, Status
+from .models import CloseReason, Event, Photo, RequestArea, ServiceRequest, Status
 from .routing import Router
 from .text import clean_text
 
@@ -430,3 +430,138 @@ def correct_close_reason(
         text=note,
         data=data,
     )
+
+
+# --- Redaction -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def redact(
+    *,
+    actor: Actor,
+    reason: str,
+    request: ServiceRequest | None = None,
+    description: str | None = None,
+    event: Event | None = None,
+    text: str | None = None,
+    photo: Photo | None = None,
+) -> Event:
+    """Take something a resident should not read out of every public output, keeping the
+    original for staff. One target per call:
+
+    - `request` and `description`: the request's description becomes `description` ("" to
+      show none);
+    - `event` and `text`: a public entry's text (a comment, a status note) becomes `text`
+      (the request's status notes too, when they repeat it);
+    - `event` alone: a resident's comment is hidden whole — comment moderation's own
+      mechanism (`Event.hidden`, a `comment_hidden` event; `actions.restore_comment` shows
+      it again);
+    - `photo`: the photo is hidden (`Photo.hidden`); its file stays for staff.
+
+    The public pages, Open311, the REST API, feeds, the widget and exports read these same
+    fields, so they show the redacted text or nothing. The change is recorded by an
+    internal `redacted` event (who, and the reason as its text) whose data keeps the
+    original (`original`) for staff. Returns that event (or the `comment_hidden` one).
+    """
+    targets = [
+        name
+        for name, given in (
+            ("description", description is not None),
+            ("event", event is not None),
+            ("photo", photo is not None),
+        )
+        if given
+    ]
+    if len(targets) != 1 or (description is not None and request is None):
+        raise ValidationError(
+            {"target": [_("Choose one thing to redact: the description, an update or a photo.")]}
+        )
+    if text is not None and event is None:
+        raise ValidationError({"text": [_("Only an update's text can be replaced.")]})
+    owner_id = request.pk if request is not None else None
+    if event is not None:
+        request = event.request
+    elif photo is not None:
+        request = photo.request
+    if owner_id is not None and owner_id != request.pk:
+        raise ValidationError({"target": [_("This belongs to another request.")]})
+    request = _locked_for(request, actor)
+    reason = _clean_note(reason, "reason")
+    if not reason:
+        raise ValidationError({"reason": [_("Give the reason; other staff will see it.")]})
+    if len(reason) > MAX_REASON:
+        raise ValidationError(
+            {"reason": [_("Keep the reason under %(n)d characters.") % {"n": MAX_REASON}]}
+        )
+    at = timezone.now()
+    if event is not None and text is None:
+        return _hide_comment(request, event, actor=actor, reason=reason, at=at)
+    if description is not None:
+        data = _redact_description(request, description)
+    elif event is not None:
+        data = _redact_text(request, event, text)
+    else:
+        data = _hide_photo(request, photo)
+    # Open311 clients re-read requests updated since their last poll: what they show changed.
+    request.updated_at = max(request.updated_at, at)
+    _save(request, ["description", "status_notes"])
+    return events.record(
+        request, Event.Kind.REDACTED, actor=actor, at=at, public=False, text=reason, data=data
+    )
+
+
+def _replacement(text: str, current: str, field: str) -> str:
+    text = clean_text(text)
+    if len(text) > MAX_TEXT:
+        raise ValidationError({field: [_("Keep it under %(n)d characters.") % {"n": MAX_TEXT}]})
+    if text == current:
+        raise ValidationError({field: [_("Change the text to redact it.")]})
+    return text
+
+
+def _redact_description(request: ServiceRequest, description: str) -> dict:
+    original = request.description
+    request.description = _replacement(description, original, "description")
+    return {"target": "description", "original": original, "redacted": request.description}
+
+
+def _redact_text(request: ServiceRequest, event: Event, text: str) -> dict:
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if not event.public:
+        raise ValidationError(
+            {"event": [_("Internal notes are never shown to the public; nothing to redact.")]}
+        )
+    if event.hidden:
+        raise ValidationError({"event": [_("This comment is hidden already.")]})
+    original = event.text
+    event.text = _replacement(text, original, "text")
+    event.save(update_fields=["text"])
+    if original and request.status_notes == original:
+        request.status_notes = event.text
+    return {"target": "event", "event": event.pk, "original": original, "redacted": event.text}
+
+
+def _hide_photo(request: ServiceRequest, photo: Photo) -> dict:
+    photo = Photo.objects.select_for_update().get(pk=photo.pk)
+    if photo.hidden:
+        raise ValidationError({"photo": [_("This photo is hidden already.")]})
+    photo.hidden = True
+    photo.save(update_fields=["hidden"])
+    return {"target": "photo", "photo": photo.pk, "original": photo.image.name}
+
+
+def _hide_comment(request: ServiceRequest, comment: Event, *, actor, reason, at) -> Event:
+    """Comment moderation's hiding (`actions.hide_comment`), with the authority to change
+    the request rather than a moderator's."""
+    comment = Event.objects.select_for_update().get(pk=comment.pk)
+    if comment.kind != Event.Kind.PUBLIC_UPDATE:
+        raise ValidationError(
+            {"text": [_("Only a comment can be hidden whole; give the text to show instead.")]}
+        )
+    if comment.hidden:
+        raise ValidationError({"event": [_("This comment is hidden already.")]})
+    comment.hidden = True
+    comment.save(update_fields=["hidden"])
+    request.updated_at = max(request.updated_at, at)
+    _save(request, [])
+    return events.comment_moderated(request, actor=actor, at=at, comment=comment, reason=reason)

@@ -11,7 +11,17 @@ from PIL import Image
 from fixboard.accounts.apikeys import issue_api_key
 from fixboard.catalog.models import AttributeDefinition, RoutingRule
 from fixboard.reports import actions, changes
-from fixboard.reports.models import CloseReason, Event, Photo, RequestArea, ServiceRequest, Status
+from fixboard.reports.exporting import FORMATS, export_requests
+from fixboard.reports.models import (
+    CloseReason,
+    Contact,
+    Event,
+    Photo,
+    RequestArea,
+    ServiceRequest,
+    Status,
+)
+from fixboard.reports.selectors import staff_hidden_comments
 from tests.factories import (
     INSIDE_EAST,
     INSIDE_WEST,
@@ -520,3 +530,181 @@ def test_correct_close_reason_authority(city, staff, outsiders):
         request,
     )
     assert ServiceRequest.objects.get(pk=request.pk).close_reason == CloseReason.CANCELLED
+
+
+# --- redaction ------------------------------------------------------------------------------
+
+
+def everything_public(client, request) -> str:
+    """`public_outputs`, the city's list page, the widget and the open-data export."""
+    slug = request.jurisdiction.slug
+    pages = [public_outputs(client, request)]
+    for url in (f"/{slug}/list/", f"/widget/{slug}/frame/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages.append(response.content.decode())
+    for format in FORMATS:
+        out = io.StringIO()
+        export_requests(jurisdiction=request.jurisdiction, format=format, out=out)
+        pages.append(out.getvalue())
+    return "\n".join(pages)
+
+
+def test_redact_the_description(client, city, staff):
+    request = submit_pothole(city, description="Deep hole. Call Ana at REDMARK 555-0100.")
+    assert "REDMARK" in everything_public(client, request)
+    event = changes.redact(
+        request=request,
+        description="Deep hole. [phone number removed]",
+        actor=staff,
+        reason="A resident's phone number",
+    )
+    request.refresh_from_db()
+    assert request.description == "Deep hole. [phone number removed]"
+    public = everything_public(client, request)
+    assert "REDMARK" not in public and "[phone number removed]" in public
+    # Staff keep the original, who redacted it and why.
+    assert (event.kind, event.public, event.actor_user, event.text) == (
+        Event.Kind.REDACTED,
+        False,
+        staff,
+        "A resident's phone number",
+    )
+    assert event.data == {
+        "target": "description",
+        "original": "Deep hole. Call Ana at REDMARK 555-0100.",
+        "redacted": "Deep hole. [phone number removed]",
+    }
+    # "" shows no description at all.
+    changes.redact(request=request, description="", actor=staff, reason="Nothing useful left")
+    request.refresh_from_db()
+    assert request.description == ""
+
+
+def test_redact_a_public_update_and_the_status_note(client, city, staff):
+    request = submit_pothole(city)
+    resident = Contact.objects.create(name="Neighbour", email="n@example.org")
+    comment = actions.add_update(
+        request=request, text="The owner REDMARK1 lives at 12 Elm", actor=resident
+    )
+    note = actions.transition(
+        request=request,
+        to_status=Status.ACKNOWLEDGED,
+        actor=staff,
+        note="Crew sent; ask for REDMARK2 on site",
+    )
+    assert "REDMARK1" in everything_public(client, request)
+    changes.redact(event=comment, text="The owner [name removed]", actor=staff, reason="A name")
+    event = changes.redact(
+        event=note, text="Crew sent.", actor=staff, reason="A staff member's name"
+    )
+    request.refresh_from_db()
+    assert request.status_notes == "Crew sent."
+    public = everything_public(client, request)
+    assert "REDMARK" not in public
+    assert "The owner [name removed]" in public and "Crew sent." in public
+    assert event.data == {
+        "target": "event",
+        "event": note.pk,
+        "original": "Crew sent; ask for REDMARK2 on site",
+        "redacted": "Crew sent.",
+    }
+    kinds = list(request.events.values_list("kind", "public"))
+    assert kinds[-2:] == [(Event.Kind.REDACTED, False), (Event.Kind.REDACTED, False)]
+
+
+def test_hiding_a_comment_whole_is_comment_moderation(client, city, staff):
+    request = submit_pothole(city)
+    resident = Contact.objects.create(name="Neighbour", email="n@example.org")
+    comment = actions.add_update(request=request, text="Insults REDMARK", actor=resident)
+    event = changes.redact(event=comment, actor=staff, reason="Abuse")
+    comment.refresh_from_db()
+    assert comment.hidden and comment.text == "Insults REDMARK"
+    assert (event.kind, event.public, event.text) == (Event.Kind.COMMENT_HIDDEN, False, "Abuse")
+    assert "REDMARK" not in everything_public(client, request)
+    hidden = staff_hidden_comments(request)
+    assert [(h.text, h.hidden_by, h.reason) for h in hidden] == [
+        ("Insults REDMARK", "sam", "Abuse")
+    ]
+    # Shown again the moderators' way.
+    admin = UserFactory(role="admin", jurisdictions=[city.jurisdiction])
+    actions.restore_comment(comment=comment, actor=admin, reason="Misread")
+    assert "Insults REDMARK" in public_page(client, request)
+
+
+def test_redact_a_photo(client, city, staff):
+    request = submit_pothole(city, photos=[(jpeg(), "before.jpg")])
+    photo = Photo.objects.get(request=request)
+    url = photo.image.url
+    assert url in public_page(client, request)
+    assert client.get(url).status_code == 200
+    event = changes.redact(photo=photo, actor=staff, reason="A face")
+    photo.refresh_from_db()
+    assert photo.hidden
+    assert event.data == {"target": "photo", "photo": photo.pk, "original": photo.image.name}
+    public = everything_public(client, request)
+    assert photo.image.name not in public
+    assert client.get(url).status_code == 404
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert client.get(url).status_code == 200  # kept for staff
+
+
+def test_redact_validation(city, staff):
+    request = submit_pothole(city, photos=[(jpeg(), "before.jpg")])
+    other = submit_pothole(city)
+    photo = Photo.objects.get(request=request)
+    internal = actions.add_update(request=request, text="Internal", actor=staff, public=False)
+    status = actions.transition(
+        request=request, to_status=Status.ACKNOWLEDGED, actor=staff, note="On it"
+    )
+    one_thing = {"target": ["Choose one thing to redact: the description, an update or a photo."]}
+    cases = [
+        ({"request": request}, one_thing),
+        ({"description": "x"}, one_thing),
+        ({"request": request, "description": "x", "photo": photo}, one_thing),
+        (
+            {"request": request, "text": "x", "photo": photo},
+            {"text": ["Only an update's text can be replaced."]},
+        ),
+        ({"request": other, "photo": photo}, {"target": ["This belongs to another request."]}),
+        (
+            {"request": request, "description": "x", "reason": ""},
+            {"reason": ["Give the reason; other staff will see it."]},
+        ),
+        (
+            {"request": request, "description": "A pothole in the right lane"},
+            {"description": ["Change the text to redact it."]},
+        ),
+        (
+            {"event": internal, "text": "x"},
+            {"event": ["Internal notes are never shown to the public; nothing to redact."]},
+        ),
+        (
+            {"event": status},
+            {"text": ["Only a comment can be hidden whole; give the text to show instead."]},
+        ),
+        (
+            {"request": request, "description": "x" * 4001},
+            {"description": ["Keep it under 4000 characters."]},
+        ),
+    ]
+    for kwargs, errors in cases:
+        kwargs = {"reason": "Privacy", **kwargs}
+        with pytest.raises(ValidationError) as exc:
+            changes.redact(actor=staff, **kwargs)
+        assert exc.value.message_dict == errors, kwargs
+    changes.redact(photo=photo, actor=staff, reason="A face")
+    with pytest.raises(ValidationError) as exc:
+        changes.redact(photo=photo, actor=staff, reason="A face")
+    assert exc.value.message_dict == {"photo": ["This photo is hidden already."]}
+    assert request.events.filter(kind=Event.Kind.REDACTED).count() == 1
+
+
+def test_redact_authority(city, outsiders):
+    request = submit_pothole(city, description="REDMARK")
+    assert_refused_to_all(
+        outsiders,
+        lambda user: changes.redact(request=request, description="", actor=user, reason="x"),
+        request,
+    )
+    assert ServiceRequest.objects.get(pk=request.pk).description == "REDMARK"
