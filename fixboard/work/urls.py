@@ -56,6 +56,21 @@ urlpatterns = [
         name="request_close_reason",
     ),
     path(
+        "queue/requests/<str:public_id>/redact/description/",
+        request_actions.redact_description_view,
+        name="request_redact_description",
+    ),
+    path(
+        "queue/requests/<str:public_id>/redact/events/<int:event_id>/",
+        request_actions.redact_event_view,
+        name="request_redact_event",
+    ),
+    path(
+        "queue/requests/<str:public_id>/redact/photos/<int:photo_id>/",
+        request_actions.redact_photo_view,
+        name="request_redact_photo",
+    ),
+    path(
         "queue/requests/<str:public_id>/comments/<int:comment_id>/hide/",
         request_actions.moderate_view,
         {"hide": True},

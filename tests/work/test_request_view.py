@@ -669,3 +669,85 @@ def test_the_public_page_shows_public_steps_only(client, city, staff, sr):
     public = client.get(sr.get_absolute_url()).content.decode()
     assert "On our list" in public
     assert NOTE not in public
+
+
+# --- Redaction ---------------------------------------------------------------------------
+
+
+def test_redact_description_update_text_and_photo_keeping_originals_for_staff(
+    client, city, staff, parks_staff
+):
+    sr = submit_pothole(
+        city, description="Call me at 555-0199, Ana", photos=[(jpeg(), "p.jpg")], email=REPORTER
+    )
+    update = add_update(request=sr, text="Neighbour Bob Smith did it", actor=staff)
+    photo = sr.photos.get()
+    signed_in(client, staff)
+
+    response = client.post(url(sr, "redact_description"), {"redact-description-text": "A pothole"})
+    assert response.status_code == 400
+    assert 'id="id_redact-description-reason_errors"' in response.content.decode()
+    response = client.post(
+        url(sr, "redact_description"),
+        {"redact-description-text": "A pothole", "redact-description-reason": "Phone number"},
+    )
+    assert response.status_code == 302
+    response = client.post(
+        url(sr, "redact_event", update.pk),
+        {
+            f"redact-event-{update.pk}-text": "A neighbour did it",
+            f"redact-event-{update.pk}-reason": "A name",
+            "mode": "text",
+        },
+    )
+    assert response.status_code == 302
+    response = client.post(
+        url(sr, "redact_photo", photo.pk), {f"redact-photo-{photo.pk}-reason": "A face"}
+    )
+    assert response.status_code == 302
+
+    html = client.get(url(sr)).content.decode()
+    for shown in ("Description redacted", "Call me at 555-0199, Ana", "Neighbour Bob Smith"):
+        assert shown in html  # the originals, for staff
+    assert "Original, staff only:" in html
+    assert url(sr, "photo", photo.pk) in html
+
+    client.logout()
+    public = client.get(sr.get_absolute_url()).content.decode()
+    assert "555-0199" not in public and "Bob Smith" not in public
+    assert "A neighbour did it" in public
+    assert photo.image.url not in public
+    assert client.get(photo.image.url).status_code == 404
+
+    # Another department reads, but may not redact.
+    signed_in(client, parks_staff)
+    refused = client.post(
+        url(sr, "redact_description"),
+        {"redact-description-text": "x", "redact-description-reason": "y"},
+    )
+    assert refused.status_code == 403
+
+
+def test_redaction_hides_a_comment_whole_and_refuses_internal_notes(client, staff, sr):
+    comment = add_update(
+        request=sr, text="Nasty words", actor=upsert_contact(ContactDetails(email="n@e.org"))
+    )
+    note = add_update(request=sr, text=NOTE, actor=staff, public=False)
+    signed_in(client, staff)
+    response = client.post(
+        url(sr, "redact_event", comment.pk),
+        {f"redact-event-{comment.pk}-reason": "Abuse", "mode": "hide"},
+    )
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.hidden
+    response = client.post(
+        url(sr, "redact_event", note.pk),
+        {
+            f"redact-event-{note.pk}-text": "x",
+            f"redact-event-{note.pk}-reason": "y",
+            "mode": "text",
+        },
+    )
+    assert response.status_code == 400
+    assert "Internal notes are never shown to the public" in response.content.decode()

@@ -38,6 +38,7 @@ from .request_forms import (
     LocationForm,
     MergeForm,
     PriorityForm,
+    RedactForm,
     ServiceTypeForm,
     StatusForm,
     UpdateForm,
@@ -96,6 +97,9 @@ def _forms(request: ServiceRequest, abilities: Abilities, given: dict) -> dict:
                 initial={"lat": request.lat, "long": request.long, "address": request.address},
             ),
             "priority": PriorityForm(prefix="priority", initial={"priority": request.priority}),
+            "redact_description": RedactForm(
+                prefix="redact-description", initial={"text": request.description}
+            ),
         }
         if not request.is_open:
             forms["close_reason"] = CloseReasonForm(
@@ -136,13 +140,22 @@ def service_type_form(request: ServiceRequest, *args) -> ServiceTypeForm:
     )
 
 
-def _attach_moderation_errors(timeline: reads.Timeline, forms: dict) -> None:
+def _attach_errors(timeline: reads.Timeline, forms: dict) -> None:
+    """Give the per-event and per-photo forms (moderation, redaction) their errors back."""
+    entries = {entry.id: entry for entry in timeline.entries}
+    photos = {photo.id: photo for photo in timeline.photos}
     for key, form in forms.items():
-        if key.startswith("moderate-") and form.errors:
-            comment_id = int(key.removeprefix("moderate-"))
-            for entry in timeline.entries:
-                if entry.id == comment_id:
-                    entry.form_errors = [m for errors in form.errors.values() for m in errors]
+        if not form.errors:
+            continue
+        messages = [m for errors in form.errors.values() for m in errors]
+        prefix, _sep, pk = key.rpartition("-")
+        if prefix == "moderate" and int(pk) in entries:
+            entries[int(pk)].form_errors = messages
+        elif prefix == "redact-event" and int(pk) in entries:
+            entries[int(pk)].redact_errors = messages
+            entries[int(pk)].redact_text = form.data.get(f"{key}-text", "")
+        elif prefix == "redact-photo" and int(pk) in photos:
+            photos[int(pk)].redact_errors = messages
 
 
 def page(
@@ -161,7 +174,7 @@ def page(
     timeline = reads.staff_timeline(request, with_flags=abilities.moderate)
     given = forms or {}
     forms = _forms(request, abilities, given)
-    _attach_moderation_errors(timeline, given)
+    _attach_errors(timeline, given)
     merge_form = forms.get("merge")
     if merge_preview is None and merge_form is not None and merge_form.is_bound:
         merge_preview = reads.canonical_preview(user, merge_form.data.get("merge-canonical", ""))

@@ -24,10 +24,11 @@ from fixboard.reports.changes import (
     PRIORITY_LABELS,
     correct_close_reason,
     recategorise,
+    redact,
     relocate,
     set_priority,
 )
-from fixboard.reports.models import CloseReason, ServiceRequest, Status
+from fixboard.reports.models import CloseReason, Event, Photo, ServiceRequest, Status
 from fixboard.reports.selectors import comment_of
 
 from ..access import staff_only
@@ -48,6 +49,7 @@ from .request_forms import (
     MergeForm,
     ModerationForm,
     PriorityForm,
+    RedactForm,
     UpdateForm,
     WorkForm,
     upload,
@@ -349,3 +351,75 @@ def close_reason_view(http_request, public_id: str):
         return _("Close reason corrected to %(r)s.") % {"r": CloseReason(event.data["to"]).label}
 
     return _run(http_request, request, "close_reason", form, call, success)
+
+
+# --- Redaction: the public reads something else (or nothing); staff keep the original ------
+
+
+@staff_only
+@require_POST
+def redact_description_view(http_request, public_id: str):
+    request, refused = _changing(http_request, public_id)
+    if refused:
+        return refused
+    form = RedactForm(http_request.POST, prefix="redact-description")
+
+    def call(data):
+        return redact(
+            request=request,
+            description=data["text"],
+            reason=data["reason"],
+            actor=http_request.user,
+        )
+
+    success = _("Description redacted; the original is kept for staff.")
+    return _run(http_request, request, "redact_description", form, call, success)
+
+
+@staff_only
+@require_POST
+def redact_event_view(http_request, public_id: str, event_id: int):
+    """Replace a public entry's text, or (mode=hide) hide a comment whole."""
+    request, refused = _changing(http_request, public_id)
+    if refused:
+        return refused
+    event = Event.objects.filter(request=request, pk=event_id).first()
+    if event is None:
+        raise Http404(_("This request has no such event."))
+    key = f"redact-event-{event.pk}"
+    form = RedactForm(http_request.POST, prefix=key)
+    hide = http_request.POST.get("mode") == "hide"
+
+    def call(data):
+        return redact(
+            event=event,
+            text=None if hide else data["text"],
+            reason=data["reason"],
+            actor=http_request.user,
+        )
+
+    success = (
+        _("The comment is hidden from the public.")
+        if hide
+        else _("Text redacted; the original is kept for staff.")
+    )
+    return _run(http_request, request, key, form, call, success, anchor=f"#event-{event.pk}")
+
+
+@staff_only
+@require_POST
+def redact_photo_view(http_request, public_id: str, photo_id: int):
+    request, refused = _changing(http_request, public_id)
+    if refused:
+        return refused
+    found = Photo.objects.filter(request=request, pk=photo_id).first()
+    if found is None:
+        raise Http404(_("This request has no such photo."))
+    key = f"redact-photo-{found.pk}"
+    form = RedactForm(http_request.POST, prefix=key)
+
+    def call(data):
+        return redact(photo=found, reason=data["reason"], actor=http_request.user)
+
+    success = _("The photo is hidden from the public; staff still see it.")
+    return _run(http_request, request, key, form, call, success, anchor="#photos")

@@ -159,3 +159,11 @@ class CloseReasonForm(WorkForm):
         label=_("Referred to (agency)"), required=False, max_length=REFERRED_TO_MAX
     )
     note = _text(_("Note to the public"), rows=2)
+
+
+class RedactForm(WorkForm):
+    """What the public reads instead (or nothing), and why; the original stays for staff."""
+
+    text = _text(_("Text shown to the public instead"), rows=3)
+    reason = forms.CharField(label=_("Reason (staff only)"), max_length=500)
+    domain_fields = {"description": "text"}

@@ -55,12 +55,13 @@ def canonical_preview(user, public_id: str) -> ServiceRequest | None:
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class StaffPhoto:
     id: int
     url: str
     hidden: bool
     event_id: int | None
+    redact_errors: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -87,6 +88,8 @@ class StaffEntry:
     hidden_at: datetime | None = None
     hidden_reason: str = ""
     form_errors: list[str] = field(default_factory=list)  # of its moderation form
+    redact_errors: list[str] = field(default_factory=list)  # of its redaction form
+    redact_text: str | None = None  # the text typed in its redaction form, given back
 
     @property
     def internal(self) -> bool:
