@@ -186,7 +186,7 @@ def test_header_reporter_and_timeline(client, city, staff, colleague, sr):
     sr.refresh_from_db()
     assert f"<dt>Supporters</dt><dd>{sr.support_count}</dd>" in html
     assert f"<dt>Followers</dt><dd>{sr.follow_count}</dd>" in html
-    assert "<dt>Priority</dt><dd>3</dd>" in html
+    assert "<dt>Priority</dt><dd>3 · urgent</dd>" in html
 
 
 def test_the_page_reads_in_a_bounded_number_of_queries(

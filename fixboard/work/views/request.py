@@ -27,7 +27,7 @@ from fixboard.accounts.models import User
 from fixboard.catalog.canned import canned_responses_for
 from fixboard.catalog.canned import render as render_canned
 from fixboard.reports.actions import may_moderate
-from fixboard.reports.changes import context_for
+from fixboard.reports.changes import PRIORITY_LABELS, context_for
 from fixboard.reports.models import Photo, ServiceRequest
 
 from ..access import staff_only
@@ -190,6 +190,7 @@ def page(
         "photos": timeline.photos,
         "areas": reads.areas_of(request),
         "answers": reads.answers_of(request),
+        "priority_label": PRIORITY_LABELS.get(request.priority, ""),
         "overdue": bool(request.is_open and request.expected_at and request.expected_at < now),
         "forms": forms,
         "refusal": refusal,

@@ -95,7 +95,7 @@ class StatusForm(WorkForm):
 
     def __init__(self, *args, current: str, after_photo_required: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_status"].choices = [
+        self.fields["to_status"].choices = [("", _("— choose —"))] + [
             (s.value, s.label) for s in Status if s in ALLOWED[Status(current)]
         ]
         self.fields["photo"].help_text = (
