@@ -33,7 +33,9 @@ def sign_in(page, username, next_url):
     page.goto(f"/login/?next={next_url}")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():  # and its scripts have run (htmx, the map)
+        page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("load")
 
 
 def no_serious_axe(page):

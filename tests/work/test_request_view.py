@@ -683,6 +683,13 @@ def test_redact_description_update_text_and_photo_keeping_originals_for_staff(
     update = add_update(request=sr, text="Neighbour Bob Smith did it", actor=staff)
     photo = sr.photos.get()
     signed_in(client, staff)
+    # The page's "Redact" links open the form, filled with the text as it is.
+    html = client.get(url(sr), {"redact": update.pk}).content.decode()
+    assert 'id="redact"' in html
+    assert "Neighbour Bob Smith did it</textarea>" in html
+    assert f'href="?redact={update.pk}#redact"' in client.get(url(sr)).content.decode()
+    html = client.get(url(sr), {"redact": "description"}).content.decode()
+    assert "Call me at 555-0199, Ana</textarea>" in html
 
     response = client.post(url(sr, "redact_description"), {"redact-description-text": "A pothole"})
     assert response.status_code == 400

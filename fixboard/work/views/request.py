@@ -43,6 +43,7 @@ from .request_forms import (
     StatusForm,
     UpdateForm,
 )
+from .request_titles import describe
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,6 @@ def _forms(request: ServiceRequest, abilities: Abilities, given: dict) -> dict:
                 initial={"lat": request.lat, "long": request.long, "address": request.address},
             ),
             "priority": PriorityForm(prefix="priority", initial={"priority": request.priority}),
-            "redact_description": RedactForm(
-                prefix="redact-description", initial={"text": request.description}
-            ),
         }
         if not request.is_open:
             forms["close_reason"] = CloseReasonForm(
@@ -112,7 +110,7 @@ def _forms(request: ServiceRequest, abilities: Abilities, given: dict) -> dict:
         forms["merge"].fields["canonical"].widget.attrs.update(
             {
                 "hx-get": preview,
-                "hx-trigger": "input changed delay:400ms",
+                "hx-trigger": "input changed delay:400ms, change",
                 "hx-target": "#merge-preview",
                 "hx-select": "#merge-preview-body",
                 "hx-swap": "innerHTML",
@@ -151,9 +149,6 @@ def _attach_errors(timeline: reads.Timeline, forms: dict) -> None:
         prefix, _sep, pk = key.rpartition("-")
         if prefix == "moderate" and int(pk) in entries:
             entries[int(pk)].form_errors = messages
-        elif prefix == "redact-event" and int(pk) in entries:
-            entries[int(pk)].redact_errors = messages
-            entries[int(pk)].redact_text = form.data.get(f"{key}-text", "")
         elif prefix == "redact-photo" and int(pk) in photos:
             photos[int(pk)].redact_errors = messages
 
@@ -167,11 +162,13 @@ def page(
     refusal: str = "",
     merge_preview: ServiceRequest | None = None,
     canned_id: str = "",
+    redact_target: str = "",
 ):
     """The work view of `request`, with `forms` given back bound (and their errors)."""
     user = http_request.user
     abilities = Abilities.of(user, request)
     timeline = reads.staff_timeline(request, with_flags=abilities.moderate)
+    describe(timeline.entries)
     given = forms or {}
     forms = _forms(request, abilities, given)
     _attach_errors(timeline, given)
@@ -183,6 +180,7 @@ def page(
     if chosen and not forms["update"].is_bound:
         forms["update"] = UpdateForm(prefix="update", initial={"text": fill(chosen, request)})
     now = timezone.now()
+    redaction = _redaction(request, timeline, given, redact_target) if abilities.change else None
     context = {
         "sr": request,
         "abilities": abilities,
@@ -194,6 +192,7 @@ def page(
         "overdue": bool(request.is_open and request.expected_at and request.expected_at < now),
         "forms": forms,
         "refusal": refusal,
+        "redaction": redaction,
         "canned": canned,
         "chosen_canned": chosen,
         "merge_preview": merge_preview,
@@ -213,6 +212,40 @@ def refuse(http_request, request: ServiceRequest, exc: PermissionDenied):
     )
 
 
+@dataclass
+class Redaction:
+    """The redaction form the page shows: of the description, or of one entry's text."""
+
+    form: RedactForm
+    action: str
+    entry: reads.StaffEntry | None = None
+
+
+def _redaction(
+    request: ServiceRequest, timeline: reads.Timeline, given: dict, target: str
+) -> Redaction | None:
+    """The redaction asked for by `?redact=description` or `?redact=<event id>` (the links
+    on the page), or given back with its errors."""
+    form = None
+    for key, bound in given.items():
+        if key == "redact_description":
+            target, form = "description", bound
+        elif key.startswith("redact-event-"):
+            target, form = key.removeprefix("redact-event-"), bound
+    if target == "description":
+        form = form or RedactForm(
+            prefix="redact-description", initial={"text": request.description}
+        )
+        action = reverse("work:request_redact_description", args=[request.public_id])
+        return Redaction(form=form, action=action)
+    entry = next((e for e in timeline.entries if str(e.id) == target), None)
+    if entry is None:
+        return None
+    form = form or RedactForm(prefix=f"redact-event-{entry.id}", initial={"text": entry.text})
+    action = reverse("work:request_redact_event", args=[request.public_id, entry.id])
+    return Redaction(form=form, action=action, entry=entry)
+
+
 def _chosen(canned: list, canned_id: str):
     return next((c for c in canned if str(c.pk) == canned_id), None)
 
@@ -226,9 +259,15 @@ def fill(response, request: ServiceRequest) -> str:
 @require_safe
 def detail(http_request, public_id: str):
     """The page; `?canned=<id>` fills the update field with that canned response (the
-    way to insert one without JavaScript)."""
+    way to insert one without JavaScript); `?redact=description` or `?redact=<event id>`
+    shows the form that redacts it."""
     request = request_or_404(http_request, public_id)
-    return page(http_request, request, canned_id=http_request.GET.get("canned", ""))
+    return page(
+        http_request,
+        request,
+        canned_id=http_request.GET.get("canned", ""),
+        redact_target=http_request.GET.get("redact", ""),
+    )
 
 
 @staff_only

@@ -88,8 +88,8 @@ class StaffEntry:
     hidden_at: datetime | None = None
     hidden_reason: str = ""
     form_errors: list[str] = field(default_factory=list)  # of its moderation form
-    redact_errors: list[str] = field(default_factory=list)  # of its redaction form
-    redact_text: str | None = None  # the text typed in its redaction form, given back
+    title: str = ""  # what happened, and by whom (request_titles.describe)
+    who: str = ""
 
     @property
     def internal(self) -> bool:
