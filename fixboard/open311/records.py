@@ -171,7 +171,7 @@ def summary(event: dict) -> str:
     if kind == Event.Kind.RECATEGORISED and data.get("to"):
         return _("Changed from %(a)s to %(b)s") % {"a": data.get("from", ""), "b": data["to"]}
     if kind == Event.Kind.RELOCATED:
-        address = (data.get("to") or {}).get("address")
+        address = data.get("to")
         return _("Moved to %(a)s") % {"a": address} if address else _("Moved on the map")
     if kind == Event.Kind.CLOSE_REASON_CORRECTED and event["close_reason"]:
         reason = event["close_reason"]

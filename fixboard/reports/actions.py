@@ -22,6 +22,7 @@ from fixboard.accounts import scope
 from fixboard.accounts.models import ApiClient, User
 from fixboard.catalog.models import Department, ServiceType
 from fixboard.core.compiled import CompiledQuery
+from fixboard.core.snapshots import Snapshot
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import area_index
 
@@ -326,8 +327,9 @@ def transition(
     only with a photo (or a `media_url` to one); closing as referred names the agency
     (`referred_to`, kept on the request until it reopens).
     """
-    _check_authority(request, actor, client)
     request = _locked(request)
+    # On the row as it is now: it may have gone to another department since it was read.
+    _check_authority(request, actor, client)
     _check_transition(request, to_status, close_reason)
     note = clean_text(note)
     if len(note) > MAX_TEXT:
@@ -383,6 +385,21 @@ def transition(
 REFERRED_TO_MAX = ServiceRequest._meta.get_field("referred_to").max_length
 
 
+def _load_after_photo_types(jurisdiction_id: int) -> frozenset[int]:
+    return frozenset(
+        ServiceType.objects.filter(
+            jurisdiction_id=jurisdiction_id, after_photo_required=True
+        ).values_list("id", flat=True)
+    )
+
+
+# Read on every close: each process keeps them until the catalog changes (a bulk close of
+# 500 requests then reads no service type).
+_after_photo_types = Snapshot(
+    "reports.after_photo_types", _load_after_photo_types, models=(ServiceType,)
+)
+
+
 def _check_closing(request, to_status, close_reason, client, photo, media_url, referred_to) -> str:
     """The closing rules of `transition`; returns the agency a referred request goes to."""
     referred_to = clean_text(referred_to)
@@ -401,7 +418,7 @@ def _check_closing(request, to_status, close_reason, client, photo, media_url, r
         and close_reason == CloseReason.FIXED
         and not (photo or media_url)
         and client is None
-        and request.service_type.after_photo_required
+        and request.service_type_id in _after_photo_types.get(request.jurisdiction_id)
     ):
         errors["photo"] = [
             _("%(s)s requests close as fixed with a photo of the work done: add the after-photo.")

@@ -98,6 +98,7 @@ class ServiceRequestAdmin(ScopedAdmin, ReadOnlyMixin, admin.ModelAdmin):
         "service_type",
         "status",
         "close_reason",
+        "referred_to",
         "status_notes",
         "description",
         "attributes",

@@ -66,10 +66,10 @@ def context_for(request: ServiceRequest) -> dict[str, str]:
 
 
 def _locked_for(request: ServiceRequest, actor: Actor) -> ServiceRequest:
-    """The request as the database holds it, locked, once the actor may change it."""
-    locked = (
-        ServiceRequest.objects.select_for_update().select_related("service_type").get(pk=request.pk)
-    )
+    """The request as the database holds it, locked, once the actor may change it (checked
+    on the row as it is now: it may have gone to another department since it was read)."""
+    # No select_related: on PostgreSQL FOR UPDATE would lock the joined rows too.
+    locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
     _check_authority(locked, actor, None)
     return locked
 
@@ -233,8 +233,11 @@ def relocate(
     The point must lie inside the jurisdiction. Its areas are found again, and the
     department re-routed as by `recategorise` (unless assigned by hand). `address` is the
     new point's address ("" when it has none): the old one, its zip code and its address
-    id describe the old point and go. The event (`relocated`) is public (the address was
-    already); its data keeps from and to ({lat, long, address}) and the department.
+    id describe the old point and go. The event (`relocated`) is public; of its data,
+    everyone reads `to` (the new address, "" without one) and `department`; staff also
+    read `place` and `previous` ({lat, long, address} after and before). The old place is
+    not published (no `from`): a point moved because it was the reporter's home must not
+    stay on the public timeline.
     """
     request = _locked_for(request, actor)
     note = _clean_note(note)
@@ -263,7 +266,12 @@ def relocate(
         at=at,
         public=True,
         text=note,
-        data={"from": before, "to": {"lat": lat, "long": long, "address": address}, **routed},
+        data={
+            "to": address,
+            "place": {"lat": lat, "long": long, "address": address},
+            "previous": before,
+            **routed,
+        },
     )
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from fixboard.maps.models import MapPoint
 from fixboard.reports import actions, changes
 from fixboard.reports.bulk import MAX_REQUESTS, for_each
 from fixboard.reports.models import CloseReason, Event, ServiceRequest, Status
@@ -124,3 +125,29 @@ def test_a_selection_too_big_is_refused(city, staff):
     with pytest.raises(ValidationError) as exc:
         for_each(range(1, MAX_REQUESTS + 2), lambda *, request: None)
     assert exc.value.message_dict == {"requests": ["Select at most 5000 requests at a time."]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_changes_are_announced_once_each(city, mailoutbox):
+    """Outside a test's transaction: each chunk commits, then its events are announced
+    together — the map counts move and each follower hears of each close once."""
+    staff = UserFactory(role="staff", jurisdictions=[city.jurisdiction], departments=[city.streets])
+    requests = [submit_pothole(city, email=f"r{i}@example.org") for i in range(3)]
+    for request in requests:
+        actions.confirm_request(request=request, actor=None)
+    parks = submit_pothole(city)
+    ServiceRequest.objects.filter(pk=parks.pk).update(department=city.parks)
+    mailoutbox.clear()
+    assert MapPoint.objects.filter(is_open=True).count() == 4
+
+    report = for_each(
+        [*requests, parks],
+        actions.transition,
+        to_status=Status.CLOSED,
+        close_reason=CloseReason.FIXED,
+        note="Fixed.",
+        actor=staff,
+    )
+    assert len(report.succeeded) == 3 and len(report.failed) == 1
+    assert MapPoint.objects.filter(is_open=True).count() == 1
+    assert sorted(m.to[0] for m in mailoutbox) == [f"r{i}@example.org" for i in range(3)]

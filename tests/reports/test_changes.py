@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from PIL import Image
 
 from fixboard.accounts.apikeys import issue_api_key
+from fixboard.audit.models import AuditEntry
+from fixboard.catalog import actions as catalog_actions
 from fixboard.catalog.models import AttributeDefinition, RoutingRule
 from fixboard.reports import actions, changes
 from fixboard.reports.exporting import FORMATS, export_requests
@@ -125,7 +127,13 @@ def test_recategorise_keeps_shared_answers_reroutes_and_recounts_the_sla(
         f"/open311/v2/requests/{request.public_id}.json?jurisdiction_id={slug}&extensions=true"
     ).json()[0]
     assert open311["service_code"] == "sidewalk"
-    assert open311["notes"][-1]["summary"] == ("Changed from Pothole to Sidewalk repair")
+    assert open311["notes"][-1]["summary"] == "Changed from Pothole to Sidewalk repair"
+    api = client.get(f"/api/v1/requests/{request.public_id}").json()
+    assert api["timeline"][-1]["data"] == {
+        "from": "Pothole",
+        "to": "Sidewalk repair",
+        "department": "Parks",
+    }
 
 
 def test_recategorise_drops_answers_the_new_type_does_not_take(city, sidewalk, staff):
@@ -245,19 +253,23 @@ def test_relocate_finds_the_areas_again_and_reroutes(client, city, staff):
     ]
     assert request.department == city.parks
     assert (event.kind, event.public) == (Event.Kind.RELOCATED, True)
-    assert event.data["from"] == {
+    assert event.data["previous"] == {
         "lat": INSIDE_WEST[0],
         "long": INSIDE_WEST[1],
         "address": "1 West St",
     }
-    assert event.data["to"] == {
+    assert event.data["place"] == {
         "lat": INSIDE_EAST[0],
         "long": INSIDE_EAST[1],
         "address": "9 East Ave",
     }
+    assert event.data["to"] == "9 East Ave"
     assert event.data["department"] == "Parks"
     page = public_page(client, request)
     assert "Moved to 9 East Ave" in page and "East Ward" in page
+    assert "1 West St" not in page
+    api = client.get(f"/api/v1/requests/{request.public_id}").json()
+    assert api["timeline"][-1]["data"] == {"to": "9 East Ave", "department": "Parks"}
 
 
 def test_relocate_validation(city, staff):
@@ -303,6 +315,7 @@ def public_outputs(client, request) -> str:
         f"/requests/{request.public_id}/",
         f"/open311/v2/requests/{request.public_id}.json?jurisdiction_id={slug}&extensions=true",
         f"/open311/v2/requests.json?jurisdiction_id={slug}&extensions=true",
+        f"/open311/v2/servicerequestupdates.json?jurisdiction_id={slug}",
         f"/api/v1/requests/{request.public_id}",
         f"/api/v1/requests?jurisdiction={slug}",
         f"/feeds/{slug}/",
@@ -489,6 +502,14 @@ def test_correct_a_merged_duplicate_to_fixed(client, city, staff):
     page = public_page(client, duplicate)
     assert "Corrected: fixed" in page and "Fixed separately." in page
     assert "This report was merged" not in page
+    api = client.get(f"/api/v1/requests/{duplicate.public_id}").json()
+    assert api["close_reason"] == "fixed"
+    assert api["timeline"][-1]["data"] == {"from": "duplicate", "to": "fixed"}
+    slug = city.jurisdiction.slug
+    open311 = client.get(
+        f"/open311/v2/requests/{duplicate.public_id}.json?jurisdiction_id={slug}&extensions=true"
+    ).json()[0]
+    assert open311["notes"][-1]["summary"] == "Corrected: fixed"
 
 
 def test_correct_close_reason_validation(city, staff):
@@ -708,3 +729,17 @@ def test_redact_authority(city, outsiders):
         request,
     )
     assert ServiceRequest.objects.get(pk=request.pk).description == "REDMARK"
+
+
+def test_the_after_photo_rule_is_set_with_the_service_type(admin_client, city, staff):
+    page = admin_client.get(f"/admin/catalog/servicetype/{city.pothole.pk}/change/")
+    assert 'name="after_photo_required"' in page.content.decode()
+    catalog_actions.save_service_type(
+        actor=staff, data={"after_photo_required": True}, service_type=city.pothole
+    )
+    assert AuditEntry.objects.order_by("-id").first().changes == {
+        "after_photo_required": [False, True]
+    }
+    with pytest.raises(ValidationError) as exc:
+        close(submit_pothole(city), staff)
+    assert "photo" in exc.value.message_dict
