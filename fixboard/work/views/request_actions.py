@@ -150,7 +150,12 @@ def assign_view(http_request, public_id: str):
         )
 
     def success(event):
-        parts = [event.data[k] for k in ("department", "assignee") if k in event.data]
+        parts = []
+        if "department" in event.data:
+            parts.append(event.data["department"])
+        if "assignee" in event.data:
+            person = form.cleaned_data["assignee"]
+            parts.append(person.get_full_name() or person.get_username())
         return _("Assigned to %(who)s.") % {"who": " · ".join(parts)}
 
     return _run(http_request, request, "assign", form, call, success)

@@ -66,11 +66,18 @@ def _link(text: str, public_id) -> SafeString:
 
 
 def _relocated(entry: StaffEntry) -> str:
-    to = entry.data.get("to") or {}
-    if to.get("address"):
-        place = to["address"]
+    # data: "to" (the new address, public), "place" ({lat, long, address}), "previous".
+    place = entry.data.get("place") or {}
+    if not isinstance(place, dict):
+        place = {}
+    if entry.data.get("to") and isinstance(entry.data["to"], str):
+        place = {"address": entry.data["to"], **place}
+    if place.get("address"):
+        place = place["address"]
+    elif "lat" in place:
+        place = f"{number_format(place['lat'], 5)}, {number_format(place['long'], 5)}"
     else:
-        place = f"{number_format(to.get('lat', 0), 5)}, {number_format(to.get('long', 0), 5)}"
+        return _("Location changed") + _routed(entry)
     return _("Moved to %(place)s") % {"place": place} + _routed(entry)
 
 
