@@ -97,7 +97,7 @@ def test_staff_work_a_request_from_report_to_close_and_the_public_sees_public_st
     page.get_by_label("Person").select_option(label="Cleo Crew")
     page.locator("#assign").get_by_role("button", name="Assign").click()
     expect(page.locator(".messages")).to_contain_text("Assigned to Cleo Crew")
-    expect(page.locator("#timeline")).to_contain_text("Assigned to cleo")
+    expect(page.locator("#timeline")).to_contain_text("Assigned to Cleo Crew")
 
     # An internal note.
     page.get_by_label("Text", exact=True).fill(NOTE)

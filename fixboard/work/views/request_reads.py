@@ -220,7 +220,24 @@ def staff_timeline(request: ServiceRequest, *, with_flags: bool = False) -> Time
             entry.hidden_at = hiding.created_at
             entry.hidden_reason = hiding.text
         entries.append(entry)
+    _name_assignees(entries)
     return Timeline(entries=entries, photos=photos, duplicates=duplicates, older=older)
+
+
+def _name_assignees(entries: list[StaffEntry]) -> None:
+    """Assignments record the username; staff read the person's name (one query, if any)."""
+    usernames = {
+        e.data["assignee"]
+        for e in entries
+        if e.kind == Event.Kind.ASSIGNED and e.data.get("assignee")
+    }
+    if not usernames:
+        return
+    people = User.objects.filter(username__in=usernames).only("username", "first_name", "last_name")
+    names = {u.username: _name(u) for u in people}
+    for entry in entries:
+        if entry.kind == Event.Kind.ASSIGNED and entry.data.get("assignee") in names:
+            entry.data = {**entry.data, "assignee": names[entry.data["assignee"]]}
 
 
 def departments_queryset(request: ServiceRequest):
