@@ -244,3 +244,23 @@ def test_without_javascript_every_form_still_posts_and_comes_back(browser, live_
         assert Event.objects.filter(request=sr, kind=Event.Kind.MERGED).exists()
     finally:
         context.close()
+
+
+def test_another_department_reads_on_a_phone_and_may_only_add_notes(new_page, town):
+    city, _staff = town
+    UserFactory(
+        username="parks",
+        first_name="Pat",
+        role="staff",
+        jurisdictions=[city.jurisdiction],
+        departments=[city.parks],
+    )
+    sr = submit_pothole(city, email=REPORTER)
+    page = new_page(viewport=PHONE)
+    sign_in(page, "parks", work_url(sr))
+    expect(page.locator("#read-only")).to_contain_text("you can read it and add internal notes")
+    expect(page.get_by_role("button", name="Add internal note")).to_be_visible()
+    expect(page.get_by_role("button", name="Post public update")).to_have_count(0)
+    expect(page.get_by_role("button", name="Change status")).to_have_count(0)
+    screenshot(page, "work-request-read-only-phone")
+    no_serious_axe(page)
