@@ -264,3 +264,24 @@ def test_another_department_reads_on_a_phone_and_may_only_add_notes(new_page, to
     expect(page.get_by_role("button", name="Change status")).to_have_count(0)
     screenshot(page, "work-request-read-only-phone")
     no_serious_axe(page)
+
+
+def test_a_click_on_the_map_picks_the_new_location(new_page, town):
+    city, _staff = town
+    sr = submit_pothole(city)
+    page = new_page(viewport=DESKTOP)
+    sign_in(page, "staff", work_url(sr))
+    page.get_by_text("Change location", exact=True).click()
+    page.locator("#work-map").scroll_into_view_if_needed()
+    box = page.locator("#work-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.5)
+    expect(page.locator("#location-picked")).not_to_be_empty()
+    lat = float(page.get_by_label("Latitude").input_value())
+    long = float(page.get_by_label("Longitude").input_value())
+    assert abs(lat - sr.lat) < 0.001 and long > sr.long  # east of the pin, on the same street
+    page.get_by_label("Address (optional)").fill("12 Picked Street")
+    page.get_by_role("button", name="Move the request").click()
+    expect(page.locator(".messages")).to_contain_text("Location changed")
+    expect(page.locator("#timeline")).to_contain_text("Moved to 12 Picked Street")
+    sr.refresh_from_db()
+    assert (round(sr.lat, 6), round(sr.long, 6)) == (round(lat, 6), round(long, 6))

@@ -256,7 +256,9 @@ def test_a_note_with_a_photo_shows_it_to_staff_only(client, staff, sr):
     )
     photo = sr.photos.get()
     staff_url = url(sr, "photo", photo.pk)
-    assert staff_url in client.get(url(sr)).content.decode()
+    html = client.get(url(sr)).content.decode()
+    assert staff_url in html
+    assert html.count("Internal — not shown to the public") == 2  # the note and its photo
     response = client.get(staff_url)
     assert response.status_code == 200
     assert (

@@ -62,6 +62,7 @@ class StaffPhoto:
     hidden: bool
     event_id: int | None
     redact_errors: list[str] = field(default_factory=list)
+    internal: bool = False
 
 
 @dataclass
@@ -169,9 +170,12 @@ def staff_timeline(request: ServiceRequest, *, with_flags: bool = False) -> Time
         .order_by("created_at", "id")
     ]
     by_event: dict[int, list[StaffPhoto]] = {}
+    private = {e.pk for e in rows if not e.public or e.hidden}
     for photo in photos:
         if photo.event_id:
             by_event.setdefault(photo.event_id, []).append(photo)
+            # A photo of an internal note or a hidden comment is not public either.
+            photo.internal = photo.event_id in private
     flags = {}
     if with_flags:
         flags = dict(
