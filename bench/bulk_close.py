@@ -34,6 +34,27 @@ def _fresh_postgres(url: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+class _Timer:
+    """Time spent waiting for the database's answers (statements, not commits)."""
+
+    def __init__(self):
+        self.seconds, self.count = 0.0, 0
+        self.by_kind: dict[str, list] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            took = time.perf_counter() - started
+            self.seconds += took
+            self.count += 1
+            kind = " ".join(sql.split()[:4])[:70]
+            entry = self.by_kind.setdefault(kind, [0, 0.0])
+            entry[0] += 1
+            entry[1] += took
+
+
 def _commits(connection) -> int:
     """Transactions committed in this database so far (PostgreSQL; -1 elsewhere)."""
     if connection.vendor != "postgresql":
@@ -93,6 +114,9 @@ def main(argv=None) -> int:
         profiler = cProfile.Profile()
         profiler.enable()
     commits = _commits(connection)
+    timer = _Timer()
+    wrapper = connection.execute_wrapper(timer)
+    wrapper.__enter__()
     started, cpu = time.perf_counter(), time.process_time()
     report = for_each(
         ServiceRequest.objects.filter(pk__in=selected).order_by("id"),
@@ -103,7 +127,11 @@ def main(argv=None) -> int:
         actor=staff,
     )
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    wrapper.__exit__(None, None, None)
     commits = _commits(connection) - commits
+    if args.profile:
+        for kind, (count, seconds) in sorted(timer.by_kind.items(), key=lambda kv: -kv[1][1]):
+            print(f"{seconds:7.2f} s {count:6d}  {kind}")
     if profiler is not None:
         import pstats
 
@@ -119,7 +147,8 @@ def main(argv=None) -> int:
         f"({closed} closed, {args.existing} others in the table): "
         f"{elapsed:.2f} s, {per:.1f} ms each [{verdict} < 5 s for 500]; this process's CPU "
         f"{cpu:.2f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
-        + (f"; {commits} commits" if commits >= 0 else "")
+        + (f"; {commits} commits" if connection.vendor == "postgresql" else "")
+        + f"; in the database {timer.seconds:.2f} s over {timer.count} statements"
     )
     return 0
 

@@ -108,7 +108,9 @@ def _reroute(request: ServiceRequest, service_type: ServiceType, area_ids) -> di
         department_id = Router(request.jurisdiction, service_type).department_id(
             service_type.pk, area_ids
         )
-        if department_id != request.department_id:
+        # No department for the new type (no rule, no default): it stays where it is rather
+        # than fall to nobody, whom no staff member's queue shows.
+        if department_id is not None and department_id != request.department_id:
             request.department_id = department_id
             data["rerouted"] = True
             if request.assignee_id and not scope.may_change(request.assignee, request):
@@ -138,7 +140,8 @@ def recategorise(
     - Re-routing: the routing rules pick the department for the new type and the request's
       areas, **unless a staff member assigned the department by hand after submission**
       (an `assigned` event naming a department, by a person): a person's choice outlives
-      automatic routing. The assignee stays while they may still change the request.
+      automatic routing. Nor does it move when the rules name no department. The assignee
+      stays while they may still change the request.
     - The SLA due time is counted again from when the request was made, with the new
       type's target.
     - The event (`recategorised`) is public — residents read "changed from Pothole to

@@ -10,6 +10,7 @@ from fixboard.maps.models import MapPoint
 from fixboard.reports import actions, changes
 from fixboard.reports.bulk import MAX_REQUESTS, for_each
 from fixboard.reports.models import CloseReason, Event, ServiceRequest, Status
+from fixboard.reports.signals import event_recorded
 from tests.factories import UserFactory, submit_pothole
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +152,32 @@ def test_committed_changes_are_announced_once_each(city, mailoutbox):
     assert len(report.succeeded) == 3 and len(report.failed) == 1
     assert MapPoint.objects.filter(is_open=True).count() == 1
     assert sorted(m.to[0] for m in mailoutbox) == [f"r{i}@example.org" for i in range(3)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_listener_failing_at_the_database_spoils_no_other_announcement(city, caplog):
+    staff = UserFactory(role="staff", jurisdictions=[city.jurisdiction], departments=[city.streets])
+    requests = [submit_pothole(city) for _ in range(3)]
+    broken = requests[1].pk
+
+    def failing(sender, *, request_id, **kwargs):
+        if request_id == broken:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT * FROM no_such_table")
+
+    event_recorded.connect(failing, dispatch_uid="test.failing")
+    try:
+        report = for_each(
+            requests,
+            actions.transition,
+            to_status=Status.CLOSED,
+            close_reason=CloseReason.FIXED,
+            actor=staff,
+        )
+    finally:
+        event_recorded.disconnect(dispatch_uid="test.failing")
+    assert report.ok  # the changes are committed whatever the listeners do
+    assert ServiceRequest.objects.filter(status=Status.CLOSED).count() == 3
+    # The other requests' map counts moved; the broken one is left to the reconcile.
+    open_points = set(MapPoint.objects.filter(is_open=True).values_list("request_id", flat=True))
+    assert open_points <= {broken}

@@ -743,3 +743,12 @@ def test_the_after_photo_rule_is_set_with_the_service_type(admin_client, city, s
     with pytest.raises(ValidationError) as exc:
         close(submit_pothole(city), staff)
     assert "photo" in exc.value.message_dict
+
+
+def test_recategorise_to_a_type_without_department_keeps_the_department(city, staff):
+    orphan = ServiceTypeFactory(jurisdiction=city.jurisdiction, name="Orphan")
+    request = submit_pothole(city)
+    event = changes.recategorise(request=request, service_type=orphan, actor=staff)
+    request.refresh_from_db()
+    assert request.department == city.streets
+    assert event.data["department"] == "Streets" and "rerouted" not in event.data
