@@ -65,6 +65,8 @@ def describe_event(event: Event) -> str:
     """What happened, in a few words: "fixed", "acknowledged", "reopened", "new update"."""
     if event.kind == Event.Kind.PUBLIC_UPDATE:
         return _("new update")
+    if event.kind == Event.Kind.MERGED:
+        return _("merged with %(r)s") % {"r": event.data.get("canonical", "")}
     if event.to_status == Status.CLOSED:
         if event.close_reason == CloseReason.FIXED:
             return _("fixed")

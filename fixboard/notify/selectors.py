@@ -17,7 +17,9 @@ from fixboard.reports.models import (
 
 from .models import Unsubscribe, WatchArea
 
-NOTIFIED_KINDS = (Event.Kind.STATUS_CHANGED, Event.Kind.PUBLIC_UPDATE)
+# A merge e-mails the duplicate's people too: by its status change when the merge closed it,
+# else (it was closed already) by the merge itself (`told_by_the_close`).
+NOTIFIED_KINDS = (Event.Kind.STATUS_CHANGED, Event.Kind.PUBLIC_UPDATE, Event.Kind.MERGED)
 
 # Only these columns leave the building in feeds and the widget: no reporter, no contact.
 PUBLIC_COLUMNS = (
@@ -66,6 +68,7 @@ def event_recipients(event: Event) -> list[str]:
         or event.hidden
         or request.hidden
         or request.awaiting_confirmation
+        or told_by_the_close(event)
     ):
         return []
     addresses = set()
@@ -83,6 +86,19 @@ def event_recipients(event: Event) -> list[str]:
         .values_list("email", flat=True)
     )
     return sorted(addresses)
+
+
+def told_by_the_close(event: Event) -> bool:
+    """Whether a merge closed its duplicate in the same step (`actions.merge` records both
+    at one moment): the status change's e-mail ("closed (duplicate)") already told them."""
+    return (
+        event.kind == Event.Kind.MERGED
+        and Event.objects.filter(
+            request_id=event.request_id,
+            kind=Event.Kind.STATUS_CHANGED,
+            created_at=event.created_at,
+        ).exists()
+    )
 
 
 def _actor_addresses(event: Event) -> set[str]:
