@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -148,11 +148,8 @@ def _sign_in(delivery: Delivery):
 
 
 def work_url(request: ServiceRequest) -> str:
-    """The staff work view of a request, or its public page where there is none."""
-    try:
-        return absolute(reverse("work:request", args=[request.public_id]))
-    except NoReverseMatch:
-        return request_url(request)
+    """The staff work view of a request."""
+    return absolute(reverse("work:request", args=[request.public_id]))
 
 
 def _sla_breach(delivery: Delivery):

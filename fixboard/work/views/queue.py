@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.http import QueryDict
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -20,11 +20,8 @@ from ..forms import BulkForm
 
 
 def request_url(public_id: str) -> str:
-    """The work view of a request (`work:request`, /queue/requests/<public id>/)."""
-    try:
-        return reverse("work:request", args=[public_id])
-    except NoReverseMatch:  # the work view lives on another branch until merged
-        return f"{reverse('work:queue')}requests/{public_id}/"
+    """The work view of a request."""
+    return reverse("work:request", args=[public_id])
 
 
 def _page_number(request) -> int:
