@@ -59,6 +59,7 @@ def _commits(connection) -> int:
     """Transactions committed in this database so far (PostgreSQL; -1 elsewhere)."""
     if connection.vendor != "postgresql":
         return -1
+    time.sleep(1.5)  # backends report their counts at most once a second
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
