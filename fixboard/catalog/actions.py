@@ -1,5 +1,5 @@
 """The only way to change the catalog: departments, service types with their questions,
-routing rules.
+routing rules, automation rules.
 
 Each function validates (ValidationError with errors per field), writes in one
 transaction, records the change on the audit log (who, before → after) and has the
@@ -17,10 +17,11 @@ from fixboard.core.snapshots import configuration_changed
 from fixboard.core.writes import apply_fields, fresh_copy
 from fixboard.places.models import Jurisdiction
 
+from . import placeholders
 from . import questions as question_rules
-from .models import AttributeDefinition, Department, RoutingRule, ServiceType
+from .models import AttributeDefinition, AutomationRule, Department, RoutingRule, ServiceType
 
-DEPARTMENT_FIELDS = ("jurisdiction", "code", "name", "email", "active")
+DEPARTMENT_FIELDS = ("jurisdiction", "code", "name", "email", "active", "notice", "notice_hour")
 SERVICE_TYPE_FIELDS = (
     "jurisdiction",
     "code",
@@ -240,6 +241,113 @@ def delete_routing_rule(*, actor: log.Actor, rule: RoutingRule) -> None:
     """Remove a routing rule: requests it routed keep their department."""
     current = fresh_copy(RoutingRule, rule, lock=True)
     before = log.state(current, ROUTING_RULE_FIELDS)
+    _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
+    current.delete()
+    configuration_changed()
+
+
+# Automation rules
+
+AUTOMATION_RULE_FIELDS = (
+    "jurisdiction",
+    "name",
+    "order",
+    "active",
+    "trigger",
+    "service_type",
+    "area",
+    "channel",
+    "assign_department",
+    "assign_person",
+    "acknowledge",
+    "message",
+    "escalate",
+    "priority_raise",
+    "stop",
+)
+
+
+def _person_errors(rule: AutomationRule) -> dict:
+    person = rule.assign_person
+    if person is None or not rule.jurisdiction_id:
+        return {}
+    if not person.is_active or getattr(person, "role", "") == "resident":
+        return {"assign_person": [_("%(u)s is not city staff.") % {"u": person}]}
+    works_there = person.jurisdictions.filter(pk=rule.jurisdiction_id).exists()
+    if not (person.is_superuser or works_there):
+        return {
+            "assign_person": [
+                _("%(u)s does not work for %(j)s; choose one of its staff.")
+                % {"u": person, "j": rule.jurisdiction}
+            ]
+        }
+    return {}
+
+
+def _rule_action_errors(rule: AutomationRule) -> dict:
+    errors = {}
+    if rule.message.strip():
+        if found := placeholders.errors(rule.message):
+            errors["message"] = found
+    elif rule.acknowledge:
+        errors["message"] = [_("Write the public message the reporter will read.")]
+    if rule.priority_raise and not rule.escalate:
+        errors["priority_raise"] = [_("Only an escalating rule raises the priority.")]
+    if not (
+        rule.assign_department_id
+        or rule.assign_person_id
+        or rule.acknowledge
+        or rule.message.strip()
+        or rule.escalate
+    ):
+        errors["__all__"] = [
+            _("Choose what the rule does: assign, acknowledge, post a message or escalate.")
+        ]
+    return errors
+
+
+def _checked_automation_rule(data: dict, rule: AutomationRule | None, *, lock: bool):
+    current = fresh_copy(AutomationRule, rule, lock=lock)
+    before = log.state(current, AUTOMATION_RULE_FIELDS) if current.pk else {}
+    errors = apply_fields(current, data, AUTOMATION_RULE_FIELDS, fixed=("jurisdiction",))[0]
+    if not errors:
+        errors = {
+            **_same_jurisdiction(current, "service_type", "area", "assign_department"),
+            **_person_errors(current),
+            **_rule_action_errors(current),
+        }
+    if errors:
+        raise ValidationError(errors)
+    return current, before
+
+
+def check_automation_rule(*, data: dict, rule: AutomationRule | None = None) -> None:
+    """Raise the ValidationError `save_automation_rule` would for `data`, writing nothing."""
+    _checked_automation_rule(data, rule, lock=False)
+
+
+@transaction.atomic
+def save_automation_rule(
+    *, actor: log.Actor, data: dict, rule: AutomationRule | None = None
+) -> AutomationRule:
+    """Create an automation rule (`rule` None) or change the fields named in `data`.
+
+    The service type, area and department must be the rule's jurisdiction's, the person
+    one of its staff; a rule must do something; its message may use only the known
+    placeholders (fixboard.catalog.placeholders).
+    """
+    current, before = _checked_automation_rule(data, rule, lock=True)
+    current.save()
+    _record(actor, current, before, log.state(current, AUTOMATION_RULE_FIELDS))
+    configuration_changed()
+    return current
+
+
+@transaction.atomic
+def delete_automation_rule(*, actor: log.Actor, rule: AutomationRule) -> None:
+    """Remove a rule; what it did stays on the requests' timelines."""
+    current = fresh_copy(AutomationRule, rule, lock=True)
+    before = log.state(current, AUTOMATION_RULE_FIELDS)
     _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
     current.delete()
     configuration_changed()

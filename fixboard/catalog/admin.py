@@ -7,12 +7,13 @@ from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from fixboard.accounts import scope
 from fixboard.accounts.admin_scope import ScopedAdmin
 from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data
 
 from . import actions
 from . import questions as question_rules
-from .models import AttributeDefinition, Department, RoutingRule, ServiceType
+from .models import AttributeDefinition, AutomationRule, Department, RoutingRule, ServiceType
 
 VALUES_HELP = _(
     "Only for the two list datatypes: the choices, as JSON. Each has a key (stored, "
@@ -28,15 +29,15 @@ class DepartmentForm(DomainForm):
 
     class Meta:
         model = Department
-        fields = ["jurisdiction", "code", "name", "email", "active"]
+        fields = ["jurisdiction", "code", "name", "email", "active", "notice", "notice_hour"]
 
 
 @admin.register(Department)
 class DepartmentAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     form = DepartmentForm
     actions = ["deactivate_selected"]
-    list_display = ["name", "code", "jurisdiction", "email", "active", "member_count"]
-    list_filter = ["jurisdiction", "active"]
+    list_display = ["name", "code", "jurisdiction", "email", "notice", "active", "member_count"]
+    list_filter = ["jurisdiction", "active", "notice"]
     search_fields = ["name", "code"]
     list_select_related = ["jurisdiction"]
 
@@ -264,3 +265,74 @@ class RoutingRuleAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for rule in queryset:
             actions.delete_routing_rule(actor=request.user, rule=rule)
+
+
+class AutomationRuleForm(DomainForm):
+    check = staticmethod(actions.check_automation_rule)
+    fields_of_check = actions.AUTOMATION_RULE_FIELDS
+    instance_name = "rule"
+
+    class Meta:
+        model = AutomationRule
+        fields = list(actions.AUTOMATION_RULE_FIELDS)
+        widgets = {"message": forms.Textarea(attrs={"rows": 4, "cols": 70})}
+
+
+@admin.register(AutomationRule)
+class AutomationRuleAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+    form = AutomationRuleForm
+    list_display = ["order", "name", "trigger", "service_type", "area", "active", "jurisdiction"]
+    list_display_links = ["order", "name"]
+    list_filter = ["jurisdiction", "trigger", "active"]
+    list_select_related = ["jurisdiction", "service_type", "area"]
+    search_fields = ["name"]
+    autocomplete_fields = ["area"]
+    fieldsets = [
+        (None, {"fields": ["jurisdiction", "name", "order", "active", "trigger"]}),
+        (
+            _("Conditions (empty: any)"),
+            {"fields": ["service_type", "area", "channel"]},
+        ),
+        (
+            _("Actions"),
+            {
+                "fields": [
+                    "assign_department",
+                    "assign_person",
+                    "acknowledge",
+                    "message",
+                    "escalate",
+                    "priority_raise",
+                    "stop",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["jurisdiction"] if obj else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "assign_person" and field is not None:
+            # City staff of the admin's jurisdictions (the domain checks the rule's own).
+            field.queryset = scope.scoped(
+                field.queryset.filter(is_active=True).exclude(role="resident"),
+                request.user,
+                "jurisdictions",
+            ).distinct()
+        return field
+
+    def save_through_domain(self, request, form, formsets, change):
+        return actions.save_automation_rule(
+            actor=request.user,
+            data=form_data(form, actions.AUTOMATION_RULE_FIELDS),
+            rule=form.instance if change else None,
+        )
+
+    def delete_model(self, request, obj):
+        actions.delete_automation_rule(actor=request.user, rule=obj)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset:
+            actions.delete_automation_rule(actor=request.user, rule=rule)

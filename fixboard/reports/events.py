@@ -168,3 +168,22 @@ def comment_moderated(request, *, actor, at, comment, reason) -> Event:
     return record(
         request, kind, actor=actor, at=at, public=False, text=reason, data={"comment": comment.pk}
     )
+
+
+def rule_applied(request, *, actor, at, rule, trigger, actions, escalated=False) -> Event:
+    """An automation rule acted (internal): which rule, on which trigger, what it did."""
+    return record(
+        request,
+        Event.Kind.RULE_APPLIED,
+        actor=actor,
+        at=at,
+        public=False,
+        text=rule.name,
+        data={
+            "rule": rule.name,
+            "rule_id": rule.pk,
+            "trigger": trigger,
+            "actions": actions,
+            "escalated": escalated,
+        },
+    )
