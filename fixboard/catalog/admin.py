@@ -31,6 +31,24 @@ class DepartmentForm(DomainForm):
         model = Department
         fields = ["jurisdiction", "code", "name", "email", "active", "notice", "notice_hour"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out (a script's post, an older form): the department keeps its choice.
+        for name in ("notice", "notice_hour"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean_notice(self):
+        return self.cleaned_data.get("notice") or (
+            self.instance.notice if self.instance.pk else Department.Notice.NONE
+        )
+
+    def clean_notice_hour(self):
+        hour = self.cleaned_data.get("notice_hour")
+        if hour is None:
+            return self.instance.notice_hour if self.instance.pk else 8
+        return hour
+
 
 @admin.register(Department)
 class DepartmentAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
