@@ -192,7 +192,8 @@ def notices_enabled(department_id: int | None) -> bool:
 
 
 def _load_mode(department_id: int) -> str:
-    mode = Department.objects.filter(pk=department_id, active=True).values_list("notice", flat=True)
+    mode = Department.objects.filter(pk=department_id, active=True).order_by("pk")
+    mode = mode.values_list("notice", flat=True)
     return mode.first() or Department.Notice.NONE
 
 
