@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -155,11 +155,13 @@ def work_url(request: ServiceRequest) -> str:
     return absolute(path)
 
 
-def _local(request: ServiceRequest, moment):
-    """A moment in the request's jurisdiction's time zone, as staff there read it."""
+def _local(request: ServiceRequest, moment) -> str:
+    """A moment in the request's jurisdiction's time zone, as staff there read it (made
+    here: a template would show it in the site's time zone)."""
     if moment is None:
-        return None
-    return timezone.localtime(moment, ZoneInfo(request.jurisdiction.timezone))
+        return ""
+    local = timezone.localtime(moment, ZoneInfo(request.jurisdiction.timezone))
+    return formats.date_format(local, "DATETIME_FORMAT")
 
 
 def _staff_item(request: ServiceRequest) -> dict:
