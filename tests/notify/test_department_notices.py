@@ -50,7 +50,7 @@ def member(city, department, *, subscribed: bool, **fields) -> User:
 
 def test_immediate_notice_reaches_the_department_and_members_who_asked(mailbox, city, commit):
     notice(city)
-    asked = member(city, city.streets, subscribed=True, email="Dana@City.example")
+    member(city, city.streets, subscribed=True, email="Dana@City.example")
     member(city, city.streets, subscribed=False, email="quiet@city.example")
     gone = member(city, city.streets, subscribed=True, email="moved@city.example")
     gone.departments.clear()  # moved to another department since
@@ -90,7 +90,9 @@ def test_a_department_that_wants_no_email_gets_none(mailbox, city, commit):
 
 def test_a_request_awaiting_confirmation_is_told_once_confirmed(mailbox, city, commit):
     notice(city)
-    request = commit(submit_pothole, city, email="ana.reyes@example.org", awaiting_confirmation=True)
+    request = commit(
+        submit_pothole, city, email="ana.reyes@example.org", awaiting_confirmation=True
+    )
     assert mailbox.to(STREETS) == []
     commit(confirm_request, request=request, actor="e-mail link")
     [mail] = mailbox.to(STREETS)
@@ -286,11 +288,10 @@ def test_digest_cutoff_across_the_daylight_saving_change(city):
     department = notice(city, mode="daily", hour=7)
     department.jurisdiction.refresh_from_db()
     # 2026-11-01: Los Angeles falls back from PDT (UTC-7) to PST (UTC-8) at 02:00.
-    now = datetime(2026, 11, 1, 16, 0, tzinfo=ZoneInfo("UTC"))  # 08:00 PST
+    utc = ZoneInfo("UTC")
+    now = datetime(2026, 11, 1, 16, 0, tzinfo=utc)  # 08:00 PST
     cutoff = departments.digest_cutoff(department, now)
-    assert cutoff.astimezone(ZoneInfo("UTC")) == datetime(2026, 11, 1, 15, 0, tzinfo=ZoneInfo("UTC"))
+    assert cutoff.astimezone(utc) == datetime(2026, 11, 1, 15, 0, tzinfo=utc)  # 07:00 PST
     assert departments.digest_cutoff(department, now - timedelta(hours=2)).astimezone(
         LA
     ) == datetime(2026, 10, 31, 7, 0, tzinfo=LA)
-
-
