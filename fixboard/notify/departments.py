@@ -139,7 +139,13 @@ def queue_digest(*, department_id: int, now: datetime | None = None) -> list[int
         found = list(waiting.order_by("created_at", "id").values_list("id", "request_id"))
         if not found:
             return []
-        DepartmentNotice.objects.filter(pk__in=[pk for pk, _r in found]).update(digested_at=now)
+        taken = DepartmentNotice.objects.filter(
+            pk__in=[pk for pk, _r in found], digested_at__isnull=True
+        ).update(digested_at=now)
+        if taken != len(found):
+            # Another worker's digest took some meanwhile (SQLite has no row locks): its.
+            transaction.set_rollback(True)
+            return []
         if department.notice == Department.Notice.NONE:
             return []
         # Still the department's: a request routed elsewhere since is the other's news.

@@ -41,7 +41,7 @@ def _load_rules(key: tuple[int, str]) -> tuple[AutomationRule, ...]:
     jurisdiction_id, trigger = key
     return tuple(
         AutomationRule.objects.filter(jurisdiction_id=jurisdiction_id, trigger=trigger, active=True)
-        .select_related("assign_department", "assign_person", "jurisdiction")
+        .select_related("jurisdiction")
         .order_by("order", "id")
     )
 
@@ -119,8 +119,9 @@ def fire(rule: AutomationRule, request: ServiceRequest, trigger: str) -> Event |
             return None
         current = _fresh(request.pk)
         done: list[str] = []
-        department = rule.assign_department
-        person = rule.assign_person
+        # Read now, not from the cached rule: a person may have left the city since.
+        department = Department.objects.filter(pk=rule.assign_department_id).first()
+        person = User.objects.filter(pk=rule.assign_person_id).first()
         if rule.escalate and person is None:
             person = department_manager(department or current.department)
         if department is not None and department.pk == current.department_id:

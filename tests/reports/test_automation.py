@@ -174,6 +174,7 @@ def test_a_refused_action_skips_its_rule_only(city, commit, caplog):
     make_rule(city, "To the leaver", order=1, assign_person=leaver, acknowledge=True,
               message="Ack.")  # fmt: skip
     make_rule(city, "Note", order=2, message="Seen.")
+    assert len(automation.rules_for(city.jurisdiction.pk, "submitted")) == 2  # cached
     leaver.jurisdictions.clear()  # moved to another city since the rule was saved
 
     request = commit(submit_pothole, city)
