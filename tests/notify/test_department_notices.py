@@ -211,11 +211,12 @@ def test_a_digest_lists_only_requests_still_the_departments(mailbox, city, commi
     assert kept.public_id in mail.body and moved.public_id not in mail.body
 
 
-def test_the_hourly_schedule_runs_once_per_hour(settings, mailbox, city, commit):
+@pytest.mark.django_db(transaction=True)  # the worker closes connections, as in production
+def test_the_hourly_schedule_runs_once_per_hour(settings, mailbox, city):
     from django_tasks_db.models import DBTaskResult
 
     notice(city, mode="hourly")
-    commit(submit_pothole, city)
+    submit_pothole(city)  # committed: its notice waits for the digest
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     tasks.scheduled_department_digests.call()
     tasks.scheduled_department_digests.call()  # a second chain in the same hour stops
