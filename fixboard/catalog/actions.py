@@ -1,5 +1,5 @@
 """The only way to change the catalog: departments, service types with their questions,
-routing rules, automation rules.
+routing rules, canned responses, automation rules.
 
 Each function validates (ValidationError with errors per field), writes in one
 transaction, records the change on the audit log (who, before → after) and has the
@@ -17,9 +17,16 @@ from fixboard.core.snapshots import configuration_changed
 from fixboard.core.writes import apply_fields, fresh_copy
 from fixboard.places.models import Jurisdiction
 
-from . import placeholders
 from . import questions as question_rules
-from .models import AttributeDefinition, AutomationRule, Department, RoutingRule, ServiceType
+from .canned import placeholder_errors
+from .models import (
+    AttributeDefinition,
+    AutomationRule,
+    CannedResponse,
+    Department,
+    RoutingRule,
+    ServiceType,
+)
 
 DEPARTMENT_FIELDS = ("jurisdiction", "code", "name", "email", "active", "notice", "notice_hour")
 SERVICE_TYPE_FIELDS = (
@@ -34,10 +41,20 @@ SERVICE_TYPE_FIELDS = (
     "sla_hours",
     "type",
     "requires_confirmation",
+    "after_photo_required",
     "active",
     "public",
 )
 ROUTING_RULE_FIELDS = ("jurisdiction", "order", "service_type", "area", "department")
+CANNED_RESPONSE_FIELDS = (
+    "jurisdiction",
+    "service_type",
+    "title",
+    "text",
+    "public",
+    "active",
+    "order",
+)
 # Apps, exports and requests already name a department or service type by its code.
 FIXED = ("jurisdiction", "code")
 
@@ -246,6 +263,49 @@ def delete_routing_rule(*, actor: log.Actor, rule: RoutingRule) -> None:
     configuration_changed()
 
 
+# Canned responses
+
+
+def _checked_canned(data: dict, canned: CannedResponse | None, *, lock: bool):
+    current = fresh_copy(CannedResponse, canned, lock=lock)
+    before = log.state(current, CANNED_RESPONSE_FIELDS) if current.pk else {}
+    errors = apply_fields(current, data, CANNED_RESPONSE_FIELDS, fixed=("jurisdiction",))[0]
+    errors.update(_same_jurisdiction(current, "service_type"))
+    if "text" not in errors and (problems := placeholder_errors(current.text or "")):
+        errors["text"] = problems
+    if errors:
+        raise ValidationError(errors)
+    return current, before
+
+
+def check_canned_response(*, data: dict, canned: CannedResponse | None = None) -> None:
+    """Raise the ValidationError `save_canned_response` would for `data`, writing nothing."""
+    _checked_canned(data, canned, lock=False)
+
+
+@transaction.atomic
+def save_canned_response(
+    *, actor: log.Actor, data: dict, canned: CannedResponse | None = None
+) -> CannedResponse:
+    """Create a canned response (`canned` None) or change the fields named in `data`.
+
+    Its text may use only the placeholders of `fixboard.catalog.canned.PLACEHOLDERS`.
+    """
+    current, before = _checked_canned(data, canned, lock=True)
+    current.save()
+    _record(actor, current, before, log.state(current, CANNED_RESPONSE_FIELDS))
+    return current
+
+
+@transaction.atomic
+def delete_canned_response(*, actor: log.Actor, canned: CannedResponse) -> None:
+    """Remove a canned response; updates already written with it keep their text."""
+    current = fresh_copy(CannedResponse, canned, lock=True)
+    before = log.state(current, CANNED_RESPONSE_FIELDS)
+    _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
+    current.delete()
+
+
 # Automation rules
 
 AUTOMATION_RULE_FIELDS = (
@@ -260,7 +320,7 @@ AUTOMATION_RULE_FIELDS = (
     "assign_department",
     "assign_person",
     "acknowledge",
-    "message",
+    "canned_response",
     "escalate",
     "priority_raise",
     "stop",
@@ -286,18 +346,27 @@ def _person_errors(rule: AutomationRule) -> dict:
 
 def _rule_action_errors(rule: AutomationRule) -> dict:
     errors = {}
-    if rule.message.strip():
-        if found := placeholders.errors(rule.message):
-            errors["message"] = found
-    elif rule.acknowledge:
-        errors["message"] = [_("Write the public message the reporter will read.")]
+    canned = rule.canned_response
+    if rule.acknowledge and (canned is None or not canned.public):
+        errors["canned_response"] = [_("Choose the public canned response the reporter will read.")]
+    elif canned is not None and not canned.active:
+        errors["canned_response"] = [_("%(c)s is inactive.") % {"c": canned}]
+    elif (
+        canned is not None
+        and canned.service_type_id
+        and canned.service_type_id != rule.service_type_id
+    ):
+        errors["canned_response"] = [
+            _("%(c)s is for %(s)s only: make the rule for %(s)s, or choose another.")
+            % {"c": canned, "s": canned.service_type}
+        ]
     if rule.priority_raise and not rule.escalate:
         errors["priority_raise"] = [_("Only an escalating rule raises the priority.")]
     if not (
         rule.assign_department_id
         or rule.assign_person_id
         or rule.acknowledge
-        or rule.message.strip()
+        or rule.canned_response_id
         or rule.escalate
     ):
         errors["__all__"] = [
@@ -312,7 +381,9 @@ def _checked_automation_rule(data: dict, rule: AutomationRule | None, *, lock: b
     errors = apply_fields(current, data, AUTOMATION_RULE_FIELDS, fixed=("jurisdiction",))[0]
     if not errors:
         errors = {
-            **_same_jurisdiction(current, "service_type", "area", "assign_department"),
+            **_same_jurisdiction(
+                current, "service_type", "area", "assign_department", "canned_response"
+            ),
             **_person_errors(current),
             **_rule_action_errors(current),
         }
@@ -333,8 +404,8 @@ def save_automation_rule(
     """Create an automation rule (`rule` None) or change the fields named in `data`.
 
     The service type, area and department must be the rule's jurisdiction's, the person
-    one of its staff; a rule must do something; its message may use only the known
-    placeholders (fixboard.catalog.placeholders).
+    one of its staff; a rule must do something; an acknowledgement needs a public canned
+    response, for the rule's service type or for every type.
     """
     current, before = _checked_automation_rule(data, rule, lock=True)
     current.save()

@@ -13,7 +13,15 @@ from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data
 
 from . import actions
 from . import questions as question_rules
-from .models import AttributeDefinition, AutomationRule, Department, RoutingRule, ServiceType
+from .canned import placeholders_help
+from .models import (
+    AttributeDefinition,
+    AutomationRule,
+    CannedResponse,
+    Department,
+    RoutingRule,
+    ServiceType,
+)
 
 VALUES_HELP = _(
     "Only for the two list datatypes: the choices, as JSON. Each has a key (stored, "
@@ -164,6 +172,7 @@ class ServiceTypeForm(DomainForm):
             "sla_hours",
             "type",
             "requires_confirmation",
+            "after_photo_required",
             "active",
             "public",
         ]
@@ -214,6 +223,7 @@ class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
                     "sla_hours",
                     "type",
                     "requires_confirmation",
+                    "after_photo_required",
                     "notice",
                 ]
             },
@@ -285,6 +295,46 @@ class RoutingRuleAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
             actions.delete_routing_rule(actor=request.user, rule=rule)
 
 
+class CannedResponseForm(DomainForm):
+    check = staticmethod(actions.check_canned_response)
+    fields_of_check = actions.CANNED_RESPONSE_FIELDS
+    instance_name = "canned"
+
+    class Meta:
+        model = CannedResponse
+        fields = ["jurisdiction", "service_type", "title", "text", "public", "active", "order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].help_text = placeholders_help()
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+    form = CannedResponseForm
+    list_display = ["title", "service_type", "public", "active", "order", "jurisdiction"]
+    list_filter = ["jurisdiction", "public", "active", "service_type"]
+    list_select_related = ["jurisdiction", "service_type"]
+    search_fields = ["title", "text"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["jurisdiction"] if obj else []
+
+    def save_through_domain(self, request, form, formsets, change):
+        return actions.save_canned_response(
+            actor=request.user,
+            data=form_data(form, actions.CANNED_RESPONSE_FIELDS),
+            canned=form.instance if change else None,
+        )
+
+    def delete_model(self, request, obj):
+        actions.delete_canned_response(actor=request.user, canned=obj)
+
+    def delete_queryset(self, request, queryset):
+        for canned in queryset:
+            actions.delete_canned_response(actor=request.user, canned=canned)
+
+
 class AutomationRuleForm(DomainForm):
     check = staticmethod(actions.check_automation_rule)
     fields_of_check = actions.AUTOMATION_RULE_FIELDS
@@ -293,7 +343,6 @@ class AutomationRuleForm(DomainForm):
     class Meta:
         model = AutomationRule
         fields = list(actions.AUTOMATION_RULE_FIELDS)
-        widgets = {"message": forms.Textarea(attrs={"rows": 4, "cols": 70})}
 
 
 @admin.register(AutomationRule)
@@ -318,7 +367,7 @@ class AutomationRuleAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
                     "assign_department",
                     "assign_person",
                     "acknowledge",
-                    "message",
+                    "canned_response",
                     "escalate",
                     "priority_raise",
                     "stop",

@@ -110,6 +110,12 @@ class ServiceType(models.Model):
         default=True,
         help_text=_("Reports from unverified e-mail addresses go live once confirmed."),
     )
+    after_photo_required = models.BooleanField(
+        _("after-photo required"),
+        default=False,
+        db_default=False,
+        help_text=_("Staff closing a request as fixed must add a photo of the work done."),
+    )
 
     class Meta:
         ordering = ["jurisdiction", "group", "name"]
@@ -211,6 +217,49 @@ class RoutingRule(models.Model):
         return f"{self.service_type or '*'} in {self.area or '*'} → {self.department}"
 
 
+class CannedResponse(models.Model):
+    """A ready-made public update or internal note staff pick on a request's work view.
+
+    Its text may name the request's fields in braces ({id}, {service}, …: see
+    `fixboard.catalog.canned.PLACEHOLDERS`), filled in when it is used.
+    """
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="canned_responses"
+    )
+    service_type = models.ForeignKey(
+        ServiceType,
+        verbose_name=_("service type"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_responses",
+        help_text=_("Empty: offered for every service type."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"))
+    public = models.BooleanField(
+        _("public update"),
+        default=True,
+        help_text=_("Off: offered as an internal note, which residents never see."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveIntegerField(
+        _("order"), default=100, help_text=_("Lower numbers are listed first.")
+    )
+
+    class Meta:
+        ordering = ["jurisdiction", "order", "title", "id"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        indexes = [
+            models.Index(fields=["jurisdiction", "active", "order"], name="canned_jurisdiction"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
 # The channels a request can come in by (reports.models.Channel, which this layer may not
 # import; tests/catalog/test_rules.py keeps the two lists the same).
 CHANNELS = (
@@ -293,14 +342,19 @@ class AutomationRule(models.Model):
     acknowledge = models.BooleanField(
         _("acknowledge"),
         default=False,
-        help_text=_("Mark a new request acknowledged, with the public message below."),
+        help_text=_("Mark a new request acknowledged, with the message below."),
     )
-    message = models.TextField(
-        _("public message"),
+    canned_response = models.ForeignKey(
+        CannedResponse,
+        verbose_name=_("message"),
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
+        related_name="+",
         help_text=_(
-            "Shown on the request's page and e-mailed to the reporter and followers. "
-            "Placeholders: {id}, {service}, {expected_date}, {address}, {department}."
+            "A canned response, its placeholders filled in from the request: a public one is "
+            "shown on the request's page and e-mailed to the reporter and followers (the "
+            "acknowledgement's message); an internal one is added as a note for staff."
         ),
     )
     escalate = models.BooleanField(
@@ -311,8 +365,11 @@ class AutomationRule(models.Model):
             "e-mail the department's managers."
         ),
     )
-    priority_raise = models.PositiveIntegerField(
-        _("raise priority by"), default=0, help_text=_("Added to the request's staff priority.")
+    priority_raise = models.PositiveSmallIntegerField(
+        _("raise priority by"),
+        default=0,
+        validators=[MaxValueValidator(5)],
+        help_text=_("Added to the request's staff priority (up to its highest, urgent)."),
     )
     stop = models.BooleanField(
         _("stop after this rule"),

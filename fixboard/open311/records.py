@@ -168,4 +168,14 @@ def summary(event: dict) -> str:
         return _("Merged as a duplicate of %(r)s") % {"r": data["canonical"]}
     if kind == Event.Kind.DUPLICATE_ADDED and data.get("duplicate"):
         return _("Duplicate %(r)s merged in") % {"r": data["duplicate"]}
+    if kind == Event.Kind.RECATEGORISED and data.get("to"):
+        return _("Changed from %(a)s to %(b)s") % {"a": data.get("from", ""), "b": data["to"]}
+    if kind == Event.Kind.RELOCATED:
+        address = (data.get("to") or {}).get("address")
+        return _("Moved to %(a)s") % {"a": address} if address else _("Moved on the map")
+    if kind == Event.Kind.CLOSE_REASON_CORRECTED and event["close_reason"]:
+        reason = event["close_reason"]
+        if reason == CloseReason.REFERRED and data.get("referred_to"):
+            return _("Corrected: referred to %(a)s") % {"a": data["referred_to"]}
+        return _("Corrected: %(r)s") % {"r": CloseReason(reason).label}
     return str(Event.Kind(kind).label).capitalize()

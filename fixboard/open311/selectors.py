@@ -369,6 +369,9 @@ NOTE_KINDS = (
     Event.Kind.MERGED,
     Event.Kind.DUPLICATE_ADDED,
     Event.Kind.PHOTO_ADDED,
+    Event.Kind.RECATEGORISED,
+    Event.Kind.RELOCATED,
+    Event.Kind.CLOSE_REASON_CORRECTED,
 )
 EVENT_COLUMNS = (
     "id",

@@ -315,8 +315,17 @@ def transition(
     external_id: str = "",
     media_url: str = "",
     client: ApiClient | None = None,
+    photo: tuple[bytes, str] | None = None,
+    referred_to: str = "",
 ) -> Event:
-    """Move a request to another status; closing needs a reason; a closed one can reopen."""
+    """Move a request to another status; closing needs a reason; a closed one can reopen.
+
+    `photo` is stored on the status event (on a public close: the "after" photo). Closing
+    rules for people (not for a city's CRM reporting its own close through `client`, which
+    Fixboard records as it is): a service type with `after_photo_required` closes as fixed
+    only with a photo (or a `media_url` to one); closing as referred names the agency
+    (`referred_to`, kept on the request until it reopens).
+    """
     _check_authority(request, actor, client)
     request = _locked(request)
     _check_transition(request, to_status, close_reason)
@@ -326,18 +335,36 @@ def transition(
             {"note": [_("Keep the note under %(n)d characters.") % {"n": MAX_TEXT}]}
         )
     _check_media_url(media_url)
+    referred_to = _check_closing(
+        request, to_status, close_reason, client, photo, media_url, referred_to
+    )
+    cleaned = clean_photos([photo])[0] if photo else None
     at = at or timezone.now()
     from_status = request.status
     request.status = to_status
     request.close_reason = close_reason
+    request.referred_to = referred_to
     request.closed_at = at if to_status == Status.CLOSED else None
     if from_status == Status.NEW and request.acknowledged_at is None:
         request.acknowledged_at = at
     if note and public:
         request.status_notes = note
     request.updated_at = max(request.updated_at, at)
-    _save(request, ["status", "close_reason", "closed_at", "acknowledged_at", "status_notes"])
-    return events.status_changed(
+    if cleaned:
+        request.has_photos = True
+    _save(
+        request,
+        [
+            "status",
+            "close_reason",
+            "referred_to",
+            "closed_at",
+            "acknowledged_at",
+            "status_notes",
+            "has_photos",
+        ],
+    )
+    event = events.status_changed(
         request,
         actor=actor,
         at=at,
@@ -346,7 +373,43 @@ def transition(
         public=public,
         external_id=external_id,
         media_url=media_url,
+        referred_to=referred_to,
     )
+    if cleaned:
+        _store_photo(request, cleaned, event)
+    return event
+
+
+REFERRED_TO_MAX = ServiceRequest._meta.get_field("referred_to").max_length
+
+
+def _check_closing(request, to_status, close_reason, client, photo, media_url, referred_to) -> str:
+    """The closing rules of `transition`; returns the agency a referred request goes to."""
+    referred_to = clean_text(referred_to)
+    referring = to_status == Status.CLOSED and close_reason == CloseReason.REFERRED
+    errors = {}
+    if referred_to and not referring:
+        errors["referred_to"] = [_("Name an agency only when referring the request to it.")]
+    elif len(referred_to) > REFERRED_TO_MAX:
+        errors["referred_to"] = [
+            _("Keep the agency's name under %(n)d characters.") % {"n": REFERRED_TO_MAX}
+        ]
+    elif referring and not referred_to and client is None:
+        errors["referred_to"] = [_("Say which agency the request is referred to, e.g. Caltrans.")]
+    if (
+        to_status == Status.CLOSED
+        and close_reason == CloseReason.FIXED
+        and not (photo or media_url)
+        and client is None
+        and request.service_type.after_photo_required
+    ):
+        errors["photo"] = [
+            _("%(s)s requests close as fixed with a photo of the work done: add the after-photo.")
+            % {"s": request.service_type.name}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return referred_to
 
 
 def _check_media_url(media_url: str) -> None:

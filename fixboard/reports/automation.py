@@ -16,17 +16,16 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.dispatch import receiver
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fixboard.accounts.models import User
-from fixboard.catalog import placeholders
-from fixboard.catalog.models import AutomationRule, Department
+from fixboard.catalog.canned import render
+from fixboard.catalog.models import AutomationRule, CannedResponse, Department
 from fixboard.core.snapshots import Snapshot
 
-from . import actions, events
+from . import actions, changes, events
 from .models import AutomationCheck, Event, RequestArea, RuleFiring, ServiceRequest, Status
 from .signals import event_recorded, sla_breached
 
@@ -65,27 +64,6 @@ def matches(rule: AutomationRule, request: ServiceRequest, area_ids: set[int]) -
         and (rule.area_id is None or rule.area_id in area_ids)
         and (not rule.channel or rule.channel == request.channel)
     )
-
-
-def message_values(request: ServiceRequest) -> dict[str, str]:
-    """The values of the placeholders of a rule's message (catalog.placeholders)."""
-    expected = ""
-    if request.expected_at:
-        local = timezone.localtime(request.expected_at, _zone(request))
-        expected = formats.date_format(local, "DATE_FORMAT")
-    return {
-        "id": request.public_id,
-        "service": request.service_type.name,
-        "expected_date": expected,
-        "address": request.address,
-        "department": request.department.name if request.department_id else "",
-    }
-
-
-def _zone(request: ServiceRequest):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(request.jurisdiction.timezone)
 
 
 def department_manager(department: Department | None) -> User | None:
@@ -138,23 +116,30 @@ def fire(rule: AutomationRule, request: ServiceRequest, trigger: str) -> Event |
             if new_person:
                 done.append(_("assigned to %(u)s") % {"u": new_person.get_username()})
             current = _fresh(request.pk)
-        message = placeholders.render(rule.message, message_values(current)).strip()
+        canned = CannedResponse.objects.filter(pk=rule.canned_response_id).first()
+        message = render(canned.text, changes.context_for(current)).strip() if canned else ""
+        public = canned is not None and canned.public
         if rule.acknowledge and current.status == Status.NEW:
             actions.transition(
-                request=current, to_status=Status.ACKNOWLEDGED, actor=actor, note=message
+                request=current,
+                to_status=Status.ACKNOWLEDGED,
+                actor=actor,
+                note=message if public else "",
             )
             done.append(_("acknowledged"))
-        elif message:
-            actions.add_update(request=current, text=message, actor=actor, public=True)
-            done.append(_("posted a public message"))
-        if rule.escalate and rule.priority_raise:
-            ServiceRequest.objects.filter(pk=request.pk).update(
-                priority=F("priority") + rule.priority_raise
-            )
+            if public:
+                message = ""  # said with the acknowledgement
+        if message:
+            actions.add_update(request=current, text=message, actor=actor, public=public)
             done.append(
-                _("priority %(a)d → %(b)d")
-                % {"a": current.priority, "b": current.priority + rule.priority_raise}
+                _("posted “%(c)s”") % {"c": canned.title}
+                if public
+                else _("added the note “%(c)s”") % {"c": canned.title}
             )
+        raised = min(current.priority + rule.priority_raise, changes.PRIORITY_MAX)
+        if rule.escalate and raised > current.priority:
+            changes.set_priority(request=current, priority=raised, actor=actor, reason=rule.name)
+            done.append(_("priority %(a)d → %(b)d") % {"a": current.priority, "b": raised})
         if rule.escalate:
             done.append(_("escalated to the department's managers"))
         event = events.rule_applied(

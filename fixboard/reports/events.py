@@ -54,8 +54,20 @@ def submitted(request, *, actor, at, kind=Event.Kind.SUBMITTED) -> Event:
 
 
 def status_changed(
-    request, *, actor, at, from_status, note="", public=True, external_id="", media_url=""
+    request,
+    *,
+    actor,
+    at,
+    from_status,
+    note="",
+    public=True,
+    external_id="",
+    media_url="",
+    referred_to="",
 ) -> Event:
+    data = _media(media_url)
+    if referred_to:
+        data["referred_to"] = referred_to
     return record(
         request,
         Event.Kind.STATUS_CHANGED,
@@ -67,7 +79,7 @@ def status_changed(
         close_reason=request.close_reason,
         text=note,
         external_id=external_id,
-        data=_media(media_url),
+        data=data,
     )
 
 

@@ -89,6 +89,9 @@ class ServiceRequest(models.Model):
         _("close reason"), max_length=16, choices=CloseReason, blank=True
     )
     status_notes = models.TextField(_("status notes"), blank=True)
+    # The agency a request closed as `referred` was handed to (e.g. "Caltrans"): residents
+    # read "referred to Caltrans", never "closed".
+    referred_to = models.CharField(_("referred to"), max_length=200, blank=True, db_default="")
     description = models.TextField(_("description"), blank=True)
     attributes = models.JSONField(_("answers"), default=dict, db_default={}, blank=True)
     lat = models.FloatField(_("latitude"))
@@ -271,6 +274,11 @@ class Event(models.Model):
         COMMENT_FLAGGED = "comment_flagged", _("comment reported")
         COMMENT_HIDDEN = "comment_hidden", _("comment hidden")
         COMMENT_RESTORED = "comment_restored", _("comment restored")
+        RECATEGORISED = "recategorised", _("service type changed")
+        RELOCATED = "relocated", _("location changed")
+        PRIORITY_CHANGED = "priority_changed", _("priority changed")
+        CLOSE_REASON_CORRECTED = "close_reason_corrected", _("close reason corrected")
+        REDACTED = "redacted", _("redacted")
         RULE_APPLIED = "rule_applied", _("automation rule applied")
 
     request = models.ForeignKey(

@@ -59,7 +59,18 @@ PUBLIC_FIELDS = (
 )
 
 # Event data keys that are safe to publish (assignments also record the staff username).
-PUBLIC_EVENT_DATA = ("channel", "department", "canonical", "duplicate", "supporters", "media_url")
+PUBLIC_EVENT_DATA = (
+    "channel",
+    "department",
+    "canonical",
+    "duplicate",
+    "supporters",
+    "media_url",
+    # reports.changes: a new service type or place (from → to), a referral's agency.
+    "from",
+    "to",
+    "referred_to",
+)
 
 
 def public_requests() -> QuerySet[ServiceRequest]:
@@ -213,6 +224,7 @@ def get_public_request(public_id: str) -> ServiceRequest | None:
             "duplicate_of__public_id",
             "acknowledged_at",
             "address_id",
+            "referred_to",
             "anonymous",
             "reporter_name_public",
         )

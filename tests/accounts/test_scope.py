@@ -277,7 +277,7 @@ def _admin_rows(world) -> dict[str, tuple[int, int]]:
                 jurisdiction=jurisdiction, order=1, service_type=city.pothole, department=city.parks
             ).pk,
             "catalog/automationrule": AutomationRule.objects.create(
-                jurisdiction=jurisdiction, name=f"Rule {name}", acknowledge=True, message="Hi"
+                jurisdiction=jurisdiction, name=f"Rule {name}", escalate=True
             ).pk,
             "notify/departmentsubscription": DepartmentSubscription.objects.create(
                 user=world.users[f"agent {name.upper()}"], department=city.streets

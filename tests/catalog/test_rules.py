@@ -15,6 +15,11 @@ from tests.factories import UserFactory, make_city
 pytestmark = pytest.mark.django_db
 
 
+def canned(city, text="Thanks, {id} is with {department}.", **fields):
+    data = {"jurisdiction": city.jurisdiction, "title": "Thanks", "text": text, **fields}
+    return actions.save_canned_response(actor="test", data=data)
+
+
 def rule_form(city, **overrides) -> dict:
     data = {
         "jurisdiction": city.jurisdiction.pk,
@@ -26,7 +31,7 @@ def rule_form(city, **overrides) -> dict:
         "area": city.east.pk,
         "channel": "",
         "assign_department": city.parks.pk,
-        "message": "Thanks, {id} ({service}) is with {department}; expected by {expected_date}.",
+        "canned_response": canned(city).pk,
         "acknowledge": "on",
         "priority_raise": "0",
     }
@@ -35,7 +40,11 @@ def rule_form(city, **overrides) -> dict:
 
 
 def audit_of(obj) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(object_id=str(obj.pk)).order_by("id"))
+    return list(
+        AuditEntry.objects.filter(
+            object_id=str(obj.pk), content_type__model=obj._meta.model_name
+        ).order_by("id")
+    )
 
 
 def test_admin_creates_a_rule_and_the_change_is_audited(admin_client, city):
@@ -70,23 +79,26 @@ def test_admin_creates_a_rule_and_the_change_is_audited(admin_client, city):
 
 
 @pytest.mark.parametrize(
-    "overrides, field, message",
+    "overrides, message",
     [
         (
-            {"assign_department": "", "message": "", "acknowledge": None},
-            None,
+            {"assign_department": "", "canned_response": "", "acknowledge": None},
             "Choose what the rule does",
         ),
-        ({"message": "Hello {name}"}, "message", "Unknown placeholder {name}; use {id}"),
-        ({"message": ""}, "message", "Write the public message the reporter will read."),
-        ({"priority_raise": "5"}, "priority_raise", "Only an escalating rule raises"),
-        ({"name": ""}, "name", "This field is required."),
-        ({"channel": "fax"}, "channel", "Select a valid choice. fax is not one of"),
+        ({"canned_response": ""}, "Choose the public canned response the reporter will read."),
+        ({"canned_response": "internal"}, "Choose the public canned response"),
+        ({"canned_response": "bulky"}, "Thanks is for Bulky Items only: make the rule for"),
+        ({"priority_raise": "2"}, "Only an escalating rule raises"),
+        ({"escalate": "on", "priority_raise": "9"}, "less than or equal to 5"),
+        ({"name": ""}, "This field is required."),
+        ({"channel": "fax"}, "Select a valid choice. fax is not one of"),
     ],
 )
-def test_invalid_rule_is_refused_with_messages_by_field(
-    admin_client, city, overrides, field, message
-):
+def test_invalid_rule_is_refused_with_messages_by_field(admin_client, city, overrides, message):
+    if overrides.get("canned_response") == "internal":
+        overrides["canned_response"] = canned(city, public=False).pk
+    if overrides.get("canned_response") == "bulky":
+        overrides["canned_response"] = canned(city, service_type=city.bulky).pk
     page = admin_client.post("/admin/catalog/automationrule/add/", rule_form(city, **overrides))
     assert page.status_code == 200
     assert message in page.content.decode()
@@ -102,11 +114,12 @@ def test_another_jurisdictions_department_area_or_service_is_refused(city):
         "service_type": other.pothole,
         "area": other.east,
         "assign_department": other.parks,
+        "canned_response": canned(other),
     }
     with pytest.raises(ValidationError) as refused:
         actions.save_automation_rule(actor="test", data=data)
     errors = refused.value.message_dict
-    assert set(errors) == {"service_type", "area", "assign_department"}
+    assert set(errors) == {"service_type", "area", "assign_department", "canned_response"}
     assert errors["assign_department"] == ["Choose one of Testville's, not Testville's."]
     assert not AutomationRule.objects.exists()
 
@@ -125,7 +138,7 @@ def test_the_admin_offers_and_accepts_only_the_jurisdictions_own(client, city):
     assert page.status_code == 200
     assert "Select a valid choice" in page.content.decode()
     theirs = AutomationRule.objects.create(
-        jurisdiction=other.jurisdiction, name="Theirs", acknowledge=True, message="Hi"
+        jurisdiction=other.jurisdiction, name="Theirs", escalate=True
     )
     assert client.get(f"/admin/catalog/automationrule/{theirs.pk}/change/").status_code in (
         302,

@@ -40,6 +40,17 @@ def commit(django_capture_on_commit_callbacks):
 
 
 def make_rule(city, name, **fields):
+    """A rule; `message` (and `public`) make the canned response it uses."""
+    if "message" in fields:
+        fields["canned_response"] = catalog.save_canned_response(
+            actor="test",
+            data={
+                "jurisdiction": city.jurisdiction,
+                "title": f"{name}: message",
+                "text": fields.pop("message"),
+                "public": fields.pop("public", True),
+            },
+        )
     data = {"jurisdiction": city.jurisdiction, "name": name, "trigger": "submitted", **fields}
     return catalog.save_automation_rule(actor="test", data=data)
 
@@ -117,6 +128,15 @@ def test_a_message_without_acknowledging_is_a_public_update(city, commit):
     assert update.text == "Crews check 12 Elm St weekly."
     request.refresh_from_db()
     assert request.status == Status.NEW
+    assert fired(request)[0].data["actions"] == ["posted “Tell them: message”"]
+
+
+def test_an_internal_canned_response_is_a_note_for_staff(client, city, commit):
+    make_rule(city, "Note the crew", message="Crew 4 covers {address}.", public=False)
+    request = commit(submit_pothole, city, address="12 Elm St")
+    note = Event.objects.get(request=request, kind=Event.Kind.INTERNAL_NOTE)
+    assert note.text == "Crew 4 covers 12 Elm St." and not note.public
+    assert "Crew 4" not in client.get(f"/requests/{request.public_id}/").content.decode()
 
 
 def test_stop_after_a_rule_leaves_the_later_rules_untried(city, commit):
@@ -213,28 +233,31 @@ def test_overdue_rule_escalates_through_the_signal(city, commit):
     )
     make_rule(city, "Acknowledge", acknowledge=True, message="Thanks.")
     make_rule(city, "Escalate overdue potholes", trigger="overdue", service_type=city.pothole,
-              escalate=True, priority_raise=10)  # fmt: skip
+              escalate=True, priority_raise=2)  # fmt: skip
     request = commit(submit_pothole, city)
     assert [e.data["rule"] for e in fired(request)] == ["Acknowledge"]
 
     commit(breach, request)
 
     request.refresh_from_db()
-    assert (request.assignee, request.priority) == (manager, 10)
+    assert (request.assignee, request.priority) == (manager, 2)
     escalation = fired(request)[-1]
     assert escalation.data["rule"] == "Escalate overdue potholes"
     assert escalation.data["trigger"] == "overdue"
     assert escalation.data["escalated"] is True
     assert escalation.data["actions"] == [
         f"assigned to {manager.username}",
-        "priority 0 → 10",
+        "priority 0 → 2",
         "escalated to the department's managers",
     ]
 
     commit(breach, request)  # overdue again (reopened, re-categorised): once per trigger
     request.refresh_from_db()
-    assert request.priority == 10
+    assert request.priority == 2
     assert len(fired(request)) == 2
+    [change] = Event.objects.filter(request=request, kind=Event.Kind.PRIORITY_CHANGED)
+    assert (change.data, change.public) == ({"from": 0, "to": 2}, False)
+    assert change.actor_system == "rule: Escalate overdue potholes"
 
 
 def test_a_breach_rolled_back_leaves_no_check(city, commit):
