@@ -27,12 +27,18 @@ DIGESTS = (Department.Notice.HOURLY, Department.Notice.DAILY)
 
 def tells_department(kind: str, data: dict, awaiting_confirmation: bool) -> bool:
     """Whether an event routes its request to a department that has not heard of it: a
-    live submission, a confirmation that makes one live, an assignment to a department."""
+    live submission, a confirmation that makes one live, an assignment to a department, a
+    new service type or place that re-routed it."""
     if kind == Event.Kind.SUBMITTED:
         return not awaiting_confirmation
     if kind == Event.Kind.CONFIRMED:
         return True
+    if kind in REROUTING:
+        return bool((data or {}).get("rerouted"))
     return kind == Event.Kind.ASSIGNED and "department" in (data or {})
+
+
+REROUTING = (Event.Kind.RECATEGORISED, Event.Kind.RELOCATED)
 
 
 def recipients(department: Department) -> list[str]:

@@ -317,6 +317,7 @@ def reconcile_department_notices() -> int:
             Q(kind=Event.Kind.SUBMITTED, request__awaiting_confirmation=False)
             | Q(kind=Event.Kind.CONFIRMED)
             | Q(kind=Event.Kind.ASSIGNED, data__has_key="department")
+            | Q(kind__in=departments.REROUTING, data__rerouted=True)
         )
         .filter(request__department__active=True)
         .exclude(request__department__notice="none")

@@ -161,6 +161,21 @@ def test_rerouting_tells_the_new_department(mailbox, city, commit):
     assert len(mailbox.received) == 2
 
 
+def test_a_new_service_type_that_reroutes_tells_the_new_department(mailbox, city, commit):
+    from fixboard.reports.changes import recategorise
+
+    notice(city)
+    notice(city, city.parks, email=PARKS)
+    bulky = catalog.save_service_type(
+        actor="test", data={"default_department": city.parks}, service_type=city.bulky
+    )
+    staff = member(city, city.streets, subscribed=False)
+    request = commit(submit_pothole, city)
+    commit(recategorise, request=request, service_type=bulky, actor=staff)
+    [mail] = mailbox.to(PARKS)
+    assert mail.subject == f"New request {request.public_id} for Parks: Bulky Items"
+
+
 def test_hourly_digest_groups_the_new_requests(mailbox, city, commit):
     notice(city, mode="hourly")
     first = [commit(submit_pothole, city, address=f"{n} Main St") for n in (1, 2, 3)]
