@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine with Python >= 3.11:
-#   make run   install into .venv, migrate, load the demo city if empty, serve web + worker
+#   make run   install into .venv, migrate, load the demo city if empty and bring its dates
+#              up to today (fixboard demo), serve web + worker
 #   make test  install dev dependencies and run the whole suite
 PYTHON ?= python3
 VENV ?= .venv

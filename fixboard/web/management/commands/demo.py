@@ -1,4 +1,7 @@
-"""fixboard demo: load the demo city (Los Angeles) into an empty installation."""
+"""fixboard demo: load the demo city (Los Angeles) into an empty installation, then bring
+its dates up to today and give its staff some work."""
+
+import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,6 +11,7 @@ from tqdm import tqdm
 
 from fixboard.accounts.models import User
 from fixboard.core.commands import command_error, progress_stream
+from fixboard.demo.living import LivingResult, bring_to_life, demo_jurisdiction
 from fixboard.demo.loader import ACCOUNTS, demo_needed, load_demo
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "testserver", ".localhost"}
@@ -19,7 +23,10 @@ class Command(BaseCommand):
         "councils, departments, service types with their questions, about 18,000 real "
         "requests of December 2017 and January 2020, and one account per role with a "
         "published password. Does nothing when the installation already serves a "
-        "jurisdiction. For evaluation only."
+        "jurisdiction. Then, on every run, moves the demo's dates by whole weeks so that its "
+        "newest request is from the last seven days (weekdays and local hours kept; what "
+        "that puts after now has not happened yet), and gives the staff account a few "
+        "Sanitation requests to work on. For evaluation only."
     )
 
     def add_arguments(self, parser):
@@ -31,8 +38,16 @@ class Command(BaseCommand):
                 "passwords are published)."
             ),
         )
+        parser.add_argument(
+            "--keep-dates",
+            action="store_true",
+            help=_(
+                "Leave the demo as loaded: its dates as the city recorded them (2017 and "
+                "2020), not moved up to today, and no work given to the staff account."
+            ),
+        )
 
-    def handle(self, *args, allow_public, **options):
+    def handle(self, *args, allow_public, keep_dates, **options):
         public = [h for h in settings.ALLOWED_HOSTS if h not in LOCAL_HOSTS]
         if public and not allow_public:
             raise CommandError(
@@ -53,6 +68,15 @@ class Command(BaseCommand):
             self.stdout.write(_("A jurisdiction already exists, so the demo was not loaded."))
         else:
             self._report(result)
+        demo = demo_jurisdiction()
+        if demo is not None and not keep_dates:
+            try:
+                living = bring_to_life(demo, track=self._track_living)
+            except ValidationError as exc:
+                raise command_error(
+                    exc, intro=_("The demo could not be brought up to date:")
+                ) from exc
+            self._report_living(living)
         self._print_logins()
 
     def _load(self):
@@ -64,6 +88,59 @@ class Command(BaseCommand):
             for label, run in bar:
                 bar.set_postfix_str(str(label))
                 yield label, run
+
+    def _track_living(self, steps):
+        bar = tqdm(steps, desc=_("Moving dates"), unit=_("step"), file=progress_stream(self))
+        with bar:
+            for label, run in bar:
+                bar.set_postfix_str(str(label))
+                yield label, run
+
+    def _report_living(self, living: LivingResult) -> None:
+        shift, work = living.shift, living.work
+        if shift.newest_before is None:
+            pass  # no requests: nothing to move
+        elif not shift.weeks:
+            self.stdout.write(
+                _("The demo's newest request is from %(d)s: its dates are already recent.")
+                % {"d": _local(shift.newest_after, living.jurisdiction)}
+            )
+        else:
+            rows = ", ".join(f"{count:,} {name}" for name, count in shift.rows.items() if count)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "Moved the demo's dates %(w)d weeks later (its newest request is now "
+                        "from %(d)s): %(rows)s."
+                    )
+                    % {
+                        "w": shift.weeks,
+                        "d": _local(shift.newest_after, living.jurisdiction),
+                        "rows": rows,
+                    }
+                )
+            )
+            if shift.not_yet:
+                self.stdout.write(
+                    _(
+                        "%(e)s timeline events would now be in the future: they have not "
+                        "happened yet, so %(r)s requests closed later are open again."
+                    )
+                    % {"e": f"{shift.not_yet:,}", "r": f"{shift.reopened:,}"}
+                )
+        if work.assigned:
+            self.stdout.write(
+                _(
+                    "Assigned %(n)d open Sanitation requests to the staff account "
+                    "(%(a)d acknowledged, %(p)d in progress, %(notes)d internal notes)."
+                )
+                % {
+                    "n": work.assigned,
+                    "a": work.statuses.get("acknowledged", 0),
+                    "p": work.statuses.get("in_progress", 0),
+                    "notes": work.notes,
+                }
+            )
 
     def _report(self, result) -> None:
         self.stdout.write(
@@ -106,3 +183,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {account.username:<8} {account.password:<18} {account.description}"
             )
+
+
+def _local(moment, jurisdiction) -> str:
+    return f"{moment.astimezone(zoneinfo.ZoneInfo(jurisdiction.timezone)):%A %Y-%m-%d %H:%M}"
