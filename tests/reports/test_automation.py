@@ -301,3 +301,25 @@ def test_no_query_is_added_to_a_submission_without_rules(city, settings):
     with CaptureQueriesContext(connection) as queries:
         events.announce(event)
     assert [q["sql"] for q in queries.captured_queries] == []
+
+
+def test_what_rules_do_in_private_stays_private(city, settings, commit):
+    from tests.work.test_internal_privacy import public_outputs
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    make_rule(city, "ZQX-rule-5521 acknowledge", acknowledge=True,
+              message="Thanks, {id} is with {department}.")  # fmt: skip
+    make_rule(city, "ZQX-rule-7730 note", message="ZQX-rule-note-6617", public=False)
+    request = commit(submit_pothole, city, email="resident@example.org")
+    assert len(fired(request)) == 2
+
+    outputs = public_outputs(city, request)
+    leaks = [
+        f"{marker} in {door}"
+        for door, text in outputs.items()
+        for marker in ("ZQX-rule", "rule_applied", "automation rule")
+        if marker in text
+    ]
+    assert not leaks, leaks
+    # The scan read the public acknowledgement.
+    assert f"Thanks, {request.public_id} is with Streets." in outputs["request page"]
