@@ -299,8 +299,21 @@ def save_canned_response(
 
 @transaction.atomic
 def delete_canned_response(*, actor: log.Actor, canned: CannedResponse) -> None:
-    """Remove a canned response; updates already written with it keep their text."""
+    """Remove a canned response; updates already written with it keep their text. One an
+    automation rule speaks with is refused: change the rule first."""
     current = fresh_copy(CannedResponse, canned, lock=True)
+    users = list(
+        AutomationRule.objects.filter(canned_response=current).values_list("name", flat=True)
+    )
+    if users:
+        raise ValidationError(
+            {
+                "canned_response": [
+                    _("The automation rule %(r)s uses it; choose another message there first.")
+                    % {"r": ", ".join(users)}
+                ]
+            }
+        )
     before = log.state(current, CANNED_RESPONSE_FIELDS)
     _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
     current.delete()

@@ -204,3 +204,23 @@ def test_department_notice_settings_are_saved_and_audited(admin_client, city):
     )
     assert page.status_code == 200
     assert "Ensure this value is less than or equal to 23." in page.content.decode()
+
+
+def test_a_canned_response_a_rule_speaks_with_is_not_deleted(admin_client, city):
+    message = canned(city)
+    actions.save_automation_rule(
+        actor="test",
+        data={
+            "jurisdiction": city.jurisdiction,
+            "name": "Acknowledge all",
+            "acknowledge": True,
+            "canned_response": message,
+        },
+    )
+    with pytest.raises(ValidationError) as refused:
+        actions.delete_canned_response(actor="test", canned=message)
+    assert refused.value.message_dict["canned_response"] == [
+        "The automation rule Acknowledge all uses it; choose another message there first."
+    ]
+    page = admin_client.get(f"/admin/catalog/cannedresponse/{message.pk}/delete/")
+    assert "protected" in page.content.decode()
