@@ -261,6 +261,8 @@ WORKER_RECONCILERS = [
     "fixboard.core.worker.release_stale_tasks",
     "fixboard.notify.tasks.reconcile_event_notifications",
     "fixboard.notify.tasks.reconcile_deliveries",
+    "fixboard.notify.tasks.reconcile_department_notices",
+    "fixboard.reports.tasks.reconcile_automation",
     "fixboard.maps.tasks.reconcile_map_counts",
     "fixboard.reports.idempotency.delete_expired_claims",
     "fixboard.reports.sla.record_breaches",

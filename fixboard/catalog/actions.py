@@ -1,5 +1,6 @@
 """The only way to change the catalog: departments, service types with their questions,
-routing rules, business calendars with their exceptions, canned responses.
+routing rules, business calendars with their exceptions, canned responses, automation
+rules.
 
 Each function validates (ValidationError with errors per field), writes in one
 transaction, records the change on the audit log (who, before → after) and has the
@@ -23,6 +24,7 @@ from .canned import placeholder_errors
 from .models import (
     WEEKDAYS,
     AttributeDefinition,
+    AutomationRule,
     BusinessCalendar,
     CalendarException,
     CannedResponse,
@@ -31,7 +33,7 @@ from .models import (
     ServiceType,
 )
 
-DEPARTMENT_FIELDS = ("jurisdiction", "code", "name", "email", "active")
+DEPARTMENT_FIELDS = ("jurisdiction", "code", "name", "email", "active", "notice", "notice_hour")
 SERVICE_TYPE_FIELDS = (
     "jurisdiction",
     "code",
@@ -453,11 +455,142 @@ def save_canned_response(
 
 @transaction.atomic
 def delete_canned_response(*, actor: log.Actor, canned: CannedResponse) -> None:
-    """Remove a canned response; updates already written with it keep their text."""
+    """Remove a canned response; updates already written with it keep their text. One an
+    automation rule speaks with is refused: change the rule first."""
     current = fresh_copy(CannedResponse, canned, lock=True)
+    users = list(
+        AutomationRule.objects.filter(canned_response=current).values_list("name", flat=True)
+    )
+    if users:
+        raise ValidationError(
+            {
+                "canned_response": [
+                    _("The automation rule %(r)s uses it; choose another message there first.")
+                    % {"r": ", ".join(users)}
+                ]
+            }
+        )
     before = log.state(current, CANNED_RESPONSE_FIELDS)
     _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
     current.delete()
+
+
+# Automation rules
+
+AUTOMATION_RULE_FIELDS = (
+    "jurisdiction",
+    "name",
+    "order",
+    "active",
+    "trigger",
+    "service_type",
+    "area",
+    "channel",
+    "assign_department",
+    "assign_person",
+    "acknowledge",
+    "canned_response",
+    "escalate",
+    "priority_raise",
+    "stop",
+)
+
+
+def _person_errors(rule: AutomationRule) -> dict:
+    person = rule.assign_person
+    if person is None or not rule.jurisdiction_id:
+        return {}
+    if not person.is_active or getattr(person, "role", "") == "resident":
+        return {"assign_person": [_("%(u)s is not city staff.") % {"u": person}]}
+    works_there = person.jurisdictions.filter(pk=rule.jurisdiction_id).exists()
+    if not (person.is_superuser or works_there):
+        return {
+            "assign_person": [
+                _("%(u)s does not work for %(j)s; choose one of its staff.")
+                % {"u": person, "j": rule.jurisdiction}
+            ]
+        }
+    return {}
+
+
+def _rule_action_errors(rule: AutomationRule) -> dict:
+    errors = {}
+    canned = rule.canned_response
+    if rule.acknowledge and (canned is None or not canned.public):
+        errors["canned_response"] = [_("Choose the public canned response the reporter will read.")]
+    elif canned is not None and not canned.active:
+        errors["canned_response"] = [_("%(c)s is inactive.") % {"c": canned}]
+    elif (
+        canned is not None
+        and canned.service_type_id
+        and canned.service_type_id != rule.service_type_id
+    ):
+        errors["canned_response"] = [
+            _("%(c)s is for %(s)s only: make the rule for %(s)s, or choose another.")
+            % {"c": canned, "s": canned.service_type}
+        ]
+    if rule.priority_raise and not rule.escalate:
+        errors["priority_raise"] = [_("Only an escalating rule raises the priority.")]
+    if not (
+        rule.assign_department_id
+        or rule.assign_person_id
+        or rule.acknowledge
+        or rule.canned_response_id
+        or rule.escalate
+    ):
+        errors["__all__"] = [
+            _("Choose what the rule does: assign, acknowledge, post a message or escalate.")
+        ]
+    return errors
+
+
+def _checked_automation_rule(data: dict, rule: AutomationRule | None, *, lock: bool):
+    current = fresh_copy(AutomationRule, rule, lock=lock)
+    before = log.state(current, AUTOMATION_RULE_FIELDS) if current.pk else {}
+    errors = apply_fields(current, data, AUTOMATION_RULE_FIELDS, fixed=("jurisdiction",))[0]
+    if not errors:
+        errors = {
+            **_same_jurisdiction(
+                current, "service_type", "area", "assign_department", "canned_response"
+            ),
+            **_person_errors(current),
+            **_rule_action_errors(current),
+        }
+    if errors:
+        raise ValidationError(errors)
+    return current, before
+
+
+def check_automation_rule(*, data: dict, rule: AutomationRule | None = None) -> None:
+    """Raise the ValidationError `save_automation_rule` would for `data`, writing nothing."""
+    _checked_automation_rule(data, rule, lock=False)
+
+
+@transaction.atomic
+def save_automation_rule(
+    *, actor: log.Actor, data: dict, rule: AutomationRule | None = None
+) -> AutomationRule:
+    """Create an automation rule (`rule` None) or change the fields named in `data`.
+
+    The service type, area and department must be the rule's jurisdiction's, the person
+    one of its staff; a rule must do something; an acknowledgement needs a public canned
+    response, for the rule's service type or for every type.
+    """
+    current, before = _checked_automation_rule(data, rule, lock=True)
+    current.save()
+    _record(actor, current, before, log.state(current, AUTOMATION_RULE_FIELDS))
+    configuration_changed()
+    return current
+
+
+@transaction.atomic
+def delete_automation_rule(*, actor: log.Actor, rule: AutomationRule) -> None:
+    """Remove a rule; what it did stays on the requests' timelines."""
+    current = fresh_copy(AutomationRule, rule, lock=True)
+    before = log.state(current, AUTOMATION_RULE_FIELDS)
+    _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
+    current.delete()
+    configuration_changed()
 
 
 # Many at once, for imports

@@ -10,7 +10,15 @@ class CatalogConfig(AppConfig):
     def ready(self):
         from fixboard.core.snapshots import watch_configuration
 
-        from .models import AttributeDefinition, Department, RoutingRule, ServiceType
+        from .models import (
+            AttributeDefinition,
+            AutomationRule,
+            Department,
+            RoutingRule,
+            ServiceType,
+        )
 
         # Every process caches them (core.snapshots): a change anywhere must reach it.
-        watch_configuration(Department, ServiceType, AttributeDefinition, RoutingRule)
+        watch_configuration(
+            Department, ServiceType, AttributeDefinition, RoutingRule, AutomationRule
+        )

@@ -1,11 +1,24 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fixboard.places.models import Area, Jurisdiction
 
 
+class Notice(models.TextChoices):
+    """How a department hears of the requests routed to it."""
+
+    NONE = "none", _("not by e-mail")
+    IMMEDIATE = "immediate", _("an e-mail per request, at once")
+    HOURLY = "hourly", _("an hourly digest")
+    DAILY = "daily", _("a daily digest")
+
+
 class Department(models.Model):
     """A city department that works requests (Open311 `agency_responsible`)."""
+
+    Notice = Notice
 
     jurisdiction = models.ForeignKey(
         Jurisdiction, on_delete=models.CASCADE, related_name="departments"
@@ -14,6 +27,24 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    notice = models.CharField(
+        _("tell the department of new requests"),
+        max_length=16,
+        choices=Notice,
+        default=Notice.NONE,
+        db_default=Notice.NONE,
+        help_text=_(
+            "Sent to the department's e-mail and to its members who asked for it, "
+            "linking to the request's work view."
+        ),
+    )
+    notice_hour = models.PositiveSmallIntegerField(
+        _("daily digest hour"),
+        default=8,
+        db_default=8,
+        validators=[MaxValueValidator(23)],
+        help_text=_("For a daily digest: the hour (0–23) in the jurisdiction's time zone."),
+    )
 
     class Meta:
         ordering = ["jurisdiction", "name"]
@@ -354,3 +385,129 @@ class CannedResponse(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# The channels a request can come in by (reports.models.Channel, which this layer may not
+# import; tests/catalog/test_rules.py keeps the two lists the same).
+CHANNELS = (
+    ("web", _("web")),
+    ("phone", _("phone")),
+    ("sms", _("text message")),
+    ("email", _("e-mail")),
+    ("open311", _("Open311")),
+    ("staff", _("staff")),
+    ("import", _("import")),
+)
+
+
+class AutomationRule(models.Model):
+    """What to do by itself with a request when it is submitted or becomes overdue.
+
+    The rules of a jurisdiction are tried in `order`; each that matches (every condition
+    set holds) acts through the domain functions and is logged on the request's timeline
+    (fixboard.reports.automation).
+    """
+
+    class Trigger(models.TextChoices):
+        SUBMITTED = "submitted", _("when a request is submitted")
+        OVERDUE = "overdue", _("when a request becomes overdue")
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="automation_rules"
+    )
+    name = models.CharField(
+        _("name"), max_length=90, help_text=_("Shown on the timeline of each request it acts on.")
+    )
+    order = models.PositiveIntegerField(
+        _("order"), default=100, help_text=_("Lower numbers are tried first.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    trigger = models.CharField(_("when"), max_length=16, choices=Trigger, default=Trigger.SUBMITTED)
+    # Conditions: empty means any.
+    service_type = models.ForeignKey(
+        ServiceType,
+        verbose_name=_("service type"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: every service type."),
+    )
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("area"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: the whole jurisdiction."),
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=16,
+        choices=CHANNELS,
+        blank=True,
+        help_text=_("Empty: whichever way it came in."),
+    )
+    # Actions.
+    assign_department = models.ForeignKey(
+        Department,
+        verbose_name=_("assign to department"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assign_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assign to person"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acknowledge = models.BooleanField(
+        _("acknowledge"),
+        default=False,
+        help_text=_("Mark a new request acknowledged, with the message below."),
+    )
+    canned_response = models.ForeignKey(
+        CannedResponse,
+        verbose_name=_("message"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "A canned response, its placeholders filled in from the request: a public one is "
+            "shown on the request's page and e-mailed to the reporter and followers (the "
+            "acknowledgement's message); an internal one is added as a note for staff."
+        ),
+    )
+    escalate = models.BooleanField(
+        _("escalate"),
+        default=False,
+        help_text=_(
+            "Raise the priority, assign the request to its department's manager and "
+            "e-mail the department's managers."
+        ),
+    )
+    priority_raise = models.PositiveSmallIntegerField(
+        _("raise priority by"),
+        default=0,
+        validators=[MaxValueValidator(5)],
+        help_text=_("Added to the request's staff priority (up to its highest, urgent)."),
+    )
+    stop = models.BooleanField(
+        _("stop after this rule"),
+        default=False,
+        help_text=_("When this rule acts, the rules after it are not tried."),
+    )
+
+    class Meta:
+        ordering = ["jurisdiction", "trigger", "order", "id"]
+        verbose_name = _("automation rule")
+        verbose_name_plural = _("automation rules")
+
+    def __str__(self):
+        return self.name

@@ -6,7 +6,8 @@ from django.contrib import admin
 from fixboard.accounts.admin_scope import ScopedAdmin
 from fixboard.reports.admin import ReadOnlyMixin, may_see_contacts
 
-from .models import Delivery, SignInToken, Unsubscribe, WatchArea
+from . import departments
+from .models import Delivery, DepartmentSubscription, SignInToken, Unsubscribe, WatchArea
 
 
 class AdminsOnly(ScopedAdmin, ReadOnlyMixin):
@@ -19,11 +20,16 @@ class AdminsOnly(ScopedAdmin, ReadOnlyMixin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(AdminsOnly, admin.ModelAdmin):
-    scope_paths = ("request__jurisdiction", "event__request__jurisdiction", "watch__jurisdiction")
+    scope_paths = (
+        "request__jurisdiction",
+        "event__request__jurisdiction",
+        "watch__jurisdiction",
+        "department__jurisdiction",
+    )
     list_display = ["created_at", "kind", "email", "state", "attempts", "next_attempt_at"]
     list_filter = ["state", "kind"]
     search_fields = ["email"]
-    raw_id_fields = ["event", "request", "watch", "sign_in"]
+    raw_id_fields = ["event", "request", "watch", "sign_in", "department"]
     date_hierarchy = "created_at"
 
 
@@ -51,3 +57,39 @@ class SignInTokenAdmin(AdminsOnly, admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return request.user.is_superuser
+
+
+@admin.register(DepartmentSubscription)
+class DepartmentSubscriptionAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Members of a department who get its notices at their own address too."""
+
+    scope_paths = ("department__jurisdiction",)
+    list_display = ["user", "department", "created_at"]
+    list_filter = ["department"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user", "department"]
+    raw_id_fields = ["user"]
+    fields = ["user", "department"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "department"] if obj else []
+
+    def has_change_permission(self, request, obj=None):
+        return False  # remove it and add another
+
+    def save_model(self, request, obj, form, change):
+        from django.core.exceptions import ValidationError
+
+        try:
+            departments.subscribe(user=obj.user, department=obj.department)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), level="error")
+        saved = DepartmentSubscription.objects.filter(user=obj.user, department=obj.department)
+        obj.pk = saved.values_list("pk", flat=True).first()
+
+    def delete_model(self, request, obj):
+        departments.unsubscribe(user=obj.user, department=obj.department)
+
+    def delete_queryset(self, request, queryset):
+        for subscription in queryset.select_related("user", "department"):
+            departments.unsubscribe(user=subscription.user, department=subscription.department)

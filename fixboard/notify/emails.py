@@ -1,11 +1,13 @@
 """The e-mails Fixboard sends, built from a Delivery row: text and HTML, one recipient each."""
 
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -169,6 +171,96 @@ def _sla_breach(delivery: Delivery):
     return subject, "sla_breach", context, ""
 
 
+def _local(request: ServiceRequest, moment) -> str:
+    """A moment in the request's jurisdiction's time zone, as staff there read it (made
+    here: a template would show it in the site's time zone)."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment, ZoneInfo(request.jurisdiction.timezone))
+    return formats.date_format(local, "DATETIME_FORMAT")
+
+
+def _staff_item(request: ServiceRequest) -> dict:
+    """What a department's e-mail tells of a request: its public facts, never the
+    reporter's contact details (see departments.py)."""
+    return {
+        "request": request,
+        "url": work_url(request),
+        "requested_at": _local(request, request.requested_at),
+        "expected_at": _local(request, request.expected_at),
+    }
+
+
+def _department_notice(delivery: Delivery):
+    request = (
+        ServiceRequest.objects.select_related("service_type", "jurisdiction")
+        .only(*STAFF_COLUMNS)
+        .get(pk=delivery.request_id)
+    )
+    subject = _("New request %(id)s for %(department)s: %(service)s") % {
+        "id": request.public_id,
+        "department": delivery.department.name,
+        "service": request.service_type.name,
+    }
+    context = {"request_item": _staff_item(request), "department": delivery.department}
+    return subject, "department_notice", context, ""
+
+
+def _department_digest(delivery: Delivery):
+    by_id = (
+        ServiceRequest.objects.select_related("service_type", "jurisdiction")
+        .only(*STAFF_COLUMNS)
+        .in_bulk(delivery.request_ids)
+    )
+    items = [_staff_item(by_id[pk]) for pk in delivery.request_ids if pk in by_id]
+    subject = ngettext(
+        "%(n)d new request for %(department)s",
+        "%(n)d new requests for %(department)s",
+        len(items),
+    ) % {"n": len(items), "department": delivery.department.name}
+    context = {"items": items, "department": delivery.department}
+    return subject, "department_digest", context, ""
+
+
+def _escalation(delivery: Delivery):
+    event = delivery.event
+    request = (
+        ServiceRequest.objects.select_related("service_type", "jurisdiction")
+        .only(*STAFF_COLUMNS)
+        .get(pk=delivery.request_id)
+    )
+    subject = _("Escalated: %(id)s %(service)s") % {
+        "id": request.public_id,
+        "service": request.service_type.name,
+    }
+    context = {
+        "request_item": _staff_item(request),
+        "department": delivery.department,
+        "rule": event.data.get("rule", ""),
+        "trigger": event.data.get("trigger", ""),
+    }
+    return subject, "escalation", context, ""
+
+
+# The columns a department's e-mail reads: no reporter.
+STAFF_COLUMNS = (
+    "public_id",
+    "status",
+    "description",
+    "address",
+    "lat",
+    "long",
+    "channel",
+    "priority",
+    "support_count",
+    "requested_at",
+    "expected_at",
+    "service_type__name",
+    "jurisdiction__timezone",
+    "jurisdiction__name",
+)
+
+
 _BUILDERS = {
     Delivery.Kind.SLA_BREACH: _sla_breach,
     Delivery.Kind.UPDATE: _update,
@@ -177,4 +269,7 @@ _BUILDERS = {
     Delivery.Kind.DIGEST: _digest,
     Delivery.Kind.SIGN_IN: _sign_in,
     Delivery.Kind.FOLLOW_CONFIRMATION: _follow_confirmation,
+    Delivery.Kind.DEPARTMENT_NOTICE: _department_notice,
+    Delivery.Kind.DEPARTMENT_DIGEST: _department_digest,
+    Delivery.Kind.ESCALATION: _escalation,
 }

@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from fixboard.catalog.models import ServiceType
+from fixboard.catalog.models import Department, ServiceType
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports.models import Event, ServiceRequest
 
@@ -119,6 +120,9 @@ class Delivery(models.Model):
         SIGN_IN = "sign_in", _("sign-in link")
         FOLLOW_CONFIRMATION = "follow_confirmation", _("follow confirmation")
         SLA_BREACH = "sla_breach", _("SLA breach, to the department's managers")
+        DEPARTMENT_NOTICE = "department_notice", _("new request for a department")
+        DEPARTMENT_DIGEST = "department_digest", _("department digest")
+        ESCALATION = "escalation", _("escalation to a manager")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -133,6 +137,10 @@ class Delivery(models.Model):
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, null=True, blank=True)
     watch = models.ForeignKey(WatchArea, on_delete=models.CASCADE, null=True, blank=True)
     sign_in = models.ForeignKey(SignInToken, on_delete=models.CASCADE, null=True, blank=True)
+    # The department told of new requests (department notices and digests).
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     request_ids = models.JSONField(default=list, blank=True)
     # The language of the page that asked for this e-mail; empty means the site's language.
     language = models.CharField(max_length=10, blank=True)
@@ -171,3 +179,75 @@ class DigestRun(models.Model):
 
     def __str__(self):
         return f"digests of {self.day}"
+
+
+class DepartmentNotice(models.Model):
+    """A department was told (or, by its choice, not told) of a request routed to it: once
+    per request and department, whichever task or worker gets there first.
+
+    `mode` is the department's choice then; a digest's notices wait (`digested_at` empty)
+    until the next digest of their department lists them.
+    """
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, related_name="+")
+    mode = models.CharField(max_length=16, choices=Department.Notice)
+    created_at = models.DateTimeField(auto_now_add=True)
+    digested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("department notice")
+        verbose_name_plural = _("department notices")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "department"], name="department_notice_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["department", "created_at"],
+                condition=Q(digested_at__isnull=True, mode__in=("hourly", "daily")),
+                name="department_notice_waiting",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.department_id} told of {self.request_id}"
+
+
+class DepartmentSubscription(models.Model):
+    """A member of a department who wants its notices at their own e-mail address too."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="department_notices"
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("department notice subscription")
+        verbose_name_plural = _("department notice subscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department"], name="department_subscription")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} hears of {self.department_id}"
+
+
+class DepartmentDigestRun(models.Model):
+    """One row per hour the scheduled department digests ran: one scheduled chain survives."""
+
+    hour = models.DateTimeField(unique=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("department digest run")
+        verbose_name_plural = _("department digest runs")
+
+    def __str__(self):
+        return f"department digests of {self.hour:%Y-%m-%d %H:00}"

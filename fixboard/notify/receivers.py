@@ -23,3 +23,14 @@ def on_event_recorded(sender, event: Event, **kwargs) -> None:
         # The change is committed; a queue outage must not turn it into an error page. The
         # worker's reconcile (tasks.reconcile_event_notifications) queues it later.
         logger.exception("Could not enqueue notifications for event %s", event.pk)
+
+
+@receiver(event_recorded, dispatch_uid="notify.tell_departments")
+def tell_departments(sender, event: Event, **kwargs) -> None:
+    try:
+        task = tasks.department_task_for(event)
+        if task:
+            task.enqueue(event.pk)
+    except Exception:
+        # As above: tasks.reconcile_department_notices queues it later.
+        logger.exception("Could not enqueue the department notice of event %s", event.pk)

@@ -13,8 +13,8 @@ from django_tasks import task
 from fixboard.core.worker import queued_args
 from fixboard.reports.models import Event
 
-from . import actions, emails, selectors
-from .models import Delivery, DigestRun
+from . import actions, departments, emails, selectors
+from .models import Delivery, DepartmentDigestRun, DepartmentNotice, DigestRun
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,11 @@ def deliver(delivery_id: int) -> str:
         return "skipped"  # sent, cancelled, given up, or another worker holds its lease
     delivery = (
         Delivery.objects.select_related(
-            "event__request__service_type", "request__service_type", "watch__area", "sign_in"
+            "event__request__service_type",
+            "request__service_type",
+            "watch__area",
+            "sign_in",
+            "department__jurisdiction",
         )
         .filter(pk=delivery_id)
         .first()
@@ -232,4 +236,123 @@ def retry_due_deliveries() -> int:
     for delivery_id in due.iterator():
         deliver.enqueue(delivery_id)
         count += 1
+    return count
+
+
+# Departments told of new requests (departments.py) and managers of escalations.
+
+
+@task()
+def tell_department(event_id: int) -> int:
+    """E-mail the department a request was routed to, or keep it for its digest."""
+    ids = departments.queue_notice(event_id=event_id)
+    for delivery_id in ids:
+        deliver.enqueue(delivery_id)
+    return len(ids)
+
+
+@task()
+def tell_managers(event_id: int) -> int:
+    """E-mail the managers of the department of a request an automation rule escalated."""
+    ids = departments.queue_escalation(event_id=event_id)
+    for delivery_id in ids:
+        deliver.enqueue(delivery_id)
+    return len(ids)
+
+
+def department_task_for(event: Event):
+    """The task that tells a department or its managers about this event, if any does.
+
+    Reads the event and its request as the domain function wrote them and the process's
+    copy of the configuration: no query on the path of a submission.
+    """
+    request = event.request
+    if event.kind == Event.Kind.RULE_APPLIED:
+        return tell_managers if event.data.get("escalated") else None
+    if departments.tells_department(
+        event.kind, event.data, request.awaiting_confirmation
+    ) and departments.notices_enabled(request.department_id):
+        return tell_department
+    return None
+
+
+@task()
+def send_department_digests() -> int:
+    """Queue and send the digests due now of every department that chose one."""
+    now = timezone.now()
+    sent = 0
+    for department_id in list(departments.waiting_departments()):
+        for delivery_id in departments.queue_digest(department_id=department_id, now=now):
+            deliver.enqueue(delivery_id)
+            sent += 1
+    return sent
+
+
+def next_hour(now: datetime) -> datetime:
+    return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+@task()
+def scheduled_department_digests() -> int:
+    """Send the department digests due this hour once, then schedule the next hour's run.
+
+    Several chains may be started (each `fixboard send-digests --schedule`); the
+    DepartmentDigestRun row of the hour lets exactly one of them run and continue.
+    """
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            DepartmentDigestRun.objects.create(hour=now.replace(minute=0, second=0, microsecond=0))
+    except IntegrityError:
+        return 0
+    sent = send_department_digests.call()
+    scheduled_department_digests.using(run_after=next_hour(now)).enqueue()
+    return sent
+
+
+_department_events_checked = {"until": None}
+
+
+def reconcile_department_notices() -> int:
+    """Tell the departments of the requests whose after-commit enqueue never happened;
+    returns how many events (worker reconcile).
+
+    Looks once at each event older than a lease since the previous pass (a day back on a
+    worker's first): one that routed its request to a department that wants notices, and
+    that department has no notice of it yet, is queued again. Escalations likewise.
+    """
+    until = timezone.now() - timedelta(seconds=settings.TASK_LEASE_SECONDS)
+    since = _department_events_checked["until"] or until - timedelta(days=1)
+    window = Event.objects.filter(created_at__gte=since, created_at__lt=until)
+    routed = (
+        window.filter(
+            Q(kind=Event.Kind.SUBMITTED, request__awaiting_confirmation=False)
+            | Q(kind=Event.Kind.CONFIRMED)
+            | Q(kind=Event.Kind.ASSIGNED, data__has_key="department")
+            | Q(kind__in=departments.REROUTING, data__rerouted=True)
+        )
+        .filter(request__department__active=True)
+        .exclude(request__department__notice="none")
+        .exclude(
+            Exists(
+                DepartmentNotice.objects.filter(
+                    request=OuterRef("request"), department=OuterRef("request__department")
+                )
+            )
+        )
+        .values_list("id", flat=True)
+    )
+    escalated = (
+        window.filter(kind=Event.Kind.RULE_APPLIED, data__escalated=True)
+        .exclude(Exists(Delivery.objects.filter(event=OuterRef("pk"))))
+        .values_list("id", flat=True)
+    )
+    count = 0
+    for follow_up, ids in ((tell_department, routed), (tell_managers, escalated)):
+        queued = queued_args(follow_up)
+        for event_id in ids.iterator():
+            if event_id not in queued:
+                follow_up.enqueue(event_id)
+                count += 1
+    _department_events_checked["until"] = until
     return count

@@ -11,7 +11,7 @@ class ReportsConfig(AppConfig):
         from django.conf import settings
         from PIL import Image
 
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import automation, checks  # noqa: F401  (registers the checks and receivers)
 
         # Pillow's own decompression-bomb guard, for every image opened anywhere: it warns
         # above this many pixels (photos turns the warning into a refusal), errors above twice.

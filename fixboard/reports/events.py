@@ -240,3 +240,22 @@ def sla_breached(request, *, actor, at, due) -> Event:
         public=False,
         data={"expected_at": due.isoformat(), "department": request.department_id},
     )
+
+
+def rule_applied(request, *, actor, at, rule, trigger, actions, escalated=False) -> Event:
+    """An automation rule acted (internal): which rule, on which trigger, what it did."""
+    return record(
+        request,
+        Event.Kind.RULE_APPLIED,
+        actor=actor,
+        at=at,
+        public=False,
+        text=rule.name,
+        data={
+            "rule": rule.name,
+            "rule_id": rule.pk,
+            "trigger": trigger,
+            "actions": actions,
+            "escalated": escalated,
+        },
+    )

@@ -318,6 +318,7 @@ class Event(models.Model):
         PRIORITY_CHANGED = "priority_changed", _("priority changed")
         CLOSE_REASON_CORRECTED = "close_reason_corrected", _("close reason corrected")
         REDACTED = "redacted", _("redacted")
+        RULE_APPLIED = "rule_applied", _("automation rule applied")
 
     request = models.ForeignKey(
         ServiceRequest, on_delete=models.CASCADE, related_name="events", db_index=False
@@ -540,3 +541,61 @@ class SubmissionClaim(models.Model):
 
     def __str__(self):
         return f"{self.scope} {self.key}"
+
+
+class AutomationCheck(models.Model):
+    """The automation rules of one trigger were (or are to be) tried on a request: once.
+
+    A submission's check is written by the task that tries the rules; an overdue one inside
+    the breach's own transaction, pending until the task is done, so the worker's reconcile
+    finds any whose task was lost (fixboard.reports.automation).
+    """
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
+    trigger = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("automation check")
+        verbose_name_plural = _("automation checks")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "trigger"], name="automation_check_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(done_at__isnull=True),
+                name="automation_check_pending",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.trigger} rules on {self.request_id}"
+
+
+class RuleFiring(models.Model):
+    """An automation rule acted on a request: at most once per request and trigger."""
+
+    rule = models.ForeignKey(
+        "catalog.AutomationRule", on_delete=models.SET_NULL, null=True, related_name="firings"
+    )
+    # The rule's name then, and its id: kept when the rule is deleted.
+    rule_name = models.CharField(max_length=90)
+    rule_key = models.PositiveIntegerField()
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
+    trigger = models.CharField(max_length=16)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("automation rule firing")
+        verbose_name_plural = _("automation rule firings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule_key", "request", "trigger"], name="rule_fires_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.rule_name} on {self.request_id}"

@@ -15,8 +15,14 @@ from django.utils import timezone
 
 from fixboard.accounts import scope
 from fixboard.accounts.models import ApiClient, User
-from fixboard.catalog.models import RoutingRule
-from fixboard.notify.models import Delivery, SignInToken, Unsubscribe, WatchArea
+from fixboard.catalog.models import AutomationRule, RoutingRule
+from fixboard.notify.models import (
+    Delivery,
+    DepartmentSubscription,
+    SignInToken,
+    Unsubscribe,
+    WatchArea,
+)
 from fixboard.open311.models import Submission
 from fixboard.places.models import AddressPoint, Jurisdiction
 from fixboard.reports.actions import ContactDetails, add_update, hide_comment, upsert_contact
@@ -269,6 +275,12 @@ def _admin_rows(world) -> dict[str, tuple[int, int]]:
             "catalog/servicetype": city.pothole.pk,
             "catalog/routingrule": RoutingRule.objects.create(
                 jurisdiction=jurisdiction, order=1, service_type=city.pothole, department=city.parks
+            ).pk,
+            "catalog/automationrule": AutomationRule.objects.create(
+                jurisdiction=jurisdiction, name=f"Rule {name}", escalate=True
+            ).pk,
+            "notify/departmentsubscription": DepartmentSubscription.objects.create(
+                user=world.users[f"agent {name.upper()}"], department=city.streets
             ).pk,
             "places/jurisdiction": jurisdiction.pk,
             "places/area": city.west.pk,

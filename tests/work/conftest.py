@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from fixboard.accounts.models import User
+from fixboard.reports import sla
 from fixboard.reports.models import ServiceRequest
 from tests.factories import ServiceTypeFactory, UserFactory, submit_pothole
 
@@ -46,8 +47,7 @@ def make_request(city, *, service_type=None, ago=timedelta(hours=1), **fields):
         )
     requested = timezone.now() - ago
     values = {"requested_at": requested, "updated_at": requested}
-    if request.service_type.sla_hours:
-        values["expected_at"] = requested + timedelta(hours=request.service_type.sla_hours)
+    values["expected_at"] = sla.expected_at(request.service_type, requested)
     values.update(fields)
     ServiceRequest.objects.filter(pk=request.pk).update(**values)
     request.refresh_from_db()

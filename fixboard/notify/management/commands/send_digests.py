@@ -4,17 +4,21 @@ from django.utils.translation import gettext as _
 
 from fixboard.notify.tasks import (
     next_digest_time,
+    next_hour,
     retry_due_deliveries,
+    scheduled_department_digests,
     scheduled_digests,
+    send_department_digests,
     send_digests,
 )
 
 
 class Command(BaseCommand):
     help = _(
-        "Send the daily digest of each confirmed watch area and retry e-mails whose retry time "
-        "has come. Run it once a day from cron, or once with --schedule to let the task worker "
-        "run it every day at DIGEST_HOUR."
+        "Send the daily digest of each confirmed watch area, the departments' digests that are "
+        "due, and retry e-mails whose retry time has come. Run it from cron (hourly, for the "
+        "departments' hourly digests), or once with --schedule to let the task worker send the "
+        "watch-area digests every day at DIGEST_HOUR and the departments' every hour."
     )
 
     def add_arguments(self, parser):
@@ -33,6 +37,9 @@ class Command(BaseCommand):
             self.stdout.write(_("%(n)d digest(s) sent.") % {"n": result.return_value})
         else:
             self.stdout.write(_("Digests queued for the task worker."))
+        result = send_department_digests.enqueue()
+        if result.is_finished:
+            self.stdout.write(_("%(n)d department digest(s) sent.") % {"n": result.return_value})
         if retried:
             self.stdout.write(_("%(n)d e-mail(s) queued for another try.") % {"n": retried})
 
@@ -47,3 +54,8 @@ class Command(BaseCommand):
         at = next_digest_time(timezone.now())
         scheduled_digests.using(run_after=at).enqueue()
         self.stdout.write(_("Daily digests scheduled; the first run is at %(at)s.") % {"at": at})
+        hourly = next_hour(timezone.now())
+        scheduled_department_digests.using(run_after=hourly).enqueue()
+        self.stdout.write(
+            _("Department digests scheduled every hour from %(at)s.") % {"at": hourly}
+        )
