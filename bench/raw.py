@@ -150,7 +150,9 @@ def _values(n: int, row: dict, jurisdiction_id: int, services: dict, sqlite: boo
         "external_id": "",
         "support_count": 0,
         "follow_count": 0,
+        "duplicate_count": 0,
         "has_photos": False,
+        "referred_to": "",
     }
 
 

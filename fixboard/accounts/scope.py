@@ -26,8 +26,9 @@ def _user_ids(user: User) -> frozenset[int] | None:
         return EVERYWHERE
     if user.role == User.Role.RESIDENT:
         return frozenset()
-    # Read once per user object, i.e. once per web request.
-    if "_scope_ids" not in user.__dict__:
+    # Read once per user object, i.e. once per web request. Through getattr, not __dict__:
+    # `request.user` is a lazy wrapper whose own __dict__ is not the user's.
+    if getattr(user, "_scope_ids", None) is None:
         user._scope_ids = frozenset(user.jurisdictions.values_list("pk", flat=True))
     return user._scope_ids
 
@@ -152,7 +153,7 @@ def department_ids(user: User) -> frozenset[int] | None:
         return EVERYWHERE
     if user.role not in CHANGING_ROLES or not user.is_active:
         return frozenset()
-    if "_department_ids" not in user.__dict__:
+    if getattr(user, "_department_ids", None) is None:
         user._department_ids = frozenset(user.departments.values_list("pk", flat=True)) | frozenset(
             user.granted_departments.values_list("pk", flat=True)
         )

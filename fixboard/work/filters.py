@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from fixboard.accounts import scope
 from fixboard.accounts.models import User
 from fixboard.catalog.models import Department, ServiceType
+from fixboard.core.widgets import QuickSelect
 from fixboard.places.models import Area
 from fixboard.reports import priority
 from fixboard.reports import sla as sla_rules
@@ -159,21 +160,30 @@ def people_choices(user: User) -> list[tuple[int, str]]:
 
 
 def _int_choice(label):
-    return forms.TypedChoiceField(label=label, coerce=int, required=False, empty_value=None)
+    return forms.TypedChoiceField(
+        label=label, coerce=int, required=False, empty_value=None, widget=QuickSelect
+    )
 
 
 class QueueFilters(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=STATUS_CHOICES, required=False, widget=QuickSelect
+    )
     service = _int_choice(_("Service type"))
     area = _int_choice(_("Area"))
-    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
-    sla = forms.ChoiceField(label=_("SLA"), choices=SLA_CHOICES, required=False)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False, widget=QuickSelect)
+    sla = forms.ChoiceField(label=_("SLA"), choices=SLA_CHOICES, required=False, widget=QuickSelect)
     channel = forms.ChoiceField(
-        label=_("Channel"), choices=[("", _("any")), *Channel.choices], required=False
+        label=_("Channel"),
+        choices=[("", _("any")), *Channel.choices],
+        required=False,
+        widget=QuickSelect,
     )
-    age = forms.ChoiceField(label=_("Age"), choices=AGE_CHOICES, required=False)
+    age = forms.ChoiceField(label=_("Age"), choices=AGE_CHOICES, required=False, widget=QuickSelect)
     department = _int_choice(_("Department"))
-    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"), choices=SORT_CHOICES, required=False, widget=QuickSelect
+    )
 
     def __init__(self, data, *, user: User):
         super().__init__(data)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fixboard.accounts.models import User
 from fixboard.catalog.models import Department
+from fixboard.core.widgets import QuickSelect
 from fixboard.reports.attributes import MAX_TEXT
 from fixboard.reports.models import CloseReason, Status
 
@@ -26,10 +27,18 @@ class BulkForm(forms.Form):
     ids = forms.CharField(required=False, widget=forms.MultipleHiddenInput)
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     assignee = forms.TypedChoiceField(
-        label=_("Assign to person"), coerce=int, required=False, empty_value=None
+        label=_("Assign to person"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=QuickSelect,
     )
     department = forms.TypedChoiceField(
-        label=_("Assign to department"), coerce=int, required=False, empty_value=None
+        label=_("Assign to department"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=QuickSelect,
     )
     status = forms.ChoiceField(
         label=_("New status"),
@@ -40,8 +49,11 @@ class BulkForm(forms.Form):
         ],
         required=False,
     )
+    # Duplicates are merged one by one from their work view: a merge needs the other request.
     close_reason = forms.ChoiceField(
-        label=_("Close reason"), choices=[("", "—"), *CloseReason.choices], required=False
+        label=_("Close reason"),
+        choices=[("", "—"), *(c for c in CloseReason.choices if c[0] != CloseReason.DUPLICATE)],
+        required=False,
     )
     message = forms.CharField(
         label=_("Public message to the residents"),

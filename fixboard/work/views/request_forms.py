@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from fixboard.core.widgets import QuickSelect
 from fixboard.reports.actions import ALLOWED, MAX_REASON
 from fixboard.reports.attributes import MAX_TEXT
 from fixboard.reports.changes import PRIORITY_LABELS
@@ -56,10 +57,18 @@ class UpdateForm(WorkForm):
 
 class AssignForm(WorkForm):
     department = forms.ModelChoiceField(
-        label=_("Team (department)"), queryset=None, required=False, empty_label=_("— no change —")
+        label=_("Team (department)"),
+        queryset=None,
+        required=False,
+        empty_label=_("— no change —"),
+        widget=QuickSelect,
     )
     assignee = forms.ModelChoiceField(
-        label=_("Person"), queryset=None, required=False, empty_label=_("— no change —")
+        label=_("Person"),
+        queryset=None,
+        required=False,
+        empty_label=_("— no change —"),
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, departments, people, **kwargs):
@@ -71,11 +80,14 @@ class AssignForm(WorkForm):
 
 class StatusForm(WorkForm):
     to_status = forms.ChoiceField(label=_("New status"))
+    # A duplicate is closed by merging it (below), which links the two requests and moves
+    # their supporters: closing it here would leave residents with nowhere to look.
     close_reason = forms.ChoiceField(
         label=_("Reason for closing"),
         required=False,
-        choices=CloseReason.choices,
+        choices=[c for c in CloseReason.choices if c[0] != CloseReason.DUPLICATE],
         widget=forms.RadioSelect,
+        help_text=_("A duplicate? Merge it into the other request instead."),
     )
     referred_to = forms.CharField(
         label=_("Referred to (agency)"),
@@ -120,7 +132,9 @@ class ModerationForm(WorkForm):
 
 
 class ServiceTypeForm(WorkForm):
-    service_type = forms.ModelChoiceField(label=_("New service type"), queryset=None)
+    service_type = forms.ModelChoiceField(
+        label=_("New service type"), queryset=None, widget=QuickSelect
+    )
     note = _text(_("Note (public unless a service type is private)"), rows=2)
 
     def __init__(self, *args, service_types, **kwargs):
