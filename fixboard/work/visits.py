@@ -13,12 +13,21 @@ from django.db import transaction
 from .models import QueueVisit
 
 VISIT_GAP = timedelta(minutes=30)
+# A look this soon after the last recorded one changes nothing worth a write (and its commit).
+RECORD_EVERY = timedelta(minutes=1)
 
 
-@transaction.atomic
 def looked(user, now: datetime) -> datetime | None:
     """Record that `user` opened their queue at `now`; returns since when requests are new
     to them (None on their first look: nothing is marked new then)."""
+    visit = QueueVisit.objects.filter(user=user).first()
+    if visit is not None and now - visit.last_request_at < RECORD_EVERY:
+        return visit.seen_at
+    return _record_look(user, now)
+
+
+@transaction.atomic
+def _record_look(user, now: datetime) -> datetime | None:
     visit = QueueVisit.objects.select_for_update().filter(user=user).first()
     if visit is None:
         QueueVisit.objects.create(user=user, seen_at=now, last_request_at=now)

@@ -3,6 +3,7 @@ what that puts after now not yet happened, and the staff account with work in ha
 
 import csv
 import io
+import itertools
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 
@@ -36,9 +37,10 @@ DATES = ("requested_at", "updated_at", "acknowledged_at", "expected_at", "closed
 ROWS = {"la-2017": 150, "la-2020": 450}
 
 
-def small_demo(tmp_path):
+def small_demo(tmp_path, stride: int = 1):
     """The demo city as `fixboard demo` loads it (areas, catalog, accounts through the
-    loader) with the first few hundred requests of each of its files."""
+    loader) with a few hundred requests of each of its files: the first ones, or every
+    `stride`-th (spread over the month a file covers)."""
     result = loader.DemoResult(
         jurisdiction=create_jurisdiction(
             slug=loader.SLUG, name="Los Angeles", timezone="America/Los_Angeles"
@@ -50,7 +52,9 @@ def small_demo(tmp_path):
     for filename, mapping in loader.REQUEST_FILES:
         with open(loader.DATA / filename, encoding="utf-8", newline="") as source:
             reader = csv.reader(source)
-            rows = [next(reader) for _ in range(ROWS[mapping] + 1)]
+            header = next(reader)
+            picked = (row for n, row in enumerate(reader) if n % stride == 0)
+            rows = [header, *itertools.islice(picked, ROWS[mapping])]
         subset = tmp_path / filename
         with open(subset, "w", encoding="utf-8", newline="") as out:
             csv.writer(out).writerows(rows)

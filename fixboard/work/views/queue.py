@@ -17,6 +17,7 @@ from ..access import staff_only
 from ..filters import COUNT_LIMIT, PAGE_SIZE, QueueFilters, bounded_count, person
 from ..filters import new_count as count_new
 from ..forms import BulkForm
+from ..rows import Rows
 
 
 def request_url(public_id: str) -> str:
@@ -37,18 +38,18 @@ def _is_partial(request) -> bool:
     )
 
 
-def _rows(page_requests, now, since):
-    rows = []
+def _rows(page_requests, now, since, can_bulk: bool):
+    writer, rows = Rows(can_bulk), []
     for r in page_requests:
-        rows.append(
-            {
-                "r": r,
-                "url": request_url(r.public_id),
-                "why": priority.explain(r, now),
-                "sla": sla.state(r, now),
-                "new": since is not None and r.requested_at > since,
-            }
-        )
+        row = {
+            "r": r,
+            "url": request_url(r.public_id),
+            "why": priority.explain(r, now),
+            "sla": sla.state(r, now),
+            "new": since is not None and r.requested_at > since,
+        }
+        row["html"] = writer.html(row)
+        rows.append(row)
     return rows
 
 
@@ -76,6 +77,8 @@ def queue_context(request, *, record_look: bool) -> dict:
     offset = (number - 1) * PAGE_SIZE
     page_requests = _page(filters.sorted(matching, now), offset)
     query = filters.canonical_query()
+    # Call-takers change no request (accounts.scope): no selection, no bulk actions.
+    can_bulk = user.is_superuser or user.role != User.Role.AGENT
     shareable = saved.shareable_departments(user)
     views = list(saved.visible_views(user))
     for view in views:
@@ -86,7 +89,7 @@ def queue_context(request, *, record_look: bool) -> dict:
         )
     return {
         "filters": filters,
-        "rows": _rows(page_requests, now, since),
+        "rows": _rows(page_requests, now, since, can_bulk),
         "count": count,
         "count_more": more,
         "count_limit": COUNT_LIMIT,
@@ -104,8 +107,7 @@ def queue_context(request, *, record_look: bool) -> dict:
             "last_index": offset + len(page_requests),
         },
         "query": query,
-        # Call-takers change no request (accounts.scope): no selection, no bulk actions.
-        "can_bulk": user.is_superuser or user.role != User.Role.AGENT,
+        "can_bulk": can_bulk,
         "bulk_form": BulkForm(user=user),
         "saved_views": views,
         "shareable": shareable,
