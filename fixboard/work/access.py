@@ -6,17 +6,40 @@ make through `fixboard.accounts.scope`; this module only keeps residents and str
 
 from functools import wraps
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fixboard.accounts import scope
 from fixboard.accounts.models import User
 from fixboard.accounts.two_factor import has_two_factor
+from fixboard.core.snapshots import Snapshot
+from fixboard.places.models import Jurisdiction
 
 STAFF_ROLES = (User.Role.AGENT, User.Role.STAFF, User.Role.MANAGER, User.Role.ADMIN)
+
+
+def _load_zone(jurisdiction_id: int) -> str | None:
+    zones = Jurisdiction.objects.filter(pk=jurisdiction_id).values_list("timezone", flat=True)
+    return zones.first()
+
+
+_zones = Snapshot("work.jurisdiction_zones", _load_zone, models=(Jurisdiction,))
+
+
+def staff_zone(user) -> ZoneInfo | None:
+    """The time zone staff pages show times in: the city's, for someone who works for one
+    (None, the site's, for someone who works for several)."""
+    ids = scope.jurisdiction_ids(user)
+    if not ids or len(ids) != 1:
+        return None
+    name = _zones.get(next(iter(ids)))
+    return ZoneInfo(name) if name else None
 
 
 def is_city_staff(user) -> bool:
@@ -79,7 +102,8 @@ def staff_only(view=None, *, roles: tuple[str, ...] = STAFF_ROLES, before_two_fa
                 )
             if settings.STAFF_REQUIRE_TWO_FACTOR and not two_factor_on and not before_two_factor:
                 return redirect("work:security")
-            return view(request, *args, **kwargs)
+            with timezone.override(staff_zone(user)):
+                return view(request, *args, **kwargs)
 
         return guarded
 

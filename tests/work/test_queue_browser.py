@@ -67,7 +67,7 @@ def test_filter_sort_and_keyboard(new_page, city, streets_staff):  # noqa: F811
 
     # Sorting through the form (htmx swaps the results and keeps the URL).
     page.get_by_label("Sort by").select_option("newest")
-    expect(rows.first).to_contain_text("B-0000")
+    expect(rows.first).to_contain_text("B-0000", timeout=15_000)
     expect(page).to_have_url(re.compile(r"/queue/\?.*sort=newest"))
 
     # The keyboard: j, j, k, x, then Enter opens the work view.
