@@ -193,8 +193,9 @@ def test_the_page_reads_in_a_bounded_number_of_queries(
     client, city, staff, colleague, agent, sr, canned, django_assert_max_num_queries
 ):
     """Whatever the length of the timeline: sessions, the user and their two-step device (3),
-    their scope (3), the configuration version (read on every call in tests), the request, events, photos, canned responses, areas, answers, assignee
-    names, and the forms' choices (people, departments, service types)."""
+    their scope (3), the configuration version (read on every call in tests), the request,
+    events, photos, canned responses, areas, answers, assignee names, and the forms' choices
+    (people, departments, service types)."""
     signed_in(client, staff)
     client.get(url(sr))  # first-request costs (content types)
     with django_assert_max_num_queries(17):
