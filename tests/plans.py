@@ -12,12 +12,15 @@ from django.utils import timezone
 from fixboard.open311.loading import load_requests
 
 
-def load_potholes(city, *, count: int, open_every: int, at: tuple[float, float]) -> None:
-    """`count` potholes in a 100 m × 100 m square from `at`, one in `open_every` still open."""
+def load_potholes(
+    city, *, count: int, open_every: int, at: tuple[float, float], prefix: str = "PLAN"
+) -> None:
+    """`count` potholes in a 100 m × 100 m square from `at`, one in `open_every` still open
+    (ids `prefix`-n)."""
     now = timezone.now()
     records = [
         {
-            "service_request_id": f"PLAN-{n}",
+            "service_request_id": f"{prefix}-{n}",
             "status": "closed" if n % open_every else "open",
             "service_code": "pothole",
             "service_name": "Pothole",

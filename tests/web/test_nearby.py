@@ -10,6 +10,7 @@ from tests.plans import load_potholes, plans_of
 pytestmark = pytest.mark.django_db
 
 HERE = (34.05, -118.25)
+ELSEWHERE = (34.08, -118.15)  # inside the city, north-east of HERE
 
 
 def nearby(client, city, service="pothole", at=HERE):
@@ -41,8 +42,10 @@ def test_an_unknown_service_has_no_duplicates_and_an_unknown_city_is_not_found(c
 
 
 def test_the_candidates_are_a_range_of_the_index_of_open_requests(client, city):
-    # A city's history: nearly every request closed, all of them on the position index.
+    # A city's history: nearly every request closed, all of them on the position index; and
+    # open work elsewhere in the city, which the department queues' indexes also hold.
     load_potholes(city, count=500, open_every=25, at=HERE)
+    load_potholes(city, count=1000, open_every=1, at=ELSEWHERE, prefix="FAR")
 
     plans = plans_of(lambda: nearby(client, city))
 
