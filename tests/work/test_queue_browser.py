@@ -45,6 +45,10 @@ def sign_in(page, user, next_url="/queue/"):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Work queue")
+    # htmx binds the filters' change triggers once the page has loaded: a change made
+    # before that is a plain form's (it waits for "Apply").
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined")
 
 
 @pytest.fixture
