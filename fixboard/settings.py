@@ -206,6 +206,8 @@ EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fixboard <noreply@localhost>")
 # Where links in e-mails and feeds point (no request at hand in a task): scheme and host.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+# The country whose numbering plan reads phone numbers typed without a country code (ISO 3166).
+PHONE_REGION = os.environ.get("PHONE_REGION", "US").upper()
 # Hour of the day (in TIME_ZONE) at which the worker sends watch-area digests when scheduled.
 DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))
 
