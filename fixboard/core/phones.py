@@ -42,7 +42,8 @@ def display_phone(e164: str) -> str:
         return e164
     home = phonenumbers.region_code_for_number(number) == settings.PHONE_REGION
     form = (
-        phonenumbers.PhoneNumberFormat.NATIONAL if home
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if home
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, form)

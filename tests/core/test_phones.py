@@ -6,8 +6,15 @@ from fixboard.core.phones import display_phone, parse_phone, phone_or_blank
 
 @pytest.mark.parametrize(
     "typed",
-    ["(323) 555-1234", "323.555.1234", "323 555 1234", "+1 323 555 1234", "1-323-555-1234",
-     "3235551234", "+13235551234"],
+    [
+        "(323) 555-1234",
+        "323.555.1234",
+        "323 555 1234",
+        "+1 323 555 1234",
+        "1-323-555-1234",
+        "3235551234",
+        "+13235551234",
+    ],
 )
 def test_common_spellings_become_one_number(typed):
     assert parse_phone(typed) == "+13235551234"
