@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from fixboard.catalog.models import AttributeDefinition, ServiceType
 from fixboard.maps.aggregates import counts_by_jurisdiction
-from fixboard.places.addresses import normalize_address
-from fixboard.places.models import AddressPoint, Area, Jurisdiction
+from fixboard.places.models import Area, Jurisdiction
+from fixboard.places.search import search_addresses
 from fixboard.reports.models import CloseReason, Follow, ServiceRequest, Status
 from fixboard.reports.selectors import (
     PUBLIC_FIELDS,
@@ -134,12 +134,4 @@ def follows_since(request: ServiceRequest, email: str, since: datetime | None) -
 
 def suggest_addresses(jurisdiction: Jurisdiction, text: str, limit: int = 8) -> list[dict]:
     """Known addresses starting like the typed text, for the report form's autocomplete."""
-    key = normalize_address(text)
-    if len(key) < 3:
-        return []
-    rows = (
-        AddressPoint.objects.filter(jurisdiction=jurisdiction, normalized__startswith=key)
-        .order_by("normalized")
-        .values("address", "zipcode", "lat", "long")[:limit]
-    )
-    return list(rows)
+    return [match.as_dict() for match in search_addresses(jurisdiction, text, limit)]
