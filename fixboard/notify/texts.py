@@ -1,0 +1,100 @@
+"""Text messages (SMS) to callers: every one through the outbox (TextMessage), sent by
+fixboard.notify.text_tasks through the SMS gateway (fixboard.notify.sms)."""
+
+import math
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fixboard.core import limits
+from fixboard.core.phones import display_phone, parse_phone
+
+from .models import TextMessage
+from .optouts import opted_out
+from .text_tasks import send_text
+
+__all__ = ["opted_out", "queue_text"]
+
+# Four SMS segments of plain text (160 characters each less the joining headers): past that,
+# providers split into more parts than phones reliably put back together, and each costs.
+MAX_BODY = 612
+
+
+def queue_text(
+    *,
+    phone: str,
+    body: str,
+    kind: str,
+    request=None,
+    jurisdiction=None,
+    language: str = "",
+) -> TextMessage:
+    """Put a text to `phone` (any common spelling) in the outbox; it is sent after commit.
+
+    ValidationError, with a message a call-taker can read out, when the number is not one,
+    asked us to stop texting it, or had too many texts lately, or the text is empty or long.
+    """
+    phone = parse_phone(phone)
+    body = body.strip()
+    _check_body(body)
+    if kind not in TextMessage.Kind.values:
+        raise ValidationError(_("“%(kind)s” is not a kind of text.") % {"kind": kind})
+    if opted_out(phone):
+        raise ValidationError(
+            _(
+                "This number asked us to stop texting (STOP): %(phone)s gets no texts until "
+                "its owner texts START to our number. Offer e-mail instead."
+            )
+            % {"phone": display_phone(phone)},
+            code="opted_out",
+        )
+    _count(phone)
+    if jurisdiction is None and request is not None:
+        jurisdiction = request.jurisdiction
+    with transaction.atomic():
+        text = TextMessage.objects.create(
+            phone=phone,
+            body=body,
+            kind=kind,
+            request=request,
+            jurisdiction=jurisdiction,
+            language=language,
+        )
+        transaction.on_commit(lambda: send_text.enqueue(text.pk))
+    return text
+
+
+def _check_body(body: str) -> None:
+    if not body:
+        raise ValidationError(_("The text is empty: write what to send."), code="empty")
+    if len(body) > MAX_BODY:
+        raise ValidationError(
+            _(
+                "The text is %(length)d characters long; a text may have at most %(max)d. "
+                "Shorten it, or send a link to the rest."
+            )
+            % {"length": len(body), "max": MAX_BODY},
+            code="too_long",
+        )
+
+
+def _count(phone: str) -> None:
+    """Count one text to this number against RATE_LIMITS["text"]["phone"]: texts cost money
+    and must not become a way to pester someone."""
+    try:
+        limits.check(None, "text", phone=phone, address=False)
+    except limits.Limited as exc:
+        minutes = math.ceil(exc.retry_after / 60)
+        raise ValidationError(
+            ngettext(
+                "This number has had as many texts from us lately as we send. "
+                "Try again in %(n)d minute, or offer e-mail.",
+                "This number has had as many texts from us lately as we send. "
+                "Try again in %(n)d minutes, or offer e-mail.",
+                minutes,
+            )
+            % {"n": minutes},
+            code="too_many",
+        ) from exc
