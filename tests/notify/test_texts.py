@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.checks import run_checks
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -128,3 +129,30 @@ def test_a_text_a_dead_worker_was_sending_is_sent_once_by_the_reconcile(sms_outb
     assert text.state == TextMessage.State.SENT
     [sent] = sms_outbox()
     assert text.provider_id == sent["id"]
+
+
+def test_the_console_backend_prints_the_text(commit, settings, capsys):
+    settings.SMS_BACKEND = "console"
+    settings.SMS_FROM = "+13235550100"
+    text = commit(queue_text, phone="3235551234", body=LINK, kind=TextMessage.Kind.REPORT_ONLINE)
+    printed = capsys.readouterr().out
+    assert f"From: +13235550100\nTo: +13235551234\n\n{LINK}\n" in printed
+    text.refresh_from_db()
+    assert text.state == TextMessage.State.SENT
+    assert text.provider_id in printed
+
+
+def test_checks_catch_a_backend_that_cannot_send(settings):
+    def ids():
+        return {m.id for m in run_checks() if m.id.startswith("fixboard.")}
+
+    settings.SMS_BACKEND = "twilio"
+    settings.SMS_ACCOUNT_SID = ""
+    assert "fixboard.E102" in ids()
+    settings.SMS_ACCOUNT_SID, settings.SMS_AUTH_TOKEN, settings.SMS_FROM = "AC1", "t", "+1323"
+    assert "fixboard.E102" not in ids()
+    settings.SMS_BACKEND = "fixboard.notify.sms.nowhere.Backend"
+    assert "fixboard.E101" in ids()
+    settings.SMS_BACKEND = "file"
+    settings.SMS_TIMEOUT = settings.TASK_LEASE_SECONDS
+    assert "fixboard.W103" in ids()
