@@ -221,6 +221,8 @@ SMS_FROM = os.environ.get("SMS_FROM", "")
 SMS_API_URL = os.environ.get("SMS_API_URL", "https://api.twilio.com").rstrip("/")
 # Seconds the provider may take to answer; a send must end well within TASK_LEASE_SECONDS.
 SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
+# Ask the provider to post what became of each text (delivered, undelivered) to /sms/status/.
+SMS_DELIVERY_STATUS = env_bool("SMS_DELIVERY_STATUS", True)
 # Hour of the day (in TIME_ZONE) at which the worker sends watch-area digests when scheduled.
 DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))
 

@@ -46,8 +46,8 @@ class DeliveryAdmin(AdminsOnly, admin.ModelAdmin):
 @admin.register(TextMessage)
 class TextMessageAdmin(AdminsOnly, admin.ModelAdmin):
     scope_paths = ("jurisdiction", "request__jurisdiction")
-    list_display = ["created_at", "kind", "phone", "state", "attempts", "next_attempt_at"]
-    list_filter = ["state", "kind"]
+    list_display = ["created_at", "kind", "phone", "state", "delivery_status", "attempts"]
+    list_filter = ["state", "delivery_status", "kind"]
     search_fields = ["phone", "provider_id"]
     raw_id_fields = ["request", "jurisdiction"]
     date_hierarchy = "created_at"

@@ -200,6 +200,9 @@ class TextMessage(Outbox):
     # answer in time, or its worker died): the next one asks the provider before sending.
     attempt_started_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(_("provider's message id"), max_length=64, blank=True)
+    # What the provider last said of it after taking it (its status callback): "delivered",
+    # "undelivered"…; `state` says only whether the provider took it.
+    delivery_status = models.CharField(_("delivery"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("text message")
@@ -207,6 +210,9 @@ class TextMessage(Outbox):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="text_due"),
             models.Index(fields=["phone", "created_at"], name="text_phone"),
+            models.Index(
+                fields=["provider_id"], condition=~Q(provider_id=""), name="text_provider_id"
+            ),
         ]
 
     def __str__(self):

@@ -9,13 +9,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fixboard.core import limits
-from fixboard.core.phones import display_phone, parse_phone
+from fixboard.core.phones import display_phone, parse_phone, phone_or_blank
 
+from . import optouts
 from .models import TextMessage
-from .optouts import opted_out
 from .text_tasks import send_text
 
-__all__ = ["opted_out", "queue_text"]
+# A provider's statuses of a text it took, in the order they come; the last ones are final.
+DELIVERY_STEPS = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 0,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "undelivered": 3,
+    "failed": 3,
+    "read": 4,
+}
 
 # Four SMS segments of plain text (160 characters each less the joining headers): past that,
 # providers split into more parts than phones reliably put back together, and each costs.
@@ -41,7 +52,7 @@ def queue_text(
     _check_body(body)
     if kind not in TextMessage.Kind.values:
         raise ValidationError(_("“%(kind)s” is not a kind of text.") % {"kind": kind})
-    if opted_out(phone):
+    if optouts.opted_out(phone):
         raise ValidationError(
             _(
                 "This number asked us to stop texting (STOP): %(phone)s gets no texts until "
@@ -64,6 +75,28 @@ def queue_text(
         )
         transaction.on_commit(lambda: send_text.enqueue(text.pk))
     return text
+
+
+def opted_out(phone: str) -> bool:
+    """Whether this number (any common spelling) asked us to stop texting it."""
+    e164 = phone_or_blank(phone)
+    return bool(e164) and optouts.opted_out(e164)
+
+
+def record_delivery_status(*, provider_id: str, status: str, error_code: str = "") -> bool:
+    """What the provider says became of a text it took (its status callback); a status
+    that comes late, after a later one, changes nothing. Returns whether one changed."""
+    text = TextMessage.objects.filter(provider_id=provider_id).exclude(provider_id="").first()
+    step = DELIVERY_STEPS.get(status)
+    if text is None or step is None or step <= DELIVERY_STEPS.get(text.delivery_status, -1):
+        return False
+    text.delivery_status = status
+    fields = ["delivery_status"]
+    if error_code:
+        text.last_error = f"{status} (code {error_code})"
+        fields.append("last_error")
+    text.save(update_fields=fields)
+    return True
 
 
 def _check_body(body: str) -> None:

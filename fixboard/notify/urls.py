@@ -28,6 +28,7 @@ urlpatterns = [
         name="feed-service",
     ),
     path("sms/inbound/", webhooks.sms_inbound, name="sms-inbound"),
+    path("sms/status/", webhooks.sms_status, name="sms-status"),
     path("widget/embed.js", widget.script, name="widget-script"),
     path("widget/<slug:jurisdiction>/", widget.builder, name="widget"),
     path("widget/<slug:jurisdiction>/frame/", widget.frame, name="widget-frame"),

@@ -1,4 +1,5 @@
-"""What the SMS provider calls: a text sent to the city's number (POST /sms/inbound/)."""
+"""What the SMS provider calls: a text sent to the city's number (POST /sms/inbound/) and
+what became of a text we sent (POST /sms/status/)."""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -11,7 +12,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from fixboard.core import limits
 from fixboard.core.phones import phone_or_blank
 
-from . import inbound
+from . import inbound, texts
 
 
 def _signed(request) -> bool:
@@ -28,10 +29,8 @@ def _text(message: str, status: int) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
-# Exempt from CSRF: the provider's signature, checked first, stands in for the token.
-@csrf_exempt
-@require_POST
-def sms_inbound(request):
+def _refused(request) -> HttpResponse | None:
+    """Why this post is not taken (too many, or not the provider's), else None."""
     try:
         limits.check(request, "sms_inbound")
     except limits.Limited as exc:
@@ -41,11 +40,20 @@ def sms_inbound(request):
     if not _signed(request):
         return _text(
             _(
-                "This address takes text messages from the city's SMS provider only: the "
-                "request has no valid X-Twilio-Signature."
+                "This address takes posts from the city's SMS provider only: the request has "
+                "no valid X-Twilio-Signature."
             ),
             403,
         )
+    return None
+
+
+# Both exempt from CSRF: the provider's signature, checked first, stands in for the token.
+@csrf_exempt
+@require_POST
+def sms_inbound(request):
+    if refused := _refused(request):
+        return refused
     reply = MessagingResponse()
     phone = phone_or_blank(request.POST.get("From", ""))
     if phone:
@@ -53,3 +61,16 @@ def sms_inbound(request):
         if message:
             reply.message(message)
     return HttpResponse(str(reply), content_type="text/xml; charset=utf-8")
+
+
+@csrf_exempt
+@require_POST
+def sms_status(request):
+    if refused := _refused(request):
+        return refused
+    texts.record_delivery_status(
+        provider_id=request.POST.get("MessageSid", ""),
+        status=request.POST.get("MessageStatus", ""),
+        error_code=request.POST.get("ErrorCode", ""),
+    )
+    return HttpResponse(status=204)

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from twilio.request_validator import RequestValidator
 
 from fixboard.notify import text_tasks
 from fixboard.notify.models import TextMessage, TextOptOut
@@ -125,6 +126,7 @@ class Handler(BaseHTTPRequestHandler):
             "date_created": format_datetime(datetime.now(UTC)),
             "error_code": None,
             "error_message": None,
+            "status_callback": fields.get("StatusCallback"),
         }
         self.server.messages.append(message)
         return message
@@ -254,3 +256,29 @@ def test_wrong_credentials_are_retried_not_given_up(commit, provider, settings):
     settings.SMS_AUTH_TOKEN = TOKEN
     text = _retry_now(text)
     assert text.state == TextMessage.State.SENT
+
+
+def test_the_provider_tells_what_became_of_a_text(client, commit, provider, settings):
+    settings.SITE_URL = "http://testserver"
+    text = _queue(commit)
+    [message] = provider.messages
+    assert message["status_callback"] == "http://testserver/sms/status/"
+
+    def status(value: str, token: str = TOKEN, **extra):
+        fields = {"MessageSid": message["sid"], "MessageStatus": value, **extra}
+        signature = RequestValidator(token).compute_signature(message["status_callback"], fields)
+        return client.post("/sms/status/", fields, headers={"X-Twilio-Signature": signature})
+
+    assert status("sent").status_code == 204
+    text.refresh_from_db()
+    assert text.delivery_status == "sent"
+    assert status("undelivered", ErrorCode="30003").status_code == 204
+    assert status("sending").status_code == 204, "late: changes nothing"
+    text.refresh_from_db()
+    assert text.delivery_status == "undelivered"
+    assert text.last_error == "undelivered (code 30003)"
+    assert text.state == TextMessage.State.SENT, "the provider took it; nothing to retry"
+
+    assert status("delivered", token="forged").status_code == 403
+    text.refresh_from_db()
+    assert text.delivery_status == "undelivered"

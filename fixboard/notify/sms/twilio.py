@@ -14,6 +14,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.urls import reverse
 
 from . import Backend as BaseBackend
 from . import PermanentFailure, TemporaryFailure
@@ -35,6 +36,8 @@ class Backend(BaseBackend):
 
     def send(self, *, to: str, body: str) -> str:
         fields = {"To": to, "Body": body, **_sender()}
+        if settings.SMS_DELIVERY_STATUS:
+            fields["StatusCallback"] = settings.SITE_URL + reverse("notify:sms-status")
         reply = self._call("POST", "/Messages.json", urlencode(fields).encode())
         if reply.get("status") in FAILED_STATES:
             raise PermanentFailure(
