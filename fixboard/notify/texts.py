@@ -44,24 +44,19 @@ def queue_text(
 ) -> TextMessage:
     """Put a text to `phone` (any common spelling) in the outbox; it is sent after commit.
 
-    ValidationError, with a message a call-taker can read out, when the number is not one,
-    asked us to stop texting it, or had too many texts lately, or the text is empty or long.
+    ValidationError, by field ("phone", "body", "kind") with a message a call-taker can read
+    out, when the number is not one, asked us to stop texting it, or had too many texts
+    lately, or the text is empty or too long.
     """
-    phone = parse_phone(phone)
     body = body.strip()
     _check_body(body)
     if kind not in TextMessage.Kind.values:
-        raise ValidationError(_("“%(kind)s” is not a kind of text.") % {"kind": kind})
-    if optouts.opted_out(phone):
-        raise ValidationError(
-            _(
-                "This number asked us to stop texting (STOP): %(phone)s gets no texts until "
-                "its owner texts START to our number. Offer e-mail instead."
-            )
-            % {"phone": display_phone(phone)},
-            code="opted_out",
-        )
-    _count(phone)
+        raise ValidationError({"kind": _("“%(kind)s” is not a kind of text.") % {"kind": kind}})
+    try:
+        phone = parse_phone(phone)
+        _check_phone(phone)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.error_list}) from exc
     if jurisdiction is None and request is not None:
         jurisdiction = request.jurisdiction
     with transaction.atomic():
@@ -101,21 +96,31 @@ def record_delivery_status(*, provider_id: str, status: str, error_code: str = "
 
 def _check_body(body: str) -> None:
     if not body:
-        raise ValidationError(_("The text is empty: write what to send."), code="empty")
+        raise ValidationError({"body": _("The text is empty: write what to send.")})
     if len(body) > MAX_BODY:
         raise ValidationError(
-            _(
-                "The text is %(length)d characters long; a text may have at most %(max)d. "
-                "Shorten it, or send a link to the rest."
-            )
-            % {"length": len(body), "max": MAX_BODY},
-            code="too_long",
+            {
+                "body": _(
+                    "The text is %(length)d characters long; a text may have at most %(max)d. "
+                    "Shorten it, or send a link to the rest."
+                )
+                % {"length": len(body), "max": MAX_BODY}
+            }
         )
 
 
-def _count(phone: str) -> None:
-    """Count one text to this number against RATE_LIMITS["text"]["phone"]: texts cost money
-    and must not become a way to pester someone."""
+def _check_phone(phone: str) -> None:
+    """Refuse a number that said STOP; count one text to it against RATE_LIMITS["text"]
+    ["phone"]: texts cost money and must not become a way to pester someone."""
+    if optouts.opted_out(phone):
+        raise ValidationError(
+            _(
+                "This number asked us to stop texting (STOP): %(phone)s gets no texts until "
+                "its owner texts START to our number. Offer e-mail instead."
+            )
+            % {"phone": display_phone(phone)},
+            code="opted_out",
+        )
     try:
         limits.check(None, "text", phone=phone, address=False)
     except limits.Limited as exc:

@@ -61,7 +61,8 @@ def test_nothing_is_sent_before_the_commit(sms_outbox, django_capture_on_commit_
 def test_an_invalid_number_is_refused_with_a_clear_message(sms_outbox, phone, message):
     with pytest.raises(ValidationError) as raised:
         queue_text(phone=phone, body=LINK, kind=TextMessage.Kind.REPORT_ONLINE)
-    assert message in raised.value.messages[0]
+    [said] = raised.value.message_dict["phone"]
+    assert message in said
     assert not TextMessage.objects.exists()
 
 
@@ -82,7 +83,7 @@ def test_an_opted_out_number_is_refused_in_words_a_call_taker_can_read(commit, s
 
     with pytest.raises(ValidationError) as raised:
         queue_text(phone="323.555.1234", body=LINK, kind=TextMessage.Kind.REPORT_ONLINE)
-    assert raised.value.messages == [
+    assert raised.value.message_dict["phone"] == [
         "This number asked us to stop texting (STOP): (323) 555-1234 gets no texts until its "
         "owner texts START to our number. Offer e-mail instead."
     ]
