@@ -120,7 +120,8 @@ class Handler(BaseHTTPRequestHandler):
             "sid": "SM" + uuid.uuid4().hex,
             "account_sid": SID,
             "to": fields["To"],
-            "from": fields["From"],
+            "from": fields.get("From", "+13235550199"),  # a Messaging Service picks one
+            "messaging_service_sid": fields.get("MessagingServiceSid"),
             "body": fields["Body"],
             "status": "queued",
             "date_created": format_datetime(datetime.now(UTC)),
@@ -282,3 +283,14 @@ def test_the_provider_tells_what_became_of_a_text(client, commit, provider, sett
     assert status("delivered", token="forged").status_code == 403
     text.refresh_from_db()
     assert text.delivery_status == "undelivered"
+
+
+def test_a_messaging_service_picks_the_number(commit, provider, settings):
+    settings.SMS_FROM = "MG0123456789abcdef0123456789abcdef"
+    provider.answers = ["slow"]
+    text = _queue(commit)
+    assert provider.idle.wait(5)
+    text = _retry_now(text)  # found again without a From to filter on
+    [message] = provider.messages
+    assert message["messaging_service_sid"] == settings.SMS_FROM
+    assert (text.state, text.provider_id) == (TextMessage.State.SENT, message["sid"])
