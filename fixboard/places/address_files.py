@@ -29,7 +29,6 @@ OPENADDRESSES = {
     "lat": "lat",
     "long": "lon",
 }
-LAYOUTS_DIR = Path(__file__).resolve().parent / "layouts"
 
 
 @dataclass(frozen=True)
@@ -51,10 +50,8 @@ OPENADDRESSES_LAYOUT = Layout({name: (column,) for name, column in OPENADDRESSES
 
 
 def load_layout(name_or_path: str) -> Layout:
-    """A mapping file (or the name of one shipped in places/layouts), checked."""
+    """A mapping file, checked."""
     path = Path(name_or_path)
-    if not path.exists() and (LAYOUTS_DIR / f"{name_or_path}.toml").exists():
-        path = LAYOUTS_DIR / f"{name_or_path}.toml"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
