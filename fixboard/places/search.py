@@ -17,6 +17,8 @@ import math
 import re
 from dataclasses import asdict, dataclass
 
+from django.db import connection
+
 from .addresses import normalize_address
 from .cells import cell_of, cells_around
 from .models import AddressPoint, Jurisdiction, Street
@@ -74,11 +76,12 @@ def _search_index(jurisdiction: Jurisdiction, text: str, limit: int) -> list[Add
 
 
 def _starting_with(jurisdiction: Jurisdiction, key: str, limit: int) -> list[AddressMatch]:
-    rows = (
-        AddressPoint.objects.filter(jurisdiction=jurisdiction, normalized__startswith=key)
-        .order_by("normalized")
-        .values_list("address", "zipcode", "lat", "long")[:limit]
-    )
+    found = AddressPoint.objects.filter(jurisdiction=jurisdiction, normalized__startswith=key)
+    if connection.vendor == "sqlite":
+        # SQLite's LIKE ignores case, so no index serves it; normalised keys are upper-case
+        # ASCII, and the plain index's binary order serves this range.
+        found = found.filter(normalized__gte=key, normalized__lt=key[:-1] + chr(ord(key[-1]) + 1))
+    rows = found.order_by("normalized").values_list("address", "zipcode", "lat", "long")[:limit]
     return [AddressMatch(*row) for row in rows]
 
 
