@@ -68,7 +68,9 @@ def _search_index(jurisdiction: Jurisdiction, text: str, limit: int) -> list[Add
     if len(key) < MIN_TYPED:
         return []
     found = _starting_with(jurisdiction, key, limit)
-    if len(found) < limit:
+    # A whole known address typed needs no guessing at what else was meant.
+    exact = found and normalize_address(found[0].address) == key
+    if len(found) < limit and not exact:
         seen = {match.address for match in found}
         more = _on_matching_streets(jurisdiction, key, limit)
         found += [match for match in more if match.address not in seen][: limit - len(found)]
@@ -133,7 +135,7 @@ def intersections(
     """Where streets named like `first` and `second` meet, best match first."""
     streets_a = matching_streets(jurisdiction, normalize_address(first))
     streets_b = matching_streets(jurisdiction, normalize_address(second))
-    cells = {name: _cells_of(jurisdiction, name) for name in {*streets_a, *streets_b}}
+    cells = _cells_of(jurisdiction, {*streets_a, *streets_b})
     found = []
     for a in streets_a:
         for b in streets_b:
@@ -142,9 +144,13 @@ def intersections(
     return found[:limit]
 
 
-def _cells_of(jurisdiction: Jurisdiction, street: str) -> set[int]:
-    rows = AddressPoint.objects.filter(jurisdiction=jurisdiction, street=street)
-    return set(rows.values_list("cell", flat=True).distinct())
+def _cells_of(jurisdiction: Jurisdiction, streets: set[str]) -> dict[str, set[int]]:
+    """The cells each street's addresses are in, in one index-only read."""
+    cells: dict[str, set[int]] = {name: set() for name in streets}
+    rows = AddressPoint.objects.filter(jurisdiction=jurisdiction, street__in=list(streets))
+    for street, cell in rows.values_list("street", "cell").distinct():
+        cells[street].add(cell)
+    return cells
 
 
 def _meeting(jurisdiction, a: str, b: str, cells: dict[str, set[int]]) -> AddressMatch | None:
