@@ -95,6 +95,10 @@ def matching_streets(jurisdiction: Jurisdiction, typed: str) -> list[str]:
     cores = matching_cores(jurisdiction.pk, wanted.core)
     if not cores:
         return []
+    # A core spelled as typed beats every one-letter-off guess: a corner of "236th" is not
+    # looked for on 26TH and 238TH as well.
+    nearest = min(cores.values())
+    cores = {core: edits for core, edits in cores.items() if edits == nearest}
     streets = Street.objects.filter(jurisdiction=jurisdiction, core__in=list(cores))
     scored = []
     for name, prefix, core, kind in streets.values_list("name", "prefix", "core", "kind"):
