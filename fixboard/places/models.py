@@ -102,8 +102,13 @@ class AddressPoint(models.Model):
         verbose_name = _("address")
         verbose_name_plural = _("addresses")
         constraints = [
+            # On PostgreSQL the operator classes let this one index also serve "starts
+            # with" (LIKE 'prefix%') whatever the database's collation: address search.
+            # Other engines ignore them (SQLite's search reads a range instead).
             models.UniqueConstraint(
-                fields=["jurisdiction", "normalized"], name="address_unique_per_jurisdiction"
+                fields=["jurisdiction", "normalized"],
+                name="address_unique_per_jurisdiction",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
             )
         ]
         indexes = [

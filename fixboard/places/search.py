@@ -78,13 +78,36 @@ def _search_index(jurisdiction: Jurisdiction, text: str, limit: int) -> list[Add
 
 
 def _starting_with(jurisdiction: Jurisdiction, key: str, limit: int) -> list[AddressMatch]:
-    found = AddressPoint.objects.filter(jurisdiction=jurisdiction, normalized__startswith=key)
-    if connection.vendor == "sqlite":
-        # SQLite's LIKE ignores case, so no index serves it; normalised keys are upper-case
-        # ASCII, and the plain index's binary order serves this range.
-        found = found.filter(normalized__gte=key, normalized__lt=key[:-1] + chr(ord(key[-1]) + 1))
-    rows = found.order_by("normalized").values_list("address", "zipcode", "lat", "long")[:limit]
+    """Known addresses whose normalised form starts with the key, in its order."""
+    if connection.vendor == "postgresql":
+        return _starting_with_postgresql(jurisdiction, key, limit)
+    # SQLite's LIKE ignores case, so no index serves it; normalised keys are upper-case
+    # ASCII, and the unique index's binary order serves this range.
+    rows = (
+        AddressPoint.objects.filter(
+            jurisdiction=jurisdiction,
+            normalized__gte=key,
+            normalized__lt=key[:-1] + chr(ord(key[-1]) + 1),
+        )
+        .order_by("normalized")
+        .values_list("address", "zipcode", "lat", "long")[:limit]
+    )
     return [AddressMatch(*row) for row in rows]
+
+
+def _starting_with_postgresql(jurisdiction, key: str, limit: int) -> list[AddressMatch]:
+    # The unique index's varchar_pattern_ops serve LIKE 'prefix%' and, in the order of
+    # `~<~`, the first few without sorting every address of a short prefix ("100").
+    table = AddressPoint._meta.db_table
+    pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT address, zipcode, lat, long FROM {table} "
+            "WHERE jurisdiction_id = %s AND normalized LIKE %s "
+            "ORDER BY normalized USING ~<~ LIMIT %s",
+            [jurisdiction.pk, pattern, limit],
+        )
+        return [AddressMatch(*row) for row in cursor.fetchall()]
 
 
 def matching_streets(jurisdiction: Jurisdiction, typed: str) -> list[str]:
