@@ -31,7 +31,8 @@ from .address_files import (
     read_csv,
     read_geojson,
 )
-from .addresses import AddressRecorder
+from .addresses import AddressRecorder, latest_addresses
+from .background import address_learner, learning
 from .models import AddressPoint, Jurisdiction
 from .spatial import jurisdiction_area_index
 
@@ -88,7 +89,8 @@ def import_addresses(
     result = AddressImportResult()
     started = time.monotonic()
     before = AddressPoint.objects.filter(jurisdiction=jurisdiction).count()
-    batch = _Batch(jurisdiction, result, on_reject)
+    recorder = AddressRecorder(jurisdiction)
+    batch = _Batch(jurisdiction, result, on_reject, address_learner(recorder))
     bar = tqdm(
         total=count_records(path) - (0 if geojson else 1),
         unit=_(" rows"),
@@ -96,15 +98,15 @@ def import_addresses(
         file=progress_file,
         mininterval=0.5,
     )
-    with bar:
+    with bar, learning(batch.learner):
         for number, fields in records:
             batch.add(number, fields)
             if len(batch) >= BATCH:
                 bar.update(batch.flush())
         bar.update(batch.flush())
     result.added = AddressPoint.objects.filter(jurisdiction=jurisdiction).count() - before
-    result.moved = batch.written - result.added
-    result.known = batch.valid - batch.written
+    result.moved = recorder.written - result.added
+    result.known = batch.valid - recorder.written
     result.elapsed = time.monotonic() - started
     return result
 
@@ -112,16 +114,15 @@ def import_addresses(
 class _Batch:
     """Rows read but not yet located and written."""
 
-    def __init__(self, jurisdiction: Jurisdiction, result: AddressImportResult, on_reject):
+    def __init__(self, jurisdiction: Jurisdiction, result: AddressImportResult, on_reject, learner):
         self.jurisdiction = jurisdiction
         self.result = result
         self.on_reject = on_reject
         self.areas = jurisdiction_area_index(jurisdiction.pk)
-        self.recorder = AddressRecorder(jurisdiction)
+        self.learner = learner  # an AddressRecorder, or one writing in the background
         self.rows: list[tuple[int, str, str, float, float]] = []
         self.read = 0
         self.valid = 0
-        self.written = 0
 
     def __len__(self):
         return len(self.rows)
@@ -182,7 +183,8 @@ class _Batch:
                     },
                 )
         self.valid += len(kept)
-        self.written += self.recorder.record(kept)
+        # Prepared here, written by the learner (on PostgreSQL, while the next batch is read).
+        self.learner.record_latest(latest_addresses(kept))
         return read
 
 

@@ -129,6 +129,7 @@ class AddressRecorder:
         self.jurisdiction = jurisdiction
         self.memory = memory
         self.sent: dict[str, tuple[float, float]] = {}
+        self.written = 0  # rows its upserts wrote (added or moved)
 
     def record(self, addresses: Iterable[tuple[str, str, float, float]]) -> int:
         return self.record_latest(latest_addresses(addresses))
@@ -147,7 +148,9 @@ class AddressRecorder:
         if len(sent) + len(fresh) > self.memory:
             sent.clear()
         sent.update((row[1], (row[4], row[5])) for row in fresh)
-        return _upsert(fresh)
+        written = _upsert(fresh)
+        self.written += written
+        return written
 
 
 def _near(point: tuple[float, float], lat: float, long: float) -> bool:

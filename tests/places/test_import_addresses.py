@@ -256,3 +256,21 @@ def test_file_level_errors_stop_before_anything_is_written(city, tmp_path):
     with pytest.raises(CommandError, match="No jurisdiction nowhere"):
         run("import_addresses", str(bad), "--jurisdiction", "nowhere")
     assert not AddressPoint.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_index_is_written_alongside(tmp_path):
+    """As in production: on PostgreSQL a thread writes each batch on its own connection
+    while the next is read; the summary still counts every row."""
+    from fixboard.places.actions import create_jurisdiction
+
+    place = create_jurisdiction(slug="open-city", name="Open City", timezone="UTC")
+    rows = [oa_row(str(n), "Main St", 34.0 + n * 0.0001, -118.25) for n in range(1, 501)]
+    rows.append(oa_row("", "Main St", 34.0, -118.25))
+    path = write_oa(tmp_path / "open-city.csv", rows)
+    out = run("import_addresses", str(path), "--jurisdiction", "open-city")
+    assert "501 rows in " in out and "500 new, 0 moved, 0 already known, 1 rejected." in out
+    out = run("import_addresses", str(path), "--jurisdiction", "open-city")
+    assert "0 new, 0 moved, 500 already known, 1 rejected." in out
+    assert AddressPoint.objects.filter(jurisdiction=place).count() == 500
+    assert search_addresses(place, "250 main")[0].address == "250 Main St"
