@@ -98,7 +98,8 @@ def grid_file(size: int, directory: Path) -> Path:
     if path.exists():
         return path
     directory.mkdir(parents=True, exist_ok=True)
-    per_street = 2_000  # 20 km of street
+    # 20 km of street at 1M doors; shorter streets for small runs, so that both ways have some.
+    per_street = max(10, min(2_000, size // 500))
     streets = max(2, size // per_street)
     across = _street_names()[: streets // 2]
     rows = 0
@@ -144,6 +145,8 @@ def _typed(address: str, rng: random.Random) -> str:
 
 @task
 def measure(*, path: str, queries: int) -> dict:
+    from django.db.models import Max
+
     from fixboard.places.actions import create_jurisdiction
     from fixboard.places.address_import import import_addresses
     from fixboard.places.models import AddressPoint, Street
@@ -160,16 +163,16 @@ def measure(*, path: str, queries: int) -> dict:
     names = list(Street.objects.filter(jurisdiction=place).values_list("core", "kind"))
     ew = [n for n in names if not n[0][0].isdigit()]
     ns = [n for n in names if n[0][0].isdigit()]
-    typed += [
-        f"{rng.choice(ew)[0].lower()} & {rng.choice(ns)[0].lower()}"
-        for _ in range(queries - len(typed))
-    ]
+    if ew and ns:
+        typed += [
+            f"{rng.choice(ew)[0].lower()} & {rng.choice(ns)[0].lower()}"
+            for _ in range(queries - len(typed))
+        ]
     rng.shuffle(typed)
     search, search_misses = _timed(lambda q: search_addresses(place, q), typed)
-    bounds = AddressPoint.objects.filter(jurisdiction=place).order_by("lat")
-    top = bounds.last()
+    extent = AddressPoint.objects.filter(jurisdiction=place).aggregate(Max("lat"), Max("long"))
     points = [
-        (rng.uniform(SOUTH, top.lat), rng.uniform(WEST, WEST + 2_000 * SPACING))
+        (rng.uniform(SOUTH, extent["lat__max"]), rng.uniform(WEST, extent["long__max"]))
         for _ in range(queries)
     ]
     nearest, nearest_misses = _timed(lambda p: nearest_address(place, *p), points)
