@@ -210,6 +210,8 @@ def _distance(lat: float, long: float, lat2: float, long2: float) -> float:
 
 def nearest_address(jurisdiction: Jurisdiction, lat: float, long: float) -> AddressMatch | None:
     """The known address nearest a point, if one lies within NEAREST_DEGREES."""
+    if not (math.isfinite(lat) and math.isfinite(long) and abs(lat) <= 90 and abs(long) <= 180):
+        return None  # no place on Earth: nothing near it
     rows = AddressPoint.objects.filter(
         jurisdiction=jurisdiction, cell__in=cells_around(cell_of(lat, long))
     ).values_list("address", "zipcode", "lat", "long")

@@ -79,3 +79,5 @@ def test_streets_are_kept_by_every_write_and_found_by_typos(city):
     assert nearest_address(j, INSIDE_EAST[0] + 0.0001, INSIDE_EAST[1]).address == (
         "1900 E 4th Street"
     )
+    assert nearest_address(j, float("nan"), INSIDE_EAST[1]) is None
+    assert nearest_address(j, 95.0, INSIDE_EAST[1]) is None
