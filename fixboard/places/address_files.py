@@ -162,7 +162,7 @@ def read_csv(path: Path, layout: Layout) -> Iterator[tuple[int, dict | Problem]]
                     ),
                 )
                 continue
-            number = reader.line_num
+            number += 1  # records, not lines: a quoted field may hold line breaks
             if len(fields) != width:
                 if not any(fields):
                     continue  # a blank line
