@@ -50,6 +50,7 @@ class NewRequest:
     reporter: ContactDetails | None = None
     device_id: str = ""
     account_id: str = ""
+    notice: str = ""  # what the answer tells the client of its POST (answers ignored)
 
 
 def submit_open311_request(
@@ -110,8 +111,12 @@ def _submit(
         record["token"] = submission.token
     elif service_type.type == ServiceType.Type.REALTIME:
         record["service_request_id"] = request.public_id
-    record["service_notice"] = service_type.notice or None
-    record["account_id"] = submission.account_id or None
+    # Left out when empty: the published schema has no null for them.
+    notice = " ".join(n for n in (service_type.notice, posted.notice) if n)
+    if notice:
+        record["service_notice"] = notice
+    if submission.account_id:
+        record["account_id"] = submission.account_id
     return request, record
 
 

@@ -442,9 +442,10 @@ class UpdateQuery:
     limit: int = 1000
 
 
-def list_updates(jurisdiction: Jurisdiction, query: UpdateQuery) -> list[dict]:
+def list_updates(jurisdiction: Jurisdiction, query: UpdateQuery) -> tuple[list[dict], bool]:
     """Public updates of public requests in the window, oldest first, with the request's
-    status in effect after each (`status`, `close_reason`)."""
+    status in effect after each (`status`, `close_reason`), and whether more follow the page
+    (one row more is read to know)."""
     requests = public_requests().filter(jurisdiction=jurisdiction).values("id")
     rows = list(
         Event.objects.public()
@@ -455,10 +456,14 @@ def list_updates(jurisdiction: Jurisdiction, query: UpdateQuery) -> list[dict]:
             created_at__lte=query.end,
         )
         .order_by("created_at", "id")
-        .values(*EVENT_COLUMNS, "request__public_id")[query.offset : query.offset + query.limit]
+        .values(*EVENT_COLUMNS, "request__public_id", "actor_system", "external_id")[
+            query.offset : query.offset + query.limit + 1
+        ]
     )
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
     _add_status_in_effect(rows)
-    return rows
+    return rows, more
 
 
 def _add_status_in_effect(rows: list[dict]) -> None:

@@ -1,0 +1,320 @@
+"""What real Open311 clients ran into (issue 18), each called as such a client calls."""
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import orjson
+import pytest
+from django.utils import timezone
+
+from fixboard.accounts.apikeys import issue_api_key
+from fixboard.reports.models import ServiceRequest
+from tests.factories import INSIDE_WEST, submit_pothole
+
+from .conftest import check_json, check_xml, xml_records
+
+pytestmark = pytest.mark.django_db
+
+REQUESTS = "/open311/v2/requests"
+UPDATES = "/open311/v2/servicerequestupdates"
+FORM = "application/x-www-form-urlencoded"
+
+
+def post_request(client, api_key, fmt="json", **fields):
+    data = {
+        "api_key": api_key,
+        "service_code": "pothole",
+        "lat": INSIDE_WEST[0],
+        "long": INSIDE_WEST[1],
+        "attribute[depth]": "deep",
+        **fields,
+    }
+    return client.post(f"{REQUESTS}.{fmt}", {k: v for k, v in data.items() if v is not None})
+
+
+def post_update(client, api_key, request, fmt="json", **fields):
+    data = {
+        "api_key": api_key,
+        "service_request_id": request.public_id,
+        "update_id": "FMS-1",
+        "status": "IN_PROGRESS",
+        "updated_datetime": (timezone.now() - timedelta(minutes=1)).isoformat(),
+        "description": "On it",
+        **fields,
+    }
+    return client.post(f"{UPDATES}.{fmt}", {k: v for k, v in data.items() if v is not None})
+
+
+def ok(response) -> list | dict:
+    assert response.status_code == 200, response.content
+    return orjson.loads(response.content)
+
+
+def errors(response, status=400) -> list[str]:
+    assert response.status_code == status, response.content
+    body = orjson.loads(response.content)
+    check_json("errors", body, error=True)
+    return [e["description"] for e in body]
+
+
+def window() -> dict:
+    now = timezone.now()
+    return {
+        "start_date": (now - timedelta(days=1)).isoformat(),
+        "end_date": (now + timedelta(minutes=1)).isoformat(),
+    }
+
+
+# ---- 1. a client's own update_id comes back ---------------------------------------------
+
+
+def test_a_client_reads_back_its_own_update_id(client, city, api_key):
+    request = submit_pothole(city)
+    assert ok(post_update(client, api_key, request, update_id="FMS-7781")) == [
+        {"update_id": "FMS-7781"}
+    ]
+    read = ok(client.get(f"{UPDATES}.json", {"api_key": api_key, **window()}))
+    check_json("updates", read)
+    assert [(u["update_id"], u["status"]) for u in read] == [("FMS-7781", "in_progress")]
+    tree = check_xml(
+        client.get(f"{UPDATES}.xml", {"api_key": api_key, **window()}).content,
+        "service_request_updates",
+        "request_update",
+    )
+    assert [r["update_id"] for r in xml_records(tree)] == ["FMS-7781"]
+
+
+def test_others_read_fixboards_own_id_for_a_clients_update(client, city, api_key):
+    request = submit_pothole(city)
+    ok(post_update(client, api_key, request, update_id="FMS-7781"))
+    event_id = str(request.events.get(external_id="FMS-7781").pk)
+    _other, other_key = issue_api_key(name="Other app", jurisdiction_slugs=[])
+    for params in ({**window()}, {"api_key": other_key, **window()}):
+        read = ok(client.get(f"{UPDATES}.json", params))
+        assert [u["update_id"] for u in read] == [event_id]
+
+
+# ---- 2. angle brackets are text ----------------------------------------------------------
+
+
+def test_text_with_angle_brackets_is_kept_and_escaped_everywhere(client, city, api_key):
+    text = "Broken sign, contact <jane@example.org> & ask for <Roads>"
+    posted = ok(post_request(client, api_key, description=text))
+    public_id = posted[0]["service_request_id"]
+    assert ServiceRequest.objects.get(public_id=public_id).description == text
+    record = ok(client.get(f"{REQUESTS}/{public_id}.json"))
+    assert record[0]["description"] == text
+    raw = client.get(f"{REQUESTS}/{public_id}.xml").content
+    assert b"contact &lt;jane@example.org&gt; &amp; ask for &lt;Roads&gt;" in raw
+    assert xml_records(check_xml(raw, "service_requests", "request"))[0]["description"] == text
+    page = client.get(f"/requests/{public_id}/").content.decode()
+    assert "contact &lt;jane@example.org&gt;" in page and "<jane@" not in page
+    feed = client.get(f"/feeds/{city.jurisdiction.slug}/").content.decode()
+    assert "jane@example.org" in feed and "<jane@" not in feed
+
+
+def test_an_update_with_angle_brackets_is_accepted(client, city, api_key):
+    request = submit_pothole(city)
+    text = "Questions to <roads@example.org> please"
+    ok(post_update(client, api_key, request, description=text))
+    read = ok(client.get(f"{UPDATES}.json", {"api_key": api_key, **window()}))
+    assert read[0]["description"] == text
+
+
+# ---- 4. unknown answers ignored, known ones strict, one type in extensions ---------------
+
+
+def test_unknown_attribute_codes_are_ignored_and_said_so(client, city, api_key):
+    answer = ok(post_request(client, api_key, **{"attribute[colour]": "red"}))
+    check_json("post", answer, method="post")
+    assert "attribute[colour]" in answer[0]["service_notice"]
+    request = ServiceRequest.objects.get(public_id=answer[0]["service_request_id"])
+    assert request.attributes == {"depth": "deep"}
+    # Known questions stay strict.
+    assert errors(post_request(client, api_key, **{"attribute[depth]": "bottomless"})) == [
+        "attribute[depth]: bottomless is not one of the choices (shallow, deep)."
+    ]
+
+
+def test_answer_values_in_extensions_are_always_strings(client, city, api_key):
+    answer = ok(
+        post_request(client, api_key, service_code="bulky-items", **{"attribute[items]": "3"})
+    )
+    public_id = answer[0]["service_request_id"]
+    record = ok(client.get(f"{REQUESTS}/{public_id}.json", {"extensions": "true"}))
+    assert record[0]["attributes"] == [
+        {"name": "items", "label": "How many items?", "code": "3", "value": "3"}
+    ]
+
+
+# ---- 5. every problem in one answer -----------------------------------------------------
+
+
+def test_five_problems_come_back_in_one_answer(client, city, api_key):
+    found = errors(
+        post_request(
+            client,
+            api_key,
+            description="x" * 4001,
+            lat="95",
+            email="ana@",
+            media_url="not a url",
+            **{"attribute[depth]": "bottomless"},
+        )
+    )
+    assert len(found) == 5, found
+    for name in ("description:", "lat ", "email:", "media_url:", "attribute[depth]:"):
+        assert any(d.startswith(name) for d in found), (name, found)
+    assert not ServiceRequest.objects.exists()
+
+
+def test_an_updates_problems_come_back_together(client, city, api_key):
+    request = submit_pothole(city)
+    found = errors(
+        post_update(
+            client,
+            api_key,
+            request,
+            update_id=None,
+            status="MAYBE",
+            updated_datetime="yesterday",
+            media_url="nope",
+        )
+    )
+    assert len(found) == 4, found
+
+
+# ---- 6. CORS ------------------------------------------------------------------------------
+
+
+def test_public_gets_are_shared_with_any_web_page(client, city):
+    submit_pothole(city)
+    for path in ("services.json", "requests.xml", "servicerequestupdates.json"):
+        response = client.get(f"/open311/v2/{path}", headers={"Origin": "https://app.example"})
+        assert response.status_code == 200
+        assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_preflight_is_answered(client, city):
+    response = client.options(
+        f"{REQUESTS}.json",
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    # A browser may not post: the answer says what is allowed, without sharing it.
+    response = client.options(
+        f"{REQUESTS}.json",
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert response.status_code == 204
+    assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
+    assert "Access-Control-Allow-Origin" not in response
+
+
+# ---- 8. updates beyond one page are signalled -------------------------------------------
+
+
+def test_a_truncated_updates_answer_links_to_the_rest(client, city, api_key, monkeypatch):
+    monkeypatch.setattr("fixboard.open311.queries.DEFAULT_LIMIT", 2)
+    request = submit_pothole(city)
+    for number, status in enumerate(("INVESTIGATING", "IN_PROGRESS", "FIXED"), start=1):
+        at = timezone.now() - timedelta(minutes=10 - number)
+        ok(
+            post_update(
+                client,
+                api_key,
+                request,
+                update_id=f"u{number}",
+                status=status,
+                updated_datetime=at.isoformat(),
+            )
+        )
+    response = client.get(f"{UPDATES}.json", {"api_key": api_key, **window()})
+    assert [u["update_id"] for u in ok(response)] == ["u1", "u2"]  # oldest first
+    link = response["Link"]
+    assert link.endswith('>; rel="next"') and "page=2" in link and "page_size=2" in link
+    rest = client.get(link[1 : link.index(">")])
+    assert [u["update_id"] for u in ok(rest)] == ["u3"]
+    assert "Link" not in rest
+
+
+# ---- 9. methods and encodings ------------------------------------------------------------
+
+
+def test_head_is_answered_as_get(client, city):
+    get = client.get(f"{REQUESTS}.xml")
+    head = client.head(f"{REQUESTS}.xml")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["Content-Type"] == "text/xml; charset=utf-8"
+    assert head["Content-Length"] == str(len(get.content))
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_other_methods_get_405_with_allow(client, city, method):
+    response = getattr(client, method)(f"{REQUESTS}.json")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
+    assert errors(response, 405) == ["Use GET or POST on this resource."]
+    response = getattr(client, method)("/open311/v2/services.xml")
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+    check_xml(response.content, "errors", "error")
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_latin1_form_gets_an_open311_error(client, city, api_key, fmt):
+    body = urlencode(
+        {
+            "api_key": api_key,
+            "service_code": "pothole",
+            "lat": "34.05",
+            "long": "-118.25",
+            "attribute[depth]": "deep",
+            "description": "Caf\xe9",
+        },
+        encoding="latin-1",
+    )
+    response = client.post(f"{REQUESTS}.{fmt}", body, content_type=f"{FORM}; charset=ISO-8859-1")
+    assert response.status_code == 400
+    if fmt == "json":
+        assert "charset=iso-8859-1" in errors(response)[0]
+    else:
+        tree = check_xml(response.content, "errors", "error")
+        assert "must be UTF-8" in tree.find("error/description").text
+    assert not ServiceRequest.objects.exists()
+
+
+def test_invalid_utf8_is_refused_not_stored_as_replacement_characters(client, city, api_key):
+    body = (
+        f"api_key={api_key}&service_code=pothole&lat=34.05&long=-118.25"
+        "&attribute%5Bdepth%5D=deep&description=Caf%E9+on+Main"
+    )
+    response = client.post(f"{REQUESTS}.json", body, content_type=FORM)
+    assert errors(response) == ["description is not UTF-8 text; encode every parameter as UTF-8."]
+    assert not ServiceRequest.objects.exists()
+    response = client.get(f"{REQUESTS}.json?service_code=pot%FFhole")
+    assert errors(response) == ["service_code is not UTF-8 text; encode every parameter as UTF-8."]
+    # Well-formed UTF-8 goes through.
+    body = body.replace("Caf%E9", "Caf%C3%A9")
+    answer = ok(client.post(f"{REQUESTS}.json", body, content_type=FORM))
+    assert (
+        ServiceRequest.objects.get(public_id=answer[0]["service_request_id"]).description
+        == "Café on Main"
+    )
+
+
+# ---- 10. nothing empty in POST answers -------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_post_answers_leave_out_what_is_empty(client, city, api_key, fmt):
+    response = post_request(client, api_key, fmt=fmt)
+    assert response.status_code == 200, response.content
+    if fmt == "json":
+        answer = orjson.loads(response.content)
+        check_json("post", answer, method="post")  # the swagger, nulls and all
+        assert set(answer[0]) == {"service_request_id"}
+    else:
+        tree = check_xml(response.content, "service_requests", "request")
+        assert [child.tag for child in tree[0]] == ["service_request_id"]
