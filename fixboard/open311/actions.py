@@ -21,10 +21,11 @@ from fixboard.catalog.models import ServiceType
 from fixboard.places.models import Jurisdiction
 from fixboard.reports import idempotency
 from fixboard.reports.actions import ContactDetails, add_update, submit_request, transition
+from fixboard.reports.changes import correct_close_reason
 from fixboard.reports.models import Channel, Event, ServiceRequest, Status
 
 from .models import Submission
-from .statuses import Target, next_status
+from .statuses import Target, corrected_reason, next_status
 
 REPEAT_WINDOW = timedelta(minutes=10)  # an identical POST within this is a repeat
 
@@ -150,6 +151,16 @@ def post_request_update(
     actor = actor_of(client)
     to_status = next_status(request.status, target)
     event = None
+    if reason := corrected_reason(request.status, request.close_reason, target):
+        event = correct_close_reason(
+            request=request,
+            close_reason=reason,
+            actor=actor,
+            note=description,
+            external_id=update_id,
+            client=client,
+        )
+        description = ""
     if to_status:
         event = transition(
             request=request,

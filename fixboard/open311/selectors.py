@@ -431,7 +431,12 @@ def request_to_update(jurisdiction: Jurisdiction, request_id: str) -> ServiceReq
 
 # ---- servicerequestupdates ----------------------------------------------------------------
 
-UPDATE_KINDS = (Event.Kind.STATUS_CHANGED, Event.Kind.PUBLIC_UPDATE, Event.Kind.MERGED)
+UPDATE_KINDS = (
+    Event.Kind.STATUS_CHANGED,
+    Event.Kind.PUBLIC_UPDATE,
+    Event.Kind.MERGED,
+    Event.Kind.CLOSE_REASON_CORRECTED,
+)
 
 
 @dataclass(frozen=True)

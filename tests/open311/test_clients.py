@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from fixboard.accounts.apikeys import issue_api_key
-from fixboard.reports.models import ServiceRequest
+from fixboard.reports.models import CloseReason, Event, ServiceRequest, Status
 from tests.factories import INSIDE_WEST, submit_pothole
 
 from .conftest import check_json, check_xml, xml_records
@@ -318,3 +318,57 @@ def test_post_answers_leave_out_what_is_empty(client, city, api_key, fmt):
     else:
         tree = check_xml(response.content, "service_requests", "request")
         assert [child.tag for child in tree[0]] == ["service_request_id"]
+
+
+# ---- 11. a CRM corrects why a request was closed ----------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_crm_corrects_a_close_reason(client, city, api_key, fmt):
+    request = submit_pothole(city)
+    earlier = (timezone.now() - timedelta(minutes=5)).isoformat()
+    ok(
+        post_update(
+            client,
+            api_key,
+            request,
+            update_id="c1",
+            status="NO_FURTHER_ACTION",
+            updated_datetime=earlier,
+        )
+    )
+    response = post_update(
+        client,
+        api_key,
+        request,
+        fmt=fmt,
+        update_id="c2",
+        status="FIXED",
+        description="Fixed after all",
+    )
+    assert response.status_code == 200, response.content
+    request.refresh_from_db()
+    assert (request.status, request.close_reason) == (Status.CLOSED, CloseReason.FIXED)
+    event = request.events.get(external_id="c2")
+    assert event.kind == Event.Kind.CLOSE_REASON_CORRECTED
+    assert (event.text, event.data["from"]) == ("Fixed after all", CloseReason.NOT_ACTIONABLE)
+    read = ok(client.get(f"{UPDATES}.json", {"api_key": api_key, **window()}))
+    check_json("updates", read)
+    assert [(u["update_id"], u["status"]) for u in read] == [
+        ("c1", "no_further_action"),
+        ("c2", "fixed"),
+    ]
+    # Posting it again changes nothing more.
+    ok(post_update(client, api_key, request, update_id="c2", status="FIXED"))
+    assert request.events.filter(kind=Event.Kind.CLOSE_REASON_CORRECTED).count() == 1
+
+
+def test_closed_and_duplicate_do_not_correct_a_close_reason(client, city, api_key):
+    request = submit_pothole(city)
+    ok(post_update(client, api_key, request, update_id="c1", status="NO_FURTHER_ACTION"))
+    ok(post_update(client, api_key, request, update_id="c2", status="CLOSED", description="x"))
+    ok(post_update(client, api_key, request, update_id="c3", status="DUPLICATE", description="y"))
+    request.refresh_from_db()
+    assert request.close_reason == CloseReason.NOT_ACTIONABLE
+    kinds = [request.events.get(external_id=i).kind for i in ("c2", "c3")]
+    assert kinds == [Event.Kind.PUBLIC_UPDATE, Event.Kind.PUBLIC_UPDATE]
