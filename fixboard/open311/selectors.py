@@ -17,11 +17,12 @@ from django.db.models import (
     FloatField,
     Func,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
 )
 
-from fixboard.catalog.models import AttributeDefinition, ServiceType
+from fixboard.catalog.models import AttributeDefinition, Department, ServiceType
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports.models import (
     OPEN_STATUSES,
@@ -165,6 +166,8 @@ class RequestQuery:
     updated_before: datetime | None = None
     circle: Circle | None = None
     area_ids: tuple[int, ...] = ()
+    department_ids: tuple[int, ...] = ()
+    has_photo: bool | None = None
     offset: int = 0
     limit: int = 1000
     by_updated: bool = False
@@ -232,6 +235,12 @@ def _filtered(jurisdiction: Jurisdiction, query: RequestQuery) -> QuerySet:
         queryset = queryset.filter(
             id__in=RequestArea.objects.filter(area_id__in=query.area_ids).values("request_id")
         )
+    if query.department_ids:
+        queryset = queryset.filter(department_id__in=query.department_ids)
+    if query.has_photo is not None:
+        # What a record's media_url shows: a visible photo, or the client's own media_url.
+        with_photo = Q(has_photos=True) | ~Q(media_url="")
+        queryset = queryset.filter(with_photo if query.has_photo else ~with_photo)
     return queryset
 
 
@@ -298,6 +307,29 @@ def area_ids_for(jurisdiction: Jurisdiction, names: list[str]) -> tuple[list[int
         else:
             unknown.append(name)
     return found, unknown
+
+
+def department_ids_for(
+    jurisdiction: Jurisdiction, names: list[str]
+) -> tuple[list[int], list[str]]:
+    """Ids of the departments named (as `agency_responsible` prints them, any case), and
+    the names that match none."""
+    by_name = {
+        name.casefold(): pk
+        for pk, name in Department.objects.filter(jurisdiction=jurisdiction).values_list(
+            "id", "name"
+        )
+    }
+    found = [by_name[n.casefold()] for n in names if n.casefold() in by_name]
+    return found, [n for n in names if n.casefold() not in by_name]
+
+
+def department_names(jurisdiction: Jurisdiction) -> list[str]:
+    return list(
+        Department.objects.filter(jurisdiction=jurisdiction)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
 
 
 def service_ids_for(jurisdiction: Jurisdiction, codes: list[str]) -> tuple[list[int], list[str]]:

@@ -21,6 +21,7 @@ from fixboard.accounts.apikeys import client_and_grant, take_rate_limit
 from fixboard.accounts.models import ApiClient
 from fixboard.core.uploads import BODY_LIMITS, body_limit_message
 from fixboard.places.models import Jurisdiction
+from fixboard.places.spatial import area_index
 from fixboard.reports.idempotency import StillRunning
 
 from . import encoding, lookups, params, posting, queries, selectors
@@ -187,9 +188,24 @@ def discovery(request, fmt):
     return render(fmt, "discovery", data)
 
 
+def _jurisdiction_at(request) -> Jurisdiction | None:
+    """The jurisdiction a services call asks for, narrowed to the one containing lat/long
+    when given (None: no jurisdiction asked for serves that point)."""
+    point = queries.point(request.GET)
+    if point is None:
+        return jurisdiction_of(request)
+    owner = lookups.jurisdiction_by_id(area_index().locate(*point).jurisdiction_id)
+    if _value(request, "jurisdiction_id"):
+        asked = jurisdiction_of(request)
+        return asked if owner is not None and owner.pk == asked.pk else None
+    return owner
+
+
 @endpoint("GET")
 def services(request, fmt):
-    jurisdiction = jurisdiction_of(request)
+    jurisdiction = _jurisdiction_at(request)
+    if jurisdiction is None:
+        return render(fmt, "services", [])
     data = [
         {
             "service_code": s["code"],

@@ -6,10 +6,12 @@ from urllib.parse import urlencode
 import orjson
 import pytest
 from django.utils import timezone
+from shapely.geometry import box
 
 from fixboard.accounts.apikeys import issue_api_key
+from fixboard.places.actions import create_jurisdiction, set_boundary
 from fixboard.reports.models import CloseReason, Event, ServiceRequest, Status
-from tests.factories import INSIDE_WEST, submit_pothole
+from tests.factories import INSIDE_WEST, OUTSIDE, ServiceTypeFactory, submit_pothole
 
 from .conftest import check_json, check_xml, xml_records
 
@@ -372,3 +374,63 @@ def test_closed_and_duplicate_do_not_correct_a_close_reason(client, city, api_ke
     assert request.close_reason == CloseReason.NOT_ACTIONABLE
     kinds = [request.events.get(external_id=i).kind for i in ("c2", "c3")]
     assert kinds == [Event.Kind.PUBLIC_UPDATE, Event.Kind.PUBLIC_UPDATE]
+
+
+# ---- 12. services by point; requests by department and photo ----------------------------
+
+
+def test_services_of_the_jurisdiction_containing_the_point(client, city):
+    set_boundary(city.jurisdiction, box(-118.30, 34.00, -118.10, 34.10))
+    other = create_jurisdiction(slug="elsewhere", name="Elsewhere", timezone="America/New_York")
+    set_boundary(other, box(OUTSIDE[1] - 0.1, OUTSIDE[0] - 0.1, OUTSIDE[1] + 0.1, OUTSIDE[0] + 0.1))
+    ServiceTypeFactory(jurisdiction=other, code="noise", name="Noise")
+
+    def codes(fmt="json", **params):
+        response = client.get(f"/open311/v2/services.{fmt}", params)
+        if fmt == "xml":
+            tree = check_xml(response.content, "services")
+            return [s.find("service_code").text for s in tree]
+        data = ok(response)
+        check_json("services", data)
+        return [s["service_code"] for s in data]
+
+    assert codes(lat=INSIDE_WEST[0], long=INSIDE_WEST[1]) == ["bulky-items", "pothole"]
+    assert codes("xml", lat=OUTSIDE[0], long=OUTSIDE[1]) == ["noise"]
+    assert codes(lat=0, long=0) == []
+    # With jurisdiction_id too: that jurisdiction's services if it contains the point.
+    slug = city.jurisdiction.slug
+    assert codes(jurisdiction_id=slug, lat=OUTSIDE[0], long=OUTSIDE[1]) == []
+    assert codes(jurisdiction_id=slug, lat=INSIDE_WEST[0], long=INSIDE_WEST[1]) == [
+        "bulky-items",
+        "pothole",
+    ]
+    assert errors(client.get("/open311/v2/services.json", {"lat": "34.05"})) == [
+        "Give both lat and long, in decimal degrees."
+    ]
+
+
+def test_requests_filtered_by_agency_and_photo(client, city):
+    streets = submit_pothole(city, description="streets")
+    parks = submit_pothole(city, description="parks", media_url="https://crm.example/p.jpg")
+    ServiceRequest.objects.filter(pk=parks.pk).update(department=city.parks)
+
+    def ids(fmt="json", **params):
+        response = client.get(f"{REQUESTS}.{fmt}", params)
+        if fmt == "xml":
+            tree = check_xml(response.content, "service_requests")
+            return {r["service_request_id"] for r in xml_records(tree)}
+        data = ok(response)
+        check_json("requests", data)
+        return {r["service_request_id"] for r in data}
+
+    assert ids(agency_responsible="Parks") == {parks.public_id}
+    assert ids("xml", agency_responsible="streets,Parks") == {streets.public_id, parks.public_id}
+    assert ids(has_photo="true") == {parks.public_id}
+    assert ids("xml", has_photo="false") == {streets.public_id}
+    assert ids(agency_responsible="Streets", has_photo="true") == set()
+    assert errors(client.get(f"{REQUESTS}.json", {"agency_responsible": "Roads"})) == [
+        "agency_responsible: no department Roads here (known: Parks, Streets)."
+    ]
+    assert errors(client.get(f"{REQUESTS}.json", {"has_photo": "maybe"})) == [
+        "has_photo must be true or false; got maybe."
+    ]
