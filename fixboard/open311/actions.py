@@ -39,8 +39,8 @@ class NewRequest:
     """A POST requests, parsed and located."""
 
     service_type: ServiceType
-    lat: float | str
-    long: float | str
+    lat: float | None  # None (both): an address nobody could place
+    long: float | None
     address: str = ""
     zipcode: str = ""
     address_id: str = ""
@@ -96,6 +96,7 @@ def _submit(
         media_url=posted.media_url,
         photos=posted.photos,
         client=client,
+        pinpointed=posted.lat is not None,
     )
     service_type = posted.service_type
     submission = Submission.objects.create(

@@ -11,8 +11,8 @@ from django.core.validators import URLValidator, validate_email
 from django.utils.translation import gettext as _
 
 from fixboard.catalog.models import ServiceType
-from fixboard.places.addresses import resolve_address
 from fixboard.places.models import AddressPoint, Jurisdiction
+from fixboard.places.search import search_addresses
 from fixboard.reports.actions import ContactDetails
 from fixboard.reports.attributes import MAX_TEXT, clean_attributes
 from fixboard.reports.models import Event, ServiceRequest
@@ -24,6 +24,8 @@ from .errors import Open311Error, bad_request, from_validation_error
 from .statuses import Target, target_of
 
 ADDRESS_ID_MAX = ServiceRequest._meta.get_field("address_id").max_length
+# Bromley's address_id for "the resident gave no point": the address_string is all there is.
+NOT_PINPOINTED = "#NOTPINPOINTED#"
 UPDATE_ID_MAX = Event._meta.get_field("external_id").max_length
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
@@ -68,11 +70,14 @@ def answers(data) -> dict:
     return found
 
 
-def _place(data, jurisdiction: Jurisdiction) -> tuple[str, str, str, str]:
-    """(lat, long, address, zipcode) from lat+long, address_string or address_id.
+def _place(data, jurisdiction: Jurisdiction) -> tuple:
+    """(lat, long, address, zipcode) from lat+long, address_id or address_string.
 
     An address_id sent with lat and long is kept as the client's own reference; sent alone,
-    it must be an id of the address index, which gives the location.
+    it must be an id of the address index, which gives the location, or Bromley's
+    #NOTPINPOINTED#. An address_string is looked up in the address index; one it does not
+    know is kept as given, with lat and long None: the request then waits for staff to
+    place it (`reports.actions.submit_request`).
     """
     lat, long = params.text(data, "lat"), params.text(data, "long")
     address = params.text(data, "address_string")
@@ -88,7 +93,7 @@ def _place(data, jurisdiction: Jurisdiction) -> tuple[str, str, str, str]:
         if problems:
             raise bad_request(*problems)
         return lat, long, address, ""
-    if address_id:
+    if address_id and address_id.upper() != NOT_PINPOINTED:
         point = AddressPoint.objects.filter(
             jurisdiction=jurisdiction, pk=address_id if address_id.isdigit() else None
         ).first()
@@ -99,16 +104,15 @@ def _place(data, jurisdiction: Jurisdiction) -> tuple[str, str, str, str]:
             )
         return point.lat, point.long, address or point.address, point.zipcode
     if address:
-        known = resolve_address(jurisdiction=jurisdiction, address=address)
-        if known is None:
-            raise bad_request(
-                _(
-                    "address_string: %(a)s is not an address we know in %(j)s; "
-                    "send lat and long instead."
-                )
-                % {"a": address, "j": jurisdiction.name}
-            )
-        return known.lat, known.long, address, known.zipcode
+        found = search_addresses(jurisdiction, address, limit=1)
+        if found:
+            return found[0].lat, found[0].long, address, found[0].zipcode
+        return None, None, address, ""
+    if address_id:
+        raise bad_request(
+            _("address_string: say where it is; address_id %(a)s gives no place.")
+            % {"a": address_id}
+        )
     raise bad_request(_("Give the location: lat and long, or address_string, or address_id."))
 
 

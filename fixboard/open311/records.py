@@ -47,6 +47,8 @@ class Formatter:
     def request(self, row: dict, image: str | None = None) -> dict:
         """The spec's request record; `image` is its first visible photo, if any."""
         media_url = row["media_url"] or (self.photo_url(image) if image else None)
+        # A request nobody pinpointed stands at the jurisdiction's centre: no place to publish.
+        placed = row["pinpointed"]
         return {
             "service_request_id": row["public_id"],
             "status": open311_status(row["status"]),
@@ -62,8 +64,8 @@ class Formatter:
             "address": row["address"] or None,
             "address_id": row["address_id"] or None,
             "zipcode": row["zipcode"] or None,
-            "lat": row["lat"],
-            "long": row["long"],
+            "lat": row["lat"] if placed else None,
+            "long": row["long"] if placed else None,
             "media_url": media_url,
         }
 

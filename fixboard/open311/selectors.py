@@ -119,6 +119,7 @@ OWN_COLUMNS = (
     "lat",
     "long",
     "media_url",
+    "pinpointed",
 )
 # Names come by join: the service type is joined anyway (public types only), and the
 # department by primary key, so a page costs one query instead of three.
@@ -202,6 +203,7 @@ def _in_circle(queryset: QuerySet, circle: Circle) -> QuerySet:
     dx = (F("long") - circle.long) * scale
     return (
         queryset.filter(
+            pinpointed=True,  # one not placed yet stands at the centre, not near anything
             lat__range=(circle.lat - dlat, circle.lat + dlat),
             long__range=(circle.long - dlong, circle.long + dlong),
         )
@@ -309,9 +311,7 @@ def area_ids_for(jurisdiction: Jurisdiction, names: list[str]) -> tuple[list[int
     return found, unknown
 
 
-def department_ids_for(
-    jurisdiction: Jurisdiction, names: list[str]
-) -> tuple[list[int], list[str]]:
+def department_ids_for(jurisdiction: Jurisdiction, names: list[str]) -> tuple[list[int], list[str]]:
     """Ids of the departments named (as `agency_responsible` prints them, any case), and
     the names that match none."""
     by_name = {

@@ -253,18 +253,22 @@ def relocate(
         raise ValidationError(
             {"address": [_("Keep the address under %(n)d characters.") % {"n": ADDRESS_MAX}]}
         )
-    if (lat, long, address) == (request.lat, request.long, request.address):
+    if (lat, long, address) == (request.lat, request.long, request.address) and request.pinpointed:
         raise ValidationError({"location": [_("The request is already at this place.")]})
     area_ids = _locate(request.jurisdiction, lat, long)
     before = {"lat": request.lat, "long": request.long, "address": request.address}
     request.lat, request.long, request.address = lat, long, address
     request.zipcode = request.address_id = ""
+    request.pinpointed = True
     RequestArea.objects.filter(request_id=request.pk).delete()
     RequestArea.objects.bulk_create(RequestArea(request=request, area_id=a) for a in area_ids)
     routed = _reroute(request, request.service_type, area_ids)
     at = timezone.now()
     request.updated_at = max(request.updated_at, at)
-    _save(request, ["lat", "long", "address", "zipcode", "address_id", "department", "assignee"])
+    _save(
+        request,
+        ["lat", "long", "address", "zipcode", "address_id", "pinpointed", "department", "assignee"],
+    )
     return events.record(
         request,
         Event.Kind.RELOCATED,

@@ -6,10 +6,12 @@ from urllib.parse import urlencode
 import orjson
 import pytest
 from django.utils import timezone
-from shapely.geometry import box
+from shapely.geometry import Point, box
 
 from fixboard.accounts.apikeys import issue_api_key
 from fixboard.places.actions import create_jurisdiction, set_boundary
+from fixboard.places.addresses import record_addresses
+from fixboard.reports.changes import relocate
 from fixboard.reports.models import CloseReason, Event, ServiceRequest, Status
 from tests.factories import INSIDE_WEST, OUTSIDE, ServiceTypeFactory, submit_pothole
 
@@ -433,4 +435,87 @@ def test_requests_filtered_by_agency_and_photo(client, city):
     ]
     assert errors(client.get(f"{REQUESTS}.json", {"has_photo": "maybe"})) == [
         "has_photo must be true or false; got maybe."
+    ]
+
+
+# ---- 3. address-only requests ------------------------------------------------------------
+
+
+@pytest.fixture
+def bounded_city(city):
+    set_boundary(city.jurisdiction, box(-118.30, 34.00, -118.10, 34.10))
+    return city
+
+
+def test_an_address_in_the_index_is_located(client, bounded_city, api_key):
+    record_addresses(
+        jurisdiction=bounded_city.jurisdiction,
+        addresses=[("2111 West Bellevue Avenue", "90026", 34.05, -118.15)],
+    )
+    answer = ok(
+        post_request(client, api_key, lat=None, long=None, address_string="2111 W Bellevue Ave")
+    )
+    request = ServiceRequest.objects.get(public_id=answer[0]["service_request_id"])
+    assert (request.lat, request.long, request.pinpointed) == (34.05, -118.15, True)
+    assert list(request.areas.all()) == [bounded_city.east]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"address_string": "Corner of Elm and 3rd, by the school"},
+        {"address_string": "Corner of Elm and 3rd, by the school", "address_id": "#NOTPINPOINTED#"},
+    ],
+)
+def test_an_address_nobody_knows_waits_for_staff_to_place_it(client, bounded_city, api_key, fields):
+    answer = ok(post_request(client, api_key, lat=None, long=None, **fields))
+    check_json("post", answer, method="post")
+    request = ServiceRequest.objects.get(public_id=answer[0]["service_request_id"])
+    assert request.address == "Corner of Elm and 3rd, by the school"
+    assert request.address_id == fields.get("address_id", "")
+    assert not request.pinpointed
+    assert bounded_city.jurisdiction.boundary.contains(Point(request.long, request.lat))
+    note = request.events.get(kind=Event.Kind.INTERNAL_NOTE)
+    assert not note.public and note.text.startswith("Location not pinpointed")
+    # Clients read the address as given, and no invented point.
+    record = ok(client.get(f"{REQUESTS}/{request.public_id}.json"))
+    check_json("request", record)
+    assert (record[0]["address"], record[0]["lat"], record[0]["long"]) == (
+        "Corner of Elm and 3rd, by the school",
+        None,
+        None,
+    )
+    tree = check_xml(client.get(f"{REQUESTS}.xml").content, "service_requests", "request")
+    assert (tree.find("request/lat").text, tree.find("request/long").text) == (None, None)
+    near_centre = {"lat": request.lat, "long": request.long, "radius": 50}
+    assert ok(client.get(f"{REQUESTS}.json", near_centre)) == []
+    # Staff place it: then it is where they put it.
+    relocate(request=request, lat=34.06, long=-118.26, actor="staff", address="Elm St & 3rd St")
+    request.refresh_from_db()
+    assert request.pinpointed and request.address_id == ""
+    record = ok(client.get(f"{REQUESTS}/{request.public_id}.json"))
+    assert (record[0]["lat"], record[0]["long"]) == (34.06, -118.26)
+
+
+def test_not_pinpointed_alone_asks_for_the_address(client, bounded_city, api_key):
+    assert errors(
+        post_request(client, api_key, lat=None, long=None, address_id="#NOTPINPOINTED#")
+    ) == ["address_string: say where it is; address_id #NOTPINPOINTED# gives no place."]
+
+
+def test_a_city_without_a_boundary_cannot_take_an_unknown_address(client, db):
+    bare = create_jurisdiction(slug="bare", name="Bare", timezone="UTC")
+    ServiceTypeFactory(jurisdiction=bare, code="graffiti", name="Graffiti")
+    _client, key = issue_api_key(name="Bare app", jurisdiction_slugs=["bare"])
+    response = client.post(
+        f"{REQUESTS}.json",
+        {
+            "api_key": key,
+            "jurisdiction_id": "bare",
+            "service_code": "graffiti",
+            "address_string": "1 Nowhere Lane",
+        },
+    )
+    assert errors(response) == [
+        "lat/long: Give the location on the map: Bare has no boundary to place it in."
     ]
