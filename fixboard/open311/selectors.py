@@ -74,6 +74,9 @@ def service_definition(jurisdiction: Jurisdiction, code: str) -> tuple[str, list
             "order",
             "description",
             "values",
+            "whole_number",
+            "minimum",
+            "maximum",
         )
     )
     return service.code, questions

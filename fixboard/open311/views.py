@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from fixboard.accounts.apikeys import client_and_grant, take_rate_limit
 from fixboard.accounts.models import ApiClient
+from fixboard.catalog.questions import limits_hint
 from fixboard.core.uploads import BODY_LIMITS, body_limit_message
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import area_index
@@ -234,7 +235,10 @@ def service_definition(request, fmt, service_code):
             "code": q["code"],
             "datatype": q["datatype"],
             "required": q["required"],
-            "datatype_description": q["datatype_description"] or None,
+            # The spec has no field for a number's limits: the hint says them.
+            "datatype_description": q["datatype_description"]
+            or limits_hint(q["whole_number"], q["minimum"], q["maximum"])
+            or None,
             "order": q["order"],
             "description": q["description"],
             "values": [{"key": str(v["key"]), "name": str(v["name"])} for v in q["values"]],

@@ -5,10 +5,13 @@ from urllib.parse import urlencode
 
 import orjson
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from shapely.geometry import Point, box
 
 from fixboard.accounts.apikeys import issue_api_key
+from fixboard.catalog.actions import save_service_type
+from fixboard.catalog.questions import FIELDS
 from fixboard.places.actions import create_jurisdiction, set_boundary
 from fixboard.places.addresses import record_addresses
 from fixboard.reports.changes import relocate
@@ -519,3 +522,79 @@ def test_a_city_without_a_boundary_cannot_take_an_unknown_address(client, db):
     assert errors(response) == [
         "lat/long: Give the location on the map: Bare has no boundary to place it in."
     ]
+
+
+# ---- 4. number answers within their question's limits -----------------------------------
+
+
+@pytest.fixture
+def counted(city):
+    """Bulky items asks "How many items?": a whole number from 1 to 20."""
+    question = city.bulky.attributes.get(code="items")
+    save_service_type(
+        actor="test",
+        data={},
+        service_type=city.bulky,
+        questions=[
+            {
+                "id": question.pk,
+                **{f: getattr(question, f) for f in FIELDS},
+                "whole_number": True,
+                "minimum": 1,
+                "maximum": 20,
+            }
+        ],
+    )
+    return city
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize("value", ["-3", "2.5", "0", "21"])
+def test_number_answers_respect_their_limits(client, counted, api_key, fmt, value):
+    response = post_request(
+        client, api_key, fmt=fmt, service_code="bulky-items", **{"attribute[items]": value}
+    )
+    assert response.status_code == 400
+    expected = f"attribute[items]: {value} is not allowed: A whole number from 1 to 20."
+    if fmt == "json":
+        assert errors(response) == [expected]
+    else:
+        tree = check_xml(response.content, "errors", "error")
+        assert tree.find("error/description").text == expected
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_number_within_its_limits_is_kept_and_the_limits_are_published(client, counted, api_key):
+    answer = ok(
+        post_request(client, api_key, service_code="bulky-items", **{"attribute[items]": "20"})
+    )
+    request = ServiceRequest.objects.get(public_id=answer[0]["service_request_id"])
+    assert request.attributes == {"items": 20}
+    definition = ok(client.get("/open311/v2/services/bulky-items.json"))
+    check_json("service", definition)
+    assert definition["attributes"][0]["datatype_description"] == ("A whole number from 1 to 20.")
+
+
+def test_limits_belong_to_number_questions(counted):
+    question = counted.pothole.attributes.get(code="depth")
+    with pytest.raises(ValidationError) as caught:
+        save_service_type(
+            actor="test",
+            data={},
+            service_type=counted.pothole,
+            questions=[
+                {"id": question.pk, **{f: getattr(question, f) for f in FIELDS}, "minimum": 3}
+            ],
+        )
+    assert caught.value.message_dict == {
+        "question[depth].minimum": ["Only number questions have limits; empty them."]
+    }
+
+
+def test_the_web_form_asks_within_the_same_limits(client, counted):
+    page = client.get(
+        f"/{counted.jurisdiction.slug}/report/questions/", {"service": "bulky-items"}
+    ).content.decode()
+    assert 'type="number"' in page
+    assert all(attr in page for attr in ('step="1"', 'min="1"', 'max="20"'))
+    assert "A whole number from 1 to 20." in page
