@@ -346,7 +346,10 @@ def request_updates(request, fmt):
     data = [
         formatter.update(r, [by_event[r["id"]]] if r["id"] in by_event else [], own) for r in rows
     ]
-    headers = {"Link": f'<{_next_page(request, query)}>; rel="next"'} if more else {}
+    headers = {}
+    if more:
+        headers["Link"] = f'<{_next_page(request, query)}>; rel="next"'
+        headers["Access-Control-Expose-Headers"] = "Link"  # for web pages reading it too
     return render(fmt, "service_request_updates", data, headers=headers)
 
 

@@ -240,6 +240,7 @@ def test_a_truncated_updates_answer_links_to_the_rest(client, city, api_key, mon
     response = client.get(f"{UPDATES}.json", {"api_key": api_key, **window()})
     assert [u["update_id"] for u in ok(response)] == ["u1", "u2"]  # oldest first
     link = response["Link"]
+    assert response["Access-Control-Expose-Headers"] == "Link"
     assert link.endswith('>; rel="next"') and "page=2" in link and "page_size=2" in link
     rest = client.get(link[1 : link.index(">")])
     assert [u["update_id"] for u in ok(rest)] == ["u3"]
@@ -598,3 +599,22 @@ def test_the_web_form_asks_within_the_same_limits(client, counted):
     assert 'type="number"' in page
     assert all(attr in page for attr in ('step="1"', 'min="1"', 'max="20"'))
     assert "A whole number from 1 to 20." in page
+
+
+def test_the_rest_api_follows_the_same_text_and_number_rules(client, counted, api_key):
+    def rest(body: dict):
+        return client.post(
+            "/api/v1/requests",
+            orjson.dumps({"lat": 34.05, "long": -118.25, **body}),
+            content_type="application/json",
+            headers={"X-Api-Key": api_key},
+        )
+
+    text = "Questions to <roads@example.org> please"
+    made = rest({"service_code": "pothole", "attributes": {"depth": "deep"}, "description": text})
+    assert made.status_code == 201, made.content
+    assert ServiceRequest.objects.get(public_id=made.json()["id"]).description == text
+    for value in (-3, 2.5):
+        refused = rest({"service_code": "bulky-items", "attributes": {"items": value}})
+        assert refused.status_code == 422, refused.content
+        assert "A whole number from 1 to 20." in refused.content.decode()
