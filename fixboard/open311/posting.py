@@ -173,9 +173,9 @@ def known_answers(posted: dict, service_type: ServiceType) -> tuple[dict, list[s
     )
 
 
-def _answer_problems(service_type: ServiceType, answers_: dict) -> list[str]:
+def _answer_problems(service_type: ServiceType, given: dict) -> list[str]:
     try:
-        clean_attributes(service_type, answers_)
+        clean_attributes(service_type, given)
     except ValidationError as exc:
         return [d for _code, d in from_validation_error(exc).errors]
     return []
