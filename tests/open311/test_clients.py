@@ -10,13 +10,20 @@ from django.utils import timezone
 from shapely.geometry import Point, box
 
 from fixboard.accounts.apikeys import issue_api_key
+from fixboard.accounts.models import User
 from fixboard.catalog.actions import save_service_type
 from fixboard.catalog.questions import FIELDS
 from fixboard.places.actions import create_jurisdiction, set_boundary
 from fixboard.places.addresses import record_addresses
 from fixboard.reports.changes import relocate
 from fixboard.reports.models import CloseReason, Event, ServiceRequest, Status
-from tests.factories import INSIDE_WEST, OUTSIDE, ServiceTypeFactory, submit_pothole
+from tests.factories import (
+    INSIDE_WEST,
+    OUTSIDE,
+    ServiceTypeFactory,
+    UserFactory,
+    submit_pothole,
+)
 
 from .conftest import check_json, check_xml, xml_records
 
@@ -491,6 +498,16 @@ def test_an_address_nobody_knows_waits_for_staff_to_place_it(client, bounded_cit
     )
     tree = check_xml(client.get(f"{REQUESTS}.xml").content, "service_requests", "request")
     assert (tree.find("request/lat").text, tree.find("request/long").text) == (None, None)
+    # Staff see why it stands where it does, in the work view's timeline.
+    staff = UserFactory(
+        role=User.Role.STAFF,
+        jurisdictions=[bounded_city.jurisdiction],
+        departments=[bounded_city.streets],
+    )
+    client.force_login(staff)
+    work = client.get(f"/queue/requests/{request.public_id}/").content.decode()
+    assert "Location not pinpointed" in work
+    client.logout()
     near_centre = {"lat": request.lat, "long": request.long, "radius": 50}
     assert ok(client.get(f"{REQUESTS}.json", near_centre)) == []
     # Staff place it: then it is where they put it.
