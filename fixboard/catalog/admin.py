@@ -134,6 +134,9 @@ class AttributeForm(forms.ModelForm):
             "required",
             "variable",
             "values",
+            "whole_number",
+            "minimum",
+            "maximum",
         ]
         help_texts = {
             "code": _("Short name used by apps and in exports, e.g. item-count."),
@@ -149,6 +152,13 @@ class AttributeForm(forms.ModelForm):
         if "values" in cleaned:
             for message in question_rules.choice_errors(cleaned.get("datatype"), cleaned["values"]):
                 self.add_error("values", message)
+        for message in question_rules.limit_errors(
+            cleaned.get("datatype"),
+            cleaned.get("whole_number"),
+            cleaned.get("minimum"),
+            cleaned.get("maximum"),
+        ):
+            self.add_error("minimum", message)
         return cleaned
 
 

@@ -207,6 +207,16 @@ class AttributeDefinition(models.Model):
         blank=True,
         help_text=_('For lists: [{"key": "sofa", "name": "Sofa"}, …]'),
     )
+    # What a number question accepts (Open311's `number` says no more than "a number").
+    whole_number = models.BooleanField(
+        _("whole numbers only"), default=False, db_default=False, help_text=_("For numbers.")
+    )
+    minimum = models.FloatField(
+        _("smallest answer"), null=True, blank=True, help_text=_("For numbers; empty: any.")
+    )
+    maximum = models.FloatField(
+        _("largest answer"), null=True, blank=True, help_text=_("For numbers; empty: any.")
+    )
 
     class Meta:
         ordering = ["service_type", "order", "id"]

@@ -14,6 +14,9 @@ FIELDS = (
     "variable",
     "order",
     "values",
+    "whole_number",
+    "minimum",
+    "maximum",
 )
 LIST_TYPES = {
     AttributeDefinition.Datatype.SINGLEVALUELIST,
@@ -42,6 +45,40 @@ def choice_errors(datatype: str, values) -> list[str]:
     return []
 
 
+def limit_errors(datatype: str, whole_number: bool, minimum, maximum) -> list[str]:
+    """What is wrong with a question's limits on its answers, if anything."""
+    if datatype != AttributeDefinition.Datatype.NUMBER:
+        if whole_number or minimum is not None or maximum is not None:
+            return [_("Only number questions have limits; empty them.")]
+        return []
+    if minimum is not None and maximum is not None and minimum > maximum:
+        return [_("The smallest answer is larger than the largest.")]
+    return []
+
+
+def _shown(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def limits_hint(whole_number: bool, minimum, maximum) -> str:
+    """A sentence saying what a number question accepts, e.g. "A whole number from 1 to 20."."""
+    low = None if minimum is None else _shown(minimum)
+    high = None if maximum is None else _shown(maximum)
+    if low is not None and high is not None:
+        if whole_number:
+            return _("A whole number from %(a)s to %(b)s.") % {"a": low, "b": high}
+        return _("A number from %(a)s to %(b)s.") % {"a": low, "b": high}
+    if low is not None:
+        if whole_number:
+            return _("A whole number of at least %(a)s.") % {"a": low}
+        return _("A number of at least %(a)s.") % {"a": low}
+    if high is not None:
+        if whole_number:
+            return _("A whole number of at most %(b)s.") % {"b": high}
+        return _("A number of at most %(b)s.") % {"b": high}
+    return _("A whole number.") if whole_number else ""
+
+
 def checked_questions(questions: list[dict]) -> list[dict]:
     """The questions with defaults filled in, or ValidationError naming each problem as
     `question[CODE].FIELD` (or `question[N]` by position when the code is missing)."""
@@ -65,6 +102,10 @@ def checked_questions(questions: list[dict]) -> list[dict]:
                 errors.setdefault(f"{name}.{field}", []).extend(messages)
         for message in choice_errors(question.datatype, question.values):
             errors.setdefault(f"{name}.values", []).append(message)
+        for message in limit_errors(
+            question.datatype, question.whole_number, question.minimum, question.maximum
+        ):
+            errors.setdefault(f"{name}.minimum", []).append(message)
         if question.code in seen:
             errors.setdefault(f"{name}.code", []).append(_("Each question needs its own code."))
         seen.add(question.code)

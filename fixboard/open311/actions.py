@@ -21,10 +21,11 @@ from fixboard.catalog.models import ServiceType
 from fixboard.places.models import Jurisdiction
 from fixboard.reports import idempotency
 from fixboard.reports.actions import ContactDetails, add_update, submit_request, transition
+from fixboard.reports.changes import correct_close_reason
 from fixboard.reports.models import Channel, Event, ServiceRequest, Status
 
 from .models import Submission
-from .statuses import Target, next_status
+from .statuses import Target, corrected_reason, next_status
 
 REPEAT_WINDOW = timedelta(minutes=10)  # an identical POST within this is a repeat
 
@@ -38,8 +39,8 @@ class NewRequest:
     """A POST requests, parsed and located."""
 
     service_type: ServiceType
-    lat: float | str
-    long: float | str
+    lat: float | None  # None (both): an address nobody could place
+    long: float | None
     address: str = ""
     zipcode: str = ""
     address_id: str = ""
@@ -50,6 +51,7 @@ class NewRequest:
     reporter: ContactDetails | None = None
     device_id: str = ""
     account_id: str = ""
+    notice: str = ""  # what the answer tells the client of its POST (answers ignored)
 
 
 def submit_open311_request(
@@ -94,6 +96,7 @@ def _submit(
         media_url=posted.media_url,
         photos=posted.photos,
         client=client,
+        pinpointed=posted.lat is not None,
     )
     service_type = posted.service_type
     submission = Submission.objects.create(
@@ -110,8 +113,12 @@ def _submit(
         record["token"] = submission.token
     elif service_type.type == ServiceType.Type.REALTIME:
         record["service_request_id"] = request.public_id
-    record["service_notice"] = service_type.notice or None
-    record["account_id"] = submission.account_id or None
+    # Left out when empty: the published schema has no null for them.
+    notice = " ".join(n for n in (service_type.notice, posted.notice) if n)
+    if notice:
+        record["service_notice"] = notice
+    if submission.account_id:
+        record["account_id"] = submission.account_id
     return request, record
 
 
@@ -145,6 +152,16 @@ def post_request_update(
     actor = actor_of(client)
     to_status = next_status(request.status, target)
     event = None
+    if reason := corrected_reason(request.status, request.close_reason, target):
+        event = correct_close_reason(
+            request=request,
+            close_reason=reason,
+            actor=actor,
+            note=description,
+            external_id=update_id,
+            client=client,
+        )
+        description = ""
     if to_status:
         event = transition(
             request=request,

@@ -6,3 +6,8 @@ class Open311Config(AppConfig):
     name = "fixboard.open311"
     label = "open311"
     verbose_name = _("Open311")
+
+    def ready(self):
+        from . import cors
+
+        cors.connect()

@@ -37,6 +37,10 @@ def jurisdictions_for(slug: str) -> list[Jurisdiction]:
     return rows[:2]
 
 
+def jurisdiction_by_id(pk: int | None) -> Jurisdiction | None:
+    return next((j for j in _jurisdictions.get("all") if j.pk == pk), None)
+
+
 def all_jurisdiction_slugs() -> list[str]:
     return sorted(j.slug for j in _jurisdictions.get("all"))
 

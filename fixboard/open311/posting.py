@@ -2,25 +2,31 @@
 
 import hashlib
 import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from fixboard.catalog.models import ServiceType
-from fixboard.places.addresses import resolve_address
 from fixboard.places.models import AddressPoint, Jurisdiction
+from fixboard.places.search import search_addresses
 from fixboard.reports.actions import ContactDetails
-from fixboard.reports.attributes import MAX_TEXT
-from fixboard.reports.models import ServiceRequest
+from fixboard.reports.attributes import MAX_TEXT, clean_attributes
+from fixboard.reports.models import Event, ServiceRequest
 from fixboard.reports.photos import check_uploads
 
 from . import params
 from .actions import NewRequest
-from .errors import bad_request
+from .errors import Open311Error, bad_request, from_validation_error
+from .statuses import Target, target_of
 
 ADDRESS_ID_MAX = ServiceRequest._meta.get_field("address_id").max_length
+# Bromley's address_id for "the resident gave no point": the address_string is all there is.
+NOT_PINPOINTED = "#NOTPINPOINTED#"
+UPDATE_ID_MAX = Event._meta.get_field("external_id").max_length
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
 
@@ -40,18 +46,14 @@ def fingerprint(data, files) -> str:
 
 
 def check_text(value: str, name: str) -> list[str]:
-    """Problems of a free text: too long, or HTML (the spec allows line breaks, not markup)."""
-    problems = []
+    """Problems of a free text: too long. Angle brackets are text like any other ("contact
+    <jane@example.org>"): stored as typed, escaped by every output (XML, JSON, pages, feeds)."""
     if len(value) > MAX_TEXT:
-        problems.append(
+        return [
             _("%(p)s: keep it under %(n)d characters (it has %(m)d).")
             % {"p": name, "n": MAX_TEXT, "m": len(value)}
-        )
-    if strip_tags(value) != value:
-        problems.append(
-            _("%(p)s: HTML is not allowed; send plain text (line breaks are fine).") % {"p": name}
-        )
-    return problems
+        ]
+    return []
 
 
 def answers(data) -> dict:
@@ -68,11 +70,14 @@ def answers(data) -> dict:
     return found
 
 
-def _place(data, jurisdiction: Jurisdiction) -> tuple[str, str, str, str]:
-    """(lat, long, address, zipcode) from lat+long, address_string or address_id.
+def _place(data, jurisdiction: Jurisdiction) -> tuple:
+    """(lat, long, address, zipcode) from lat+long, address_id or address_string.
 
     An address_id sent with lat and long is kept as the client's own reference; sent alone,
-    it must be an id of the address index, which gives the location.
+    it must be an id of the address index, which gives the location, or Bromley's
+    #NOTPINPOINTED#. An address_string is looked up in the address index; one it does not
+    know is kept as given, with lat and long None: the request then waits for staff to
+    place it (`reports.actions.submit_request`).
     """
     lat, long = params.text(data, "lat"), params.text(data, "long")
     address = params.text(data, "address_string")
@@ -82,8 +87,13 @@ def _place(data, jurisdiction: Jurisdiction) -> tuple[str, str, str, str]:
     if lat or long:
         if not (lat and long):
             raise bad_request(_("Send both lat and long, in decimal degrees (WGS84)."))
+        problems = []
+        lat = _collect(problems, lambda: params.number(data, "lat", low=-90, high=90))
+        long = _collect(problems, lambda: params.number(data, "long", low=-180, high=180))
+        if problems:
+            raise bad_request(*problems)
         return lat, long, address, ""
-    if address_id:
+    if address_id and address_id.upper() != NOT_PINPOINTED:
         point = AddressPoint.objects.filter(
             jurisdiction=jurisdiction, pk=address_id if address_id.isdigit() else None
         ).first()
@@ -94,16 +104,15 @@ def _place(data, jurisdiction: Jurisdiction) -> tuple[str, str, str, str]:
             )
         return point.lat, point.long, address or point.address, point.zipcode
     if address:
-        known = resolve_address(jurisdiction=jurisdiction, address=address)
-        if known is None:
-            raise bad_request(
-                _(
-                    "address_string: %(a)s is not an address we know in %(j)s; "
-                    "send lat and long instead."
-                )
-                % {"a": address, "j": jurisdiction.name}
-            )
-        return known.lat, known.long, address, known.zipcode
+        found = search_addresses(jurisdiction, address, limit=1)
+        if found:
+            return found[0].lat, found[0].long, address, found[0].zipcode
+        return None, None, address, ""
+    if address_id:
+        raise bad_request(
+            _("address_string: say where it is; address_id %(a)s gives no place.")
+            % {"a": address_id}
+        )
     raise bad_request(_("Give the location: lat and long, or address_string, or address_id."))
 
 
@@ -142,14 +151,57 @@ def media(data, files) -> tuple[str, list[tuple[bytes, str]]]:
     return media_url, [(upload.read(), upload.name or "photo") for upload in uploads]
 
 
+def _collect(problems: list[str], read, *args):
+    """What `read` returns, or None with its problems added to `problems`."""
+    try:
+        return read(*args)
+    except Open311Error as exc:
+        problems.extend(description for _code, description in exc.errors)
+        return None
+
+
+def known_answers(posted: dict, service_type: ServiceType) -> tuple[dict, list[str]]:
+    """(answers to the service type's questions, codes it does not ask, in order).
+
+    Clients send what another city's or an older definition asked (FixMyStreet sends its own
+    hidden fields); refusing them would refuse the whole report, so they are left out.
+    """
+    asked = {d.code for d in service_type.attributes.all() if d.variable}
+    return (
+        {code: value for code, value in posted.items() if code in asked},
+        [code for code in posted if code not in asked],
+    )
+
+
+def _answer_problems(service_type: ServiceType, given: dict) -> list[str]:
+    try:
+        clean_attributes(service_type, given)
+    except ValidationError as exc:
+        return [d for _code, d in from_validation_error(exc).errors]
+    return []
+
+
+def _ignored_notice(codes: list[str]) -> str:
+    if not codes:
+        return ""
+    return _("Ignored %(a)s: not a question of this service.") % {
+        "a": ", ".join(f"attribute[{c}]" for c in codes)
+    }
+
+
 def new_request(data, files, jurisdiction: Jurisdiction, service_type: ServiceType) -> NewRequest:
-    """The request a POST describes; problems of the text come back together as one 400."""
+    """The request a POST describes; every problem found comes back together as one 400."""
     description = params.text(data, "description")
     problems = check_text(description, "description")
+    place = _collect(problems, _place, data, jurisdiction)
+    found_media = _collect(problems, media, data, files)
+    reporter = _collect(problems, _reporter, data)
+    attributes, ignored = known_answers(answers(data), service_type)
+    problems += _answer_problems(service_type, attributes)
     if problems:
         raise bad_request(*problems)
-    lat, long, address, zipcode = _place(data, jurisdiction)
-    media_url, photos = media(data, files)
+    lat, long, address, zipcode = place
+    media_url, photos = found_media
     return NewRequest(
         service_type=service_type,
         lat=lat,
@@ -158,10 +210,66 @@ def new_request(data, files, jurisdiction: Jurisdiction, service_type: ServiceTy
         zipcode=zipcode,
         address_id=params.text(data, "address_id"),
         description=description,
-        attributes=answers(data),
+        attributes=attributes,
         media_url=media_url,
         photos=photos,
-        reporter=_reporter(data),
+        reporter=reporter,
         device_id=params.text(data, "device_id"),
         account_id=params.text(data, "account_id"),
+        notice=_ignored_notice(ignored),
+    )
+
+
+@dataclass(frozen=True)
+class PostedUpdate:
+    """A POST servicerequestupdates, checked."""
+
+    service_request_id: str
+    update_id: str
+    target: Target
+    description: str
+    at: datetime
+    media_url: str
+    photos: list[tuple[bytes, str]]
+
+
+def _target(data) -> Target:
+    target = target_of(params.text(data, "status"))
+    if target is None:
+        raise bad_request(
+            _(
+                "status: %(s)s is not an extended status (OPEN, INVESTIGATING, IN_PROGRESS, "
+                "ACTION_SCHEDULED, FIXED, CLOSED, DUPLICATE, NOT_COUNCILS_RESPONSIBILITY, "
+                "INTERNAL_REFERRAL, NO_FURTHER_ACTION, CANCELLED, REOPEN, FOR_TRIAGE, UNCHANGED)."
+            )
+            % {"s": params.text(data, "status")}
+        )
+    return target
+
+
+def new_update(data, files, tz: ZoneInfo) -> PostedUpdate:
+    """The update a POST describes; every problem found comes back together as one 400."""
+    problems = [
+        _("%(p)s is required.") % {"p": name}
+        for name in ("service_request_id", "update_id", "status", "updated_datetime")
+        if not params.text(data, name)
+    ]
+    update_id = params.text(data, "update_id")
+    if len(update_id) > UPDATE_ID_MAX:
+        problems.append(_("update_id: keep it under %(n)d characters.") % {"n": UPDATE_ID_MAX})
+    target = _collect(problems, _target, data) if params.text(data, "status") else None
+    description = params.text(data, "description")
+    problems += check_text(description, "description")
+    at = _collect(problems, params.w3c_datetime, data, "updated_datetime", tz)
+    found_media = _collect(problems, media, data, files)
+    if problems:
+        raise bad_request(*problems)
+    return PostedUpdate(
+        service_request_id=params.text(data, "service_request_id"),
+        update_id=update_id,
+        target=target,
+        description=description,
+        at=at,
+        media_url=found_media[0],
+        photos=found_media[1],
     )

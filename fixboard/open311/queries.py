@@ -19,6 +19,8 @@ from .selectors import (
     RequestQuery,
     UpdateQuery,
     area_ids_for,
+    department_ids_for,
+    department_names,
     service_ids_for,
 )
 
@@ -63,17 +65,36 @@ def paging(data) -> tuple[int, int]:
     return ((page or 1) - 1) * size, size
 
 
-def _circle(data) -> Circle | None:
+def point(data) -> tuple[float, float] | None:
+    """(lat, long) when both are given; a 400 for one alone or a value out of range."""
     lat = params.number(data, "lat", low=-90, high=90)
     long = params.number(data, "long", low=-180, high=180)
-    radius = params.number(data, "radius", low=1, high=MAX_RADIUS_M)
     if lat is None and long is None:
-        if radius is not None:
-            raise bad_request(_("radius needs lat and long."))
         return None
     if lat is None or long is None:
         raise bad_request(_("Give both lat and long, in decimal degrees."))
-    return Circle(lat, long, radius or DEFAULT_RADIUS_M)
+    return lat, long
+
+
+def _circle(data) -> Circle | None:
+    centre = point(data)
+    radius = params.number(data, "radius", low=1, high=MAX_RADIUS_M)
+    if centre is None:
+        if radius is not None:
+            raise bad_request(_("radius needs lat and long."))
+        return None
+    return Circle(*centre, radius or DEFAULT_RADIUS_M)
+
+
+def _departments(data, jurisdiction: Jurisdiction, problems: list[str]) -> tuple[int, ...]:
+    names = params.many(data, "agency_responsible")
+    ids, unknown = department_ids_for(jurisdiction, names)
+    if unknown:
+        problems.append(
+            _("agency_responsible: no department %(d)s here (known: %(k)s).")
+            % {"d": ", ".join(unknown), "k": ", ".join(department_names(jurisdiction))}
+        )
+    return tuple(ids)
 
 
 def request_query(data, jurisdiction: Jurisdiction, now: datetime) -> RequestQuery:
@@ -103,8 +124,10 @@ def request_query(data, jurisdiction: Jurisdiction, now: datetime) -> RequestQue
             _("area: no area %(a)s here; give its code, or kind:code.")
             % {"a": ", ".join(unknown_areas)}
         )
+    department_ids = _departments(data, jurisdiction, problems)
     if problems:
         raise bad_request(*problems)
+    has_photo = params.boolean(data, "has_photo") if params.text(data, "has_photo") else None
     updated_after = params.w3c_datetime(data, "updated_after", tz)
     updated_before = params.w3c_datetime(data, "updated_before", tz)
     requested = window(data, tz, now)
@@ -121,6 +144,8 @@ def request_query(data, jurisdiction: Jurisdiction, now: datetime) -> RequestQue
         updated_before=updated_before,
         circle=_circle(data),
         area_ids=tuple(area_ids),
+        department_ids=department_ids,
+        has_photo=has_photo,
         offset=offset,
         limit=limit,
         by_updated=by_updated,

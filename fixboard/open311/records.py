@@ -47,6 +47,8 @@ class Formatter:
     def request(self, row: dict, image: str | None = None) -> dict:
         """The spec's request record; `image` is its first visible photo, if any."""
         media_url = row["media_url"] or (self.photo_url(image) if image else None)
+        # A request nobody pinpointed stands at the jurisdiction's centre: no place to publish.
+        placed = row["pinpointed"]
         return {
             "service_request_id": row["public_id"],
             "status": open311_status(row["status"]),
@@ -62,8 +64,8 @@ class Formatter:
             "address": row["address"] or None,
             "address_id": row["address_id"] or None,
             "zipcode": row["zipcode"] or None,
-            "lat": row["lat"],
-            "long": row["long"],
+            "lat": row["lat"] if placed else None,
+            "long": row["long"] if placed else None,
             "media_url": media_url,
         }
 
@@ -113,7 +115,8 @@ class Formatter:
                         "name": code,
                         "label": question.get("description", code),
                         "code": str(value),
-                        "value": labels.get(str(value), value),
+                        # Always a string, as for list answers: a number answer is its digits.
+                        "value": str(labels.get(str(value), value)),
                     }
                 )
         return found
@@ -132,10 +135,15 @@ class Formatter:
             note["media_url"] = media_url
         return note
 
-    def update(self, row: dict, photos: list[PhotoRow]) -> dict:
-        """A servicerequestupdates record."""
+    def update(self, row: dict, photos: list[PhotoRow], own_actor: str = "") -> dict:
+        """A servicerequestupdates record.
+
+        The updates the reading client posted itself (`own_actor` is its actor name) carry
+        the `update_id` it sent, so it can tell them from news; others carry the event's id.
+        """
+        own = own_actor and row["actor_system"] == own_actor and row["external_id"]
         return {
-            "update_id": str(row["id"]),
+            "update_id": row["external_id"] if own else str(row["id"]),
             "service_request_id": row["request__public_id"],
             "status": extended_status(row["status"], row["reason"]),
             "updated_datetime": self.when(row["created_at"]),

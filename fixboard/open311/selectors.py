@@ -17,11 +17,12 @@ from django.db.models import (
     FloatField,
     Func,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
 )
 
-from fixboard.catalog.models import AttributeDefinition, ServiceType
+from fixboard.catalog.models import AttributeDefinition, Department, ServiceType
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports.models import (
     OPEN_STATUSES,
@@ -73,6 +74,9 @@ def service_definition(jurisdiction: Jurisdiction, code: str) -> tuple[str, list
             "order",
             "description",
             "values",
+            "whole_number",
+            "minimum",
+            "maximum",
         )
     )
     return service.code, questions
@@ -118,6 +122,7 @@ OWN_COLUMNS = (
     "lat",
     "long",
     "media_url",
+    "pinpointed",
 )
 # Names come by join: the service type is joined anyway (public types only), and the
 # department by primary key, so a page costs one query instead of three.
@@ -165,6 +170,8 @@ class RequestQuery:
     updated_before: datetime | None = None
     circle: Circle | None = None
     area_ids: tuple[int, ...] = ()
+    department_ids: tuple[int, ...] = ()
+    has_photo: bool | None = None
     offset: int = 0
     limit: int = 1000
     by_updated: bool = False
@@ -199,6 +206,7 @@ def _in_circle(queryset: QuerySet, circle: Circle) -> QuerySet:
     dx = (F("long") - circle.long) * scale
     return (
         queryset.filter(
+            pinpointed=True,  # one not placed yet stands at the centre, not near anything
             lat__range=(circle.lat - dlat, circle.lat + dlat),
             long__range=(circle.long - dlong, circle.long + dlong),
         )
@@ -232,6 +240,12 @@ def _filtered(jurisdiction: Jurisdiction, query: RequestQuery) -> QuerySet:
         queryset = queryset.filter(
             id__in=RequestArea.objects.filter(area_id__in=query.area_ids).values("request_id")
         )
+    if query.department_ids:
+        queryset = queryset.filter(department_id__in=query.department_ids)
+    if query.has_photo is not None:
+        # What a record's media_url shows: a visible photo, or the client's own media_url.
+        with_photo = Q(has_photos=True) | ~Q(media_url="")
+        queryset = queryset.filter(with_photo if query.has_photo else ~with_photo)
     return queryset
 
 
@@ -298,6 +312,27 @@ def area_ids_for(jurisdiction: Jurisdiction, names: list[str]) -> tuple[list[int
         else:
             unknown.append(name)
     return found, unknown
+
+
+def department_ids_for(jurisdiction: Jurisdiction, names: list[str]) -> tuple[list[int], list[str]]:
+    """Ids of the departments named (as `agency_responsible` prints them, any case), and
+    the names that match none."""
+    by_name = {
+        name.casefold(): pk
+        for pk, name in Department.objects.filter(jurisdiction=jurisdiction).values_list(
+            "id", "name"
+        )
+    }
+    found = [by_name[n.casefold()] for n in names if n.casefold() in by_name]
+    return found, [n for n in names if n.casefold() not in by_name]
+
+
+def department_names(jurisdiction: Jurisdiction) -> list[str]:
+    return list(
+        Department.objects.filter(jurisdiction=jurisdiction)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
 
 
 def service_ids_for(jurisdiction: Jurisdiction, codes: list[str]) -> tuple[list[int], list[str]]:
@@ -431,7 +466,12 @@ def request_to_update(jurisdiction: Jurisdiction, request_id: str) -> ServiceReq
 
 # ---- servicerequestupdates ----------------------------------------------------------------
 
-UPDATE_KINDS = (Event.Kind.STATUS_CHANGED, Event.Kind.PUBLIC_UPDATE, Event.Kind.MERGED)
+UPDATE_KINDS = (
+    Event.Kind.STATUS_CHANGED,
+    Event.Kind.PUBLIC_UPDATE,
+    Event.Kind.MERGED,
+    Event.Kind.CLOSE_REASON_CORRECTED,
+)
 
 
 @dataclass(frozen=True)
@@ -442,9 +482,10 @@ class UpdateQuery:
     limit: int = 1000
 
 
-def list_updates(jurisdiction: Jurisdiction, query: UpdateQuery) -> list[dict]:
+def list_updates(jurisdiction: Jurisdiction, query: UpdateQuery) -> tuple[list[dict], bool]:
     """Public updates of public requests in the window, oldest first, with the request's
-    status in effect after each (`status`, `close_reason`)."""
+    status in effect after each (`status`, `close_reason`), and whether more follow the page
+    (one row more is read to know)."""
     requests = public_requests().filter(jurisdiction=jurisdiction).values("id")
     rows = list(
         Event.objects.public()
@@ -455,10 +496,14 @@ def list_updates(jurisdiction: Jurisdiction, query: UpdateQuery) -> list[dict]:
             created_at__lte=query.end,
         )
         .order_by("created_at", "id")
-        .values(*EVENT_COLUMNS, "request__public_id")[query.offset : query.offset + query.limit]
+        .values(*EVENT_COLUMNS, "request__public_id", "actor_system", "external_id")[
+            query.offset : query.offset + query.limit + 1
+        ]
     )
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
     _add_status_in_effect(rows)
-    return rows
+    return rows, more
 
 
 def _add_status_in_effect(rows: list[dict]) -> None:

@@ -45,6 +45,7 @@ class Target:
     status: str = ""
     close_reason: str = ""
     reopen_only: bool = False
+    says_why: bool = True  # False for plain "closed": it names no close reason to correct to
 
 
 # "open", "reopen" and "for_triage" reopen a closed request and leave an open one alone.
@@ -56,7 +57,7 @@ TARGETS = {
     "action_scheduled": Target(Status.IN_PROGRESS),
     "in_progress": Target(Status.IN_PROGRESS),
     "fixed": Target(Status.CLOSED, CloseReason.FIXED),
-    "closed": Target(Status.CLOSED, CloseReason.FIXED),
+    "closed": Target(Status.CLOSED, CloseReason.FIXED, says_why=False),
     "duplicate": Target(Status.CLOSED, CloseReason.DUPLICATE),
     "not_councils_responsibility": Target(Status.CLOSED, CloseReason.REFERRED),
     "internal_referral": Target(Status.CLOSED, CloseReason.REFERRED),
@@ -80,3 +81,16 @@ def next_status(current: str, target: Target) -> str:
     if target.status == Status.CLOSED and current == Status.CLOSED:
         return ""
     return target.status
+
+
+def corrected_reason(status: str, close_reason: str, target: Target) -> str:
+    """The close reason a closed request is corrected to by a posted closed status, or "".
+
+    A duplicate is made by merging into the request it duplicates, which a posted status
+    cannot name, so DUPLICATE corrects nothing (it is recorded as a note).
+    """
+    if status != Status.CLOSED or target.status != Status.CLOSED or not target.says_why:
+        return ""
+    if target.close_reason in (close_reason, CloseReason.DUPLICATE):
+        return ""
+    return target.close_reason

@@ -3,9 +3,14 @@
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.db import OperationalError
-from django.http import UnreadablePostError
+from django.http import HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
@@ -14,16 +19,17 @@ from django.views.decorators.csrf import csrf_exempt
 
 from fixboard.accounts.apikeys import client_and_grant, take_rate_limit
 from fixboard.accounts.models import ApiClient
+from fixboard.catalog.questions import limits_hint
 from fixboard.core.uploads import BODY_LIMITS, body_limit_message
 from fixboard.places.models import Jurisdiction
+from fixboard.places.spatial import area_index
 from fixboard.reports.idempotency import StillRunning
 
-from . import lookups, params, posting, queries, selectors
-from .actions import post_request_update, submit_open311_request
+from . import encoding, lookups, params, posting, queries, selectors
+from .actions import actor_of, post_request_update, submit_open311_request
 from .errors import Open311Error, bad_request, forbidden, from_validation_error, not_found
 from .records import Formatter
 from .render import FORMATS, render
-from .statuses import target_of
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this API's shape last changed (discovery's changeset): bump it with the code.
@@ -31,7 +37,13 @@ CHANGESET = "2026-11-26T00:00:00Z"
 
 
 def endpoint(*methods: str):
-    """Answer errors in the requested format, and unknown formats with a 404."""
+    """Answer errors in the requested format, and unknown formats with a 404.
+
+    HEAD is answered as GET without the body; OPTIONS with the methods allowed (a browser's
+    preflight for a GET never reaches here: `cors.py` answers it); any other method is a
+    405 with `Allow`.
+    """
+    allowed = (*methods, "HEAD", "OPTIONS") if "GET" in methods else (*methods, "OPTIONS")
 
     def decorate(view):
         @csrf_exempt
@@ -40,38 +52,54 @@ def endpoint(*methods: str):
             if fmt not in FORMATS:
                 error = not_found(_("Unknown format .%(f)s; use .xml or .json.") % {"f": fmt})
                 return render("xml", "errors", error.as_data(), status=404)
-            try:
-                if request.method not in methods:
-                    raise bad_request(
-                        _("Use %(m)s on this resource.") % {"m": " or ".join(methods)}
-                    )
-                _refuse_nul(request)
-                return view(request, fmt, **kwargs)
-            except ValidationError as exc:
-                error = from_validation_error(exc)
-            except Open311Error as exc:
-                error = exc
-            except BODY_LIMITS as exc:
-                error = bad_request(body_limit_message(exc))
-            except PermissionDenied as exc:
-                error = forbidden(str(exc))
-            except (SuspiciousOperation, UnreadablePostError, MultiPartParserError) as exc:
-                error = bad_request(_("The request body cannot be read: %(e)s") % {"e": exc})
-            except OperationalError as exc:
-                if "locked" not in str(exc):  # SQLite's writers queue; anything else is a bug
-                    raise
+            headers = {"Allow": ", ".join(allowed)}
+            if request.method == "OPTIONS":
+                return HttpResponse(status=204, headers=headers)
+            if request.method not in allowed:
                 error = Open311Error(
-                    503,
-                    _("The server is busy; retry in a moment."),
-                    headers={"Retry-After": "1"},
+                    405, _("Use %(m)s on this resource.") % {"m": " or ".join(methods)}
                 )
-            return render(
-                fmt, "errors", error.as_data(), status=error.status, headers=error.headers
-            )
+                return render(fmt, "errors", error.as_data(), status=405, headers=headers)
+            response = _answer(view, request, fmt, kwargs)
+            if request.method == "HEAD":
+                response["Content-Length"] = str(len(response.content))
+                response.content = b""
+            return response
 
         return wrapper
 
     return decorate
+
+
+def _answer(view, request, fmt: str, kwargs: dict) -> HttpResponse:
+    try:
+        encoding.check(request)
+        _refuse_nul(request)
+        return view(request, fmt, **kwargs)
+    except ValidationError as exc:
+        error = from_validation_error(exc)
+    except Open311Error as exc:
+        error = exc
+    except BODY_LIMITS as exc:
+        error = bad_request(body_limit_message(exc))
+    except PermissionDenied as exc:
+        error = forbidden(str(exc))
+    except (
+        BadRequest,
+        SuspiciousOperation,
+        UnreadablePostError,
+        MultiPartParserError,
+    ) as exc:
+        error = bad_request(_("The request body cannot be read: %(e)s") % {"e": exc})
+    except OperationalError as exc:
+        if "locked" not in str(exc):  # SQLite's writers queue; anything else is a bug
+            raise
+        error = Open311Error(
+            503,
+            _("The server is busy; retry in a moment."),
+            headers={"Retry-After": "1"},
+        )
+    return render(fmt, "errors", error.as_data(), status=error.status, headers=error.headers)
 
 
 def _refuse_nul(request) -> None:
@@ -161,9 +189,24 @@ def discovery(request, fmt):
     return render(fmt, "discovery", data)
 
 
+def _jurisdiction_at(request) -> Jurisdiction | None:
+    """The jurisdiction a services call asks for, narrowed to the one containing lat/long
+    when given (None: no jurisdiction asked for serves that point)."""
+    point = queries.point(request.GET)
+    if point is None:
+        return jurisdiction_of(request)
+    owner = lookups.jurisdiction_by_id(area_index().locate(*point).jurisdiction_id)
+    if _value(request, "jurisdiction_id"):
+        asked = jurisdiction_of(request)
+        return asked if owner is not None and owner.pk == asked.pk else None
+    return owner
+
+
 @endpoint("GET")
 def services(request, fmt):
-    jurisdiction = jurisdiction_of(request)
+    jurisdiction = _jurisdiction_at(request)
+    if jurisdiction is None:
+        return render(fmt, "services", [])
     data = [
         {
             "service_code": s["code"],
@@ -192,7 +235,10 @@ def service_definition(request, fmt, service_code):
             "code": q["code"],
             "datatype": q["datatype"],
             "required": q["required"],
-            "datatype_description": q["datatype_description"] or None,
+            # The spec has no field for a number's limits: the hint says them.
+            "datatype_description": q["datatype_description"]
+            or limits_hint(q["whole_number"], q["minimum"], q["maximum"])
+            or None,
             "order": q["order"],
             "description": q["description"],
             "values": [{"key": str(v["key"]), "name": str(v["name"])} for v in q["values"]],
@@ -290,59 +336,48 @@ def request_updates(request, fmt):
     if request.method == "POST":
         return _post_update(request, fmt)
     jurisdiction = jurisdiction_of(request)
-    client_of(request, jurisdiction, required=False)
+    client = client_of(request, jurisdiction, required=False)
     query = queries.update_query(request.GET, jurisdiction, timezone.now())
-    rows = selectors.list_updates(jurisdiction, query)
+    rows, more = selectors.list_updates(jurisdiction, query)
     photos = selectors.photos_of(list({r["request_id"] for r in rows}))
     by_event = {p.event_id: p for ps in photos.values() for p in reversed(ps) if p.event_id}
     formatter = _formatter(request, jurisdiction)
-    data = [formatter.update(r, [by_event[r["id"]]] if r["id"] in by_event else []) for r in rows]
-    return render(fmt, "service_request_updates", data)
+    own = actor_of(client) if client else ""
+    data = [
+        formatter.update(r, [by_event[r["id"]]] if r["id"] in by_event else [], own) for r in rows
+    ]
+    headers = {}
+    if more:
+        headers["Link"] = f'<{_next_page(request, query)}>; rel="next"'
+        headers["Access-Control-Expose-Headers"] = "Link"  # for web pages reading it too
+    return render(fmt, "service_request_updates", data, headers=headers)
+
+
+def _next_page(request, query: selectors.UpdateQuery) -> str:
+    """The URL of the page after this one: same parameters, the next page of the same size."""
+    data = request.GET.copy()
+    data["page"] = str(query.offset // query.limit + 2)
+    data["page_size"] = str(query.limit)
+    return request.build_absolute_uri(f"{request.path}?{data.urlencode()}")
 
 
 def _post_update(request, fmt):
     jurisdiction = jurisdiction_of(request)
     client = client_of(request, jurisdiction)
-    data = request.POST
-    missing = [
-        name
-        for name in ("service_request_id", "update_id", "status", "updated_datetime")
-        if not params.text(data, name)
-    ]
-    if missing:
-        raise bad_request(*(_("%(p)s is required.") % {"p": name} for name in missing))
-    target = target_of(params.text(data, "status"))
-    if target is None:
-        raise bad_request(
-            _(
-                "status: %(s)s is not an extended status (OPEN, INVESTIGATING, IN_PROGRESS, "
-                "ACTION_SCHEDULED, FIXED, CLOSED, DUPLICATE, NOT_COUNCILS_RESPONSIBILITY, "
-                "INTERNAL_REFERRAL, NO_FURTHER_ACTION, CANCELLED, REOPEN, FOR_TRIAGE, UNCHANGED)."
-            )
-            % {"s": params.text(data, "status")}
-        )
-    description = params.text(data, "description")
-    if problems := posting.check_text(description, "description"):
-        raise bad_request(*problems)
-    at = params.w3c_datetime(data, "updated_datetime", ZoneInfo(jurisdiction.timezone))
-    service_request = selectors.request_to_update(
-        jurisdiction, params.text(data, "service_request_id")
-    )
+    posted = posting.new_update(request.POST, request.FILES, ZoneInfo(jurisdiction.timezone))
+    service_request = selectors.request_to_update(jurisdiction, posted.service_request_id)
     if service_request is None:
         raise not_found(
-            _("service_request_id: no request %(r)s here.")
-            % {"r": params.text(data, "service_request_id")}
+            _("service_request_id: no request %(r)s here.") % {"r": posted.service_request_id}
         )
-    media_url, photos = posting.media(data, request.FILES)
-    update_id = params.text(data, "update_id")[:100]
     post_request_update(
         client=client,
         request=service_request,
-        update_id=update_id,
-        target=target,
-        description=description,
-        at=at,
-        photo=photos[0] if photos else None,
-        media_url=media_url,
+        update_id=posted.update_id,
+        target=posted.target,
+        description=posted.description,
+        at=posted.at,
+        photo=posted.photos[0] if posted.photos else None,
+        media_url=posted.media_url,
     )
-    return render(fmt, "service_request_updates", [{"update_id": update_id}])
+    return render(fmt, "service_request_updates", [{"update_id": posted.update_id}])

@@ -139,11 +139,43 @@ def _locate(jurisdiction: Jurisdiction, lat: float, long: float) -> list[int]:
     return list(located.area_ids)
 
 
+def _centre_of(jurisdiction: Jurisdiction) -> tuple[float, float]:
+    """A point inside the jurisdiction, for a request whose place nobody pinpointed."""
+    boundary = jurisdiction.boundary
+    if boundary is None:
+        raise ValidationError(
+            {
+                "location": [
+                    _("Give the location on the map: %(j)s has no boundary to place it in.")
+                    % {"j": jurisdiction.name}
+                ]
+            }
+        )
+    point = boundary.representative_point()  # inside, even for a crescent-shaped city
+    return point.y, point.x
+
+
+def _not_pinpointed_note(request: ServiceRequest, at: datetime) -> Event:
+    return events.record(
+        request,
+        Event.Kind.INTERNAL_NOTE,
+        actor=None,
+        at=at,
+        public=False,
+        text=_(
+            "Location not pinpointed: reported by address only (%(a)s), which no address "
+            "index knows. Placed at the centre of %(j)s until someone moves it to its place."
+        )
+        % {"a": request.address or _("none given"), "j": request.jurisdiction.name},
+        data={"pinpointed": False},
+    )
+
+
 def submit_request(
     *,
     service_type: ServiceType,
-    lat: float,
-    long: float,
+    lat: float | None,
+    long: float | None,
     actor: Actor,
     description: str = "",
     attributes: dict | None = None,
@@ -160,10 +192,14 @@ def submit_request(
     requested_at: datetime | None = None,
     external_id: str = "",
     client: ApiClient | None = None,
+    pinpointed: bool = True,
 ) -> ServiceRequest:
     """Create a request: validate, route to its areas and department, and record it.
 
     `client` is the API client it came through, if any (PermissionDenied outside its grants).
+    Not `pinpointed` (reported by an address nobody could place; lat and long are then
+    None), the request stands at its jurisdiction's centre with an internal note saying so,
+    until staff move it (`changes.relocate`).
     """
     _check_client(client, service_type.jurisdiction_id)
     description, address, zipcode, address_id = map(
@@ -185,7 +221,10 @@ def submit_request(
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
-        lat, long = _check_point(lat, long)
+        if pinpointed:
+            lat, long = _check_point(lat, long)
+        else:
+            lat, long = _centre_of(service_type.jurisdiction)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     cleaned_photos = []
@@ -227,9 +266,12 @@ def submit_request(
             expected_at=sla.expected_at(service_type, requested_at),
             external_id=external_id,
             has_photos=bool(cleaned_photos),
+            pinpointed=pinpointed,
         )
         RequestArea.objects.bulk_create(RequestArea(request=request, area_id=a) for a in area_ids)
         event = events.submitted(request, actor=actor or contact, at=requested_at)
+        if not pinpointed:
+            _not_pinpointed_note(request, requested_at)
         for photo in cleaned_photos:
             _store_photo(request, photo, event)
         request_submitted.send(sender=ServiceRequest, request=request)

@@ -7,6 +7,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from fixboard.catalog.models import AttributeDefinition, ServiceType
+from fixboard.catalog.questions import limits_hint
 
 from .text import clean_text
 
@@ -14,13 +15,22 @@ Datatype = AttributeDefinition.Datatype
 MAX_TEXT = 4000
 
 
-def _number(value) -> int | float:
+def _number(definition: AttributeDefinition, value) -> int | float:
+    """The number answered, within the question's limits (whole, smallest, largest)."""
     try:
         number = float(str(value).strip())
     except ValueError as exc:
         raise ValueError(_("Enter a number.")) from exc
     if number != number or number in (float("inf"), float("-inf")):
         raise ValueError(_("Enter a number."))
+    low, high = definition.minimum, definition.maximum
+    if (
+        (definition.whole_number and not number.is_integer())
+        or (low is not None and number < low)
+        or (high is not None and number > high)
+    ):
+        hint = limits_hint(definition.whole_number, low, high)
+        raise ValueError(_("%(v)s is not allowed: %(h)s") % {"v": str(value).strip(), "h": hint})
     return int(number) if number.is_integer() else number
 
 
@@ -59,7 +69,7 @@ def clean_value(definition: AttributeDefinition, value):
     """The stored form of one answer, or ValueError with a message for the resident."""
     match definition.datatype:
         case Datatype.NUMBER:
-            return _number(value)
+            return _number(definition, value)
         case Datatype.DATETIME:
             return _datetime(value)
         case Datatype.STRING:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fixboard.accounts import scope
+from fixboard.accounts.models import ApiClient
 from fixboard.catalog.models import Department, ServiceType
 
 from . import events, sla
@@ -65,12 +66,14 @@ def context_for(request: ServiceRequest) -> dict[str, str]:
 # --- Shared rules ------------------------------------------------------------------------
 
 
-def _locked_for(request: ServiceRequest, actor: Actor) -> ServiceRequest:
+def _locked_for(
+    request: ServiceRequest, actor: Actor, client: ApiClient | None = None
+) -> ServiceRequest:
     """The request as the database holds it, locked, once the actor may change it (checked
     on the row as it is now: it may have gone to another department since it was read)."""
     # No select_related: on PostgreSQL FOR UPDATE would lock the joined rows too.
     locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
-    _check_authority(locked, actor, None)
+    _check_authority(locked, actor, client)
     return locked
 
 
@@ -250,18 +253,22 @@ def relocate(
         raise ValidationError(
             {"address": [_("Keep the address under %(n)d characters.") % {"n": ADDRESS_MAX}]}
         )
-    if (lat, long, address) == (request.lat, request.long, request.address):
+    if (lat, long, address) == (request.lat, request.long, request.address) and request.pinpointed:
         raise ValidationError({"location": [_("The request is already at this place.")]})
     area_ids = _locate(request.jurisdiction, lat, long)
     before = {"lat": request.lat, "long": request.long, "address": request.address}
     request.lat, request.long, request.address = lat, long, address
     request.zipcode = request.address_id = ""
+    request.pinpointed = True
     RequestArea.objects.filter(request_id=request.pk).delete()
     RequestArea.objects.bulk_create(RequestArea(request=request, area_id=a) for a in area_ids)
     routed = _reroute(request, request.service_type, area_ids)
     at = timezone.now()
     request.updated_at = max(request.updated_at, at)
-    _save(request, ["lat", "long", "address", "zipcode", "address_id", "department", "assignee"])
+    _save(
+        request,
+        ["lat", "long", "address", "zipcode", "address_id", "pinpointed", "department", "assignee"],
+    )
     return events.record(
         request,
         Event.Kind.RELOCATED,
@@ -359,9 +366,15 @@ def correct_close_reason(
     actor: Actor,
     note: str = "",
     referred_to: str = "",
+    external_id: str = "",
+    client: ApiClient | None = None,
 ) -> Event:
     """Correct why a closed request was closed (a duplicate that was in fact fixed), without
     reopening it.
+
+    `client` is the API client of a city's CRM correcting its own close (within its
+    grants; it need not name the agency of a referral, as `actions.transition` allows),
+    `external_id` its id for the correction (kept on the event).
 
     Correcting to `referred` names the agency (`referred_to`). Marking a request a duplicate
     is `actions.merge`'s work, which needs the other request: refused here. Correcting a
@@ -369,7 +382,7 @@ def correct_close_reason(
     cleared; the supporters merged into the other request stay there). The event
     (`close_reason_corrected`) is public; its data holds from, to and referred_to.
     """
-    request = _locked_for(request, actor)
+    request = _locked_for(request, actor, client)
     note = _clean_note(note)
     referred_to = clean_text(referred_to or "")
     if request.status != Status.CLOSED:
@@ -392,7 +405,7 @@ def correct_close_reason(
         raise ValidationError(
             {"referred_to": [_("Name an agency only when referring the request to it.")]}
         )
-    if close_reason == CloseReason.REFERRED and not referred_to:
+    if close_reason == CloseReason.REFERRED and not referred_to and client is None:
         raise ValidationError(
             {"referred_to": [_("Say which agency the request is referred to, e.g. Caltrans.")]}
         )
@@ -440,6 +453,7 @@ def correct_close_reason(
         close_reason=close_reason,
         text=note,
         data=data,
+        external_id=external_id,
     )
 
 

@@ -188,6 +188,11 @@ class ServiceRequest(models.Model):
     has_photos = models.BooleanField(
         _("has photos"), default=False, db_default=False, editable=False
     )
+    # False for a request reported by address alone that no index knew: it stands at its
+    # jurisdiction's centre until staff place it (`changes.relocate` sets it again).
+    pinpointed = models.BooleanField(
+        _("location pinpointed"), default=True, db_default=True, editable=False
+    )
 
     objects = ServiceRequestQuerySet.as_manager()
 

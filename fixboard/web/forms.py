@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fixboard.catalog.models import AttributeDefinition
+from fixboard.catalog.questions import limits_hint
 from fixboard.reports.models import Status
 from fixboard.reports.photos import limits as photo_limits
 
@@ -44,17 +45,28 @@ class FilterForm(forms.Form):
         ]
 
 
+def _number_limits(definition: AttributeDefinition) -> dict:
+    """The browser's own hints for a number question's limits (the domain checks them)."""
+    attrs = {"step": "1" if definition.whole_number else "any"}
+    for name, value in (("min", definition.minimum), ("max", definition.maximum)):
+        if value is not None:
+            attrs[name] = str(int(value)) if value.is_integer() else str(value)
+    return attrs
+
+
 def attribute_field(definition: AttributeDefinition) -> forms.Field:
     """The input that suits a question's datatype; answers are checked by the domain."""
     common = {
         "label": definition.description,
         "required": False,
-        "help_text": definition.datatype_description,
+        "help_text": definition.datatype_description
+        or limits_hint(definition.whole_number, definition.minimum, definition.maximum),
     }
     choices = [(str(v["key"]), v.get("name") or v["key"]) for v in definition.values]
     match definition.datatype:
         case Datatype.NUMBER:
-            return forms.CharField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
+            limits = _number_limits(definition)
+            return forms.CharField(widget=forms.NumberInput(attrs=limits), **common)
         case Datatype.DATETIME:
             return forms.CharField(
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common

@@ -197,7 +197,8 @@ def check_json(resource: str, data, *, method: str = "get", error: bool = False)
         assert schema is not None, f"no swagger operation for {resource}"
         assert isinstance(data, list) or not per_item
         for item in data if per_item else [data]:
-            _validate(schema, _without_nulls(item), Registry())
+            # POST answers are held to the letter: their optional fields have no null.
+            _validate(schema, item if resource == "post" else _without_nulls(item), Registry())
 
 
 def check_xml(body: bytes, root: str, item: str | None = None) -> ElementTree.Element:

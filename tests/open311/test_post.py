@@ -66,9 +66,7 @@ def test_realtime_post_creates_a_request_through_the_domain(client, city, api_ke
         )
     )
     request = ServiceRequest.objects.get()
-    assert data == [
-        {"service_request_id": request.public_id, "service_notice": None, "account_id": "acct-42"}
-    ]
+    assert data == [{"service_request_id": request.public_id, "account_id": "acct-42"}]
     assert request.channel == Channel.OPEN311
     assert request.attributes == {"depth": "deep"}
     assert request.department == city.streets
@@ -105,7 +103,7 @@ def test_multivaluelist_attribute(client, city, api_key):
 def test_batch_service_answers_a_token_that_resolves(client, city, api_key):
     ServiceType.objects.filter(pk=city.pothole.pk).update(type=ServiceType.Type.BATCH)
     data = answer(post(client, api_key))
-    assert set(data[0]) == {"token", "service_notice", "account_id"}
+    assert set(data[0]) == {"token"}
     token = data[0]["token"]
     resolved = orjson.loads(client.get(f"/open311/v2/tokens/{token}.json").content)
     check_json("token", resolved)
@@ -193,8 +191,11 @@ def test_address_string_is_resolved_through_the_address_index(client, city, api_
     assert (request.address, request.zipcode) == ("2111 W Bellevue Ave", "90026")
     assert list(request.areas.all()) == [city.east]
 
+    # Not in the index: kept as given, for staff to place (tests/open311/test_clients.py).
     unknown = post(client, api_key, lat=None, long=None, address_string="1 Nowhere Lane")
-    assert "1 Nowhere Lane is not an address we know in Testville" in descriptions(unknown)
+    public_id = answer(unknown)[0]["service_request_id"]
+    assert not ServiceRequest.objects.get(public_id=public_id).pinpointed
+    ServiceRequest.objects.filter(public_id=public_id).delete()
 
     point = AddressPoint.objects.get()
     answer(post(client, api_key, lat=None, long=None, address_id=str(point.pk), description="b"))
@@ -216,15 +217,13 @@ def _png() -> bytes:
         ({"service_code": None}, 400, "service_code is required"),
         ({"service_code": "nope"}, 404, "no service nope"),
         ({"description": "x" * 4001}, 400, "under 4000 characters (it has 4001)"),
-        ({"description": "Look <b>here</b>"}, 400, "HTML is not allowed"),
-        ({"lat": "95"}, 400, "lat: 95 is outside"),
-        ({"lat": "north"}, 400, "decimal degrees"),
+        ({"lat": "95"}, 400, "lat must be a number from -90 to 90; got 95"),
+        ({"lat": "north"}, 400, "lat must be a number from -90 to 90; got north"),
         ({"long": None}, 400, "Send both lat and long"),
         ({"lat": None, "long": None}, 400, "Give the location"),
         ({"lat": "40.71", "long": "-74.0"}, 400, "outside Testville"),
         ({"attribute[depth]": "bottomless"}, 400, "attribute[depth]: bottomless is not one"),
         ({"attribute[depth]": None}, 400, "attribute[depth]: Please answer"),
-        ({"attribute[colour]": "red"}, 400, "attribute[colour]: Pothole has no question"),
         ({"media_url": "not a url"}, 400, "media_url: not a url is not an http(s) URL"),
         ({"email": "ana@"}, 400, "email: ana@ is not an e-mail address"),
         ({"jurisdiction_id": "atlantis"}, 404, "no jurisdiction atlantis"),
@@ -263,7 +262,8 @@ def test_private_and_inactive_service_types(client, city, api_key):
 
 def test_get_on_post_only_resource_and_post_on_get_only(client, city):
     response = client.post("/open311/v2/services.json")
-    assert response.status_code == 400
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
     assert "Use GET" in orjson.loads(response.content)[0]["description"]
 
 
@@ -318,10 +318,10 @@ def test_service_notice_comes_from_the_service_type(client, city, api_key):
     assert [r["service_notice"] for r in listed] == [notice, notice]
     tree = check_xml(client.get("/open311/v2/requests.xml").content, "service_requests", "request")
     assert [r.find("service_notice").text for r in tree] == [notice, notice]
-    # A service type without a notice answers an empty one, as before.
+    # A service type without a notice answers none: the schema has no null for it.
     ServiceType.objects.filter(pk=city.pothole.pk).update(notice="")
     configuration_changed()
-    assert answer(post(client, api_key, description="c"))[0]["service_notice"] is None
+    assert "service_notice" not in answer(post(client, api_key, description="c"))[0]
 
 
 def test_a_post_costs_a_fixed_number_of_queries(client, city, api_key, settings):
