@@ -37,7 +37,12 @@ def _questions(call, answers, errors) -> list[dict]:
         name = f"attr-{question.code}"
         given = answers.getlist(name) if hasattr(answers, "getlist") else []
         rows.append(
-            {"q": question, "name": name, "given": given, "errors": errors.get(question.code, [])}
+            {
+                "q": question,
+                "name": name,
+                "given": given,
+                "errors": errors.get(f"attribute[{question.code}]", []),
+            }
         )
     return rows
 
@@ -71,7 +76,7 @@ def _focus(call, nearby, errors) -> str:
             "place": "place-q",
             "location": "place-q",
             "service_type": "problem-q",
-        }.get(field, "call-errors")
+        }.get(field, "questions" if field.startswith("attribute[") else "call-errors")
     if call.request_id:
         return "readback"
     if call.contact_id is None:

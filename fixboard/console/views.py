@@ -56,7 +56,7 @@ def start(request):
     places = selectors.console_jurisdictions(request.user)
     chosen = request.POST.get("jurisdiction", "")
     jurisdiction = next((j for j in places if str(j.pk) == chosen), None)
-    if jurisdiction is None and len(places) == 1:
+    if not chosen and len(places) == 1:
         jurisdiction = places[0]
     if jurisdiction is None:
         error = ValidationError({"jurisdiction": [_("Choose the city this call is for.")]})
