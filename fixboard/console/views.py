@@ -111,7 +111,8 @@ def _find_caller(request, call):
         actions.identify_caller(call=call, contact=found[0], phone=typed)
         return _back()
     given = {"email": typed} if "@" in typed else {"phone": display_phone(parse_phone(typed))}
-    return page(request, call, callers=found, typed=typed, new_caller=given)
+    focus = "caller-first" if found else "caller-name"
+    return page(request, call, callers=found, typed=typed, new_caller=given, focus=focus)
 
 
 # --- Place ---------------------------------------------------------------------------------

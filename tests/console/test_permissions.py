@@ -120,8 +120,8 @@ CONSOLE_URLS = [
 ]
 
 
-def path_for(url: StaffUrl, world, call_id) -> str:
-    return url.path(world).format(call=call_id, request=world.request.public_id)
+def path_for(url: StaffUrl, w, call_id) -> str:
+    return url.path(w).format(call=call_id, request=w.request.public_id)
 
 
 @pytest.mark.parametrize("url", CONSOLE_URLS, ids=lambda u: u.name)
@@ -142,7 +142,7 @@ def test_each_role_gets_exactly_what_it_should(world, url):  # noqa: F811
                 if role in TAKERS or role == "admin of another city":
                     call_id = start_call(agent=user, jurisdiction=jurisdiction).pk
             bound = StaffUrl(
-                url.name, url.method, lambda w: path_for(url, w, call_id), {}, url.data
+                url.name, url.method, lambda w, c=call_id: path_for(url, w, c), {}, url.data
             )
             got[role] = outcome(visit(client, bound, world))
             transaction.set_rollback(True)

@@ -11,7 +11,7 @@
     var id = root.dataset.focus;
     var el = id && document.getElementById(id);
     if (el && el.id === "questions") {
-      el = el.querySelector("input, select, textarea") || document.getElementById("create");
+      el = el.querySelector("input:not([type=hidden]), select, textarea") || document.getElementById("create");
     }
     if (el) el.focus();
     initMap();
