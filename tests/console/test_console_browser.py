@@ -82,9 +82,13 @@ def quiet_address(jurisdiction, service_type) -> str:
     """A known address with no open request of `service_type` nearby."""
     for point in AddressPoint.objects.filter(jurisdiction=jurisdiction).order_by("id")[:200]:
         found = search_addresses(jurisdiction, point.address, limit=1)
-        if found and found[0].address == point.address:
-            if not nearby_open_requests(service_type, point.lat, point.long, 200):
-                return point.address
+        first = found[0] if found else None
+        if (
+            first
+            and first.address == point.address
+            and not nearby_open_requests(service_type, first.lat, first.long, 200)
+        ):
+            return point.address
     raise AssertionError("no quiet address in the demo")
 
 
