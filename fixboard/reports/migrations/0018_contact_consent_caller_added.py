@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0016_event_kinds_of_staff_work'),
+        ('reports', '0017_queue_indexes_in_queue_order'),
     ]
 
     operations = [
