@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('catalog', '0006_call_script_call_topics'),
         ('places', '0002_address_jurisdiction_in_the_unique_index'),
-        ('reports', '0017_contact_consent_caller_added'),
+        ('reports', '0018_contact_consent_caller_added'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
