@@ -3,6 +3,7 @@
 import io
 from base64 import b64encode
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import qrcode
@@ -21,7 +22,9 @@ class OnlineLinks:
     qr_code: str  # data: URI of an SVG
 
 
+@lru_cache(maxsize=64)
 def _qr_data_uri(url: str) -> str:
+    # Drawn once per address and process: the console shows it on every step.
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2, box_size=10)
     buffer = io.BytesIO()
     image.save(buffer)

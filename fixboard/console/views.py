@@ -81,6 +81,14 @@ def caller(request, pk):
             if contact is None:
                 raise ValidationError({"caller": [_("Pick one of the callers found.")]})
             actions.identify_caller(call=call, contact=contact)
+        elif operation == "consent" and call.contact:
+            known = call.contact
+            save_caller(
+                details=ContactDetails(name=known.name, phone=known.phone, email=known.email),
+                may_text=bool(request.POST.get("may_text")),
+                may_email=bool(request.POST.get("may_email")),
+                contact=known,
+            )
         else:
             contact = save_caller(
                 details=ContactDetails(
@@ -90,7 +98,6 @@ def caller(request, pk):
                 ),
                 may_text=bool(request.POST.get("may_text")),
                 may_email=bool(request.POST.get("may_email")),
-                contact=call.contact if operation == "update" else None,
             )
             actions.identify_caller(call=call, contact=contact, phone=request.POST.get("phone"))
     except ValidationError as exc:

@@ -5,7 +5,7 @@ import pytest
 from fixboard.console.models import Call, Outcome
 from fixboard.console.spelling import spell_id
 from fixboard.reports.actions import ContactDetails, submit_request, upsert_contact
-from fixboard.reports.models import Channel, Event, ServiceRequest
+from fixboard.reports.models import Channel, Contact, Event, ServiceRequest
 from tests.factories import INSIDE_WEST, OUTSIDE, submit_pothole
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +70,14 @@ def test_a_new_caller_is_made_from_what_was_typed_with_consent(console):
         True,
         False,
     )
+
+
+def test_a_known_callers_answers_are_changed_and_their_old_phone_made_e164(console):
+    old = Contact.objects.create(name="Ana", phone="3235551234")
+    console.post(url(the_call(), "caller/"), {"q": "323 555 1234"})
+    console.post(url(the_call(), "caller/"), {"operation": "consent", "may_email": "1"})
+    old.refresh_from_db()
+    assert (old.may_text, old.may_email, old.phone) == (False, True, "+13235551234")
 
 
 def test_a_new_caller_with_a_bad_e_mail_is_told_which_field(console):
