@@ -108,13 +108,20 @@
     } else if (b.every(isFinite)) {
       map.fitBounds([[b[0], b[1]], [b[2], b[3]]]);
     }
-    map.on("click", function (ev) {
-      var form = document.getElementById("place-form");
-      document.getElementById("place-lat").value = ev.latlng.lat.toFixed(6);
-      document.getElementById("place-long").value = ev.latlng.lng.toFixed(6);
-      form.querySelector("[data-search]").value = "";
-      form.requestSubmit();
-    });
+    map.on("click", function (ev) { pickPoint(ev.latlng); });
+    var centre = document.getElementById("map-centre");
+    if (centre) {
+      centre.hidden = false;
+      centre.addEventListener("click", function () { pickPoint(map.getCenter()); });
+    }
+  }
+
+  function pickPoint(latlng) {
+    var form = document.getElementById("place-form");
+    document.getElementById("place-lat").value = latlng.lat.toFixed(6);
+    document.getElementById("place-long").value = latlng.lng.toFixed(6);
+    form.querySelector("[data-search]").value = "";
+    form.requestSubmit();
   }
 
   document.addEventListener("htmx:afterSettle", function (e) {
