@@ -209,6 +209,21 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fixboard <noreply@loc
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 # The country whose numbering plan reads phone numbers typed without a country code (ISO 3166).
 PHONE_REGION = os.environ.get("PHONE_REGION", "US").upper()
+# Text messages (SMS) to callers (fixboard.notify.sms): "console" (development: written to the
+# output), "file" (one JSON file per text in SMS_FILE_DIR), "twilio" (Twilio's Messages API or
+# a provider that speaks it, at SMS_API_URL), or the dotted path of a backend class.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+SMS_FILE_DIR = Path(os.environ.get("SMS_FILE_DIR") or VAR_DIR / "sms")
+SMS_ACCOUNT_SID = os.environ.get("SMS_ACCOUNT_SID", "")
+# Also the key that signs the provider's calls to /sms/inbound/: without it, they are refused.
+SMS_AUTH_TOKEN = os.environ.get("SMS_AUTH_TOKEN", "")
+# The number texts come from (E.164), or a Twilio Messaging Service SID (MG…).
+SMS_FROM = os.environ.get("SMS_FROM", "")
+SMS_API_URL = os.environ.get("SMS_API_URL", "https://api.twilio.com").rstrip("/")
+# Seconds the provider may take to answer; a send must end well within TASK_LEASE_SECONDS.
+SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
+# Ask the provider to post what became of each text (delivered, undelivered) to /sms/status/.
+SMS_DELIVERY_STATUS = env_bool("SMS_DELIVERY_STATUS", True)
 # Hour of the day (in TIME_ZONE) at which the worker sends watch-area digests when scheduled.
 DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))
 
@@ -238,6 +253,12 @@ RATE_LIMITS = {
     "watch": {"address": "10/h"},
     "signin": {"address": "20/h"},
     "api": {"address": "30/m"},
+    # Texts queued to one number (fixboard.notify.texts): they cost money and must not pester.
+    "text": {"phone": "5/h"},
+    # The provider's calls to /sms/inbound/, and replies to a number's texts that are not
+    # STOP, START or HELP (those are always answered).
+    "sms_inbound": {"address": "300/m"},
+    "sms_reply": {"phone": "3/d"},
 }
 for _item in env_list("RATE_LIMITS"):
     _name, _, _rate = _item.partition("=")
@@ -264,6 +285,7 @@ WORKER_RECONCILERS = [
     "fixboard.core.worker.release_stale_tasks",
     "fixboard.notify.tasks.reconcile_event_notifications",
     "fixboard.notify.tasks.reconcile_deliveries",
+    "fixboard.notify.text_tasks.reconcile_texts",
     "fixboard.notify.tasks.reconcile_department_notices",
     "fixboard.reports.tasks.reconcile_automation",
     "fixboard.maps.tasks.reconcile_map_counts",

@@ -50,6 +50,18 @@ def city(db):
     return make_city()
 
 
+@pytest.fixture
+def sms_outbox(settings, tmp_path):
+    """Texts go to the file SMS backend in a fresh directory; call the fixture's value for
+    the texts sent so far (dicts with id, to, from, body, sent_at), oldest first."""
+    from fixboard.notify.sms.file import sent_messages
+
+    settings.SMS_BACKEND = "file"
+    settings.SMS_FILE_DIR = tmp_path / "sms"
+    settings.SMS_FROM = "+13235550100"
+    return lambda: sent_messages(settings.SMS_FILE_DIR)
+
+
 def pytest_collection_modifyitems(config, items):
     # A test of one database's own behaviour (marked `database("postgresql")`) is left out of a
     # run on the other, not skipped: in CI a skip means a broken set-up.

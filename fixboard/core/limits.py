@@ -4,7 +4,8 @@ The counting is django-ratelimit's (fixed windows, atomic add and incr) in the c
 by RATELIMIT_USE_CACHE, which every process shares: Redis when REDIS_URL is set, else the
 database counters of fixboard.core.counters. Rates come from settings.RATE_LIMITS,
 {action: {kind: "N/m"}}, where kind is "address" (the client), "email" (the address that
-would receive mail) or "request" (the request or comment being written to).
+would receive mail), "phone" (the number that would get a text) or "request" (the request or
+comment being written to).
 """
 
 import math
@@ -16,7 +17,7 @@ from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
 from ninja.throttling import BaseThrottle
 
-KINDS = ("address", "email", "request")
+KINDS = ("address", "email", "phone", "request")
 
 
 class Limited(Exception):
@@ -68,14 +69,22 @@ def take(request, group: str, value: str, rate: str) -> Usage:
 
 
 def check(
-    request, action: str, *, email: str = "", target: object = None, address: bool = True
+    request,
+    action: str,
+    *,
+    email: str = "",
+    phone: str = "",
+    target: object = None,
+    address: bool = True,
 ) -> None:
-    """Count one `action` by this client, for this e-mail and target; raise Limited if any
-    of them is over its rate. API clients with a key pass address=False: their own rate
-    limit covers them, and one app serves many residents from one address."""
+    """Count one `action` by this client, for this e-mail, phone and target; raise Limited if
+    any of them is over its rate. API clients with a key pass address=False: their own rate
+    limit covers them, and one app serves many residents from one address. Work done for no
+    client (request None) passes address=False too."""
     values = {
         "address": client_address(request) if address else "",
         "email": email.strip().lower(),
+        "phone": phone,
         "request": "" if target is None else str(target),
     }
     rates = settings.RATE_LIMITS.get(action, {})

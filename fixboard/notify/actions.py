@@ -6,11 +6,9 @@ Changes to requests themselves go through fixboard.reports.actions.
 import logging
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,14 +22,6 @@ from .models import Delivery, SignInToken, Unsubscribe, WatchArea
 
 logger = logging.getLogger(__name__)
 
-# Waits before each retry of a failed e-mail; after the last one the delivery is given up.
-RETRY_DELAYS = (
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=12),
-)
 # Sign-in links per address: at most this many within each window.
 SIGN_IN_LIMITS = ((timedelta(minutes=15), 3), (timedelta(days=1), 10))
 MAX_BBOX_DEGREES = 0.5
@@ -133,50 +123,6 @@ def queue_sla_breach(*, event_id: int) -> list[int]:
             event=event, email__in=recipients, state=Delivery.State.PENDING
         ).values_list("id", flat=True)
     )
-
-
-def claim_delivery(*, delivery_id: int) -> bool:
-    """Take a pending e-mail to send it, unless another worker's lease on it still runs.
-
-    The lease, not the task, makes an e-mail go once: two tasks for one delivery (a retry, a
-    reconcile, a task run again after its worker died) cannot both hold it.
-    """
-    now = timezone.now()
-    return bool(
-        Delivery.objects.filter(pk=delivery_id, state=Delivery.State.PENDING)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
-        .update(lease_until=now + timedelta(seconds=settings.TASK_LEASE_SECONDS))
-    )
-
-
-def record_sent(*, delivery: Delivery) -> None:
-    delivery.state = Delivery.State.SENT
-    delivery.sent_at = timezone.now()
-    delivery.attempts += 1
-    delivery.lease_until = None
-    delivery.save(update_fields=["state", "sent_at", "attempts", "lease_until"])
-
-
-def record_cancelled(*, delivery: Delivery) -> None:
-    delivery.state = Delivery.State.CANCELLED
-    delivery.lease_until = None
-    delivery.save(update_fields=["state", "lease_until"])
-
-
-def record_failure(*, delivery: Delivery, error: str) -> datetime | None:
-    """Count a failed attempt; returns when to try again, or None once it is given up."""
-    delivery.attempts += 1
-    delivery.last_error = error[:2000]
-    if delivery.attempts > len(RETRY_DELAYS):
-        delivery.state = Delivery.State.FAILED
-        delivery.next_attempt_at = None
-    else:
-        delivery.next_attempt_at = timezone.now() + RETRY_DELAYS[delivery.attempts - 1]
-    delivery.lease_until = None
-    delivery.save(
-        update_fields=["attempts", "last_error", "state", "next_attempt_at", "lease_until"]
-    )
-    return delivery.next_attempt_at
 
 
 def _normalize_email(email: str) -> str:

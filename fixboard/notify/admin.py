@@ -1,13 +1,23 @@
 """Read-only views of the e-mail outbox and subscriptions, for city admins only (they hold
 residents' e-mail addresses)."""
 
+from django import forms
 from django.contrib import admin
 
 from fixboard.accounts.admin_scope import ScopedAdmin
+from fixboard.core.phones import parse_phone
 from fixboard.reports.admin import ReadOnlyMixin, may_see_contacts
 
-from . import departments
-from .models import Delivery, DepartmentSubscription, SignInToken, Unsubscribe, WatchArea
+from . import departments, optouts
+from .models import (
+    Delivery,
+    DepartmentSubscription,
+    SignInToken,
+    TextMessage,
+    TextOptOut,
+    Unsubscribe,
+    WatchArea,
+)
 
 
 class AdminsOnly(ScopedAdmin, ReadOnlyMixin):
@@ -31,6 +41,55 @@ class DeliveryAdmin(AdminsOnly, admin.ModelAdmin):
     search_fields = ["email"]
     raw_id_fields = ["event", "request", "watch", "sign_in", "department"]
     date_hierarchy = "created_at"
+
+
+@admin.register(TextMessage)
+class TextMessageAdmin(AdminsOnly, admin.ModelAdmin):
+    scope_paths = ("jurisdiction", "request__jurisdiction")
+    list_display = ["created_at", "kind", "phone", "state", "delivery_status", "attempts"]
+    list_filter = ["state", "delivery_status", "kind"]
+    search_fields = ["phone", "provider_id"]
+    raw_id_fields = ["request", "jurisdiction"]
+    date_hierarchy = "created_at"
+
+
+class TextOptOutForm(forms.ModelForm):
+    class Meta:
+        model = TextOptOut
+        fields = ["phone"]
+
+    def clean_phone(self):
+        return parse_phone(self.cleaned_data["phone"])
+
+
+@admin.register(TextOptOut)
+class TextOptOutAdmin(admin.ModelAdmin):
+    """Numbers that asked for no more texts. A city admin may add one a caller asked for on
+    the phone; only the number's owner takes it back, by texting START."""
+
+    form = TextOptOutForm
+    list_display = ["phone", "source", "created_at"]
+    list_filter = ["source"]
+    search_fields = ["phone"]
+
+    def has_module_permission(self, request):
+        return may_see_contacts(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return may_see_contacts(request.user)
+
+    def has_add_permission(self, request):
+        return may_see_contacts(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        optouts.opt_out(phone=obj.phone, source=TextOptOut.Source.STAFF)
+        obj.pk = TextOptOut.objects.values_list("pk", flat=True).get(phone=obj.phone)
 
 
 @admin.register(WatchArea)

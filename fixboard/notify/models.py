@@ -109,7 +109,31 @@ class Unsubscribe(models.Model):
         return f"{self.email} unsubscribed from {self.request_id or 'all'}"
 
 
-class Delivery(models.Model):
+class Outbox(models.Model):
+    """What every outbox row (an e-mail, a text) has: a task sends it under a lease and
+    retries it with backoff until it is sent or given up (fixboard.notify.outbox)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        # Withdrawn before it went out (a moderator hid the comment, the number said STOP).
+        CANCELLED = "cancelled", _("cancelled")
+
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # While a worker sends it: no other may until then (after, its worker is taken for dead).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Delivery(Outbox):
     """One e-mail to one address: the outbox row a task sends and retries until it is sent."""
 
     class Kind(models.TextChoices):
@@ -124,13 +148,6 @@ class Delivery(models.Model):
         DEPARTMENT_DIGEST = "department_digest", _("department digest")
         ESCALATION = "escalation", _("escalation to a manager")
 
-    class State(models.TextChoices):
-        PENDING = "pending", _("pending")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
-        # Its event was withdrawn before it went out (a moderator hid the comment).
-        CANCELLED = "cancelled", _("cancelled")
-
     kind = models.CharField(max_length=24, choices=Kind)
     email = models.EmailField()
     event = models.ForeignKey(Event, on_delete=models.CASCADE, null=True, blank=True)
@@ -144,14 +161,6 @@ class Delivery(models.Model):
     request_ids = models.JSONField(default=list, blank=True)
     # The language of the page that asked for this e-mail; empty means the site's language.
     language = models.CharField(max_length=10, blank=True)
-    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    # While a worker sends it: no other may until then (after, its worker is taken for dead).
-    lease_until = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("e-mail delivery")
@@ -165,6 +174,69 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.kind} to {self.email} ({self.state})"
+
+
+class TextMessage(Outbox):
+    """One text message (SMS) to one phone number: the outbox row a task sends and retries."""
+
+    class Kind(models.TextChoices):
+        REPORT_ONLINE = "report_online", _("link to report online")
+        TRACK_ONLINE = "track_online", _("link to track a request online")
+        REQUEST_ID = "request_id", _("request id")
+        ANSWER = "answer", _("answer to a question")
+
+    phone = models.CharField(_("phone"), max_length=16)  # E.164
+    body = models.TextField(_("text"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind)
+    # Kept when its request is deleted: a text sent is money spent and a record of a call.
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    # When an attempt whose outcome is unknown began (the provider was asked and did not
+    # answer in time, or its worker died): the next one asks the provider before sending.
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(_("provider's message id"), max_length=64, blank=True)
+    # What the provider last said of it after taking it (its status callback): "delivered",
+    # "undelivered"…; `state` says only whether the provider took it.
+    delivery_status = models.CharField(_("delivery"), max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("text message")
+        verbose_name_plural = _("text messages")
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="text_due"),
+            models.Index(fields=["phone", "created_at"], name="text_phone"),
+            models.Index(
+                fields=["provider_id"], condition=~Q(provider_id=""), name="text_provider_id"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.phone} ({self.state})"
+
+
+class TextOptOut(models.Model):
+    """A phone number that asked for no more text messages (STOP), until it says START."""
+
+    class Source(models.TextChoices):
+        STOP = "stop", _("STOP by text")
+        CARRIER = "carrier", _("unsubscribed at the provider")
+        STAFF = "staff", _("staff, at the person's request")
+
+    phone = models.CharField(_("phone"), max_length=16, unique=True)  # E.164
+    source = models.CharField(_("source"), max_length=10, choices=Source)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("text opt-out")
+        verbose_name_plural = _("text opt-outs")
+
+    def __str__(self):
+        return f"{self.phone} asked for no texts"
 
 
 class DigestRun(models.Model):

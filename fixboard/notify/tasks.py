@@ -13,7 +13,7 @@ from django_tasks import task
 from fixboard.core.worker import queued_args
 from fixboard.reports.models import Event
 
-from . import actions, departments, emails, selectors
+from . import actions, departments, emails, outbox, selectors
 from .models import Delivery, DepartmentDigestRun, DepartmentNotice, DigestRun
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def deliver(delivery_id: int) -> str:
     killed after the server accepted the message and before the mark commits is the one way
     it goes twice (again after the lease, with the same Message-ID, which mail clients merge).
     """
-    if not actions.claim_delivery(delivery_id=delivery_id):
+    if not outbox.claim(Delivery, delivery_id):
         return "skipped"  # sent, cancelled, given up, or another worker holds its lease
     delivery = (
         Delivery.objects.select_related(
@@ -77,7 +77,7 @@ def deliver(delivery_id: int) -> str:
     if delivery is None:  # deleted with its request since the claim
         return "skipped"
     if delivery.event is not None and delivery.event.hidden:
-        actions.record_cancelled(delivery=delivery)
+        outbox.record_cancelled(delivery)
         return "cancelled"
     connection = mail.get_connection()
     try:
@@ -89,14 +89,14 @@ def deliver(delivery_id: int) -> str:
         except Exception as exc:  # SMTP, network or a vanished subscription: all retried the same
             _record_failure(delivery, exc)
             return "failed"
-        actions.record_sent(delivery=delivery)
+        outbox.record_sent(delivery)
     finally:
         connection.close()
     return "sent"
 
 
 def _record_failure(delivery: Delivery, exc: Exception) -> None:
-    retry_at = actions.record_failure(delivery=delivery, error=repr(exc))
+    retry_at = outbox.record_failure(delivery, error=repr(exc))
     logger.warning(
         "E-mail delivery %s (%s) failed, attempt %s: %r; retry at %s",
         delivery.pk,
@@ -105,8 +105,7 @@ def _record_failure(delivery: Delivery, exc: Exception) -> None:
         exc,
         retry_at,
     )
-    if retry_at and deliver.get_backend().supports_defer:
-        deliver.using(run_after=retry_at).enqueue(delivery.pk)
+    outbox.schedule_retry(deliver, delivery.pk, retry_at)
 
 
 @task()
@@ -155,30 +154,8 @@ def scheduled_digests() -> int:
 
 
 def reconcile_deliveries() -> int:
-    """Queue again the pending e-mails no task will send; returns how many (worker reconcile).
-
-    Their worker died while sending (the lease has run out), or before it queued them or
-    their retry. Any that a waiting or running task still names is left to that task.
-    """
-    now = timezone.now()
-    queued = queued_args(deliver)
-    orphans = (
-        Delivery.objects.filter(
-            state=Delivery.State.PENDING,
-            created_at__lte=now - timedelta(seconds=settings.TASK_LEASE_SECONDS),
-        )
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .values_list("id", flat=True)
-    )
-    count = 0
-    for delivery_id in orphans.iterator():
-        if delivery_id not in queued:
-            deliver.enqueue(delivery_id)
-            count += 1
-    if count:
-        logger.warning("Queued %s e-mails again that no task was going to send", count)
-    return count
+    """Queue again the pending e-mails no task will send (worker reconcile)."""
+    return outbox.reconcile(Delivery, deliver)
 
 
 def task_for(kind: str, public: bool, awaiting_confirmation: bool):
@@ -229,14 +206,7 @@ def reconcile_event_notifications() -> int:
 
 def retry_due_deliveries() -> int:
     """Enqueue pending e-mails whose retry time has come (for backends that cannot defer)."""
-    due = Delivery.objects.filter(
-        state=Delivery.State.PENDING, next_attempt_at__lte=timezone.now()
-    ).values_list("id", flat=True)
-    count = 0
-    for delivery_id in due.iterator():
-        deliver.enqueue(delivery_id)
-        count += 1
-    return count
+    return outbox.retry_due(Delivery, deliver)
 
 
 # Departments told of new requests (departments.py) and managers of escalations.

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.decorators.cache import cache_control
 
-from . import feeds, views, widget
+from . import feeds, views, webhooks, widget
 
 # Feed readers poll; a few minutes of caching by them and by proxies costs residents nothing.
 cached = cache_control(public=True, max_age=300)
@@ -27,6 +27,8 @@ urlpatterns = [
         cached(feeds.ServiceTypeFeed()),
         name="feed-service",
     ),
+    path("sms/inbound/", webhooks.sms_inbound, name="sms-inbound"),
+    path("sms/status/", webhooks.sms_status, name="sms-status"),
     path("widget/embed.js", widget.script, name="widget-script"),
     path("widget/<slug:jurisdiction>/", widget.builder, name="widget"),
     path("widget/<slug:jurisdiction>/frame/", widget.frame, name="widget-frame"),

@@ -59,7 +59,7 @@ def test_each_demo_account_works_in_los_angeles_with_its_department(los_angeles)
 
 @pytest.mark.parametrize(
     "username, lands_on",
-    [("staff", "/queue/"), ("manager", "/queue/"), ("agent", "/queue/"), ("admin", "/queue/")],
+    [("staff", "/queue/"), ("manager", "/queue/"), ("agent", "/console/"), ("admin", "/queue/")],
 )
 def test_each_demo_account_signs_in_and_lands_on_its_work(los_angeles, username, lands_on):
     pickup = bulky_items_pickup(los_angeles)
