@@ -76,6 +76,7 @@ def _focus(call, nearby, errors) -> str:
             "place": "place-q",
             "location": "place-q",
             "service_type": "problem-q",
+            "text": "call-errors",
         }.get(field, "questions" if field.startswith("attribute[") else "call-errors")
     if call.request_id:
         return "readback"

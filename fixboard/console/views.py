@@ -22,7 +22,7 @@ from fixboard.reports.models import Contact, ServiceRequest
 from fixboard.reports.public_ids import normalize_public_id
 from fixboard.work.access import staff_only
 
-from . import actions, selectors
+from . import actions, selectors, texting
 from .page import answers_of, page
 
 CONSOLE_ROLES = (User.Role.AGENT, User.Role.MANAGER, User.Role.ADMIN)
@@ -282,6 +282,27 @@ def informational(request, pk):
     except ValidationError as exc:
         return _refused(request, call, exc)
     messages.success(request, _("Informational call about %(t)s logged.") % {"t": topic.name})
+    return _back()
+
+
+@require_POST
+@console_only
+def text(request, pk):
+    call = _call_or_404(request, pk)
+    topic = CallTopic.objects.filter(
+        jurisdiction=call.jurisdiction, pk=request.POST.get("topic") or 0
+    ).first()
+    try:
+        sent = texting.text_caller(
+            call=call, what=request.POST.get("what", texting.ONLINE), topic=topic
+        )
+    except ValidationError as exc:
+        return _refused(request, call, exc)
+    messages.success(
+        request,
+        _("Text to %(phone)s on its way: “%(body)s”")
+        % {"phone": display_phone(sent.phone), "body": sent.body},
+    )
     return _back()
 
 

@@ -2,7 +2,8 @@
 
 The agent signs in and lands on the console. Each "group" is one thing the agent does
 (a field typed, a choice made, a key for an action); a new phone request must take at
-most 12 from "new call" to the read-back.
+most 12 from "new call" to the read-back. The second caller is texted their request's id
+(the file SMS backend's outbox is read).
 """
 
 import pytest
@@ -92,7 +93,7 @@ def quiet_address(jurisdiction, service_type) -> str:
     raise AssertionError("no quiet address in the demo")
 
 
-def test_three_calls_by_keyboard(new_page, demo):  # noqa: F811
+def test_three_calls_by_keyboard(new_page, demo, sms_outbox):  # noqa: F811
     graffiti = open_graffiti_with_address(demo)
     supporters = graffiti.support_count
     caller = upsert_contact(ContactDetails(name="Rosa Diaz", phone="(323) 555-0142"))
@@ -157,6 +158,12 @@ def test_three_calls_by_keyboard(new_page, demo):  # noqa: F811
     submitted = Event.objects.get(request=request, kind=Event.Kind.SUBMITTED)
     assert submitted.actor_user.username == "agent"
     screenshot(page, "console-readback")
+    # One key texts the caller the id.
+    page.keyboard.press("Alt+S")
+    expect(page.get_by_text("Text to (213) 555-0199 on its way")).to_be_visible()
+    [text] = sms_outbox()
+    assert text["to"] == "+12135550199"
+    assert request.public_id in text["body"] and "/requests/" in text["body"]
 
     # 3. An informational call: Alt+I, then the topic's number.
     agent.press("Alt+N")

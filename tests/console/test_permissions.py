@@ -111,6 +111,13 @@ CONSOLE_URLS = [
         lambda w: {},
     ),
     StaffUrl(
+        "console: text the caller (no number yet: the reason)",
+        "POST",
+        own_call("/console/calls/{call}/text/"),
+        only(TAKERS, ok=400, other_admin=400),
+        lambda w: {"what": "online"},
+    ),
+    StaffUrl(
         "console: end the call",
         "POST",
         own_call("/console/calls/{call}/end/"),

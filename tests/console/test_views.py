@@ -213,3 +213,54 @@ def test_htmx_gets_only_the_call_region(console):
     response = console.get("/console/", headers={"HX-Request": "true"})
     assert response.text.lstrip().startswith('<div id="call"')
     assert "<html" not in response.text
+
+
+def test_the_caller_is_texted_the_link_to_report_online(
+    console, city, sms_outbox, django_capture_on_commit_callbacks
+):
+    console.post(
+        url(the_call(), "caller/"), {"operation": "new", "name": "Lee", "phone": "3235550000"}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = console.post(url(the_call(), "text/"), {"what": "online"}, follow=True)
+    assert "Text to (323) 555-0000 on its way" in response.text
+    [sent] = sms_outbox()
+    assert sent["to"] == "+13235550000"
+    assert f"/{city.jurisdiction.slug}/report/" in sent["body"]
+
+
+def test_a_topics_answer_is_texted(console, city, sms_outbox, django_capture_on_commit_callbacks):
+    console.post(
+        url(the_call(), "caller/"), {"operation": "new", "name": "Lee", "phone": "3235550000"}
+    )
+    topic = city.jurisdiction.call_topics.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        console.post(url(the_call(), "text/"), {"what": "answer", "topic": topic.pk})
+    [sent] = sms_outbox()
+    assert sent["body"] == "Testville 311: The signs on your street give the day."
+    assert the_call().is_on  # texting an answer does not end the call
+
+
+def test_a_text_without_a_number_or_request_says_why(console, sms_outbox):
+    response = console.post(url(the_call(), "text/"), {"what": "online"})
+    assert response.status_code == 400
+    assert "Find or add the caller&#x27;s phone number first." in response.text
+    console.post(
+        url(the_call(), "caller/"), {"operation": "new", "name": "Lee", "phone": "3235550000"}
+    )
+    response = console.post(url(the_call(), "text/"), {"what": "request_id"})
+    assert response.status_code == 400
+    assert "There is no request on this call yet." in response.text
+    assert sms_outbox() == []
+
+
+def test_a_number_that_said_stop_is_not_texted(console, sms_outbox):
+    from fixboard.notify import optouts
+
+    console.post(
+        url(the_call(), "caller/"), {"operation": "new", "name": "Lee", "phone": "3235550000"}
+    )
+    optouts.opt_out(phone="+13235550000", source="stop")
+    response = console.post(url(the_call(), "text/"), {"what": "online"})
+    assert response.status_code == 400
+    assert sms_outbox() == []

@@ -13,13 +13,14 @@
     if (el && el.id === "questions") {
       el = el.querySelector("input:not([type=hidden]), select, textarea") || document.getElementById("create");
     }
+    if (!el) el = document.getElementById("call-errors");
     if (el) el.focus();
     initMap();
   }
 
   function keyed(name) {
     var root = call();
-    return root && root.querySelector('[data-key="' + name + '"]');
+    return root && root.querySelector('[data-key~="' + name + '"]');
   }
 
   function typing(el) {
