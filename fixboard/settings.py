@@ -336,3 +336,13 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or "0")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+# External geocoder behind the address index (fixboard.places.geocoding), off by default:
+# a geopy service name ("nominatim", "pelias", "arcgis"…), its base URL and key.
+GEOCODER = os.environ.get("GEOCODER", "")
+GEOCODER_URL = os.environ.get("GEOCODER_URL", "")
+GEOCODER_KEY = os.environ.get("GEOCODER_KEY", "")
+GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "fixboard")
+GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "3"))
+GEOCODER_MIN_DELAY = float(os.environ.get("GEOCODER_MIN_DELAY", "1"))
+GEOCODER_CACHE_SECONDS = int(os.environ.get("GEOCODER_CACHE_SECONDS", str(30 * 24 * 3600)))

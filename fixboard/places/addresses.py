@@ -19,7 +19,9 @@ from django.db import connection, transaction
 
 from fixboard.core.columns import column_types
 
+from .cells import cell_of
 from .models import AddressPoint, Jurisdiction
+from .streets import record_streets, street_of
 
 # USPS Publication 28 abbreviations for the words that most often vary in exports.
 _ABBREVIATIONS = {
@@ -56,7 +58,7 @@ _NOT_WORD = re.compile(r"[^0-9A-Z&/\- ]+")
 STREET_LINE_MAX = 300
 LOOKUP_CHUNK = 900
 MOVE_DEGREES = 0.001  # about 100 m of latitude
-_VALUES = ("address", "zipcode", "lat", "long")
+_VALUES = ("address", "zipcode", "lat", "long", "street", "cell")
 _STAGING = "fixboard_address_staging"
 # Database sessions (psycopg connections) that have the staging table.
 _STAGED: weakref.WeakSet = weakref.WeakSet()
@@ -127,6 +129,7 @@ class AddressRecorder:
         self.jurisdiction = jurisdiction
         self.memory = memory
         self.sent: dict[str, tuple[float, float]] = {}
+        self.written = 0  # rows its upserts wrote (added or moved)
 
     def record(self, addresses: Iterable[tuple[str, str, float, float]]) -> int:
         return self.record_latest(latest_addresses(addresses))
@@ -145,7 +148,9 @@ class AddressRecorder:
         if len(sent) + len(fresh) > self.memory:
             sent.clear()
         sent.update((row[1], (row[4], row[5])) for row in fresh)
-        return _upsert(fresh)
+        written = _upsert(fresh)
+        self.written += written
+        return written
 
 
 def _near(point: tuple[float, float], lat: float, long: float) -> bool:
@@ -153,13 +158,20 @@ def _near(point: tuple[float, float], lat: float, long: float) -> bool:
 
 
 def latest_addresses(addresses: Iterable[tuple[str, str, float, float]]) -> dict[str, tuple]:
-    """{normalized address: (street line, zipcode, lat, long)}, the last of each."""
+    """{normalized address: (street line, zipcode, lat, long, street, cell)}, the last of each."""
     latest: dict[str, tuple] = {}
     for address, zipcode, lat, long in addresses:
         key, found = _parts(address)
         if key:
             zipcode = (zipcode or found)[:20]
-            latest[key] = (address.strip()[:STREET_LINE_MAX], zipcode, lat, long)
+            latest[key] = (
+                address.strip()[:STREET_LINE_MAX],
+                zipcode,
+                lat,
+                long,
+                street_of(key),
+                cell_of(lat, long),
+            )
     return latest
 
 
@@ -172,6 +184,17 @@ def _staged_types(alias: str, columns: tuple[str, ...]) -> list[int]:
 
 
 def _upsert(rows: list[tuple]) -> int:
+    """Write (jurisdiction id, normalized, *_VALUES) rows and learn their streets."""
+    written = _upsert_points(rows)
+    by_jurisdiction: dict[int, set[str]] = {}
+    for row in rows:
+        by_jurisdiction.setdefault(row[0], set()).add(row[6])
+    for jurisdiction_id, streets in by_jurisdiction.items():
+        record_streets(jurisdiction_id, streets)
+    return written
+
+
+def _upsert_points(rows: list[tuple]) -> int:
     q = connection.ops.quote_name
     meta = AddressPoint._meta
     table = q(meta.db_table)

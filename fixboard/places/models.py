@@ -91,15 +91,79 @@ class AddressPoint(models.Model):
     zipcode = models.CharField(_("zip code"), max_length=20, blank=True)
     lat = models.FloatField(_("latitude"))
     long = models.FloatField(_("longitude"))
+    # The normalised street without the house number ("E 4TH ST"): the addresses of a
+    # street, for typo-tolerant search and for where two streets meet.
+    street = models.CharField(max_length=300, blank=True, default="", editable=False)
+    # The grid cell of the point (places.cells): "the address nearest here" reads the
+    # nine cells around a point through one index, on any engine.
+    cell = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("address")
         verbose_name_plural = _("addresses")
         constraints = [
+            # On PostgreSQL the operator classes let this one index also serve "starts
+            # with" (LIKE 'prefix%') whatever the database's collation: address search.
+            # Other engines ignore them (SQLite's search reads a range instead).
             models.UniqueConstraint(
-                fields=["jurisdiction", "normalized"], name="address_unique_per_jurisdiction"
+                fields=["jurisdiction", "normalized"],
+                name="address_unique_per_jurisdiction",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
             )
+        ]
+        indexes = [
+            models.Index(fields=["jurisdiction", "cell"], name="address_cell"),
+            models.Index(fields=["jurisdiction", "street", "cell"], name="address_street_cell"),
         ]
 
     def __str__(self):
         return self.address
+
+
+class Street(models.Model):
+    """A distinct street of a jurisdiction's address index, split for search.
+
+    "E 4TH ST" is prefix "E", core "4TH", kind "ST". Kept up to date by every write to the
+    address index (places.streets.record_streets).
+    """
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="streets", db_index=False
+    )
+    name = models.CharField(max_length=300)
+    prefix = models.CharField(max_length=8, blank=True)
+    core = models.CharField(max_length=300)
+    kind = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "name"], name="street_unique_name"),
+        ]
+        indexes = [models.Index(fields=["jurisdiction", "core"], name="street_core")]
+
+    def __str__(self):
+        return self.name
+
+
+class StreetKey(models.Model):
+    """A spelling that finds a street core: the core, its other ordinal form ("4TH",
+    "FOURTH") and each with one letter left out. A typed core with one letter left out
+    meets one of these when it is at most one edit (a letter missing, added or wrong)
+    from the core: typo matching by exact index look-ups, the same on every engine."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    key = models.CharField(max_length=300)
+    core = models.CharField(max_length=300)
+    edits = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "key", "core"], name="street_key_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.key} → {self.core}"

@@ -9,7 +9,7 @@ from django.utils import timezone
 from fixboard.catalog.models import AttributeDefinition, ServiceType
 from fixboard.maps.aggregates import counts_by_jurisdiction
 from fixboard.places.models import Area, Jurisdiction
-from fixboard.places.search import search_addresses
+from fixboard.places.search import nearest_address, search_addresses
 from fixboard.reports.models import CloseReason, Follow, ServiceRequest, Status
 from fixboard.reports.selectors import (
     PUBLIC_FIELDS,
@@ -135,3 +135,9 @@ def follows_since(request: ServiceRequest, email: str, since: datetime | None) -
 def suggest_addresses(jurisdiction: Jurisdiction, text: str, limit: int = 8) -> list[dict]:
     """Known addresses starting like the typed text, for the report form's autocomplete."""
     return [match.as_dict() for match in search_addresses(jurisdiction, text, limit)]
+
+
+def address_at(jurisdiction: Jurisdiction, lat: float, long: float) -> dict | None:
+    """The known address nearest a pin, for the report form to show under the map."""
+    found = nearest_address(jurisdiction, lat, long)
+    return found.as_dict() if found else None

@@ -42,4 +42,5 @@ urlpatterns = [
     path("<slug:slug>/report/nearby/", report.nearby, name="nearby"),
     path("<slug:slug>/report/sent/<str:public_id>/", report.report_sent, name="report_sent"),
     path("<slug:slug>/addresses/", report.addresses, name="addresses"),
+    path("<slug:slug>/addresses/nearest/", report.nearest_address, name="nearest_address"),
 ]

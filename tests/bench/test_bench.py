@@ -66,6 +66,12 @@ def test_bench_runs_every_benchmark_and_writes_the_page(shared_data, tmp_path):
         assert f"| {subject} |" in sections["Point → areas"]
     assert "| locate, one point |" in sections["Point → areas"]
     assert "import / raw insert" in page
+    for label in labels:
+        for subject in ("import", "autocomplete", "nearest"):
+            assert (
+                f"| {subject}, {SIZE} address points | {label} |"
+                in sections["Address index: import, autocomplete, nearest address"]
+            )
     # The reader is told each target's outcome, on the page and at the end of the run.
     assert "PASS" in page or "**MISS**" in page
     assert "target ≥ 20,000 rows/s" in done.stdout

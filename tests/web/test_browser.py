@@ -140,6 +140,9 @@ def test_report_by_typed_address_uses_the_address_index(new_page):
     address.press("ArrowDown")
     address.press("Enter")
     expect(page.locator("#location-status")).to_contain_text("34.050000, -118.150000")
+    expect(page.locator("#nearest-address")).to_have_text(
+        "Nearest known address: 100 Main Street 90012"
+    )
     page.get_by_role("button", name="Send report").click()
 
     expect(page.locator("h1")).to_have_text("Bulky Items")

@@ -75,7 +75,14 @@ def test_an_address_from_the_index_places_the_report(client, town):
     )
     suggestions = client.get(f"/{town.jurisdiction.slug}/addresses/", {"q": "100 main st"})
     assert suggestions.json() == [
-        {"address": "100 Main Street", "zipcode": "", "lat": INSIDE_EAST[0], "long": INSIDE_EAST[1]}
+        {
+            "address": "100 Main Street",
+            "zipcode": "",
+            "lat": INSIDE_EAST[0],
+            "long": INSIDE_EAST[1],
+            "kind": "address",
+            "source": "index",
+        }
     ]
 
     response = post(client, town, lat="", long="", address="100 MAIN ST")
@@ -255,3 +262,34 @@ def test_photos_too_large_to_decode_together_are_refused_at_the_photo_field(clie
         "These photos are 0.006 megapixels together; send at most 0.005 megapixels in all "
         "(fewer or smaller photos)."
     ]
+
+
+def test_typos_abbreviations_and_corners_in_the_form_suggestions(client, town):
+    north = INSIDE_EAST[0] + 0.0006
+    record_addresses(
+        jurisdiction=town.jurisdiction,
+        addresses=[
+            ("100 E 4th Street", "90012", *INSIDE_EAST),
+            ("120 E 4th Street", "90012", INSIDE_EAST[0], INSIDE_EAST[1] + 0.0005),
+            ("400 S Soto Street", "90033", INSIDE_EAST[0] - 0.0003, INSIDE_EAST[1] + 0.0007),
+            ("380 S Soto Street", "90033", north, INSIDE_EAST[1] + 0.0007),
+        ],
+    )
+    url = f"/{town.jurisdiction.slug}/addresses/"
+    assert client.get(url, {"q": "100 east forth st"}).json()[0]["address"] == "100 E 4th Street"
+    corner = client.get(url, {"q": "4th & soto"}).json()[0]
+    assert (corner["address"], corner["kind"]) == ("E 4TH ST & S SOTO ST", "intersection")
+
+
+def test_the_nearest_address_of_a_pin(client, town):
+    record_addresses(
+        jurisdiction=town.jurisdiction, addresses=[("100 Main Street", "90012", *INSIDE_EAST)]
+    )
+    url = f"/{town.jurisdiction.slug}/addresses/nearest/"
+    near = client.get(url, {"lat": INSIDE_EAST[0] + 0.0001, "long": INSIDE_EAST[1]})
+    assert near.json()["address"] == "100 Main Street"
+    assert client.get(url, {"lat": INSIDE_EAST[0] + 0.01, "long": INSIDE_EAST[1]}).json() is None
+    bad = client.get(url, {"lat": "north", "long": "1"})
+    assert bad.status_code == 400
+    assert bad.json() == {"error": "Give lat and long in decimal degrees."}
+    assert client.get(url, {"lat": "95", "long": "1"}).status_code == 400

@@ -21,7 +21,19 @@
       });
       map.setView([la, lo], Math.max(map.getZoom(), zoom || 17));
     }
-    saveDraft(); checkNearby();
+    saveDraft(); checkNearby(); showNearestAddress();
+  }
+
+  /* The known address nearest the pin, under the map; it fills the address field when that
+     is empty or holds the previous pin's address (never what the person typed). */
+  var nearestEl = $("#nearest-address"), filledByPin = "";
+  function showNearestAddress() {
+    var q = "?lat=" + lat.value + "&long=" + long.value;
+    fetch(form.dataset.nearestAddress + q).then(function (r) { return r.json(); }).then(function (found) {
+      if (!found || found.error) { nearestEl.textContent = t.noNearest; return; }
+      nearestEl.textContent = t.nearest + ": " + found.address + (found.zipcode ? " " + found.zipcode : "");
+      if (!address.value.trim() || address.value === filledByPin) { address.value = filledByPin = found.address; saveDraft(); }
+    });
   }
 
   if (window.L) {

@@ -23,6 +23,7 @@ from fixboard.reports.selectors import nearby_open_requests
 
 from ..forms import ReportForm
 from ..selectors import (
+    address_at,
     jurisdiction_or_404,
     public_service_type,
     public_service_types,
@@ -275,3 +276,18 @@ def addresses(request, slug):
     jurisdiction = jurisdiction_or_404(slug)
     found = suggest_addresses(jurisdiction, request.GET.get("q", ""))
     return HttpResponse(orjson.dumps(found), content_type="application/json")
+
+
+@require_GET
+def nearest_address(request, slug):
+    """The known address nearest ?lat=&long= (JSON, null when none is near)."""
+    jurisdiction = jurisdiction_or_404(slug)
+    try:
+        lat, long = float(request.GET["lat"]), float(request.GET["long"])
+    except (KeyError, ValueError):
+        return JsonResponse({"error": _("Give lat and long in decimal degrees.")}, status=400)
+    if not (abs(lat) <= 90 and abs(long) <= 180):
+        return JsonResponse({"error": _("Latitude or longitude is out of range.")}, status=400)
+    return HttpResponse(
+        orjson.dumps(address_at(jurisdiction, lat, long)), content_type="application/json"
+    )
