@@ -24,6 +24,9 @@ from tests.web.conftest import new_page  # noqa: F401
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MAX_GROUPS_FOR_A_NEW_REQUEST = 12
+# Each step is a round trip to the server; on a busy machine one can take longer than
+# Playwright's default 5 s of waiting for what it changed.
+WAIT_MS = 15_000
 
 
 @pytest.fixture
@@ -53,7 +56,7 @@ class Agent:
             self.page.keyboard.press(key)
 
     def focused(self, element_id: str) -> None:
-        expect(self.page.locator(f"#{element_id}")).to_be_focused()
+        expect(self.page.locator(f"#{element_id}")).to_be_focused(timeout=WAIT_MS)
 
 
 def sign_in(page) -> None:
