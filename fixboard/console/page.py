@@ -148,6 +148,10 @@ def page(request, call, *, errors=None, status=200, **extra):
     partial = request.headers.get("HX-Request") == "true" and not request.headers.get(
         "HX-History-Restore-Request"
     )
+    # A swapped region carries no autofocus: htmx would apply it only once the swap settles,
+    # taking focus back from a key the call-taker pressed meanwhile (console.js focuses at
+    # once instead).
+    context["partial"] = partial
     template = "console/_call.html" if partial else "console/console.html"
     if status == 400 and not context["all_errors"]:
         context["all_errors"] = [_("Check the call's details.")]

@@ -125,7 +125,9 @@
     form.requestSubmit();
   }
 
-  document.addEventListener("htmx:afterSettle", function (e) {
+  // As soon as a step's answer is in place, focus where the next key goes: before any key
+  // pressed meanwhile is handled, so none is lost or taken back.
+  document.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail && e.detail.target && e.detail.target.id === "call") focusStep();
   });
   document.addEventListener("DOMContentLoaded", focusStep);
