@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "fixboard.api",
     "fixboard.maps",
     "fixboard.work",
+    "fixboard.console",
     "fixboard.web",
 ]
 

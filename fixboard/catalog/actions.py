@@ -27,6 +27,7 @@ from .models import (
     AutomationRule,
     BusinessCalendar,
     CalendarException,
+    CallTopic,
     CannedResponse,
     Department,
     RoutingRule,
@@ -49,6 +50,7 @@ SERVICE_TYPE_FIELDS = (
     "type",
     "requires_confirmation",
     "after_photo_required",
+    "call_script",
     "active",
     "public",
 )
@@ -64,6 +66,7 @@ CANNED_RESPONSE_FIELDS = (
     "active",
     "order",
 )
+CALL_TOPIC_FIELDS = ("jurisdiction", "name", "answer", "active", "order")
 # Apps, exports and requests already name a department or service type by its code.
 FIXED = ("jurisdiction", "code")
 
@@ -417,6 +420,38 @@ def delete_calendar(*, actor: log.Actor, calendar: BusinessCalendar) -> None:
     _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
     current.delete()
     configuration_changed()
+
+
+# Call topics
+
+
+def _checked_call_topic(data: dict, topic: CallTopic | None, *, lock: bool):
+    current = fresh_copy(CallTopic, topic, lock=lock)
+    before = log.state(current, CALL_TOPIC_FIELDS) if current.pk else {}
+    errors = apply_fields(current, data, CALL_TOPIC_FIELDS, fixed=("jurisdiction",))[0]
+    if "name" not in errors and current.jurisdiction_id and current.name:
+        others = CallTopic.objects.filter(
+            jurisdiction_id=current.jurisdiction_id, name__iexact=current.name
+        )
+        if others.exclude(pk=current.pk).exists():
+            errors["name"] = [_("There is already a topic called %(n)s.") % {"n": current.name}]
+    if errors:
+        raise ValidationError(errors)
+    return current, before
+
+
+def check_call_topic(*, data: dict, topic: CallTopic | None = None) -> None:
+    """Raise the ValidationError `save_call_topic` would for `data`, writing nothing."""
+    _checked_call_topic(data, topic, lock=False)
+
+
+@transaction.atomic
+def save_call_topic(*, actor: log.Actor, data: dict, topic: CallTopic | None = None) -> CallTopic:
+    """Create a call topic (`topic` None) or change the fields named in `data`."""
+    current, before = _checked_call_topic(data, topic, lock=True)
+    current.save()
+    _record(actor, current, before, log.state(current, CALL_TOPIC_FIELDS))
+    return current
 
 
 # Canned responses

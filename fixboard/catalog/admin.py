@@ -23,6 +23,7 @@ from .models import (
     AutomationRule,
     BusinessCalendar,
     CalendarException,
+    CallTopic,
     CannedResponse,
     Department,
     RoutingRule,
@@ -192,6 +193,7 @@ class ServiceTypeForm(DomainForm):
             "type",
             "requires_confirmation",
             "after_photo_required",
+            "call_script",
             "active",
             "public",
         ]
@@ -258,6 +260,7 @@ class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        (_("Call center"), {"fields": ["call_script"]}),
         (_("Visibility"), {"fields": ["active", "public"]}),
     ]
 
@@ -460,6 +463,41 @@ class CannedResponseAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for canned in queryset:
             actions.delete_canned_response(actor=request.user, canned=canned)
+
+
+class CallTopicForm(DomainForm):
+    check = staticmethod(actions.check_call_topic)
+    fields_of_check = actions.CALL_TOPIC_FIELDS
+    instance_name = "topic"
+
+    class Meta:
+        model = CallTopic
+        fields = ["jurisdiction", "name", "answer", "active", "order"]
+
+
+@admin.register(CallTopic)
+class CallTopicAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+    """The call center's knowledge base: questions answered on the phone without a request.
+    Topics are made inactive rather than deleted: logged calls keep theirs."""
+
+    form = CallTopicForm
+    list_display = ["name", "active", "order", "jurisdiction"]
+    list_filter = ["jurisdiction", "active"]
+    list_select_related = ["jurisdiction"]
+    search_fields = ["name", "answer"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["jurisdiction"] if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_through_domain(self, request, form, formsets, change):
+        return actions.save_call_topic(
+            actor=request.user,
+            data=form_data(form, actions.CALL_TOPIC_FIELDS),
+            topic=form.instance if change else None,
+        )
 
 
 class AutomationRuleForm(DomainForm):

@@ -155,6 +155,15 @@ class ServiceType(models.Model):
         db_default=False,
         help_text=_("Staff closing a request as fixed must add a photo of the work done."),
     )
+    call_script = models.TextField(
+        _("call script"),
+        blank=True,
+        db_default="",
+        help_text=_(
+            "What the 311 call-taker reads or asks on a call about this service, "
+            "e.g. which items are collected and what to leave out."
+        ),
+    )
 
     class Meta:
         ordering = ["jurisdiction", "group", "name"]
@@ -352,6 +361,34 @@ class CalendarException(models.Model):
 
     def __str__(self):
         return f"{self.day}: {self.name}"
+
+
+class CallTopic(models.Model):
+    """A question callers ask that needs no request ("When is bulky pick-up?"): its answer
+    is what the call-taker reads or sends, and informational calls are logged under it."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="call_topics"
+    )
+    name = models.CharField(_("topic"), max_length=120)
+    answer = models.TextField(
+        _("answer"), help_text=_("Short enough to read out on the phone or send as a text.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveIntegerField(
+        _("order"), default=100, help_text=_("Lower numbers are listed first.")
+    )
+
+    class Meta:
+        ordering = ["jurisdiction", "order", "name", "id"]
+        verbose_name = _("call topic")
+        verbose_name_plural = _("call topics")
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "name"], name="call_topic_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class CannedResponse(models.Model):

@@ -19,7 +19,12 @@ from django.utils.translation import gettext_lazy
 
 from fixboard.accounts.actions import save_user
 from fixboard.accounts.models import User
-from fixboard.catalog.actions import save_calendar, save_department, save_service_type
+from fixboard.catalog.actions import (
+    save_calendar,
+    save_call_topic,
+    save_department,
+    save_service_type,
+)
 from fixboard.places.actions import create_jurisdiction, import_areas, read_feature_collection
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import invalidate_area_index
@@ -148,6 +153,7 @@ def _load_catalog(result: DemoResult) -> None:
                 "group": service["group"],
                 "description": service["description"],
                 "keywords": service.get("keywords", ""),
+                "call_script": service.get("call_script", ""),
                 # A target as a value and a unit, or as sla_hours (calendar hours).
                 "sla_value": service.get("sla_value", service.get("sla_hours")),
                 "sla_unit": service.get("sla_unit", "calendar_hours"),
@@ -165,6 +171,11 @@ def _load_catalog(result: DemoResult) -> None:
                 }
                 for order, attribute in enumerate(service.get("attributes", []), start=1)
             ],
+        )
+    for order, topic in enumerate(catalog.get("call_topics", []), start=1):
+        save_call_topic(
+            actor=DEMO,
+            data={"jurisdiction": result.jurisdiction, "order": order, **topic},
         )
     result.departments = len(departments)
     result.service_types = len(catalog["services"])

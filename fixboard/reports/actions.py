@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -22,12 +22,14 @@ from fixboard.accounts import scope
 from fixboard.accounts.models import ApiClient, User
 from fixboard.catalog.models import Department, ServiceType
 from fixboard.core.compiled import CompiledQuery
+from fixboard.core.phones import parse_phone, phone_or_blank
 from fixboard.core.snapshots import Snapshot
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import area_index
 
 from . import events, sla
 from .attributes import MAX_TEXT, clean_attributes
+from .contacts import stored_forms
 from .events import Actor
 from .models import (
     Channel,
@@ -81,10 +83,21 @@ class ContactDetails:
     phone: str = ""
 
 
+def _stored_phone(text: str) -> str:
+    """A phone as it is kept: E.164 when it is a number we can call, else its digits (a
+    door may pass on what a person typed; it is kept rather than lost)."""
+    return phone_or_blank(text) or "".join(c for c in text if c.isdigit() or c == "+")
+
+
+def _contact_with_phone(phone: str) -> Contact | None:
+    forms = stored_forms(phone) if phone.startswith("+") else [phone]
+    return Contact.objects.filter(phone__in=forms).order_by("id").first()
+
+
 def upsert_contact(details: ContactDetails) -> Contact | None:
     """The contact with this e-mail (or else phone), created or completed; None if empty."""
     email = details.email.strip().lower()
-    phone = "".join(c for c in details.phone if c.isdigit() or c == "+")
+    phone = _stored_phone(details.phone)
     name = clean_text(details.name)
     if not (email or phone or name):
         return None
@@ -92,7 +105,7 @@ def upsert_contact(details: ContactDetails) -> Contact | None:
     if email:
         contact = Contact.objects.filter(email=email).order_by("id").first()
     elif phone:
-        contact = Contact.objects.filter(phone=phone).order_by("id").first()
+        contact = _contact_with_phone(phone)
     if contact is None:
         return Contact.objects.create(name=name, email=email, phone=phone)
     changed = []
@@ -102,6 +115,59 @@ def upsert_contact(details: ContactDetails) -> Contact | None:
             changed.append(field)
     if changed:
         contact.save(update_fields=changed)
+    return contact
+
+
+@transaction.atomic
+def save_caller(
+    *,
+    details: ContactDetails,
+    may_text: bool | None = None,
+    may_email: bool | None = None,
+    contact: Contact | None = None,
+) -> Contact:
+    """A caller's contact as they gave it on the phone: found (by e-mail, else phone) or
+    created, completed with what was typed, with their answers to "may we text / e-mail
+    you?" (None: not asked). `contact` is the one the call-taker already picked."""
+    errors = {}
+    if details.phone.strip():
+        try:
+            parse_phone(details.phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+    if details.email.strip():
+        try:
+            EmailValidator()(details.email.strip())
+        except ValidationError:
+            errors["email"] = [_("Give an e-mail address like name@example.com.")]
+    if not (details.name.strip() or details.phone.strip() or details.email.strip()):
+        errors["name"] = [_("Give the caller's name, phone number or e-mail address.")]
+    if errors:
+        raise ValidationError(errors)
+    if contact is None:
+        contact = upsert_contact(details)
+    else:
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        changed = []
+        for field, value in (
+            ("name", clean_text(details.name)),
+            ("phone", _stored_phone(details.phone)),
+            ("email", details.email.strip().lower()),
+        ):
+            if value and value != getattr(contact, field):
+                setattr(contact, field, value)
+                changed.append(field)
+        if changed:
+            contact.save(update_fields=changed)
+    consent = {
+        field: value
+        for field, value in (("may_text", may_text), ("may_email", may_email))
+        if value is not None and getattr(contact, field) != value
+    }
+    if consent:
+        for field, value in consent.items():
+            setattr(contact, field, value)
+        contact.save(update_fields=list(consent))
     return contact
 
 
@@ -120,6 +186,14 @@ def _check_point(lat, long) -> tuple[float, float]:
     if errors:
         raise ValidationError(errors)
     return values["lat"], values["long"]
+
+
+def check_location(jurisdiction: Jurisdiction, lat, long) -> tuple[float, float]:
+    """The point, if it is one the city can act on (inside `jurisdiction`); else the
+    ValidationError `submit_request` would raise for it."""
+    lat, long = _check_point(lat, long)
+    _locate(jurisdiction, lat, long)
+    return lat, long
 
 
 def _locate(jurisdiction: Jurisdiction, lat: float, long: float) -> list[int]:
@@ -183,7 +257,7 @@ def submit_request(
     zipcode: str = "",
     address_id: str = "",
     channel: str = Channel.WEB,
-    reporter: ContactDetails | None = None,
+    reporter: ContactDetails | Contact | None = None,
     reporter_name_public: bool = False,
     anonymous: bool = False,
     awaiting_confirmation: bool = False,
@@ -200,6 +274,8 @@ def submit_request(
     Not `pinpointed` (reported by an address nobody could place; lat and long are then
     None), the request stands at its jurisdiction's centre with an internal note saying so,
     until staff move it (`changes.relocate`).
+    `reporter` is who reported it: their details as given, or a contact already found (a
+    caller the call-taker picked).
     """
     _check_client(client, service_type.jurisdiction_id)
     description, address, zipcode, address_id = map(
@@ -240,7 +316,9 @@ def submit_request(
     requested_at = requested_at or now
     # No savepoint of its own inside a caller's transaction: a failure here fails the caller.
     with transaction.atomic(savepoint=False):
-        contact = upsert_contact(reporter) if reporter else None
+        contact = reporter if isinstance(reporter, Contact) or not reporter else None
+        if reporter and not isinstance(reporter, Contact):
+            contact = upsert_contact(reporter)
         request = ServiceRequest.objects.create(
             public_id=_unused_public_id(),
             jurisdiction=jurisdiction,
@@ -727,6 +805,30 @@ def follow(*, request: ServiceRequest, actor: Actor, client: ApiClient | None = 
     _save_counter(request, "follow_count")
     events.followed(request, actor=actor, at=timezone.now())
     return True
+
+
+@transaction.atomic
+def add_caller(*, request: ServiceRequest, contact: Contact, actor: Actor) -> Event:
+    """A caller reports, by phone, a problem already open: they support and follow the
+    request, and the call is on its timeline ("another resident reported this by phone";
+    staff see who took it). A caller already supporting it is told so."""
+    _check_authority(request, actor, None, change=False)
+    request = _locked(request)
+    if not request.is_open:
+        raise ValidationError({"request": [_("This request is closed.")]})
+    if request.reporter_id == contact.pk:
+        raise ValidationError({"request": [_("This caller reported this request.")]})
+    supported = _add_support(request, contact_id=contact.pk)
+    followed = _add_follow(request, contact_id=contact.pk)
+    if not (supported or followed):
+        raise ValidationError({"request": [_("This caller is already on this request.")]})
+    if supported:
+        request.support_count = F("support_count") + 1
+        _save_counter(request, "support_count")
+    if followed:
+        request.follow_count = F("follow_count") + 1
+        _save_counter(request, "follow_count")
+    return events.caller_added(request, actor=actor, at=timezone.now(), contact=contact)
 
 
 @transaction.atomic

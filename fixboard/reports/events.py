@@ -259,3 +259,12 @@ def rule_applied(request, *, actor, at, rule, trigger, actions, escalated=False)
             "escalated": escalated,
         },
     )
+
+
+def caller_added(request, *, actor, at, contact: Contact) -> Event:
+    """A caller added to the request by a call-taker (`actor`). Public, as "another
+    resident reported this by phone": the contact stays in `data`, which no public door
+    shows."""
+    return record(
+        request, Event.Kind.CALLER_ADDED, actor=actor, at=at, data={"contact": contact.pk}
+    )

@@ -48,6 +48,10 @@ class Contact(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True, db_index=True)
     email_verified = models.BooleanField(_("e-mail verified"), default=False)
     phone_verified = models.BooleanField(_("phone verified"), default=False)
+    # What the person said when asked on a call (or a form): may the city text or e-mail
+    # them about their requests. Neither is assumed.
+    may_text = models.BooleanField(_("may be texted"), default=False, db_default=False)
+    may_email = models.BooleanField(_("may be e-mailed"), default=False, db_default=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -342,6 +346,7 @@ class Event(models.Model):
         CLOSE_REASON_CORRECTED = "close_reason_corrected", _("close reason corrected")
         REDACTED = "redacted", _("redacted")
         RULE_APPLIED = "rule_applied", _("automation rule applied")
+        CALLER_ADDED = "caller_added", _("caller added by phone")
 
     request = models.ForeignKey(
         ServiceRequest, on_delete=models.CASCADE, related_name="events", db_index=False

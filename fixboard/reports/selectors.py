@@ -368,26 +368,43 @@ def nearby_open_requests(
     candidates = (
         public_requests()
         .filter(in_box, ~Q(status=Status.CLOSED), service_type=service_type, lat__range=lat_range)
-        .values_list("id", "lat", "long")
+        .values_list("id", "lat", "long", "has_photos")
     )
-    distances = {}
-    for pk, row_lat, row_long in candidates:
+    distances, with_photos = {}, set()
+    for pk, row_lat, row_long, has_photos in candidates:
         distance = round(distance_m(lat, long, row_lat, row_long), 1)
         if distance <= radius_m:
             distances[pk] = distance
+            if has_photos:
+                with_photos.add(pk)
     nearest = sorted(distances, key=lambda pk: (distances[pk], pk))[:limit]
     if not nearest:
         return []
-    rows = (
-        public_requests()
-        .filter(pk__in=nearest)
-        .annotate(photo=_first_photo())
-        .values(*PUBLIC_FIELDS, "photo")
-    )
+    rows = public_requests().filter(pk__in=nearest).values(*PUBLIC_FIELDS)
     found = sorted(rows, key=lambda row: (distances[row["id"]], row["id"]))
+    # Most requests have no photo: their first photo is looked for only when there may be
+    # one (`has_photos`), which spares the common case a subquery per row.
+    photos = _first_photos(with_photos.intersection(nearest))
     for row in found:
         row["distance_m"] = distances[row["id"]]
+        row["photo"] = photos.get(row["id"], "")
     return _with_photo_urls(found)
+
+
+def _first_photos(request_ids: set[int]) -> dict[int, str]:
+    """The first visible photo (its file's name) of each of these requests that has one."""
+    if not request_ids:
+        return {}
+    first = {}
+    rows = (
+        Photo.objects.visible()
+        .filter(request_id__in=request_ids)
+        .order_by("request_id", "created_at", "id")
+        .values_list("request_id", "image")
+    )
+    for request_id, image in rows:
+        first.setdefault(request_id, image)
+    return first
 
 
 # --- Comment moderation --------------------------------------------------------------------

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,13 +53,9 @@ def is_city_staff(user) -> bool:
 
 def landing_url(user) -> str:
     """Where a staff member starts after signing in: their work. Call-takers on the call
-    console once it exists; everyone else (admins too: the menu links to the admin) on the
-    work queue."""
+    console; everyone else (admins too: the menu links to the admin) on the work queue."""
     if getattr(user, "role", "") == User.Role.AGENT and not user.is_superuser:
-        try:
-            return reverse("work:console")
-        except NoReverseMatch:
-            pass
+        return reverse("console:home")
     return reverse("work:queue")
 
 

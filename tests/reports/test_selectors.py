@@ -83,6 +83,19 @@ def test_nearby_finds_open_requests_of_the_type_by_true_distance(city):
     assert 95 < found[1]["distance_m"] < 105
 
 
+def test_nearby_requests_show_their_first_visible_photo(city):
+    from tests.reports.test_photos import jpeg
+
+    pictured = submit_pothole(city, at=(34.05, -118.25), photos=[(jpeg(), "a.jpg")])
+    plain = submit_pothole(city, at=(34.0501, -118.25))
+
+    found = selectors.nearby_open_requests(city.pothole, 34.05, -118.25, 150)
+
+    assert ids(found) == [pictured.public_id, plain.public_id]
+    assert found[0]["photo"] == pictured.photos.get().image.url
+    assert found[1]["photo"] == ""
+
+
 def test_distance_box_handles_the_antimeridian():
     lat_range, long_ranges = selectors._bbox(0, 179.9999, 1000)
     assert len(long_ranges) == 2

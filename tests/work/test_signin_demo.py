@@ -59,7 +59,7 @@ def test_each_demo_account_works_in_los_angeles_with_its_department(los_angeles)
 
 @pytest.mark.parametrize(
     "username, lands_on",
-    [("staff", "/queue/"), ("manager", "/queue/"), ("agent", "/queue/"), ("admin", "/queue/")],
+    [("staff", "/queue/"), ("manager", "/queue/"), ("agent", "/console/"), ("admin", "/queue/")],
 )
 def test_each_demo_account_signs_in_and_lands_on_its_work(los_angeles, username, lands_on):
     pickup = bulky_items_pickup(los_angeles)
@@ -69,7 +69,8 @@ def test_each_demo_account_signs_in_and_lands_on_its_work(los_angeles, username,
     response = client.post("/login/", {"username": username, "password": password})
 
     assert response.status_code == 302 and response["Location"] == lands_on
-    queue = client.get(lands_on)
+    assert client.get(lands_on).status_code == 200
+    queue = client.get("/queue/")
     assert queue.status_code == 200
     # Sanitation's request is in the queue of Sanitation's staff and its manager, and of the
     # call-taker and the admin, who see the whole city's.
