@@ -152,6 +152,7 @@ def _values(n: int, row: dict, jurisdiction_id: int, services: dict, sqlite: boo
         "follow_count": 0,
         "duplicate_count": 0,
         "has_photos": False,
+        "pinpointed": True,
         "referred_to": "",
     }
 
