@@ -8,7 +8,6 @@ header as row 1, GeoJSON features count from 1.
 """
 
 import csv
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,8 @@ from pathlib import Path
 import orjson
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from fixboard.core.mapping_files import read_mapping_file
 
 FIELDS = ("number", "street", "unit", "postcode", "lat", "long")
 # A mapping may give a whole street line instead of number and street.
@@ -52,16 +53,7 @@ OPENADDRESSES_LAYOUT = Layout({name: (column,) for name, column in OPENADDRESSES
 def load_layout(name_or_path: str) -> Layout:
     """A mapping file, checked."""
     path = Path(name_or_path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ValidationError(
-            {"mapping": [_("No such mapping file: %(p)s") % {"p": path}]}
-        ) from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError(
-            {"mapping": [_("%(p)s is not valid TOML: %(e)s") % {"p": path, "e": exc}]}
-        ) from exc
+    data = read_mapping_file(path)
     return parse_layout(data)
 
 

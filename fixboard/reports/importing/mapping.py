@@ -5,13 +5,14 @@ read, so a typo in a column name stops the import with a message instead of skip
 every row.
 """
 
-import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from fixboard.core.mapping_files import read_mapping_file
 
 from ..models import Channel, CloseReason, Status
 
@@ -237,16 +238,7 @@ def parse_mapping(data: dict, *, name: str = "") -> Mapping:
 def load_mapping(path: Path | str) -> Mapping:
     """Read and check a mapping file; a ValidationError says what is wrong and where."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ValidationError(
-            {"mapping": [_("No such mapping file: %(p)s") % {"p": path}]}
-        ) from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError(
-            {"mapping": [_("%(p)s is not valid TOML: %(e)s") % {"p": path, "e": exc}]}
-        ) from exc
+    data = read_mapping_file(path)
     return parse_mapping(data, name=path.name)
 
 
