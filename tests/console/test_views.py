@@ -264,3 +264,9 @@ def test_a_number_that_said_stop_is_not_texted(console, sms_outbox):
     response = console.post(url(the_call(), "text/"), {"what": "online"})
     assert response.status_code == 400
     assert sms_outbox() == []
+
+
+def test_the_console_page_shows_no_template_comment(console):
+    page = console.get("/console/", follow=True)
+    assert page.status_code == 200
+    assert "{#" not in page.text and "#}" not in page.text
