@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from .context import BenchError, Context
 from .dataset import loaded, rows_for
 from .registry import Measurement, Target, benchmark, task
+from .serving import Errors, latency_figures
 
 BENCHMARK = "console"
 LOOKUP_TARGET = Target(20, "p95 < 20 ms", higher_is_better=False)
@@ -51,32 +52,9 @@ def run(ctx: Context) -> Iterator[Measurement]:
             ("caller look-up by phone", "lookup", LOOKUP_TARGET),
             ("nearby open requests of a type", "nearby", NEARBY_TARGET),
         ):
-            yield from _figures(subject, engine, timed[key], target, notes)
-
-
-def _figures(subject, engine, runs: list[list[float]], target, notes) -> list[Measurement]:
-    samples = [ms for run in runs for ms in run]
-    p95s = [Measurement(BENCHMARK, subject, "ms", run).p95 for run in runs if run]
-    return [
-        Measurement(
-            benchmark=BENCHMARK,
-            subject=subject,
-            engine=engine.name,
-            unit="ms",
-            samples=samples,
-            latency=True,
-            notes=[f"{len(samples):,} calls in {len(runs)} runs", *notes],
-        ),
-        Measurement(
-            benchmark=f"{BENCHMARK}-p95",
-            subject=subject,
-            engine=engine.name,
-            unit="ms",
-            samples=p95s,
-            target=target,
-            notes=["p95 of each run"],
-        ),
-    ]
+            yield from latency_figures(
+                BENCHMARK, subject, engine, timed[key], Errors(), target=target, notes=notes
+            )
 
 
 def _phone(n: int) -> tuple[str, str]:
