@@ -231,13 +231,25 @@ class ServiceRequest(models.Model):
             # The work queue: a department's (or, for admins, a jurisdiction's) open requests
             # in each order it offers, ties broken as the queue breaks them, so a page is the
             # first rows of one index. The newest-first ones carry what the filters and the
-            # priority score read (PostgreSQL), so counting and ranking never visit the table.
+            # priority score read, so counting and ranking never visit the table: as key
+            # columns after the order's, since SQLite ignores INCLUDE.
             # Small, as most requests are closed; "not closed" for SQLite's sake, as above.
             models.Index(
-                fields=["department", "requested_at", "id"],
-                include=QUEUE_COLUMNS,
+                fields=["department", "requested_at", "id", *QUEUE_COLUMNS],
                 condition=~Q(status=Status.CLOSED),
                 name="sr_open_dept_queue",
+            ),
+            # One service type's share of a department's queue, ranked without the rest.
+            models.Index(
+                fields=[
+                    "department",
+                    "service_type",
+                    "requested_at",
+                    "id",
+                    *(column for column in QUEUE_COLUMNS if column != "service_type"),
+                ],
+                condition=~Q(status=Status.CLOSED),
+                name="sr_open_dept_service",
             ),
             models.Index(
                 fields=["department", "expected_at", "requested_at", "id"],
@@ -250,8 +262,7 @@ class ServiceRequest(models.Model):
                 name="sr_open_dept_supported",
             ),
             models.Index(
-                fields=["jurisdiction", "requested_at", "id"],
-                include=QUEUE_COLUMNS,
+                fields=["jurisdiction", "requested_at", "id", *QUEUE_COLUMNS],
                 condition=~Q(status=Status.CLOSED),
                 name="sr_open_juris_queue",
             ),
