@@ -1,6 +1,7 @@
-"""Form widgets of the staff pages."""
+"""Form fields and widgets of the staff pages."""
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
@@ -31,3 +32,21 @@ class QuickSelect(forms.Select):
             flatatt(widget["attrs"]),
             format_html_join("", "{}", ((g,) for g in groups)),
         )
+
+
+class ListedChoices(ModelChoiceIterator):
+    """The choices read in one plain query. Django's own reads them with `iterator()`,
+    which on PostgreSQL opens a server-side cursor: three round trips for a short list,
+    a fifth of the work view's time."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField for short lists (departments, staff, service types)."""
+
+    iterator = ListedChoices

@@ -5,6 +5,8 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -214,6 +216,16 @@ def test_the_page_reads_in_a_bounded_number_of_queries(
     client.get(url(sr))
     with django_assert_max_num_queries(17):
         assert client.get(url(sr)).status_code == 200
+
+
+@pytest.mark.database("postgresql")
+def test_the_forms_choices_are_read_without_server_side_cursors(client, staff, sr):
+    """A cursor costs three round trips (DECLARE, FETCH, CLOSE) for a list of a few names."""
+    signed_in(client, staff)
+    client.get(url(sr))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url(sr)).status_code == 200
+    assert not [q["sql"] for q in queries if q["sql"].startswith("DECLARE")]
 
 
 # --- Notes and public updates ------------------------------------------------------------

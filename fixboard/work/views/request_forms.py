@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from fixboard.core.widgets import QuickSelect
+from fixboard.core.widgets import ListedModelChoiceField, QuickSelect
 from fixboard.reports.actions import ALLOWED, MAX_REASON
 from fixboard.reports.attributes import MAX_TEXT
 from fixboard.reports.changes import PRIORITY_LABELS
@@ -56,14 +56,14 @@ class UpdateForm(WorkForm):
 
 
 class AssignForm(WorkForm):
-    department = forms.ModelChoiceField(
+    department = ListedModelChoiceField(
         label=_("Team (department)"),
         queryset=None,
         required=False,
         empty_label=_("— no change —"),
         widget=QuickSelect,
     )
-    assignee = forms.ModelChoiceField(
+    assignee = ListedModelChoiceField(
         label=_("Person"),
         queryset=None,
         required=False,
@@ -132,7 +132,7 @@ class ModerationForm(WorkForm):
 
 
 class ServiceTypeForm(WorkForm):
-    service_type = forms.ModelChoiceField(
+    service_type = ListedModelChoiceField(
         label=_("New service type"), queryset=None, widget=QuickSelect
     )
     note = _text(_("Note (public unless a service type is private)"), rows=2)
