@@ -256,8 +256,11 @@ def _request_records(request, jurisdiction, query: selectors.RequestQuery) -> li
 
 def _newest(records: list[dict]) -> int | None:
     """The newest updated_datetime of an answer, in whole seconds as HTTP dates have."""
-    stamps = [r["updated_datetime"] for r in records if r["updated_datetime"]]
-    return int(datetime.fromisoformat(max(stamps)).timestamp()) if stamps else None
+    # Parsed, not compared as text: offsets differ across a daylight-saving change.
+    stamps = [
+        datetime.fromisoformat(r["updated_datetime"]) for r in records if r["updated_datetime"]
+    ]
+    return int(max(stamps).timestamp()) if stamps else None
 
 
 def _records_answer(request, fmt: str, records: list[dict], *, since=None):
