@@ -139,3 +139,19 @@ def test_a_filtered_small_page_is_one_query(client, city, cached, django_assert_
     with django_assert_num_queries(1):
         again = get(client, "requests.json", **params)
     assert len(orjson.loads(again.content)) == 3
+
+
+def test_polled_updates_answer_304_by_etag_until_a_new_update(client, city):
+    request = submit_pothole(city)
+    transition(request=request, to_status=Status.ACKNOWLEDGED, actor="test", note="Seen")
+    first = get(client, "servicerequestupdates.json")
+    assert len(orjson.loads(first.content)) == 1
+    current = {"If-None-Match": first["ETag"]}
+    assert get(client, "servicerequestupdates.json", headers=current).status_code == 304
+    by_date = {"If-Modified-Since": first["Last-Modified"]}
+    assert get(client, "servicerequestupdates.json", headers=by_date).status_code == 200
+
+    transition(request=request, to_status=Status.IN_PROGRESS, actor="test", note="On the way")
+    changed = get(client, "servicerequestupdates.json", headers=current)
+    assert changed.status_code == 200
+    assert len(orjson.loads(changed.content)) == 2
