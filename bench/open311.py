@@ -18,6 +18,12 @@ request is a random public id per call; posts vary the client, service, point an
 description, so no duplicate check short-circuits them, and each must answer a
 `service_request_id`. Latency: sequential requests on one connection (p50 and p95; the
 p95 targets are held against each run's p95). Throughput: 8 client threads for 10 s.
+
+From issue 18: "`make bench` adds, PostgreSQL, 2 workers: services and service definitions
+≥ 50% of the bare view's requests/s, a filtered page of ≤ 20 rows ≥ 25%." Services and the
+definition of the busiest service are asked for as a client starting up would; the small
+page is the filtered list with `page_size=20`. Each is a share of the bare view's run of
+the same number.
 """
 
 from collections.abc import Iterator
@@ -38,6 +44,8 @@ PAGE_TARGET = Target(50, "p95 < 50 ms for a 1,000-row page (at 1M rows)", higher
 ONE_TARGET = Target(10, "p95 < 10 ms for one request (at 1M rows)", higher_is_better=False)
 SHARE_TARGET = Target(50, "one-request throughput ≥ 50% of the bare view's")
 POST_TARGET = Target(250, "POST ≥ 250 requests/s with two gunicorn workers on PostgreSQL")
+CONFIGURATION_TARGET = Target(50, "services and service definitions ≥ 50% of the bare view's")
+SMALL_TARGET = Target(25, "a filtered page of ≤ 20 rows ≥ 25% of the bare view's")
 API = "/open311/v2"
 BARE = "bare Django JSON view"
 WINDOW = "requests.json, 90-day window, newest 1,000"
@@ -46,6 +54,16 @@ PAGE = "requests.json, window, page 3 of 1,000"
 ONE = "one request by id"
 POST = "POST requests.json"
 SHARE = "one request / bare view"
+SERVICES = "services.json"
+DEFINITION = "service definition (services/<code>.json)"
+SMALL = "requests.json, window, one service, status=open, page of 20"
+# Throughputs held against the bare view's: (subject, share subject, target).
+SHARES = (
+    (ONE, SHARE, SHARE_TARGET),
+    (SERVICES, "services / bare view", CONFIGURATION_TARGET),
+    (DEFINITION, "service definition / bare view", CONFIGURATION_TARGET),
+    (SMALL, "page of ≤ 20 / bare view", SMALL_TARGET),
+)
 
 
 @benchmark(BENCHMARK, title="Open311", order=40)
@@ -118,10 +136,13 @@ def _measure(ctx, engine, data, server) -> Iterator[Measurement]:
     if not (facts["ids"] and facts["points"] and facts["services"] and facts["newest"]):
         raise BenchError(f"the loaded data set has no public request to ask for: {facts}")
     label = f"{engine.label}, {data.rows:,} rows"
+    small = _list(facts, service_code=facts["services"][0], status="open", page_size=20)
+    configuration = _configuration(facts)
     lists = [
         (WINDOW, _list(facts), PAGE_TARGET),
         (FILTERED, _list(facts, service_code=facts["services"][0], status="open"), PAGE_TARGET),
         (PAGE, _list(facts, page=3, page_size=1000), PAGE_TARGET),
+        (SMALL, small, None),
     ]
     latencies = [
         (BARE, get(BARE_PATH), None, []),
@@ -136,7 +157,15 @@ def _measure(ctx, engine, data, server) -> Iterator[Measurement]:
             BENCHMARK, subject, engine, runs, errors, target=target, notes=notes
         )
     rates = {}
-    for subject, calls in ((BARE, get(BARE_PATH)), (ONE, _one(facts)), (POST, _post(facts))):
+    throughputs = (
+        (BARE, get(BARE_PATH)),
+        (ONE, _one(facts)),
+        (SERVICES, get(configuration[SERVICES], check=_is_list)),
+        (DEFINITION, get(configuration[DEFINITION], check=_is_definition)),
+        (SMALL, get(small, check=_is_list)),
+        (POST, _post(facts)),
+    )
+    for subject, calls in throughputs:
         samples, errors = server.throughput(ctx, f"{subject} throughput, {label}", calls)
         rates[subject] = samples
         yield Measurement(
@@ -151,15 +180,30 @@ def _measure(ctx, engine, data, server) -> Iterator[Measurement]:
                 *errors.notes(),
             ],
         )
-    yield Measurement(
-        benchmark=THROUGHPUT,
-        subject=SHARE,
-        engine=engine.name,
-        unit="%",
-        samples=_shares(rates[ONE], rates[BARE]),
-        target=SHARE_TARGET,
-        notes=["each run's one-request rate over the bare view's run of the same number"],
-    )
+    for subject, share, target in SHARES:
+        yield Measurement(
+            benchmark=THROUGHPUT,
+            subject=share,
+            engine=engine.name,
+            unit="%",
+            samples=_shares(rates[subject], rates[BARE]),
+            target=target,
+            notes=[f"each run's {subject} rate over the bare view's run of the same number"],
+        )
+
+
+def _configuration(facts: dict) -> dict[str, str]:
+    """The answers made of configuration alone, as a client starting up asks for them."""
+    query = urlencode({"jurisdiction_id": facts["jurisdiction"]})
+    code = facts["services"][0]
+    return {
+        SERVICES: f"{API}/services.json?{query}",
+        DEFINITION: f"{API}/services/{code}.json?{query}",
+    }
+
+
+def _is_definition(body: bytes) -> bool:
+    return b'"attributes"' in body
 
 
 def _shares(ones: list[float], bares: list[float]) -> list[float]:
@@ -172,7 +216,7 @@ def _shares(ones: list[float], bares: list[float]) -> list[float]:
 def ratios(measurements: list[Measurement]) -> list[Ratio]:
     found = []
     for m in measurements:
-        if m.benchmark not in (BENCHMARK, THROUGHPUT) or m.subject in (BARE, SHARE):
+        if m.benchmark not in (BENCHMARK, THROUGHPUT) or m.subject == BARE or m.unit == "%":
             continue
         bare = find(measurements, m.benchmark, BARE, m.engine)
         if bare:

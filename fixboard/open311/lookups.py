@@ -88,6 +88,46 @@ def _catalog_holding(jurisdiction: Jurisdiction, holds: Callable[[Catalog], bool
     return catalog
 
 
+def catalog_of(jurisdiction: Jurisdiction) -> Catalog:
+    return _catalogs.get(jurisdiction.pk)
+
+
+def listed_service(jurisdiction: Jurisdiction, code: str) -> ServiceType | None:
+    """The public, active service type `code`: one `services` lists."""
+    service = _catalog_holding(jurisdiction, lambda c: code in c.by_code).by_code.get(code)
+    return service if service is not None and service.public and service.active else None
+
+
+def service_ids_for(jurisdiction: Jurisdiction, codes: list[str]) -> tuple[list[int], list[str]]:
+    """Ids of the public service types with these codes, and the codes that match none."""
+    if not codes:
+        return [], []
+    catalog = _catalog_holding(jurisdiction, lambda c: all(code in c.by_code for code in codes))
+    found = [catalog.by_code.get(code) for code in codes]
+    return (
+        [s.pk for s in found if s is not None and s.public],
+        [code for code, s in zip(codes, found, strict=True) if s is None or not s.public],
+    )
+
+
+def department_ids_for(jurisdiction: Jurisdiction, names: list[str]) -> tuple[list[int], list[str]]:
+    """Ids of the departments named (as `agency_responsible` prints them, any case), and
+    the names that match none."""
+    if not names:
+        return [], []
+    wanted = {n.casefold() for n in names}
+    catalog = _catalog_holding(
+        jurisdiction, lambda c: wanted <= {d.casefold() for d in c.departments.values()}
+    )
+    by_name = {name.casefold(): pk for pk, name in catalog.departments.items()}
+    found = [by_name[n.casefold()] for n in names if n.casefold() in by_name]
+    return found, [n for n in names if n.casefold() not in by_name]
+
+
+def department_names(jurisdiction: Jurisdiction) -> list[str]:
+    return sorted(catalog_of(jurisdiction).departments.values())
+
+
 def postable_service(jurisdiction: Jurisdiction, code: str) -> ServiceType | None:
     """The public service type `code` (active or not: submitting says it stopped)."""
     service = _catalog_holding(jurisdiction, lambda c: code in c.by_code).by_code.get(code)

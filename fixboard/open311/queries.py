@@ -14,15 +14,8 @@ from fixboard.places.models import Jurisdiction
 
 from . import params
 from .errors import bad_request
-from .selectors import (
-    Circle,
-    RequestQuery,
-    UpdateQuery,
-    area_ids_for,
-    department_ids_for,
-    department_names,
-    service_ids_for,
-)
+from .lookups import department_ids_for, department_names, service_ids_for
+from .selectors import Circle, RequestQuery, UpdateQuery, area_ids_for
 
 MAX_SPAN = timedelta(days=90)
 DEFAULT_LIMIT = 1000

@@ -109,9 +109,17 @@ def to_json(data) -> bytes:
     return orjson.dumps(data)
 
 
+def to_body(fmt: str, root: str, data) -> bytes:
+    return to_xml(root, data) if fmt == "xml" else to_json(data)
+
+
 def render(fmt: str, root: str, data, *, status: int = 200, headers=None) -> HttpResponse:
     """The response for `data` in `fmt` ("xml" or "json")."""
-    body = to_xml(root, data) if fmt == "xml" else to_json(data)
+    return respond(fmt, to_body(fmt, root, data), status=status, headers=headers)
+
+
+def respond(fmt: str, body: bytes, *, status: int = 200, headers=None) -> HttpResponse:
+    """The response of an already rendered body."""
     response = HttpResponse(body, status=status, content_type=FORMATS[fmt])
     for name, value in (headers or {}).items():
         response[name] = value

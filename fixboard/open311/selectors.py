@@ -22,7 +22,7 @@ from django.db.models import (
     Subquery,
 )
 
-from fixboard.catalog.models import AttributeDefinition, Department, ServiceType
+from fixboard.catalog.models import AttributeDefinition
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports.models import (
     OPEN_STATUSES,
@@ -38,48 +38,6 @@ from fixboard.reports.selectors import METRES_PER_DEGREE, public_requests
 from .models import Submission
 
 # ---- services -------------------------------------------------------------------------
-
-
-def listed_services(jurisdiction: Jurisdiction) -> list[dict]:
-    """Public, active service types with whether they have questions, by group and name."""
-    with_questions = set(
-        AttributeDefinition.objects.filter(service_type__jurisdiction=jurisdiction)
-        .values_list("service_type_id", flat=True)
-        .distinct()
-    )
-    rows = list(
-        ServiceType.objects.filter(jurisdiction=jurisdiction, public=True, active=True)
-        .order_by("group", "name", "id")
-        .values("id", "code", "name", "description", "group", "keywords", "type")
-    )
-    for row in rows:
-        row["metadata"] = row["id"] in with_questions
-    return rows
-
-
-def service_definition(jurisdiction: Jurisdiction, code: str) -> tuple[str, list[dict]] | None:
-    """(service code, its questions in order) of a listed service type, or None."""
-    service = ServiceType.objects.filter(
-        jurisdiction=jurisdiction, code=code, public=True, active=True
-    ).first()
-    if service is None:
-        return None
-    questions = list(
-        service.attributes.order_by("order", "id").values(
-            "variable",
-            "code",
-            "datatype",
-            "required",
-            "datatype_description",
-            "order",
-            "description",
-            "values",
-            "whole_number",
-            "minimum",
-            "maximum",
-        )
-    )
-    return service.code, questions
 
 
 def questions_of(jurisdiction: Jurisdiction) -> dict[int, dict[str, dict]]:
@@ -135,6 +93,7 @@ REQUEST_COLUMNS = (
     "service_type__notice",
     "department__name",
     *OWN_COLUMNS,
+    "has_photos",
 )
 TIMES = {
     "requested_ts": Epoch("requested_at"),
@@ -298,6 +257,18 @@ def page_ids(jurisdiction: Jurisdiction, query: RequestQuery) -> QuerySet:
     return _ordered(jurisdiction, query).values("id")[query.offset : query.offset + query.limit]
 
 
+def last_change(jurisdiction: Jurisdiction) -> int | None:
+    """When any request of the jurisdiction last changed, in whole seconds (hidden ones
+    too: hiding one changes answers). One step down the (jurisdiction, updated at) index."""
+    newest = (
+        ServiceRequest.objects.filter(jurisdiction=jurisdiction)
+        .order_by("-updated_at")
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+    return int(newest.timestamp()) if newest else None
+
+
 def area_ids_for(jurisdiction: Jurisdiction, names: list[str]) -> tuple[list[int], list[str]]:
     """Ids of the areas given as "code" or "kind:code", and the names that match nothing."""
     found, unknown = [], []
@@ -312,39 +283,6 @@ def area_ids_for(jurisdiction: Jurisdiction, names: list[str]) -> tuple[list[int
         else:
             unknown.append(name)
     return found, unknown
-
-
-def department_ids_for(jurisdiction: Jurisdiction, names: list[str]) -> tuple[list[int], list[str]]:
-    """Ids of the departments named (as `agency_responsible` prints them, any case), and
-    the names that match none."""
-    by_name = {
-        name.casefold(): pk
-        for pk, name in Department.objects.filter(jurisdiction=jurisdiction).values_list(
-            "id", "name"
-        )
-    }
-    found = [by_name[n.casefold()] for n in names if n.casefold() in by_name]
-    return found, [n for n in names if n.casefold() not in by_name]
-
-
-def department_names(jurisdiction: Jurisdiction) -> list[str]:
-    return list(
-        Department.objects.filter(jurisdiction=jurisdiction)
-        .order_by("name")
-        .values_list("name", flat=True)
-    )
-
-
-def service_ids_for(jurisdiction: Jurisdiction, codes: list[str]) -> tuple[list[int], list[str]]:
-    """Ids of the public service types with these codes, and the codes that match none."""
-    if not codes:
-        return [], []
-    by_code = dict(
-        ServiceType.objects.filter(
-            jurisdiction=jurisdiction, public=True, code__in=codes
-        ).values_list("code", "id")
-    )
-    return [by_code[c] for c in codes if c in by_code], [c for c in codes if c not in by_code]
 
 
 # ---- what extensions and media_url add, one query each per page --------------------------

@@ -1,5 +1,6 @@
 """Open311 GeoReport v2 (+ servicerequestupdates) endpoints: parse → authorize → call → render."""
 
+from datetime import datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -19,17 +20,16 @@ from django.views.decorators.csrf import csrf_exempt
 
 from fixboard.accounts.apikeys import client_and_grant, take_rate_limit
 from fixboard.accounts.models import ApiClient
-from fixboard.catalog.questions import limits_hint
 from fixboard.core.uploads import BODY_LIMITS, body_limit_message
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import area_index
 from fixboard.reports.idempotency import StillRunning
 
-from . import encoding, lookups, params, posting, queries, selectors
+from . import answers, conditional, encoding, lookups, params, posting, queries, selectors
 from .actions import actor_of, post_request_update, submit_open311_request
 from .errors import Open311Error, bad_request, forbidden, from_validation_error, not_found
 from .records import Formatter
-from .render import FORMATS, render
+from .render import FORMATS, render, respond, to_json, to_xml
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this API's shape last changed (discovery's changeset): bump it with the code.
@@ -207,45 +207,22 @@ def services(request, fmt):
     jurisdiction = _jurisdiction_at(request)
     if jurisdiction is None:
         return render(fmt, "services", [])
-    data = [
-        {
-            "service_code": s["code"],
-            "service_name": s["name"],
-            "description": s["description"] or None,
-            "metadata": s["metadata"],
-            "type": s["type"],
-            "keywords": s["keywords"] or None,
-            "group": s["group"] or None,
-        }
-        for s in selectors.listed_services(jurisdiction)
-    ]
-    return render(fmt, "services", data)
+    return _cached(request, fmt, answers.services(jurisdiction, fmt))
 
 
 @endpoint("GET")
 def service_definition(request, fmt, service_code):
     jurisdiction = jurisdiction_of(request)
-    found = selectors.service_definition(jurisdiction, service_code)
-    if found is None:
+    answer = answers.service_definition(jurisdiction, service_code, fmt)
+    if answer is None:
         raise not_found(_("service_code: no service %(c)s here.") % {"c": service_code})
-    code, questions = found
-    attributes = [
-        {
-            "variable": q["variable"],
-            "code": q["code"],
-            "datatype": q["datatype"],
-            "required": q["required"],
-            # The spec has no field for a number's limits: the hint says them.
-            "datatype_description": q["datatype_description"]
-            or limits_hint(q["whole_number"], q["minimum"], q["maximum"])
-            or None,
-            "order": q["order"],
-            "description": q["description"],
-            "values": [{"key": str(v["key"]), "name": str(v["name"])} for v in q["values"]],
-        }
-        for q in questions
-    ]
-    return render(fmt, "service_definition", {"service_code": code, "attributes": attributes})
+    return _cached(request, fmt, answer)
+
+
+def _cached(request, fmt: str, answer: answers.Answer):
+    response = conditional.unchanged(request, etag=answer.etag) or respond(fmt, answer.body)
+    conditional.validate(response, etag=answer.etag)
+    return response
 
 
 def _request_records(request, jurisdiction, query: selectors.RequestQuery) -> list[dict]:
@@ -254,7 +231,9 @@ def _request_records(request, jurisdiction, query: selectors.RequestQuery) -> li
         return []
     formatter = _formatter(request, jurisdiction, extended=query.extended)
     ids = [r["id"] for r in rows] if query.ids else selectors.page_ids(jurisdiction, query)
-    photos = selectors.photos_of(ids) if query.extended or not query.ids else {}
+    photos = {}
+    if query.extended or (not query.ids and any(r["has_photos"] for r in rows)):
+        photos = selectors.photos_of(ids)
     if not query.ids:  # asked for by id, the rows came with their first photo
         for row in rows:
             row["image"] = photos[row["id"]][0].image if row["id"] in photos else None
@@ -275,6 +254,37 @@ def _request_records(request, jurisdiction, query: selectors.RequestQuery) -> li
     ]
 
 
+def _newest(records: list[dict]) -> int | None:
+    """The newest updated_datetime of an answer, in whole seconds as HTTP dates have."""
+    # Parsed, not compared as text: offsets differ across a daylight-saving change.
+    stamps = [
+        datetime.fromisoformat(r["updated_datetime"]) for r in records if r["updated_datetime"]
+    ]
+    return int(max(stamps).timestamp()) if stamps else None
+
+
+def _records_answer(
+    request, fmt: str, records: list[dict], *, root="service_requests", since=None, headers=None
+):
+    """The records, or a 304 when the client holds them already.
+
+    The ETag digests the records themselves, so a 304 skips rendering XML and sending.
+    `since` gives what an If-Modified-Since alone is held against, when the answer's own
+    newest update is not enough (a request that left a filtered list leaves no trace in it;
+    None: If-Modified-Since alone never gets a 304).
+    """
+    payload = to_json(records)
+    etag = conditional.etag_of(fmt.encode(), payload)
+    last_modified = _newest(records)
+    checked = since() if since is not None and conditional.asks_by_date(request) else last_modified
+    response = conditional.unchanged(request, etag=etag, last_modified=checked)
+    if response is None:
+        body = payload if fmt == "json" else to_xml(root, records)
+        response = respond(fmt, body, headers=headers)
+    conditional.validate(response, etag=etag, last_modified=last_modified)
+    return response
+
+
 @endpoint("GET", "POST")
 def requests(request, fmt):
     if request.method == "POST":
@@ -282,7 +292,7 @@ def requests(request, fmt):
     jurisdiction = jurisdiction_of(request)
     query = queries.request_query(request.GET, jurisdiction, timezone.now())
     records = _request_records(request, jurisdiction, query)
-    return render(fmt, "service_requests", records)
+    return _records_answer(request, fmt, records, since=lambda: selectors.last_change(jurisdiction))
 
 
 @endpoint("GET")
@@ -296,7 +306,7 @@ def request_detail(request, fmt, service_request_id):
         records = [_formatter(request, jurisdiction).request(row, row["image"])] if row else []
     if not records:
         raise not_found(_("service_request_id: no request %(r)s here.") % {"r": service_request_id})
-    return render(fmt, "service_requests", records)
+    return _records_answer(request, fmt, records)
 
 
 def _post_request(request, fmt):
@@ -350,7 +360,10 @@ def request_updates(request, fmt):
     if more:
         headers["Link"] = f'<{_next_page(request, query)}>; rel="next"'
         headers["Access-Control-Expose-Headers"] = "Link"  # for web pages reading it too
-    return render(fmt, "service_request_updates", data, headers=headers)
+    # A comment hidden since leaves no trace in the dates: only the ETag can tell.
+    return _records_answer(
+        request, fmt, data, root="service_request_updates", since=lambda: None, headers=headers
+    )
 
 
 def _next_page(request, query: selectors.UpdateQuery) -> str:

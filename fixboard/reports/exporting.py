@@ -9,7 +9,7 @@ whatever the table size.
 import csv
 import zoneinfo
 from collections.abc import Callable, Iterator
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 import orjson
 from django.core.exceptions import ValidationError
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from fixboard.places.models import Area, Jurisdiction
 
 from .models import RequestArea, ServiceRequest
+from .selectors import RequestFilters, filter_requests
 
 FORMATS = ("csv", "geojson")
 CHUNK = 2000
@@ -87,13 +88,23 @@ def _areas_of(first_id: int, last_id: int, kinds: list[str]) -> dict[int, list[s
     return {rid: [";".join(c) for c in slots] for rid, slots in codes.items()}
 
 
-def iter_public_rows(jurisdiction: Jurisdiction, *, chunk: int = CHUNK) -> Iterator[dict]:
-    """Each public request as {column: value}, datetimes in the jurisdiction's local time."""
+def iter_public_rows(
+    jurisdiction: Jurisdiction,
+    *,
+    chunk: int | None = None,
+    filters: RequestFilters | None = None,
+) -> Iterator[dict]:
+    """Each public request (narrowed by `filters`) as {column: value}, datetimes in the
+    jurisdiction's local time."""
+    chunk = chunk or CHUNK
     tz = zoneinfo.ZoneInfo(jurisdiction.timezone)
     kinds = area_kinds(jurisdiction)
     names = [name for name, _path in FIELDS]
     paths = ["id", *(path for _name, path in FIELDS)]
-    queryset = public_requests(jurisdiction).order_by("id").values_list(*paths)
+    requests = public_requests(jurisdiction)
+    if filters is not None:
+        requests = filter_requests(requests, filters)
+    queryset = requests.order_by("id").values_list(*paths)
     last = 0
     while True:
         rows = list(queryset.filter(id__gt=last)[:chunk])
@@ -121,22 +132,33 @@ def _csv_cell(value):
     return value
 
 
-def _write_csv(jurisdiction: Jurisdiction, out: TextIO, tick: Callable[[], None]) -> int:
+class Export(NamedTuple):
+    """An export as text: its head, one piece per request (read lazily), its tail."""
+
+    head: str
+    records: Iterator[str]
+    tail: str
+
+
+class _Line:
+    """What `csv.writer` writes to when each row is wanted back as a string."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def _csv(jurisdiction: Jurisdiction, filters: RequestFilters | None) -> Export:
     columns = export_columns(jurisdiction)
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    count = 0
-    for record in iter_public_rows(jurisdiction):
+    writer = csv.writer(_Line())
+    records = (
         writer.writerow([_csv_cell(record[c]) for c in columns])
-        count += 1
-        tick()
-    return count
+        for record in iter_public_rows(jurisdiction, filters=filters)
+    )
+    return Export(writer.writerow(columns), records, "")
 
 
-def _write_geojson(jurisdiction: Jurisdiction, out: TextIO, tick: Callable[[], None]) -> int:
-    out.write('{"type":"FeatureCollection","features":[\n')
-    count = 0
-    for record in iter_public_rows(jurisdiction):
+def _features(jurisdiction: Jurisdiction, filters: RequestFilters | None) -> Iterator[str]:
+    for n, record in enumerate(iter_public_rows(jurisdiction, filters=filters)):
         lat, long = record.pop("lat"), record.pop("long")
         feature = {
             "type": "Feature",
@@ -144,11 +166,24 @@ def _write_geojson(jurisdiction: Jurisdiction, out: TextIO, tick: Callable[[], N
             "geometry": {"type": "Point", "coordinates": [long, lat]},
             "properties": record,
         }
-        out.write(("," if count else "") + orjson.dumps(feature).decode() + "\n")
-        count += 1
-        tick()
-    out.write("]}\n")
-    return count
+        yield ("," if n else "") + orjson.dumps(feature).decode() + "\n"
+
+
+def _geojson(jurisdiction: Jurisdiction, filters: RequestFilters | None) -> Export:
+    head = '{"type":"FeatureCollection","features":[\n'
+    return Export(head, _features(jurisdiction, filters), "]}\n")
+
+
+def export(
+    *, jurisdiction: Jurisdiction, format: str, filters: RequestFilters | None = None
+) -> Export:
+    """The public requests of the jurisdiction (narrowed by `filters`) as CSV or GeoJSON
+    text, read a chunk at a time while it is consumed."""
+    if format not in FORMATS:
+        raise ValidationError(
+            {"format": [_("Choose a format: %(f)s.") % {"f": ", ".join(FORMATS)}]}
+        )
+    return (_csv if format == "csv" else _geojson)(jurisdiction, filters)
 
 
 def export_requests(
@@ -162,9 +197,12 @@ def export_requests(
 
     `tick` is called once per request (for a progress bar).
     """
-    if format not in FORMATS:
-        raise ValidationError(
-            {"format": [_("Choose a format: %(f)s.") % {"f": ", ".join(FORMATS)}]}
-        )
-    writer = _write_csv if format == "csv" else _write_geojson
-    return writer(jurisdiction, out, tick)
+    written = export(jurisdiction=jurisdiction, format=format)
+    out.write(written.head)
+    count = 0
+    for piece in written.records:
+        out.write(piece)
+        count += 1
+        tick()
+    out.write(written.tail)
+    return count

@@ -1,7 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from .media import serve_media
-from .views import maps, pages, report, requests
+from .views import downloads, maps, pages, report, requests
 
 app_name = "web"
 
@@ -35,6 +35,9 @@ urlpatterns = [
     path("<slug:slug>/", maps.city_map, name="map"),
     path("<slug:slug>/list/", maps.city_list, name="list"),
     path("<slug:slug>/map.json", maps.map_data, name="map_data"),
+    re_path(
+        r"^(?P<slug>[-\w]+)/requests\.(?P<fmt>csv|geojson)$", downloads.download, name="download"
+    ),
     path("<slug:slug>/areas.geojson", maps.areas_geojson, name="areas_geojson"),
     path("<slug:slug>/areas/<slug:kind>/<str:code>/", maps.area_page, name="area"),
     path("<slug:slug>/report/", report.report, name="report"),

@@ -25,6 +25,13 @@ OPEN311 = [
     "requests.json, window, page 3 of 1,000",
     "one request by id",
     "POST requests.json",
+    "requests.json, window, one service, status=open, page of 20",
+]
+OPEN311_SHARES = [
+    "one request / bare view",
+    "services / bare view",
+    "service definition / bare view",
+    "page of ≤ 20 / bare view",
 ]
 WEB = [
     "map data, whole city, zoom 9",
@@ -58,7 +65,10 @@ def test_serving_benchmarks_measure_every_figure(shared_data, tmp_path):
             assert f"| {subject} | {label} |" in sections["Open311"]
         for subject in ("bare Django JSON view", "one request by id", "POST requests.json"):
             assert f"| {subject} | {label} |" in sections["Open311: throughput"]
-        assert f"| one request / bare view | {label} |" in sections["Open311: throughput"]
+        for subject in ("services.json", "service definition (services/<code>.json)"):
+            assert f"| {subject} | {label} |" in sections["Open311: throughput"]
+        for share in OPEN311_SHARES:
+            assert f"| {share} | {label} |" in sections["Open311: throughput"]
         for subject in WEB:
             assert f"| {subject} | {label} |" in sections["Web"]
     assert "| one request by id | Open311 latency / bare view |" in page

@@ -1,4 +1,8 @@
+from collections.abc import Iterable
+
 from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 
 def map_settings(jurisdiction) -> dict:
@@ -13,3 +17,35 @@ def map_settings(jurisdiction) -> dict:
         if jurisdiction.min_lat is not None
         else None,
     }
+
+
+def feeds(jurisdiction, *, service=None, areas: Iterable[tuple[int, str]] = ()) -> dict:
+    """The Atom feeds a page offers: `base.html` announces them to feed readers
+    (`<link rel="alternate">`) and the page links them. The narrowest come first;
+    `areas` are (id, name) pairs."""
+    found = (
+        [
+            {
+                "title": _("New %(service)s reports, %(city)s")
+                % {"service": service.name, "city": jurisdiction.name},
+                "url": reverse("notify:feed-service", args=[jurisdiction.slug, service.code]),
+            }
+        ]
+        if service
+        else []
+    )
+    found += [
+        {
+            "title": _("New reports in %(place)s, %(city)s")
+            % {"place": name, "city": jurisdiction.name},
+            "url": reverse("notify:feed-area", args=[jurisdiction.slug, pk]),
+        }
+        for pk, name in areas
+    ]
+    found.append(
+        {
+            "title": _("New reports in %(place)s") % {"place": jurisdiction.name},
+            "url": reverse("notify:feed-jurisdiction", args=[jurisdiction.slug]),
+        }
+    )
+    return {"feeds": found}

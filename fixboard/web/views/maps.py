@@ -24,7 +24,7 @@ from ..selectors import (
     public_service_type,
     public_service_types,
 )
-from .common import map_settings
+from .common import feeds, map_settings
 
 PAGE_SIZE = 25
 
@@ -49,7 +49,7 @@ def _filters(request, jurisdiction, *, service_types=None, areas=None):
 
 def city_map(request, slug):
     jurisdiction = jurisdiction_or_404(slug)
-    form, _values = _filters(request, jurisdiction)
+    form, values = _filters(request, jurisdiction)
     return render(
         request,
         "web/map.html",
@@ -58,8 +58,15 @@ def city_map(request, slug):
             "form": form,
             "areas": active_areas(jurisdiction),
             **map_settings(jurisdiction),
+            **_filtered_feeds(jurisdiction, values),
         },
     )
+
+
+def _filtered_feeds(jurisdiction, values: dict) -> dict:
+    area = values.get("area_id")
+    areas = active_areas(jurisdiction, pk=area) if area else []
+    return feeds(jurisdiction, service=values.get("service"), areas=[(a.pk, a.name) for a in areas])
 
 
 def _position(text: str) -> Position | None:
@@ -70,17 +77,22 @@ def _position(text: str) -> Position | None:
         return None
 
 
+def request_filters(values: dict, **more) -> RequestFilters:
+    """The filters of the map and list form, as the reports selectors take them."""
+    status = values.get("status")
+    return RequestFilters(
+        area_id=values.get("area_id"),
+        statuses=(status,) if status else (),
+        service_codes=(values["service"].code,) if values.get("service") else (),
+        requested_after=values.get("since"),
+        **more,
+    )
+
+
 def city_list(request, slug):
     jurisdiction = jurisdiction_or_404(slug)
     form, values = _filters(request, jurisdiction)
-    status = values["status"]
-    filters = RequestFilters(
-        jurisdiction=jurisdiction.slug,
-        area_id=values["area_id"],
-        statuses=(status,) if status else (),
-        service_codes=(values["service"].code,) if values["service"] else (),
-        requested_after=values["since"],
-    )
+    filters = request_filters(values, jurisdiction=jurisdiction.slug)
     after = _position(request.GET.get("after", ""))
     page = list_public_requests(filters=filters, after=after, limit=PAGE_SIZE)
     query = request.GET.copy()
@@ -98,6 +110,7 @@ def city_list(request, slug):
             "rows": page.rows,
             "next_query": next_query,
             "is_first_page": after is None,
+            **_filtered_feeds(jurisdiction, values),
         },
     )
 
@@ -184,5 +197,6 @@ def area_page(request, slug, kind, code):
             **area_requests(area),
             **map_settings(jurisdiction),
             "area_bounds": [[area.min_lat, area.min_long], [area.max_lat, area.max_long]],
+            **feeds(jurisdiction, areas=[(area.pk, area.name)]),
         },
     )

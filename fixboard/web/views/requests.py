@@ -38,7 +38,7 @@ from fixboard.reports.selectors import (
 from ..forms import CommentForm, FollowForm, ModerationForm
 from ..selectors import follows_since, is_reporter_or_follower, may_reopen
 from ..session import follow_asked_with, is_mine, remember_follow_asked
-from .common import map_settings
+from .common import feeds, map_settings
 
 
 def _request_or_404(public_id):
@@ -77,6 +77,7 @@ def detail(request, public_id, follow_form=None, comment_form=None, status=200):
     )
     reported = {e.id for e in timeline if e.kind in (Event.Kind.SUBMITTED, Event.Kind.IMPORTED)}
     photos = public_photos(service_request)
+    areas = public_areas(service_request)
     return render(
         request,
         "web/request.html",
@@ -89,7 +90,7 @@ def detail(request, public_id, follow_form=None, comment_form=None, status=200):
             "follows_at_once": follows_at_once(request.user),
             "before_photos": [p for p in photos if p.event_id is None or p.event_id in reported],
             "after_photos": [p for p in photos if p.event_id and p.event_id not in reported],
-            "areas": public_areas(service_request),
+            "areas": areas,
             "supported": supported,
             # Said in words ("Overdue since …"), not by colour alone.
             "overdue": sla.state(service_request) == sla.OVERDUE,
@@ -97,6 +98,11 @@ def detail(request, public_id, follow_form=None, comment_form=None, status=200):
             "follow_form": follow_form or FollowForm(),
             "comment_form": comment_form or CommentForm(),
             **map_settings(service_request.jurisdiction),
+            **feeds(
+                service_request.jurisdiction,
+                service=service_request.service_type,
+                areas=[(a["id"], a["name"]) for a in areas],
+            ),
         },
         status=status,
     )
