@@ -40,9 +40,18 @@ def shown(data) -> set[str]:
     return {p["id"] for p in data["points"]}
 
 
-def test_the_whole_city_takes_three_queries(client, city, reports):
+def test_the_whole_city_takes_four_queries(client, city, reports):
     with CaptureQueriesContext(connection) as queries:
         data = map_data(client, city)
+
+    assert shown(data) == {r.public_id for r in reports}
+    # The city, the open cells, the recently fixed points in view, then the few points.
+    assert len(queries) == 4
+
+
+def test_every_request_takes_three_queries(client, city, reports):
+    with CaptureQueriesContext(connection) as queries:
+        data = map_data(client, city, status="")
 
     assert shown(data) == {r.public_id for r in reports}
     assert len(queries) == 3  # the city, the counted cells, then the few points

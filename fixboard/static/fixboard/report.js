@@ -37,6 +37,10 @@
   }
 
   if (window.L) {
+    // Leaflet guesses its images' folder from its style sheet, which fails once the static
+    // files are renamed with their hashes: it then asks for them under the page's own path.
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions({ iconUrl: form.dataset.pin, iconRetinaUrl: form.dataset.pin2x, shadowUrl: form.dataset.pinShadow });
     map = L.map("report-map", { maxZoom: 19 });
     if (form.dataset.tiles) L.tileLayer(form.dataset.tiles, { maxZoom: 19, attribution: form.dataset.attribution }).addTo(map);
     var bounds = JSON.parse(document.getElementById("map-bounds").textContent);
