@@ -64,7 +64,9 @@ def matching_requests(jurisdiction: Jurisdiction, query: MapQuery):
         requested_after=query.since,
         open_or_fixed_after=query.fixed_after,
     )
-    qs = filter_requests(public_requests().filter(jurisdiction=jurisdiction), filters)
+    # One nobody pinpointed stands at its city's centre, not at its place: off the map.
+    on_map = public_requests().filter(jurisdiction=jurisdiction, pinpointed=True)
+    qs = filter_requests(on_map, filters)
     if query.service_type_ids:
         qs = qs.filter(service_type_id__in=query.service_type_ids)
     return qs

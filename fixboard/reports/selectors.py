@@ -56,6 +56,7 @@ PUBLIC_FIELDS = (
     "support_count",
     "follow_count",
     "duplicate_of__public_id",
+    "pinpointed",
 )
 
 # Event data keys that are safe to publish (assignments also record the staff username).
@@ -390,7 +391,8 @@ def nearby_open_requests(
     nearest = sorted(distances, key=lambda pk: (distances[pk], pk))[:limit]
     if not nearest:
         return []
-    rows = public_requests().filter(pk__in=nearest).values(*PUBLIC_FIELDS)
+    # One nobody pinpointed stands at its city's centre: it is not near anything.
+    rows = public_requests().filter(pk__in=nearest, pinpointed=True).values(*PUBLIC_FIELDS)
     found = sorted(rows, key=lambda row: (distances[row["id"]], row["id"]))
     # Most requests have no photo: their first photo is looked for only when there may be
     # one (`has_photos`), which spares the common case a subquery per row.
