@@ -31,7 +31,7 @@
     var q = "?lat=" + lat.value + "&long=" + long.value;
     fetch(form.dataset.nearestAddress + q).then(function (r) { return r.json(); }).then(function (found) {
       if (!found || found.error) { nearestEl.textContent = t.noNearest; return; }
-      nearestEl.textContent = t.nearest + ": " + found.address + (found.zipcode ? " " + found.zipcode : "");
+      nearestEl.textContent = t.nearest + ": " + found.label;
       if (!address.value.trim() || address.value === filledByPin) { address.value = filledByPin = found.address; saveDraft(); }
     });
   }
@@ -80,7 +80,7 @@
         items = found; list.textContent = "";
         found.forEach(function (a, i) {
           var li = document.createElement("li");
-          li.id = "addr-opt-" + i; li.setAttribute("role", "option"); li.textContent = a.address + (a.zipcode ? " " + a.zipcode : "");
+          li.id = "addr-opt-" + i; li.setAttribute("role", "option"); li.textContent = a.label;
           li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
           list.appendChild(li);
         });
