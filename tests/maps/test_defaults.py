@@ -10,7 +10,7 @@ from fixboard.maps.models import MapCell, MapPoint
 from fixboard.maps.selectors import RECENT, MapQuery, map_features
 from fixboard.reports.actions import submit_request, transition
 from fixboard.reports.changes import relocate
-from fixboard.reports.models import CloseReason, Status
+from fixboard.reports.models import Status
 from tests.factories import INSIDE_EAST, INSIDE_WEST, submit_pothole
 
 pytestmark = pytest.mark.django_db
