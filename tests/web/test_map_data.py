@@ -5,8 +5,8 @@ from datetime import timedelta
 import orjson
 import pytest
 from django.db import connection
-from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from fixboard.maps.aggregates import rebuild_map_aggregates
 from fixboard.maps.models import MapPoint
