@@ -12,6 +12,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
+from fixboard.places.addresses import record_addresses
 from fixboard.reports.actions import transition
 from fixboard.reports.models import CloseReason, Status
 from tests.browser import DESKTOP, PHONE, axe_violations, screenshot
@@ -91,11 +92,18 @@ def test_the_report_pin_shows_and_every_asset_answers(
     new_page, hashed_static, tile_server, viewport, size
 ):
     city = make_city()
+    record_addresses(
+        jurisdiction=city.jurisdiction,
+        addresses=[("2111 W Bellevue Ave, Los Angeles, CA 90026", "90026", 34.0504, -118.1999)],
+    )
     page = new_page(viewport=viewport)
     seen = answers(page)
 
     page.goto(f"/{city.jurisdiction.slug}/report/")
-    page.locator("#report-map").click()
+    page.locator("#report-map").click()  # its middle: about 34.0503, -118.1998
+    expect(page.locator("#nearest-address")).to_contain_text("CA 90026")
+    assert "90026 90026" not in page.locator("#nearest-address").inner_text()
+    expect(page.locator("#id_address")).to_have_value("2111 W Bellevue Ave, Los Angeles, CA 90026")
 
     pin = page.locator("#report-map img.leaflet-marker-icon")
     expect(pin).to_be_visible()
