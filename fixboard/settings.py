@@ -298,9 +298,13 @@ WORKER_RECONCILERS = [
 SLA_DUE_SOON_HOURS = float(os.environ.get("SLA_DUE_SOON_HOURS", "24"))
 SLA_BREACH_EMAILS = env_bool("SLA_BREACH_EMAILS", True)
 
-# Map tiles: any XYZ tile server; empty means no base layer (areas and requests only).
-MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
-MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+# Map tiles: any XYZ tile server, OpenStreetMap's standard tiles by default. Set it empty
+# (MAP_TILE_URL=) for no base layer (areas and requests only), e.g. on an offline install.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = os.environ.get(
+    "MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
 
 # How often a process checks whether areas changed and its spatial index must be rebuilt.
 AREA_INDEX_REFRESH_SECONDS = float(os.environ.get("AREA_INDEX_REFRESH_SECONDS", "5"))

@@ -25,6 +25,9 @@ def _test_settings(settings, tmp_path):
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STATIC_ROOT.mkdir()
     settings.AREA_INDEX_REFRESH_SECONDS = 0
+    # No test may reach the internet: maps get no base layer unless a test serves its own.
+    settings.MAP_TILE_URL = ""
+    settings.MAP_TILE_ATTRIBUTION = ""
     settings.CONFIGURATION_CACHE_SECONDS = 0
     # What a test keeps for 60 s (as deployed) must not outlive its database.
     forget_all()

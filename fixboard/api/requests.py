@@ -51,6 +51,8 @@ IdempotencyKey = Annotated[
 
 
 def _out(request, row: dict) -> dict:
+    # A request nobody pinpointed stands at its city's centre: that is no place to publish.
+    placed = row["pinpointed"]
     return {
         "id": row["public_id"],
         "url": request.build_absolute_uri(f"/requests/{row['public_id']}/"),
@@ -59,14 +61,15 @@ def _out(request, row: dict) -> dict:
         "service_name": row["service_type__name"],
         "duplicate_of": row["duplicate_of__public_id"],
         "photo": request.build_absolute_uri(row["photo"]) if row["photo"] else "",
+        "lat": row["lat"] if placed else None,
+        "long": row["long"] if placed else None,
+        "pinpointed": placed,
         **{
             k: row[k]
             for k in (
                 "status",
                 "close_reason",
                 "description",
-                "lat",
-                "long",
                 "address",
                 "requested_at",
                 "updated_at",

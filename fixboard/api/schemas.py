@@ -106,8 +106,12 @@ class RequestOut(Schema):
     status: str
     close_reason: str
     description: str
-    lat: float
-    long: float
+    lat: float | None = Field(description="Null when the location was not pinpointed.")
+    long: float | None = Field(description="Null when the location was not pinpointed.")
+    pinpointed: bool = Field(
+        description="False for a request reported by an address nobody could place: it has "
+        "no position yet, only its address, until staff place it."
+    )
     address: str
     requested_at: datetime
     updated_at: datetime

@@ -2,18 +2,20 @@
 
 A map of a whole city at a million requests must not scan the requests table; it reads
 MapCell rows for the viewport instead. Each public request is counted once per level,
-in the cell that contains it, split by service type and open/closed.
+in the cell that contains it, split by service type and open/closed. A request nobody
+pinpointed stands at its city's centre, not at its place: it is left off the map.
 """
 
 import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
+from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q, Sum
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, Sum, When
 
 from fixboard.places.models import Jurisdiction
-from fixboard.reports.models import ServiceRequest, Status
+from fixboard.reports.models import CloseReason, ServiceRequest, Status
 from fixboard.reports.selectors import public_requests
 
 from .models import MapCell, MapPoint
@@ -46,10 +48,16 @@ class Counted:
     is_open: bool
     lat: float
     long: float
+    fixed_at: datetime | None = None  # when a request closed as fixed was closed
+
+
+def _fixed_at(request: ServiceRequest) -> datetime | None:
+    fixed = request.status == Status.CLOSED and request.close_reason == CloseReason.FIXED
+    return request.closed_at if fixed else None
 
 
 def _as_counted(request: ServiceRequest) -> Counted | None:
-    if not request.is_public:
+    if not (request.is_public and request.pinpointed):
         return None
     return Counted(
         request.jurisdiction_id,
@@ -57,6 +65,7 @@ def _as_counted(request: ServiceRequest) -> Counted | None:
         request.status != Status.CLOSED,
         request.lat,
         request.long,
+        _fixed_at(request),
     )
 
 
@@ -126,11 +135,7 @@ def count_request(request_id: int) -> None:
     """Bring the map counts in line with the request's current state (idempotent)."""
     request = ServiceRequest.objects.select_related("service_type").filter(pk=request_id).first()
     point = MapPoint.objects.select_for_update().filter(request_id=request_id).first()
-    before = (
-        Counted(point.jurisdiction_id, point.service_type_id, point.is_open, point.lat, point.long)
-        if point
-        else None
-    )
+    before = Counted(**{f.name: getattr(point, f.name) for f in fields(Counted)}) if point else None
     after = _as_counted(request) if request else None
     if before == after:
         return
@@ -147,7 +152,15 @@ def count_request(request_id: int) -> None:
         point.delete()
 
 
-POINT_COLUMNS = ("request_id", "jurisdiction_id", "service_type_id", "is_open", "lat", "long")
+POINT_COLUMNS = (
+    "request_id",
+    "jurisdiction_id",
+    "service_type_id",
+    "is_open",
+    "lat",
+    "long",
+    "fixed_at",
+)
 
 
 def _sync_points(cursor, jurisdiction: Jurisdiction) -> None:
@@ -159,13 +172,22 @@ def _sync_points(cursor, jurisdiction: Jurisdiction) -> None:
     """
     visible, params = (
         public_requests()
-        .filter(jurisdiction=jurisdiction)
-        .annotate(is_open=ExpressionWrapper(~Q(status=Status.CLOSED), output_field=BooleanField()))
+        .filter(jurisdiction=jurisdiction, pinpointed=True)
+        .annotate(
+            is_open=ExpressionWrapper(~Q(status=Status.CLOSED), output_field=BooleanField()),
+            fixed_at=Case(
+                When(status=Status.CLOSED, close_reason=CloseReason.FIXED, then=F("closed_at"))
+            ),
+        )
         .values_list("id", *POINT_COLUMNS[1:])
         .query.sql_with_params()
     )
     table = MapPoint._meta.db_table
-    same = " AND ".join(f"v.{c} = {table}.{c}" for c in POINT_COLUMNS[1:])
+    same = " AND ".join(f"v.{c} = {table}.{c}" for c in POINT_COLUMNS[1:-1])
+    # NULL = NULL is not true in SQL: open requests have no fixed_at on either side.
+    same += (
+        f" AND (v.fixed_at = {table}.fixed_at OR (v.fixed_at IS NULL AND {table}.fixed_at IS NULL))"
+    )
     selected = ", ".join(f"v.{c}" for c in ("id", *POINT_COLUMNS[1:]))
     cursor.execute(
         f"DELETE FROM {table} WHERE jurisdiction_id = %s AND NOT EXISTS "

@@ -53,9 +53,17 @@ class MapPoint(models.Model):
     is_open = models.BooleanField()
     lat = models.FloatField()
     long = models.FloatField()
+    # When a request closed as fixed was closed (else null): the map shows those of the last
+    # 30 days beside the open ones, and the maintained cells cannot tell their age.
+    fixed_at = models.DateTimeField(null=True)
 
     class Meta:
         indexes = [
+            models.Index(
+                fields=["jurisdiction", "fixed_at"],
+                condition=models.Q(fixed_at__isnull=False),
+                name="map_point_fixed",
+            ),
             # The requests of a close-in viewport, read from the index alone for counting.
             models.Index(
                 fields=["jurisdiction", "lat", "long", "service_type", "is_open"],

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from fixboard.catalog.models import ServiceType
 
-from .models import OPEN_STATUSES, CommentFlag, Event, Photo, ServiceRequest, Status
+from .models import OPEN_STATUSES, CloseReason, CommentFlag, Event, Photo, ServiceRequest, Status
 from .public_ids import normalize_public_id
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -56,6 +56,7 @@ PUBLIC_FIELDS = (
     "support_count",
     "follow_count",
     "duplicate_of__public_id",
+    "pinpointed",
 )
 
 # Event data keys that are safe to publish (assignments also record the staff username).
@@ -110,6 +111,7 @@ class RequestFilters:
     updated_before: datetime | None = None
     requested_after: datetime | None = None
     requested_before: datetime | None = None
+    open_or_fixed_after: datetime | None = None  # open, or closed as fixed since then
 
 
 def _status_q(statuses: tuple[str, ...]) -> Q:
@@ -126,12 +128,21 @@ def filter_requests(queryset: QuerySet, filters: RequestFilters) -> QuerySet:
     if filters.bbox:
         min_long, min_lat, max_long, max_lat = filters.bbox
         queryset = queryset.filter(lat__range=(min_lat, max_lat), long__range=(min_long, max_long))
+        # One nobody pinpointed stands at its city's centre, not in the box.
+        queryset = queryset.filter(pinpointed=True)
     if filters.area_id is not None:
         queryset = queryset.filter(requestarea__area_id=filters.area_id)
     if filters.statuses:
         queryset = queryset.filter(_status_q(filters.statuses))
     if filters.service_codes:
         queryset = queryset.filter(service_type__code__in=filters.service_codes)
+    if filters.open_or_fixed_after:
+        fixed = Q(
+            status=Status.CLOSED,
+            close_reason=CloseReason.FIXED,
+            closed_at__gte=filters.open_or_fixed_after,
+        )
+        queryset = queryset.filter(~Q(status=Status.CLOSED) | fixed)
     bounds = {
         "updated_at__gt": filters.updated_after,
         "updated_at__lt": filters.updated_before,
@@ -380,7 +391,8 @@ def nearby_open_requests(
     nearest = sorted(distances, key=lambda pk: (distances[pk], pk))[:limit]
     if not nearest:
         return []
-    rows = public_requests().filter(pk__in=nearest).values(*PUBLIC_FIELDS)
+    # One nobody pinpointed stands at its city's centre: it is not near anything.
+    rows = public_requests().filter(pk__in=nearest, pinpointed=True).values(*PUBLIC_FIELDS)
     found = sorted(rows, key=lambda row: (distances[row["id"]], row["id"]))
     # Most requests have no photo: their first photo is looked for only when there may be
     # one (`has_photos`), which spares the common case a subquery per row.

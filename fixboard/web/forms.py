@@ -19,6 +19,7 @@ AGE_CHOICES = [
 ]
 STATUS_CHOICES = [
     ("", _("All")),
+    ("recent", _("Open, and fixed in the last 30 days")),
     ("open", _("Open")),
     (Status.NEW, Status.NEW.label),
     (Status.ACKNOWLEDGED, Status.ACKNOWLEDGED.label),

@@ -132,12 +132,21 @@ def follows_since(request: ServiceRequest, email: str, since: datetime | None) -
     ).exists()
 
 
+def _labelled(match) -> dict:
+    # Many sources write the zip code into the address as well: say it once.
+    found = match.as_dict()
+    address, zipcode = found["address"], found["zipcode"]
+    found["label"] = address if not zipcode or address.endswith(zipcode) else f"{address} {zipcode}"
+    return found
+
+
 def suggest_addresses(jurisdiction: Jurisdiction, text: str, limit: int = 8) -> list[dict]:
-    """Known addresses starting like the typed text, for the report form's autocomplete."""
-    return [match.as_dict() for match in search_addresses(jurisdiction, text, limit)]
+    """Known addresses starting like the typed text, for the report form's autocomplete;
+    `label` is what to show (the address with its zip code, once)."""
+    return [_labelled(match) for match in search_addresses(jurisdiction, text, limit)]
 
 
 def address_at(jurisdiction: Jurisdiction, lat: float, long: float) -> dict | None:
     """The known address nearest a pin, for the report form to show under the map."""
     found = nearest_address(jurisdiction, lat, long)
-    return found.as_dict() if found else None
+    return _labelled(found) if found else None

@@ -54,8 +54,23 @@ SORT_CHOICES = [
     ("due", _("due soonest")),
     ("supported", _("most supported")),
 ]
+PLACE_CHOICES = [
+    ("", _("any")),
+    ("unplaced", _("not pinpointed")),
+]
 ME, UNASSIGNED = "me", "none"
-FIELDS = ("status", "service", "area", "assignee", "sla", "channel", "age", "department", "sort")
+FIELDS = (
+    "status",
+    "service",
+    "area",
+    "assignee",
+    "sla",
+    "channel",
+    "age",
+    "place",
+    "department",
+    "sort",
+)
 
 
 def person(user) -> User:
@@ -183,6 +198,9 @@ class QueueFilters(forms.Form):
         widget=QuickSelect,
     )
     age = forms.ChoiceField(label=_("Age"), choices=AGE_CHOICES, required=False, widget=QuickSelect)
+    place = forms.ChoiceField(
+        label=_("Location"), choices=PLACE_CHOICES, required=False, widget=QuickSelect
+    )
     department = _int_choice(_("Department"))
     sort = forms.ChoiceField(
         label=_("Sort by"), choices=SORT_CHOICES, required=False, widget=QuickSelect
@@ -250,6 +268,9 @@ class QueueFilters(forms.Form):
             requests = requests.filter(requested_at__lt=now - timedelta(days=7))
         elif age == "month":
             requests = requests.filter(requested_at__lt=now - timedelta(days=30))
+        if self.value("place") == "unplaced":
+            # Reported by an address nobody could place: waiting at the city's centre.
+            requests = requests.filter(pinpointed=False)
         if department := self.value("department"):
             requests = requests.filter(department_id=department)
         return requests

@@ -25,6 +25,7 @@ class Rows:
         self.date_format = get_format("SHORT_DATETIME_FORMAT")
         self.words = {
             "new": escape(_("new")),
+            "unplaced": escape(_("not pinpointed")),
             "no_sla": escape(_("no SLA")),
             "unassigned": escape(_("unassigned")),
             **{state: escape(word()) for state, word in SLA_WORDS.items()},
@@ -45,6 +46,8 @@ class Rows:
                 f' form="bulk-form" aria-label="{label}"></td>'
             )
         new = f' <span class="badge badge-new">{words["new"]}</span>' if row["new"] else ""
+        if not r.pinpointed:
+            new += f' <span class="badge badge-unplaced">{words["unplaced"]}</span>'
         address = (
             f'<div class="small muted">{escape(_truncate(r.address, 60))}</div>'
             if r.address

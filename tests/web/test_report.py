@@ -82,6 +82,7 @@ def test_an_address_from_the_index_places_the_report(client, town):
             "long": INSIDE_EAST[1],
             "kind": "address",
             "source": "index",
+            "label": "100 Main Street",
         }
     ]
 

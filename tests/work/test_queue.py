@@ -148,6 +148,28 @@ def test_age_filter(client, city, staff):
     assert listed(get(client, staff, age="month")) == [month.public_id]
 
 
+def test_requests_nobody_pinpointed_are_marked_and_filtered(client, city, staff):
+    from fixboard.reports.actions import submit_request
+
+    placed = make_request(city)
+    unplaced = submit_request(
+        service_type=city.pothole,
+        lat=None,
+        long=None,
+        address="Corner of Elm and 3rd",
+        attributes={"depth": "deep"},
+        actor=None,
+        pinpointed=False,
+    )
+
+    body = get(client, staff).content.decode()
+    assert "not pinpointed" in row_of(body, unplaced.public_id)
+    assert "not pinpointed" not in row_of(body, placed.public_id)
+    assert listed(get(client, staff, place="unplaced")) == [unplaced.public_id]
+    work = client.get(f"/queue/requests/{unplaced.public_id}/").content.decode()
+    assert "Location not pinpointed: move it to its place" in work
+
+
 def test_department_filter_for_people_of_several(client, city, staff, tree):
     streets = make_request(city)
     parks = make_request(city, service_type=tree)

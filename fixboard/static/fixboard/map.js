@@ -41,10 +41,21 @@
     return box;
   }
 
-  function cellIcon(n) {
-    var size = Math.round(26 + Math.min(18, Math.log10(n + 1) * 6));
+  /* A group's ring shows its share of open (red) and closed (green) requests. */
+  function groupIcon(n, nOpen) {
+    var size = Math.round(30 + Math.min(18, Math.log10(n + 1) * 6));
     var label = n >= 10000 ? Math.round(n / 1000) + "k" : n >= 1000 ? (n / 1000).toFixed(1) + "k" : String(n);
-    return L.divIcon({ className: "", html: '<div class="agg-icon" style="width:' + size + "px;height:" + size + 'px">' + label + "</div>", iconSize: [size, size] });
+    var kind = nOpen === n ? "agg-open" : nOpen === 0 ? "agg-closed" : "agg-mixed";
+    var style = "width:" + size + "px;height:" + size + "px;--open:" + Math.round(100 * nOpen / n) + "%";
+    return L.divIcon({ className: "", html: '<div class="agg-icon ' + kind + '" style="' + style + '"><span>' + label + "</span></div>", iconSize: [size, size] });
+  }
+  function groupTitle(n, nOpen) {
+    return n + " " + el.dataset.countLabel + " (" + nOpen + " " + el.dataset.openLabel + ")";
+  }
+  function clusterIcon(cluster) {
+    var children = cluster.getAllChildMarkers();
+    var nOpen = children.filter(function (m) { return m.options.open; }).length;
+    return groupIcon(children.length, nOpen);
   }
 
   var pending = null;
@@ -65,14 +76,14 @@
   function render(data) {
     layer.clearLayers();
     if (data.mode === "points") {
-      var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45, iconCreateFunction: function (c) { return cellIcon(c.getChildCount()); } });
+      var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45, iconCreateFunction: clusterIcon });
       data.points.forEach(function (p) {
-        cluster.addLayer(L.marker([p.lat, p.long], { icon: dot(p.open), title: p.service + " " + p.id, keyboard: true }).bindPopup(popup(p)));
+        cluster.addLayer(L.marker([p.lat, p.long], { icon: dot(p.open), open: p.open, title: p.service + " " + p.id, keyboard: true }).bindPopup(popup(p)));
       });
       layer.addLayer(cluster);
     } else {
       data.cells.forEach(function (c) {
-        var m = L.marker([c[0], c[1]], { icon: cellIcon(c[2]), title: c[2] + " " + el.dataset.countLabel });
+        var m = L.marker([c[0], c[1]], { icon: groupIcon(c[2], c[3]), title: groupTitle(c[2], c[3]) });
         m.on("click", function () { map.setView([c[0], c[1]], Math.min(map.getZoom() + 2, 18)); });
         layer.addLayer(m);
       });

@@ -31,12 +31,16 @@
     var q = "?lat=" + lat.value + "&long=" + long.value;
     fetch(form.dataset.nearestAddress + q).then(function (r) { return r.json(); }).then(function (found) {
       if (!found || found.error) { nearestEl.textContent = t.noNearest; return; }
-      nearestEl.textContent = t.nearest + ": " + found.address + (found.zipcode ? " " + found.zipcode : "");
+      nearestEl.textContent = t.nearest + ": " + found.label;
       if (!address.value.trim() || address.value === filledByPin) { address.value = filledByPin = found.address; saveDraft(); }
     });
   }
 
   if (window.L) {
+    // Leaflet guesses its images' folder from its style sheet, which fails once the static
+    // files are renamed with their hashes: it then asks for them under the page's own path.
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions({ iconUrl: form.dataset.pin, iconRetinaUrl: form.dataset.pin2x, shadowUrl: form.dataset.pinShadow });
     map = L.map("report-map", { maxZoom: 19 });
     if (form.dataset.tiles) L.tileLayer(form.dataset.tiles, { maxZoom: 19, attribution: form.dataset.attribution }).addTo(map);
     var bounds = JSON.parse(document.getElementById("map-bounds").textContent);
@@ -76,7 +80,7 @@
         items = found; list.textContent = "";
         found.forEach(function (a, i) {
           var li = document.createElement("li");
-          li.id = "addr-opt-" + i; li.setAttribute("role", "option"); li.textContent = a.address + (a.zipcode ? " " + a.zipcode : "");
+          li.id = "addr-opt-" + i; li.setAttribute("role", "option"); li.textContent = a.label;
           li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
           list.appendChild(li);
         });

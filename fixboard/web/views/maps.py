@@ -11,7 +11,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from shapely.geometry import mapping
 
-from fixboard.maps.selectors import MapQuery, map_features
+from fixboard.maps.selectors import RECENT, MapQuery, map_features, recent_cutoff
 from fixboard.reports.selectors import Position, RequestFilters, list_public_requests
 
 from ..forms import FilterForm
@@ -29,12 +29,15 @@ from .common import feeds, map_settings
 PAGE_SIZE = 25
 
 
-def _filters(request, jurisdiction, *, service_types=None, areas=None):
+def _filters(request, jurisdiction, *, service_types=None, areas=None, default_status=""):
     if service_types is None:
         service_types = public_service_types(jurisdiction)
     if areas is None:
         areas = active_areas(jurisdiction)
-    form = FilterForm(request.GET or None, service_types=service_types, areas=areas)
+    data = request.GET.copy()
+    # The map starts on what is going on now; "All" (status=) still shows six years.
+    data.setdefault("status", default_status)
+    form = FilterForm(data, service_types=service_types, areas=areas)
     values = form.cleaned_data if form.is_valid() else {}
     by_code = {s.code: s for s in service_types}
     service = by_code.get(values.get("service") or "")
@@ -49,13 +52,16 @@ def _filters(request, jurisdiction, *, service_types=None, areas=None):
 
 def city_map(request, slug):
     jurisdiction = jurisdiction_or_404(slug)
-    form, values = _filters(request, jurisdiction)
+    form, values = _filters(request, jurisdiction, default_status=RECENT)
+    query = request.GET.copy()
+    query["status"] = values["status"]
     return render(
         request,
         "web/map.html",
         {
             "jurisdiction": jurisdiction,
             "form": form,
+            "list_query": query.urlencode(),
             "areas": active_areas(jurisdiction),
             **map_settings(jurisdiction),
             **_filtered_feeds(jurisdiction, values),
@@ -82,7 +88,8 @@ def request_filters(values: dict, **more) -> RequestFilters:
     status = values.get("status")
     return RequestFilters(
         area_id=values.get("area_id"),
-        statuses=(status,) if status else (),
+        statuses=(status,) if status not in ("", RECENT) else (),
+        open_or_fixed_after=recent_cutoff() if status == RECENT else None,
         service_codes=(values["service"].code,) if values.get("service") else (),
         requested_after=values.get("since"),
         **more,
@@ -135,6 +142,7 @@ def map_data(request, slug):
         jurisdiction,
         service_types=[service] if service else [],
         areas=active_areas(jurisdiction, pk=area) if area and area.isdigit() else [],
+        default_status=RECENT,
     )
     query = MapQuery(
         south=south,

@@ -193,6 +193,12 @@ def _submit(request, form):
         found = _precheck(form, data["description"], photos)
         found["media"] = photo_errors + found.get("media", [])
         raise ValidationError({k: v for k, v in {**found, **errors}.items() if v})
+    zipcode = ""
+    if not address:
+        # Tapped, located or photographed, and nothing typed: the known address nearest the
+        # pin (the one the form shows under the map), if one is near.
+        found = address_at(form.service_type.jurisdiction, lat, long) or {}
+        address, zipcode = found.get("address", ""), found.get("zipcode", "")
     details = ContactDetails(name=data["name"], email=data["email"], phone=data["phone"])
     return submit_request(
         service_type=form.service_type,
@@ -202,6 +208,7 @@ def _submit(request, form):
         description=data["description"],
         attributes=form.answers(),
         address=address,
+        zipcode=zipcode,
         channel=Channel.WEB,
         reporter=details if any(details.__dict__.values()) else None,
         reporter_name_public=data["show_name"],
