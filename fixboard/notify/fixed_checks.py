@@ -1,5 +1,5 @@
-""" "Has this been fixed?": a few days after a request closes as fixed, its reporter and
-followers are asked, with one link for yes and one for no (answered through
+"""A few days after a request closes as fixed, its reporter and followers are asked "Has this
+been fixed?", with one link for yes and one for no (answered through
 `reports.confirmations.answer_fixed_check`).
 
 Run by every worker's reconcile (WORKER_RECONCILERS); the FixedCheck row, unique per close

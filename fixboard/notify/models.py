@@ -333,8 +333,9 @@ class DepartmentDigestRun(models.Model):
 
 
 class FixedCheck(models.Model):
-    """ "Has this been fixed?" was asked about one close as fixed: once, whichever worker
-    gets there first (fixboard.notify.fixed_checks). Its e-mails are written with it."""
+    """The question "Has this been fixed?" was asked about one close as fixed: once,
+    whichever worker gets there first (fixboard.notify.fixed_checks). Its e-mails are
+    written with it."""
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
     close_event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="+")

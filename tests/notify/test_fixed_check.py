@@ -1,5 +1,5 @@
-""""Has this been fixed?": asked once per close as fixed, a few days after, to the reporter
-and followers; yes is counted on the request page, no reopens the request."""
+"""The question "Has this been fixed?": asked once per close as fixed, a few days after, to
+the reporter and followers; yes is counted on the request page, no reopens the request."""
 
 import threading
 from datetime import timedelta
@@ -43,9 +43,7 @@ def ask(commit, now=None) -> int:
     return commit(fixed_checks.send_due, now)
 
 
-def test_the_reporter_and_followers_are_asked_once_after_the_delay(
-    city, mailbox, commit, closed
-):
+def test_the_reporter_and_followers_are_asked_once_after_the_delay(city, mailbox, commit, closed):
     mailbox.clear()
     assert ask(commit, closed.closed_at + timedelta(days=2)) == 0  # too early
 

@@ -121,4 +121,3 @@ def test_form_controls_show_a_clear_focus_ring(new_page, town):
         assert ring[0] == "solid" and ring[1] >= 3, (selector, ring)
     page.focus("input[type=radio]")
     screenshot(page, "trust-focus-ring-phone")
-

@@ -93,6 +93,7 @@ def test_still_broken_takes_a_reason_and_a_photo_stripped_of_its_metadata(client
     assert not stored.getexif() and "comment" not in stored.info
     page = Client().get(url).content.decode()
     assert "The patch sank again after the rain" in page and photo.image.url in page
+    assert "<figcaption>After</figcaption>" not in page, "not the after-work photo"
 
 
 def test_still_broken_without_a_reason_and_with_a_bad_photo(client, city):

@@ -112,6 +112,10 @@ def detail(request, public_id, follow_form=None, comment_form=None, reopen_form=
         service_request, user=request.user, client_key=limits.anonymous_key(request)
     )
     reported = {e.id for e in timeline if e.kind in (Event.Kind.SUBMITTED, Event.Kind.IMPORTED)}
+    # A "still broken" photo is no "after" photo: the timeline shows it with its reopening.
+    reopened = {
+        e.id for e in timeline if e.from_status == Status.CLOSED and e.to_status != Status.CLOSED
+    }
     photos = public_photos(service_request)
     signed_in = follows_at_once(request.user)
     response = render(
@@ -131,7 +135,9 @@ def detail(request, public_id, follow_form=None, comment_form=None, reopen_form=
             "hidden_comments": staff_hidden_comments(service_request) if moderator else [],
             "follows_at_once": signed_in,
             "before_photos": [p for p in photos if p.event_id is None or p.event_id in reported],
-            "after_photos": [p for p in photos if p.event_id and p.event_id not in reported],
+            "after_photos": [
+                p for p in photos if p.event_id and p.event_id not in reported | reopened
+            ],
             "areas": public_areas(service_request),
             "supported": supported,
             # Said in words ("Overdue since …"), not by colour alone.
