@@ -291,12 +291,16 @@ WORKER_RECONCILERS = [
     "fixboard.maps.tasks.reconcile_map_counts",
     "fixboard.reports.idempotency.delete_expired_claims",
     "fixboard.reports.sla.record_breaches",
+    "fixboard.notify.fixed_checks.send_due",
 ]
 
 # SLAs: an open request is "due soon" within this many hours of its due time (real hours,
 # not business hours); its managers get an e-mail when it goes past it (SLA_BREACH_EMAILS).
 SLA_DUE_SOON_HOURS = float(os.environ.get("SLA_DUE_SOON_HOURS", "24"))
 SLA_BREACH_EMAILS = env_bool("SLA_BREACH_EMAILS", True)
+# Days after a close as fixed when its reporter and followers are asked "Has this been
+# fixed?" (fixboard.notify.fixed_checks); 0 asks nobody.
+FIXED_CHECK_DAYS = float(os.environ.get("FIXED_CHECK_DAYS", "3"))
 
 # Map tiles: any XYZ tile server, OpenStreetMap's standard tiles by default. Set it empty
 # (MAP_TILE_URL=) for no base layer (areas and requests only), e.g. on an offline install.

@@ -17,5 +17,6 @@ urlpatterns = [
     path("calls/<int:pk>/status-given/", views.status_given, name="status_given"),
     path("calls/<int:pk>/informational/", views.informational, name="informational"),
     path("calls/<int:pk>/text/", views.text, name="text"),
+    path("calls/<int:pk>/email/", views.email, name="email"),
     path("calls/<int:pk>/end/", views.end, name="end"),
 ]

@@ -22,7 +22,7 @@ from fixboard.reports.models import Contact, ServiceRequest
 from fixboard.reports.public_ids import normalize_public_id
 from fixboard.work.access import staff_only
 
-from . import actions, selectors, texting
+from . import actions, emailing, selectors, texting
 from .page import answers_of, page
 
 CONSOLE_ROLES = (User.Role.AGENT, User.Role.MANAGER, User.Role.ADMIN)
@@ -303,6 +303,19 @@ def text(request, pk):
         _("Text to %(phone)s on its way: “%(body)s”")
         % {"phone": display_phone(sent.phone), "body": sent.body},
     )
+    return _back()
+
+
+@require_POST
+@console_only
+def email(request, pk):
+    """E-mail the caller the request id of this call, if they agreed to e-mails."""
+    call = _call_or_404(request, pk)
+    try:
+        sent = emailing.email_request_id(call=call)
+    except ValidationError as exc:
+        return _refused(request, call, exc)
+    messages.success(request, _("E-mail to %(email)s on its way.") % {"email": sent.email})
     return _back()
 
 

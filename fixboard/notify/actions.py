@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from fixboard.catalog.models import ServiceType
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports import actions as reports
+from fixboard.reports import confirmations
 from fixboard.reports.models import Contact, Event, Follow, ServiceRequest
 
 from . import selectors, tokens
@@ -88,6 +89,72 @@ def queue_follow_confirmation(*, event_id: int) -> int | None:
         },
     )
     return delivery.pk if delivery.state == Delivery.State.PENDING else None
+
+
+def queue_comment_confirmation(*, event_id: int) -> int | None:
+    """The e-mail with the link that publishes a comment awaiting its author's confirmation."""
+    event = Event.objects.select_related("actor_contact").filter(pk=event_id).first()
+    if event is None or not event.awaiting_confirmation or event.hidden:
+        return None
+    email = event.actor_contact.email if event.actor_contact else ""
+    if not email:
+        return None
+    delivery, _created = Delivery.objects.get_or_create(
+        event=event,
+        email=email,
+        defaults={
+            "kind": Delivery.Kind.COMMENT_CONFIRMATION,
+            "request_id": event.request_id,
+            "language": event.data.get("language", ""),
+        },
+    )
+    return delivery.pk if delivery.state == Delivery.State.PENDING else None
+
+
+def confirm_comment(*, token: str) -> tuple[Event, bool]:
+    """Publish the comment of a confirmation link. Returns it and whether it changed."""
+    payload = tokens.read("comment", token, max_age=tokens.COMMENT_MAX_AGE)
+    comment = (
+        Event.objects.select_related("request")
+        .filter(pk=payload.get("c"), kind=Event.Kind.PUBLIC_UPDATE)
+        .first()
+    )
+    if comment is None:
+        raise tokens.BadLink("no such comment")
+    return comment, confirmations.confirm_comment(comment=comment)
+
+
+def answer_fixed_check(*, token: str, fixed: bool) -> tuple[ServiceRequest, bool]:
+    """Record the answer of a "has this been fixed?" link; "no" reopens the request.
+    Returns the request and whether the answer was new. ValidationError when the request
+    changed since it was asked."""
+    payload = tokens.read("fixed", token, max_age=tokens.FIXED_CHECK_MAX_AGE)
+    request = ServiceRequest.objects.filter(pk=payload.get("r")).first()
+    contact = reports.upsert_contact(reports.ContactDetails(email=payload.get("m", "")))
+    if request is None or contact is None:
+        raise tokens.BadLink("no such request")
+    new = confirmations.answer_fixed_check(
+        request=request, close_event_id=payload.get("e"), contact=contact, fixed=fixed
+    )
+    return request, new
+
+
+def queue_request_received(
+    *, request: ServiceRequest, contact: Contact | None, language: str = ""
+) -> Delivery:
+    """The e-mail that gives a caller their request's id and link, with their consent."""
+    if contact is None or not contact.email:
+        raise ValidationError({"email": [_("Find or add the caller's e-mail address first.")]})
+    if not contact.may_email:
+        raise ValidationError(
+            {"email": [_("The caller has not agreed to e-mails: ask them, and tick the box.")]}
+        )
+    return Delivery.objects.create(
+        kind=Delivery.Kind.REQUEST_RECEIVED,
+        email=_normalize_email(contact.email),
+        request=request,
+        language=language,
+    )
 
 
 def sla_breach_recipients(event: Event) -> list[str]:

@@ -242,6 +242,61 @@ def _escalation(delivery: Delivery):
     return subject, "escalation", context, ""
 
 
+def _comment_confirmation(delivery: Delivery):
+    comment = delivery.event
+    request = comment.request
+    token = tokens.make("comment", {"c": comment.pk})
+    subject = _("Confirm your comment on %(id)s") % {"id": request.public_id}
+    context = {
+        "request": request,
+        "comment": comment,
+        "url": request_url(request),
+        "confirm_url": absolute(reverse("notify:comment-confirm", args=[token])),
+        "days": tokens.COMMENT_MAX_AGE.days,
+    }
+    return subject, "comment_confirmation", context, ""
+
+
+def fixed_check_urls(delivery: Delivery) -> dict[str, str]:
+    """The "yes" and "no" links of a "has this been fixed?" e-mail."""
+    check = delivery.fixed_check
+    payload = {"r": check.request_id, "e": check.close_event_id, "m": delivery.email}
+    return {
+        answer: absolute(
+            reverse("notify:fixed-check", args=[answer, tokens.make("fixed", payload)])
+        )
+        for answer in ("yes", "no")
+    }
+
+
+def _fixed_check(delivery: Delivery):
+    request = delivery.request
+    subject = _("Has this been fixed? %(id)s %(service)s") % {
+        "id": request.public_id,
+        "service": request.service_type.name,
+    }
+    urls = fixed_check_urls(delivery)
+    context = {
+        "request": request,
+        "url": request_url(request),
+        "yes_url": urls["yes"],
+        "no_url": urls["no"],
+        "closed": _local(request, request.closed_at),
+    }
+    unsubscribe = unsubscribe_url({"e": delivery.email, "r": request.pk})
+    return subject, "fixed_check", context, unsubscribe
+
+
+def _request_received(delivery: Delivery):
+    request = delivery.request
+    subject = _("Your request %(id)s: %(service)s") % {
+        "id": request.public_id,
+        "service": request.service_type.name,
+    }
+    context = {"request": request, "url": request_url(request)}
+    return subject, "request_received", context, ""
+
+
 # The columns a department's e-mail reads: no reporter.
 STAFF_COLUMNS = (
     "public_id",
@@ -272,4 +327,7 @@ _BUILDERS = {
     Delivery.Kind.DEPARTMENT_NOTICE: _department_notice,
     Delivery.Kind.DEPARTMENT_DIGEST: _department_digest,
     Delivery.Kind.ESCALATION: _escalation,
+    Delivery.Kind.COMMENT_CONFIRMATION: _comment_confirmation,
+    Delivery.Kind.FIXED_CHECK: _fixed_check,
+    Delivery.Kind.REQUEST_RECEIVED: _request_received,
 }

@@ -147,6 +147,9 @@ class Delivery(Outbox):
         DEPARTMENT_NOTICE = "department_notice", _("new request for a department")
         DEPARTMENT_DIGEST = "department_digest", _("department digest")
         ESCALATION = "escalation", _("escalation to a manager")
+        COMMENT_CONFIRMATION = "comment_confirmation", _("comment confirmation")
+        FIXED_CHECK = "fixed_check", _("has this been fixed?")
+        REQUEST_RECEIVED = "request_received", _("request received (id for a caller)")
 
     kind = models.CharField(max_length=24, choices=Kind)
     email = models.EmailField()
@@ -159,6 +162,10 @@ class Delivery(Outbox):
         Department, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     request_ids = models.JSONField(default=list, blank=True)
+    # The close a "has this been fixed?" e-mail asks about.
+    fixed_check = models.ForeignKey(
+        "FixedCheck", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     # The language of the page that asked for this e-mail; empty means the site's language.
     language = models.CharField(max_length=10, blank=True)
 
@@ -323,3 +330,21 @@ class DepartmentDigestRun(models.Model):
 
     def __str__(self):
         return f"department digests of {self.hour:%Y-%m-%d %H:00}"
+
+
+class FixedCheck(models.Model):
+    """The question "Has this been fixed?" was asked about one close as fixed: once,
+    whichever worker gets there first (fixboard.notify.fixed_checks). Its e-mails are
+    written with it."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
+    close_event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="+")
+    recipients = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fixed check")
+        verbose_name_plural = _("fixed checks")
+
+    def __str__(self):
+        return f"fixed check of {self.request_id}"

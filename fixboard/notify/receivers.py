@@ -15,10 +15,11 @@ logger = logging.getLogger(__name__)
 @receiver(event_recorded, dispatch_uid="notify.on_event_recorded")
 def on_event_recorded(sender, event: Event, **kwargs) -> None:
     # The event and its request as the domain function wrote them: no query needed.
-    task = tasks.task_for(event.kind, event.public, event.request.awaiting_confirmation)
     try:
-        if task:
-            task.enqueue(event.pk)
+        found = tasks.follow_up(event)
+        if found:
+            task, argument = found
+            task.enqueue(argument)
     except Exception:
         # The change is committed; a queue outage must not turn it into an error page. The
         # worker's reconcile (tasks.reconcile_event_notifications) queues it later.

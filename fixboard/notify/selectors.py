@@ -66,6 +66,7 @@ def event_recipients(event: Event) -> list[str]:
         event.kind not in NOTIFIED_KINDS
         or not event.public
         or event.hidden
+        or event.awaiting_confirmation
         or request.hidden
         or request.awaiting_confirmation
         or told_by_the_close(event)

@@ -45,6 +45,14 @@ def send_follow_link(event_id: int) -> None:
 
 
 @task()
+def send_comment_link(event_id: int) -> None:
+    """Send the link that publishes a comment made without signing in."""
+    delivery_id = actions.queue_comment_confirmation(event_id=event_id)
+    if delivery_id:
+        deliver.enqueue(delivery_id)
+
+
+@task()
 def notify_sla_breach(event_id: int) -> int:
     """E-mail the department's managers that a request went past its SLA due time."""
     ids = actions.queue_sla_breach(event_id=event_id)
@@ -70,6 +78,7 @@ def deliver(delivery_id: int) -> str:
             "watch__area",
             "sign_in",
             "department__jurisdiction",
+            "fixed_check",
         )
         .filter(pk=delivery_id)
         .first()
@@ -158,8 +167,22 @@ def reconcile_deliveries() -> int:
     return outbox.reconcile(Delivery, deliver)
 
 
-def task_for(kind: str, public: bool, awaiting_confirmation: bool):
+def follow_up(event: Event):
+    """The task and argument that e-mail about a just recorded event, if any: a confirmed
+    comment is told to the request's people as it would have been when written."""
+    if event.kind == Event.Kind.COMMENT_CONFIRMED:
+        return notify_event, event.data["comment"]
+    pending = event.awaiting_confirmation
+    task = task_for(
+        event.kind, event.public, event.request.awaiting_confirmation, pending_comment=pending
+    )
+    return (task, event.pk) if task else None
+
+
+def task_for(kind: str, public: bool, awaiting_confirmation: bool, pending_comment=False):
     """The task that e-mails about an event of this kind, if any does."""
+    if kind == Event.Kind.PUBLIC_UPDATE and pending_comment:
+        return send_comment_link
     if kind in selectors.NOTIFIED_KINDS and public:
         return notify_event
     if kind == Event.Kind.SUBMITTED and awaiting_confirmation:
@@ -192,11 +215,13 @@ def reconcile_event_notifications() -> int:
             | Q(kind=Event.Kind.SLA_BREACHED)
         )
         .exclude(Exists(Delivery.objects.filter(event=OuterRef("pk"))))
-        .values_list("id", "kind", "public", "request__awaiting_confirmation")
+        .values_list(
+            "id", "kind", "public", "request__awaiting_confirmation", "awaiting_confirmation"
+        )
     )
     count = 0
-    for event_id, kind, public, awaiting in events.iterator():
-        task = task_for(kind, public, awaiting)
+    for event_id, kind, public, awaiting, pending_comment in events.iterator():
+        task = task_for(kind, public, awaiting, pending_comment=pending_comment)
         if task:
             task.enqueue(event_id)
             count += 1

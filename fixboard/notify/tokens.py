@@ -10,6 +10,8 @@ from django.core import signing
 CONFIRM_MAX_AGE = timedelta(days=14)
 SIGN_IN_MAX_AGE = timedelta(minutes=30)
 FOLLOW_MAX_AGE = timedelta(days=2)
+COMMENT_MAX_AGE = timedelta(days=7)
+FIXED_CHECK_MAX_AGE = timedelta(days=30)
 
 _SALTS = {
     "confirm": "fixboard.notify.confirm-request",
@@ -17,6 +19,8 @@ _SALTS = {
     "follow": "fixboard.notify.confirm-follow",
     "sign_in": "fixboard.notify.sign-in",
     "unsubscribe": "fixboard.notify.unsubscribe",
+    "comment": "fixboard.notify.confirm-comment",
+    "fixed": "fixboard.notify.fixed-check",
 }
 
 

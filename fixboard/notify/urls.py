@@ -17,6 +17,8 @@ urlpatterns = [
     path("notify/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("notify/watch/confirm/<str:token>/", views.watch_confirm, name="watch-confirm"),
     path("notify/follow/confirm/<str:token>/", views.follow_confirm, name="follow-confirm"),
+    path("notify/comment/confirm/<str:token>/", views.comment_confirm, name="comment-confirm"),
+    path("notify/fixed/<str:answer>/<str:token>/", views.fixed_check, name="fixed-check"),
     path("notify/watch/<slug:jurisdiction>/", views.watch, name="watch"),
     path("feeds/<slug:jurisdiction>/", cached(feeds.JurisdictionFeed()), name="feed-jurisdiction"),
     path(

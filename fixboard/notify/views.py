@@ -212,3 +212,55 @@ def follow_confirm(request, token: str):
     else:
         messages.info(request, _("This e-mail address already follows this request."))
     return redirect(service_request.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def comment_confirm(request, token: str):
+    """GET shows a button, POST publishes the comment: mail scanners that open links must not."""
+    if request.method == "GET":
+        return _button_page(
+            request, "comment", token, tokens.COMMENT_MAX_AGE, "notify/comment_confirm.html"
+        )
+    try:
+        comment, changed = actions.confirm_comment(token=token)
+    except tokens.BadLink as exc:
+        return _link_problem(request, exc, what="comment")
+    if changed:
+        messages.success(request, _("Thank you: your comment is published."))
+    else:
+        messages.info(request, _("Your comment was already published."))
+    return redirect(f"{comment.request.get_absolute_url()}#comment-{comment.pk}")
+
+
+FIXED_ANSWERS = {"yes": True, "no": False}
+
+
+@require_http_methods(["GET", "POST"])
+def fixed_check(request, answer: str, token: str):
+    """The yes and no links of "Has this been fixed?". GET shows the answer's button, POST
+    records it (and "no" reopens): mail scanners that open links must not."""
+    try:
+        payload = tokens.read("fixed", token, max_age=tokens.FIXED_CHECK_MAX_AGE)
+    except tokens.BadLink as exc:
+        return _link_problem(request, exc, what="fixed")
+    if answer not in FIXED_ANSWERS:
+        return _link_problem(request, tokens.BadLink(answer), what="fixed")
+    if request.method == "GET":
+        service_request = selectors.public_request_by_pk(payload.get("r"))
+        context = {"service_request": service_request, "fixed": FIXED_ANSWERS[answer]}
+        return render(request, "notify/fixed_check.html", context)
+    try:
+        service_request, new = actions.answer_fixed_check(token=token, fixed=FIXED_ANSWERS[answer])
+    except tokens.BadLink as exc:
+        return _link_problem(request, exc, what="fixed")
+    except ValidationError as exc:
+        messages.info(request, " ".join(exc.messages))
+        found = selectors.public_request_by_pk(payload.get("r"))
+        return redirect(found.get_absolute_url() if found else "web:home")
+    if not new:
+        messages.info(request, _("We already have your answer about this request. Thank you."))
+    elif FIXED_ANSWERS[answer]:
+        messages.success(request, _("Thank you: your answer is counted."))
+    else:
+        messages.success(request, _("Thank you: the request is open again and the city will look."))
+    return redirect(service_request.get_absolute_url())

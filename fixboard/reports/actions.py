@@ -575,9 +575,14 @@ def add_update(
     external_id: str = "",
     media_url: str = "",
     client: ApiClient | None = None,
+    awaiting_confirmation: bool = False,
 ) -> Event:
     """A public update (shown to residents) or an internal note, optionally with a photo
-    (uploaded, or a link to one hosted elsewhere)."""
+    (uploaded, or a link to one hosted elsewhere).
+
+    `awaiting_confirmation`: a resident's comment that goes public once its author confirms
+    by e-mail (`confirmations.confirm_comment`); the request does not change until then.
+    """
     _check_authority(request, actor, client, change=False)
     text = clean_text(text)
     if not text and not photo and not media_url:
@@ -588,7 +593,7 @@ def add_update(
     cleaned = clean_photos([photo])[0] if photo else None
     request = _locked(request)
     at = at or timezone.now()
-    if public:
+    if public and not awaiting_confirmation:
         request.updated_at = max(request.updated_at, at)
         _save(request, [])
     event = events.update(
@@ -599,6 +604,7 @@ def add_update(
         public=public,
         external_id=external_id,
         media_url=media_url,
+        awaiting_confirmation=awaiting_confirmation and public,
     )
     if cleaned:
         _store_photo(request, cleaned, event)

@@ -131,7 +131,9 @@ def status_changed(
     )
 
 
-def update(request, *, actor, at, text, public, external_id="", media_url="") -> Event:
+def update(
+    request, *, actor, at, text, public, external_id="", media_url="", awaiting_confirmation=False
+) -> Event:
     kind = Event.Kind.PUBLIC_UPDATE if public else Event.Kind.INTERNAL_NOTE
     return record(
         request,
@@ -142,6 +144,7 @@ def update(request, *, actor, at, text, public, external_id="", media_url="") ->
         text=text,
         external_id=external_id,
         data=_media(media_url),
+        awaiting_confirmation=awaiting_confirmation,
     )
 
 
@@ -267,4 +270,29 @@ def caller_added(request, *, actor, at, contact: Contact) -> Event:
     shows."""
     return record(
         request, Event.Kind.CALLER_ADDED, actor=actor, at=at, data={"contact": contact.pk}
+    )
+
+
+def comment_confirmed(request, *, actor, at, comment) -> Event:
+    """A comment's author followed the e-mailed link: the comment is public (staff only)."""
+    return record(
+        request,
+        Event.Kind.COMMENT_CONFIRMED,
+        actor=actor,
+        at=at,
+        public=False,
+        data={"comment": comment.pk},
+    )
+
+
+def fix_confirmed(request, *, actor, at, close_event) -> Event:
+    """A resident answered "yes, it is fixed" to the e-mail after the close (staff only: the
+    request page shows the count)."""
+    return record(
+        request,
+        Event.Kind.FIX_CONFIRMED,
+        actor=actor,
+        at=at,
+        public=False,
+        data={"close_event": close_event.pk},
     )

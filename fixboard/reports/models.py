@@ -325,8 +325,8 @@ class RequestArea(models.Model):
 class EventQuerySet(models.QuerySet):
     def public(self) -> "EventQuerySet":
         """Timeline entries anyone may see (of a public request): not internal, not hidden
-        by a moderator."""
-        return self.filter(public=True, hidden=False)
+        by a moderator, not a comment awaiting its author's e-mail confirmation."""
+        return self.filter(public=True, hidden=False, awaiting_confirmation=False)
 
 
 class Event(models.Model):
@@ -358,6 +358,8 @@ class Event(models.Model):
         REDACTED = "redacted", _("redacted")
         RULE_APPLIED = "rule_applied", _("automation rule applied")
         CALLER_ADDED = "caller_added", _("caller added by phone")
+        COMMENT_CONFIRMED = "comment_confirmed", _("comment confirmed by e-mail")
+        FIX_CONFIRMED = "fix_confirmed", _("confirmed fixed by a resident")
 
     request = models.ForeignKey(
         ServiceRequest, on_delete=models.CASCADE, related_name="events", db_index=False
@@ -380,6 +382,11 @@ class Event(models.Model):
     # A comment a moderator hid: kept for staff, gone from every public output. Who hid it and
     # why are in its comment_hidden event.
     hidden = models.BooleanField(_("hidden by a moderator"), default=False, db_default=False)
+    # A resident's comment made without signing in: public once its author follows the
+    # e-mailed link (`actions.confirm_comment`); until then only their browser shows it.
+    awaiting_confirmation = models.BooleanField(
+        _("awaiting e-mail confirmation"), default=False, db_default=False
+    )
     created_at = models.DateTimeField(_("when"), db_index=True)
 
     objects = EventQuerySet.as_manager()
@@ -399,6 +406,13 @@ class Event(models.Model):
                 fields=["actor_contact"],
                 condition=Q(actor_contact__isnull=False),
                 name="event_actor_contact",
+            ),
+            # Closes as fixed, by time: the "has this been fixed?" job's window
+            # (fixboard.notify.fixed_checks).
+            models.Index(
+                fields=["created_at"],
+                condition=Q(kind="status_changed", close_reason="fixed"),
+                name="event_fixed_closes",
             ),
         ]
 
@@ -427,7 +441,11 @@ class PhotoQuerySet(models.QuerySet):
         """Photos anyone may see of a request they may see: not hidden themselves, and not
         of an internal note or a hidden comment."""
         return self.filter(
-            Q(hidden=False) & (Q(event__isnull=True) | Q(event__public=True, event__hidden=False))
+            Q(hidden=False)
+            & (
+                Q(event__isnull=True)
+                | Q(event__public=True, event__hidden=False, event__awaiting_confirmation=False)
+            )
         )
 
     def public(self) -> "PhotoQuerySet":
@@ -638,3 +656,26 @@ class RuleFiring(models.Model):
 
     def __str__(self):
         return f"{self.rule_name} on {self.request_id}"
+
+
+class FixAnswer(models.Model):
+    """A reporter's or follower's answer to "Has this been fixed?" after a close as fixed:
+    one per person and close (`actions.answer_fixed_check`). Counted on the request page."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="+")
+    # The close as fixed asked about: a later close asks again.
+    close_event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    fixed = models.BooleanField(_("fixed"))
+    created_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _('answer to "has this been fixed?"')
+        verbose_name_plural = _('answers to "has this been fixed?"')
+        constraints = [
+            models.UniqueConstraint(fields=["close_event", "contact"], name="fix_answer_once")
+        ]
+        indexes = [models.Index(fields=["request", "created_at"], name="fix_answer_request")]
+
+    def __str__(self):
+        return f"{'fixed' if self.fixed else 'not fixed'} for {self.request_id}"

@@ -27,7 +27,16 @@ from django.utils.translation import gettext as _
 
 from fixboard.catalog.models import ServiceType
 
-from .models import OPEN_STATUSES, CloseReason, CommentFlag, Event, Photo, ServiceRequest, Status
+from .models import (
+    OPEN_STATUSES,
+    CloseReason,
+    CommentFlag,
+    Event,
+    FixAnswer,
+    Photo,
+    ServiceRequest,
+    Status,
+)
 from .public_ids import normalize_public_id
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -219,9 +228,21 @@ def get_public_request(public_id: str) -> ServiceRequest | None:
     Only public columns are loaded; `public_reporter_name` is the reporter's name when
     they chose to show it, else "". Related service type and jurisdiction come along.
     """
+    return _one_for_residents(public_requests(), public_id)
+
+
+def get_pending_request(public_id: str) -> ServiceRequest | None:
+    """A request awaiting its reporter's e-mail confirmation, read as `get_public_request`
+    reads a public one: for the browser that reported it, and nobody else."""
+    pending = ServiceRequest.objects.filter(
+        awaiting_confirmation=True, hidden=False, service_type__public=True
+    )
+    return _one_for_residents(pending, public_id)
+
+
+def _one_for_residents(requests: QuerySet[ServiceRequest], public_id: str):
     return (
-        public_requests()
-        .filter(public_id=normalize_public_id(public_id))
+        requests.filter(public_id=normalize_public_id(public_id))
         .select_related("service_type", "jurisdiction", "department", "duplicate_of")
         .only(
             *(f for f in PUBLIC_FIELDS if "__" not in f),
@@ -238,6 +259,8 @@ def get_public_request(public_id: str) -> ServiceRequest | None:
             "referred_to",
             "anonymous",
             "reporter_name_public",
+            "attributes",
+            "awaiting_confirmation",
         )
         .annotate(public_reporter_name=_public_name())
         .first()
@@ -296,10 +319,34 @@ def _actor_role(event: Event) -> str:
 
 def public_timeline(request: ServiceRequest) -> list[TimelineEntry]:
     """The public events of a request, oldest first, with their visible photos' URLs."""
+    return _timeline(request, Event.objects.public().filter(request=request))
+
+
+def pending_comments(request: ServiceRequest, ids: list[int]) -> list[TimelineEntry]:
+    """Of the comments `ids` (those a browser wrote), the ones still awaiting their author's
+    e-mail confirmation: shown to that browser only."""
+    pending = Event.objects.filter(
+        request=request,
+        pk__in=ids,
+        kind=Event.Kind.PUBLIC_UPDATE,
+        awaiting_confirmation=True,
+        hidden=False,
+    )
+    return _timeline(request, pending)
+
+
+def fixed_confirmations(request: ServiceRequest) -> int:
+    """How many residents said "yes, it is fixed" since the request last closed as fixed."""
+    if request.status != Status.CLOSED or request.closed_at is None:
+        return 0
+    return FixAnswer.objects.filter(
+        request=request, fixed=True, created_at__gte=request.closed_at
+    ).count()
+
+
+def _timeline(request: ServiceRequest, events: QuerySet[Event]) -> list[TimelineEntry]:
     events = (
-        Event.objects.public()
-        .filter(request=request)
-        .select_related("actor_user")
+        events.select_related("actor_user")
         .only(
             "id",
             "kind",

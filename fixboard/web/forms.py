@@ -120,7 +120,10 @@ class ReportForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail"),
         required=False,
-        help_text=_("We send you updates. Never shown publicly."),
+        help_text=_(
+            "We send you updates. Never shown publicly. If you give it, we first e-mail you a "
+            "link to confirm: your report goes live once you follow it."
+        ),
     )
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
     show_name = forms.BooleanField(label=_("Show my name publicly"), required=False)
@@ -176,7 +179,32 @@ class CommentForm(forms.Form):
         label=_("Add a comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     email = forms.EmailField(
-        label=_("Your e-mail"), help_text=_("Never shown publicly."), required=True
+        label=_("Your e-mail"),
+        help_text=_(
+            "Never shown publicly. We e-mail you a link: your comment is published once you "
+            "follow it."
+        ),
+        required=True,
+    )
+
+    def __init__(self, *args, signed_in: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if signed_in:  # the sign-in link proved their address; they publish at once
+            del self.fields["email"]
+
+
+class ReopenForm(forms.Form):
+    prefix = "reopen"
+    reason = forms.CharField(
+        label=_("What is still wrong? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photo = forms.FileField(
+        label=_("A photo of it now (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
     )
 
 

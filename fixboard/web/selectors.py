@@ -119,6 +119,39 @@ def is_reporter_or_follower(request: ServiceRequest, user) -> bool:
     return reported.exists() or follows.exists()
 
 
+def follow_of(request: ServiceRequest, user, email: str, since: datetime | None) -> Follow | None:
+    """The active follow of this browser's resident: the signed-in user's (theirs or their
+    contacts'), or the one its typed address confirmed since it asked (`follows_since`)."""
+    follows = Follow.objects.filter(request=request, active=True).select_related("contact", "user")
+    if user.is_authenticated:
+        return follows.filter(Q(user=user) | Q(contact__user=user)).first()
+    if not email or since is None:
+        return None
+    return follows.filter(contact__email=email, created_at__gte=since).first()
+
+
+def public_answers(request: ServiceRequest) -> list[tuple[str, str]]:
+    """The reporter's answers to the service type's questions, as (question, answer), in the
+    questions' order. Open311 publishes the same answers; questions since removed, and the
+    notices that ask nothing, are left out."""
+    answers = request.attributes or {}
+    if not answers:
+        return []
+    questions = AttributeDefinition.objects.filter(
+        service_type_id=request.service_type_id, variable=True, code__in=list(answers)
+    ).order_by("order", "id")
+    found = []
+    for question in questions:
+        labels = {str(v.get("key")): v.get("name") for v in question.values or ()}
+        given = answers[question.code]
+        given = given if isinstance(given, list) else [given]
+        values = [str(labels.get(str(v), v)) for v in given]
+        shown = ", ".join(v for v in values if v not in ("", "None"))
+        if shown:
+            found.append((question.description, shown))
+    return found
+
+
 def follows_since(request: ServiceRequest, email: str, since: datetime | None) -> bool:
     """Whether this address started following the request (by the e-mailed link) since then.
 

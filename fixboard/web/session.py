@@ -6,6 +6,7 @@ from django.utils import timezone
 
 MINE = "fixboard_mine"
 ASKED = "fixboard_follow_asked"
+COMMENTS = "fixboard_comments"
 LIMIT = 200
 
 
@@ -31,3 +32,12 @@ def follow_asked_with(request, public_id: str) -> tuple[str, datetime | None]:
         if asked_id == public_id:
             return email, datetime.fromisoformat(at)
     return "", None
+
+
+def remember_comment(request, comment_id: int) -> None:
+    """Note a comment written from this browser: it shows here while awaiting confirmation."""
+    request.session[COMMENTS] = [comment_id, *request.session.get(COMMENTS, [])][:LIMIT]
+
+
+def my_comments(request) -> list[int]:
+    return request.session.get(COMMENTS, [])

@@ -13,6 +13,7 @@ urlpatterns = [
     path("requests/<str:public_id>/", requests.detail, name="request"),
     path("requests/<str:public_id>/support/", requests.support_view, name="support"),
     path("requests/<str:public_id>/follow/", requests.follow_view, name="follow"),
+    path("requests/<str:public_id>/unfollow/", requests.unfollow_view, name="unfollow"),
     path("requests/<str:public_id>/comment/", requests.comment_view, name="comment"),
     path("requests/<str:public_id>/reopen/", requests.reopen_view, name="reopen"),
     path(

@@ -118,6 +118,13 @@ CONSOLE_URLS = [
         lambda w: {"what": "online"},
     ),
     StaffUrl(
+        "console: e-mail the caller the request id (no request yet: the reason)",
+        "POST",
+        own_call("/console/calls/{call}/email/"),
+        only(TAKERS, ok=400, other_admin=400),
+        lambda w: {},
+    ),
+    StaffUrl(
         "console: end the call",
         "POST",
         own_call("/console/calls/{call}/end/"),

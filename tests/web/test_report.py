@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from PIL import Image
 
 from fixboard.places.addresses import record_addresses
@@ -177,7 +178,9 @@ def test_unverified_email_waits_for_confirmation(client, town, django_capture_on
     assert created.awaiting_confirmation
     assert response["Location"].endswith(f"/report/sent/{created.public_id}/")
     assert "check your e-mail" in client.get(response["Location"]).content.decode()
-    assert client.get(created.get_absolute_url()).status_code == 404
+    own = client.get(created.get_absolute_url())  # this browser sees it waiting; nobody else
+    assert own.status_code == 200 and "Waiting for your confirmation." in own.content.decode()
+    assert Client().get(created.get_absolute_url()).status_code == 404
     (confirmation,) = mail.outbox
     assert confirmation.to == ["new.resident@example.org"]
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from fixboard.reports.actions import (
@@ -12,6 +13,7 @@ from fixboard.reports.actions import (
     transition,
     upsert_contact,
 )
+from fixboard.reports.confirmations import confirm_comment
 from fixboard.reports.models import CloseReason, Contact, Event, Follow, Status
 from tests.factories import INSIDE_EAST, submit_pothole
 
@@ -54,7 +56,7 @@ def test_follow_by_email_and_a_bad_email_is_explained(client, city):
     assert asked.actor_contact.email == "neighbour@example.org"
 
 
-def test_comments_are_public_and_escaped_without_the_email(client, city):
+def test_comments_wait_for_their_authors_link_escaped_and_without_the_email(client, city):
     request = submit_pothole(city)
     url = request.get_absolute_url()
 
@@ -64,6 +66,12 @@ def test_comments_are_public_and_escaped_without_the_email(client, city):
     )
 
     html = client.get(url).content.decode()
+    assert "waiting for your confirmation" in html  # this browser's own, until the link
+    assert "Still there &lt;b&gt;today&lt;/b&gt;" in html
+    assert "Still there" not in Client().get(url).content.decode()
+    comment = request.events.get(kind=Event.Kind.PUBLIC_UPDATE)
+    confirm_comment(comment=comment)
+    html = Client().get(url).content.decode()
     assert "Comment from a resident" in html
     assert "Still there &lt;b&gt;today&lt;/b&gt;" in html
     assert "c@example.org" not in html

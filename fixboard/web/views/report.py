@@ -52,6 +52,8 @@ def report(request, slug):
         service_type=chosen,
         initial={"service": chosen.code if chosen else None},
     )
+    if request.user.is_authenticated:  # their address is proven: nothing to confirm
+        form.fields["email"].help_text = _("We send you updates. Never shown publicly.")
     location_errors, status = [], 200
     if request.method == "POST":
         if form.is_valid():

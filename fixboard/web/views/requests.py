@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,13 +22,18 @@ from fixboard.reports.actions import (
     restore_comment,
     support,
     transition,
+    unfollow,
     upsert_contact,
 )
 from fixboard.reports.models import Event, Status, Support
+from fixboard.reports.photos import check_uploads
 from fixboard.reports.selectors import (
     comment_of,
     comments_flagged_by,
+    fixed_confirmations,
+    get_pending_request,
     get_public_request,
+    pending_comments,
     public_areas,
     public_photos,
     public_timeline,
@@ -35,9 +41,21 @@ from fixboard.reports.selectors import (
     staff_hidden_comments,
 )
 
-from ..forms import CommentForm, FollowForm, ModerationForm
-from ..selectors import follows_since, is_reporter_or_follower, may_reopen
-from ..session import follow_asked_with, is_mine, remember_follow_asked
+from ..forms import CommentForm, FollowForm, ModerationForm, ReopenForm
+from ..selectors import (
+    follow_of,
+    follows_since,
+    is_reporter_or_follower,
+    may_reopen,
+    public_answers,
+)
+from ..session import (
+    follow_asked_with,
+    is_mine,
+    my_comments,
+    remember_comment,
+    remember_follow_asked,
+)
 from .common import feeds, map_settings
 
 
@@ -46,6 +64,24 @@ def _request_or_404(public_id):
     if found is None:
         raise Http404(_("No public request has this number."))
     return found
+
+
+def _shown_request(request, public_id):
+    """The public request, or the one this browser reported that awaits its e-mail
+    confirmation (nobody else sees it); and whether it is pending."""
+    found = get_public_request(public_id)
+    if found is not None:
+        return found, False
+    pending = get_pending_request(public_id)
+    if pending is not None and is_mine(request, pending.public_id):
+        return pending, True
+    raise Http404(_("No public request has this number."))
+
+
+def _follow(request, service_request):
+    return follow_of(
+        service_request, request.user, *follow_asked_with(request, service_request.public_id)
+    )
 
 
 def _mine(request, service_request) -> bool:
@@ -57,8 +93,8 @@ def _mine(request, service_request) -> bool:
     )
 
 
-def detail(request, public_id, follow_form=None, comment_form=None, status=200):
-    service_request = _request_or_404(public_id)
+def detail(request, public_id, follow_form=None, comment_form=None, reopen_form=None, status=200):
+    service_request, pending = _shown_request(request, public_id)
     if service_request.public_id != public_id:
         return redirect(service_request.get_absolute_url(), permanent=True)
     supported = Support.objects.filter(
@@ -76,27 +112,40 @@ def detail(request, public_id, follow_form=None, comment_form=None, status=200):
         service_request, user=request.user, client_key=limits.anonymous_key(request)
     )
     reported = {e.id for e in timeline if e.kind in (Event.Kind.SUBMITTED, Event.Kind.IMPORTED)}
+    # A "still broken" photo is no "after" photo: the timeline shows it with its reopening.
+    reopened = {
+        e.id for e in timeline if e.from_status == Status.CLOSED and e.to_status != Status.CLOSED
+    }
     photos = public_photos(service_request)
     areas = public_areas(service_request)
-    return render(
+    signed_in = follows_at_once(request.user)
+    response = render(
         request,
         "web/request.html",
         {
+            "pending": pending,
+            "pending_comments": pending_comments(service_request, my_comments(request)),
+            "answers": public_answers(service_request),
+            "following": _follow(request, service_request) is not None,
+            "fixed_confirmations": fixed_confirmations(service_request),
+            "reopen_form": reopen_form or ReopenForm(),
             "sr": service_request,
             "jurisdiction": service_request.jurisdiction,
             "timeline": [(e, flags.get(e.id, 0), e.id in flagged) for e in timeline],
             "moderator": moderator,
             "hidden_comments": staff_hidden_comments(service_request) if moderator else [],
-            "follows_at_once": follows_at_once(request.user),
+            "follows_at_once": signed_in,
             "before_photos": [p for p in photos if p.event_id is None or p.event_id in reported],
-            "after_photos": [p for p in photos if p.event_id and p.event_id not in reported],
+            "after_photos": [
+                p for p in photos if p.event_id and p.event_id not in reported | reopened
+            ],
             "areas": areas,
             "supported": supported,
             # Said in words ("Overdue since …"), not by colour alone.
             "overdue": sla.state(service_request) == sla.OVERDUE,
             "may_reopen": may_reopen(service_request, mine=_mine(request, service_request)),
             "follow_form": follow_form or FollowForm(),
-            "comment_form": comment_form or CommentForm(),
+            "comment_form": comment_form or CommentForm(signed_in=signed_in),
             **map_settings(service_request.jurisdiction),
             **feeds(
                 service_request.jurisdiction,
@@ -106,6 +155,10 @@ def detail(request, public_id, follow_form=None, comment_form=None, status=200):
         },
         status=status,
     )
+    if pending:  # this browser's own: never in a shared cache, never indexed
+        add_never_cache_headers(response)
+        response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def _domain_error(request, exc: ValidationError) -> None:
@@ -179,26 +232,55 @@ def follow_view(request, public_id):
 
 @require_POST
 def comment_view(request, public_id):
+    """Signed-in residents publish at once; a typed e-mail address first confirms by a link."""
     service_request = _request_or_404(public_id)
-    form = CommentForm(request.POST)
+    signed_in = follows_at_once(request.user)
+    form = CommentForm(request.POST, signed_in=signed_in)
     if not form.is_valid():
         return detail(request, public_id, comment_form=form, status=400)
+    email = request.user.email if signed_in else form.cleaned_data["email"]
     try:
-        limits.check(
-            request, "comment", email=form.cleaned_data["email"], target=service_request.pk
-        )
+        limits.check(request, "comment", email=email, target=service_request.pk)
     except limits.Limited as exc:
         form.add_error("text", exc.message)
         return _too_many(request, public_id, exc, comment_form=form)
-    contact = upsert_contact(ContactDetails(email=form.cleaned_data["email"]))
+    actor = request.user if signed_in else upsert_contact(ContactDetails(email=email))
     try:
-        add_update(request=service_request, text=form.cleaned_data["text"], actor=contact)
+        comment = add_update(
+            request=service_request,
+            text=form.cleaned_data["text"],
+            actor=actor,
+            awaiting_confirmation=not signed_in,
+        )
     except ValidationError as exc:
         for message in exc.messages:
             form.add_error("text", message)
         return detail(request, public_id, comment_form=form, status=400)
-    messages.success(request, _("Your comment is published."))
-    return redirect(service_request.get_absolute_url() + "#timeline")
+    if signed_in:
+        messages.success(request, _("Your comment is published."))
+    else:
+        remember_comment(request, comment.pk)
+        messages.success(
+            request,
+            _(
+                "Nearly done: we sent a link to %(email)s. Your comment is published once you "
+                "follow it."
+            )
+            % {"email": email},
+        )
+    return redirect(f"{service_request.get_absolute_url()}#comment-{comment.pk}")
+
+
+@require_POST
+def unfollow_view(request, public_id):
+    service_request = _request_or_404(public_id)
+    found = _follow(request, service_request)
+    if found is not None:
+        unfollow(request=service_request, actor=found.user or found.contact)
+        messages.success(request, _("You no longer follow this request."))
+    else:
+        messages.info(request, _("You do not follow this request."))
+    return redirect(service_request.get_absolute_url())
 
 
 @require_POST
@@ -210,18 +292,32 @@ def reopen_view(request, public_id):
             _("Only the reporter and followers can reopen a request, within 30 days of its close."),
         )
         return redirect(service_request.get_absolute_url())
+    form = ReopenForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return detail(request, public_id, reopen_form=form, status=400)
     try:
         transition(
             request=service_request,
             to_status=Status.IN_PROGRESS,
             actor=request.user if request.user.is_authenticated else None,
-            note=_("A resident reports the problem is still there."),
+            note=form.cleaned_data["reason"] or _("A resident reports the problem is still there."),
+            photo=_read_photo(form.cleaned_data["photo"]),
         )
     except ValidationError as exc:
-        _domain_error(request, exc)
-    else:
-        messages.success(request, _("Reopened. The city will take another look."))
+        for field, errors in exc.message_dict.items():
+            form.add_error("photo" if field in ("media", "photo") else "reason", errors)
+        return detail(request, public_id, reopen_form=form, status=400)
+    messages.success(request, _("Reopened. The city will take another look."))
     return redirect(service_request.get_absolute_url())
+
+
+def _read_photo(upload) -> tuple[bytes, str] | None:
+    """The upload's bytes for the domain's photo path (re-encoded there, EXIF stripped),
+    once its size is known to be within the limits."""
+    if not upload:
+        return None
+    check_uploads([(upload.name, upload.size)])
+    return upload.read(), upload.name
 
 
 def _comment_or_404(service_request, comment_id: int):
