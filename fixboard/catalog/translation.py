@@ -23,6 +23,8 @@ def _options(model):
             # topics do not collide on the unique name) and falls back to the default language.
             "empty_values": dict.fromkeys(texts, None),
             "fallback_undefined": texts,
+            # …and with no text in any language it reads "" (not the column's DB default).
+            "fallback_values": texts,
         },
     )
 
