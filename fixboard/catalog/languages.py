@@ -99,3 +99,43 @@ def active_language() -> str:
         if candidate in language_codes():
             return candidate
     return default_language()
+
+
+# The relations by which requests (and their map points, events) reach translated texts.
+_RELATIONS = {
+    "service_type": "ServiceType",
+    "department": "Department",
+    "request__service_type": "ServiceType",
+    "request__department": "Department",
+}
+
+
+def _is_text(column: str) -> bool:
+    relation, _sep, field = column.rpartition("__")
+    return field in TRANSLATED.get(_RELATIONS.get(relation, ""), ())
+
+
+def values_in_language(columns) -> tuple[tuple, dict]:
+    """`(names, expressions)` for `.values(*names, **expressions)`: the same rows as
+    `.values(*columns)`, with the catalog's texts (`service_type__name`…) in the active
+    language. In the default language nothing changes."""
+    if active_language() == default_language():
+        return tuple(columns), {}
+    texts = {column: localized(column) for column in columns if _is_text(column)}
+    return tuple(c for c in columns if c not in texts), texts
+
+
+def only_in_language(columns) -> tuple:
+    """`.only(*columns)` that still lets `request.service_type.name` read every language
+    without a query of its own: each joined text comes with its columns."""
+    extra = [column for c in columns if _is_text(c) for column in columns(c)]
+    return (*columns, *extra)
+
+
+def asked_language(code: str) -> str | None:
+    """The language of LANGUAGES a client's `locale`/`lang` parameter names (`es`, `es_US`,
+    `es-MX` → `es`), or None for a language this installation does not speak."""
+    try:
+        return translation.get_supported_language_variant(code.strip().replace("_", "-").lower())
+    except LookupError:
+        return None
