@@ -10,7 +10,7 @@ language's column, falling back to the default language's, in SQL.
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db.models import F, Value
+from django.db.models import F, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import translation
 
@@ -89,7 +89,7 @@ def localized(path: str):
     language = active_language()
     if language == default_language():
         return F(path)  # the plain column holds the default language's text (`saving`)
-    return Coalesce(NullIf(F(f"{path}_{language}"), Value("")), F(path))
+    return Coalesce(NullIf(F(f"{path}_{language}"), Value("")), F(path), output_field=TextField())
 
 
 def active_language() -> str:
