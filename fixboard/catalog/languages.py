@@ -115,21 +115,21 @@ def _is_text(column: str) -> bool:
     return field in TRANSLATED.get(_RELATIONS.get(relation, ""), ())
 
 
-def values_in_language(columns) -> tuple[tuple, dict]:
+def values_in_language(names) -> tuple[tuple, dict]:
     """`(names, expressions)` for `.values(*names, **expressions)`: the same rows as
-    `.values(*columns)`, with the catalog's texts (`service_type__name`…) in the active
+    `.values(*names)`, with the catalog's texts (`service_type__name`…) in the active
     language. In the default language nothing changes."""
     if active_language() == default_language():
-        return tuple(columns), {}
-    texts = {column: localized(column) for column in columns if _is_text(column)}
-    return tuple(c for c in columns if c not in texts), texts
+        return tuple(names), {}
+    texts = {column: localized(column) for column in names if _is_text(column)}
+    return tuple(c for c in names if c not in texts), texts
 
 
-def only_in_language(columns) -> tuple:
-    """`.only(*columns)` that still lets `request.service_type.name` read every language
+def only_in_language(names) -> tuple:
+    """`.only(*names)` that still lets `request.service_type.name` read every language
     without a query of its own: each joined text comes with its columns."""
-    extra = [column for c in columns if _is_text(c) for column in columns(c)]
-    return (*columns, *extra)
+    extra = [column for name in names if _is_text(name) for column in columns(name)]
+    return (*names, *extra)
 
 
 def asked_language(code: str) -> str | None:
