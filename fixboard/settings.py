@@ -29,6 +29,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before the admin, as django-modeltranslation asks: the city's texts in every language.
+    "modeltranslation",
     # Django's admin with a site that asks for the two-factor code of accounts that have one.
     "fixboard.accounts.apps.FixboardAdminConfig",
     "django.contrib.auth",
@@ -167,6 +169,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# What a city configures (service types, questions, departments…) is kept in every language
+# of LANGUAGES (django-modeltranslation); a text not translated shows in LANGUAGE_CODE's.
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_FALLBACK_LANGUAGES = (LANGUAGE_CODE,)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -148,3 +148,29 @@ def submit_pothole(city: City, *, at=INSIDE_WEST, email: str = "", **kwargs):
         actor=kwargs.pop("actor", None),
         **kwargs,
     )
+
+
+def translate_to_spanish(city: City) -> None:
+    """Spanish texts for the pothole (name, group, question, answers) and the Streets
+    department, through the catalog's domain functions; Bulky Items stays untranslated."""
+    from fixboard.catalog import actions as catalog_actions
+    from fixboard.catalog import questions as question_rules
+
+    catalog_actions.save_department(
+        actor="test", data={"name_es": "Calles"}, department=city.streets
+    )
+    (depth,) = city.pothole.attributes.all()
+    question = {"id": depth.pk, **{f: getattr(depth, f) for f in question_rules.STORED}}
+    question["description_es"] = "¿Qué profundidad tiene?"
+    question["values_es"] = [
+        {"key": "shallow", "name": "Poco profundo"},
+        {"key": "deep", "name": "Más de 5 cm"},
+    ]
+    catalog_actions.save_service_type(
+        actor="test",
+        data={"name_es": "Bache", "group_es": "Calles", "description_es": "Un hoyo en la calle"},
+        questions=[question],
+        service_type=city.pothole,
+    )
+    city.pothole.refresh_from_db()
+    city.streets.refresh_from_db()

@@ -19,6 +19,7 @@ from fixboard.core.writes import apply_fields, fresh_copy
 from fixboard.places.models import Jurisdiction
 
 from . import calendars
+from . import languages as lang
 from . import questions as question_rules
 from .canned import placeholder_errors
 from .models import (
@@ -34,39 +35,42 @@ from .models import (
     ServiceType,
 )
 
-DEPARTMENT_FIELDS = ("jurisdiction", "code", "name", "email", "active", "notice", "notice_hour")
-SERVICE_TYPE_FIELDS = (
-    "jurisdiction",
-    "code",
-    "name",
-    "group",
-    "description",
-    "notice",
-    "keywords",
-    "default_department",
-    "sla_value",
-    "sla_unit",
-    "severity",
-    "type",
-    "requires_confirmation",
-    "after_photo_required",
-    "call_script",
-    "active",
-    "public",
+# Translated texts are accepted plain (the default language) or by column (`name_es`).
+DEPARTMENT_FIELDS = lang.with_columns(
+    "Department", ("jurisdiction", "code", "name", "email", "active", "notice", "notice_hour")
+)
+SERVICE_TYPE_FIELDS = lang.with_columns(
+    "ServiceType",
+    (
+        "jurisdiction",
+        "code",
+        "name",
+        "group",
+        "description",
+        "notice",
+        "keywords",
+        "default_department",
+        "sla_value",
+        "sla_unit",
+        "severity",
+        "type",
+        "requires_confirmation",
+        "after_photo_required",
+        "call_script",
+        "active",
+        "public",
+    ),
 )
 CALENDAR_FIELDS = ("jurisdiction", "country", "subdivision", *WEEKDAYS)
 EXCEPTION_FIELDS = ("day", "name", "kind", "hours")
 ROUTING_RULE_FIELDS = ("jurisdiction", "order", "service_type", "area", "department")
-CANNED_RESPONSE_FIELDS = (
-    "jurisdiction",
-    "service_type",
-    "title",
-    "text",
-    "public",
-    "active",
-    "order",
+CANNED_RESPONSE_FIELDS = lang.with_columns(
+    "CannedResponse",
+    ("jurisdiction", "service_type", "title", "text", "public", "active", "order"),
 )
-CALL_TOPIC_FIELDS = ("jurisdiction", "name", "answer", "active", "order")
+CALL_TOPIC_FIELDS = lang.with_columns(
+    "CallTopic", ("jurisdiction", "name", "answer", "active", "order")
+)
 # Apps, exports and requests already name a department or service type by its code.
 FIXED = ("jurisdiction", "code")
 
@@ -96,6 +100,13 @@ def _code_taken(obj) -> dict:
     return {}
 
 
+def _state(obj, fields) -> dict:
+    """What the audit log keeps: a translated text plain (the default language's) and by
+    its other languages' columns."""
+    with lang.saving():
+        return log.state(obj, lang.stored(type(obj).__name__, fields))
+
+
 def _record(actor, obj, before: dict, after: dict, *, action: str = "") -> None:
     log.record_change(
         actor=actor,
@@ -112,7 +123,8 @@ def _record(actor, obj, before: dict, after: dict, *, action: str = "") -> None:
 
 def _checked_department(data: dict, department: Department | None, *, lock: bool):
     current = fresh_copy(Department, department, lock=lock)
-    before = log.state(current, DEPARTMENT_FIELDS) if current.pk else {}
+    data = lang.in_default_language("Department", data)
+    before = _state(current, DEPARTMENT_FIELDS) if current.pk else {}
     errors = apply_fields(current, data, DEPARTMENT_FIELDS, fixed=FIXED)[0] or _code_taken(current)
     if errors:
         raise ValidationError(errors)
@@ -130,8 +142,9 @@ def save_department(
 ) -> Department:
     """Create a department (`department` None) or change the fields named in `data`."""
     current, before = _checked_department(data, department, lock=True)
-    current.save()
-    _record(actor, current, before, log.state(current, DEPARTMENT_FIELDS))
+    with lang.saving():
+        current.save()
+    _record(actor, current, before, _state(current, DEPARTMENT_FIELDS))
     configuration_changed()
     return current
 
@@ -150,7 +163,8 @@ def deactivate_department(*, actor: log.Actor, department: Department) -> Depart
 
 def _checked_service_type(data: dict, service_type: ServiceType | None, *, lock: bool):
     current = fresh_copy(ServiceType, service_type, lock=lock)
-    before = log.state(current, SERVICE_TYPE_FIELDS) if current.pk else {}
+    data = lang.in_default_language("ServiceType", data)
+    before = _state(current, SERVICE_TYPE_FIELDS) if current.pk else {}
     errors = apply_fields(current, data, SERVICE_TYPE_FIELDS, fixed=FIXED)[0]
     errors = errors or _same_jurisdiction(current, "default_department") or _code_taken(current)
     if errors:
@@ -166,7 +180,7 @@ def check_service_type(*, data: dict, service_type: ServiceType | None = None) -
 def _questions_state(service_type: ServiceType) -> dict[str, dict]:
     """The questions as the log shows them, one entry `question[CODE]` each."""
     return {
-        f"question[{q.code}]": log.state(q, question_rules.FIELDS)
+        f"question[{q.code}]": _state(q, question_rules.FIELDS)
         for q in service_type.attributes.order_by("order", "id")
     }
 
@@ -179,9 +193,10 @@ def _set_questions(service_type: ServiceType, questions: list[dict]) -> None:
     for data in questions:
         question = existing.get(data["id"]) if data["id"] else by_code.get(data["code"])
         question = question or AttributeDefinition(service_type=service_type)
-        for name in question_rules.FIELDS:
-            setattr(question, name, data[name])
-        question.save()
+        with lang.saving():
+            for name in question_rules.STORED:
+                setattr(question, name, data[name])
+            question.save()
         kept.add(question.pk)
     gone = [pk for pk in existing if pk not in kept]
     if gone:
@@ -215,8 +230,9 @@ def save_service_type(
         raise ValidationError(errors)
     if checked is not None and current.pk:
         before.update(_questions_state(current))
-    current.save()
-    after = log.state(current, SERVICE_TYPE_FIELDS)
+    with lang.saving():
+        current.save()
+    after = _state(current, SERVICE_TYPE_FIELDS)
     if checked is not None:
         _set_questions(current, checked)
         after.update(_questions_state(current))
@@ -239,7 +255,7 @@ def deactivate_service_type(*, actor: log.Actor, service_type: ServiceType) -> S
 
 def _checked_rule(data: dict, rule: RoutingRule | None, *, lock: bool):
     current = fresh_copy(RoutingRule, rule, lock=lock)
-    before = log.state(current, ROUTING_RULE_FIELDS) if current.pk else {}
+    before = _state(current, ROUTING_RULE_FIELDS) if current.pk else {}
     errors = apply_fields(current, data, ROUTING_RULE_FIELDS)[0] or _same_jurisdiction(
         current, "service_type", "area", "department"
     )
@@ -259,8 +275,9 @@ def save_routing_rule(
 ) -> RoutingRule:
     """Create a routing rule (`rule` None) or change the fields named in `data`."""
     current, before = _checked_rule(data, rule, lock=True)
-    current.save()
-    _record(actor, current, before, log.state(current, ROUTING_RULE_FIELDS))
+    with lang.saving():
+        current.save()
+    _record(actor, current, before, _state(current, ROUTING_RULE_FIELDS))
     configuration_changed()
     return current
 
@@ -269,7 +286,7 @@ def save_routing_rule(
 def delete_routing_rule(*, actor: log.Actor, rule: RoutingRule) -> None:
     """Remove a routing rule: requests it routed keep their department."""
     current = fresh_copy(RoutingRule, rule, lock=True)
-    before = log.state(current, ROUTING_RULE_FIELDS)
+    before = _state(current, ROUTING_RULE_FIELDS)
     _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
     current.delete()
     configuration_changed()
@@ -301,7 +318,7 @@ def _calendar_errors(calendar: BusinessCalendar) -> dict:
 
 def _checked_calendar(data: dict, calendar: BusinessCalendar | None, *, lock: bool):
     current = fresh_copy(BusinessCalendar, calendar, lock=lock)
-    before = log.state(current, CALENDAR_FIELDS) if current.pk else {}
+    before = _state(current, CALENDAR_FIELDS) if current.pk else {}
     errors = apply_fields(current, data, CALENDAR_FIELDS, fixed=("jurisdiction",))[0]
     errors = errors or _calendar_errors(current)
     if errors:
@@ -351,7 +368,7 @@ def checked_exceptions(exceptions: list[dict]) -> list[dict]:
 
 def _exceptions_state(calendar: BusinessCalendar) -> dict[str, dict]:
     return {
-        f"exception[{e.day.isoformat()}]": log.state(e, EXCEPTION_FIELDS)
+        f"exception[{e.day.isoformat()}]": _state(e, EXCEPTION_FIELDS)
         for e in calendar.exceptions.order_by("day")
     }
 
@@ -401,8 +418,9 @@ def save_calendar(
         raise ValidationError(errors)
     if checked is not None and current.pk:
         before.update(_exceptions_state(current))
-    current.save()
-    after = log.state(current, CALENDAR_FIELDS)
+    with lang.saving():
+        current.save()
+    after = _state(current, CALENDAR_FIELDS)
     if checked is not None:
         _set_exceptions(current, checked)
         after.update(_exceptions_state(current))
@@ -416,7 +434,7 @@ def delete_calendar(*, actor: log.Actor, calendar: BusinessCalendar) -> None:
     """Remove a jurisdiction's calendar: its SLA targets count calendar time again (for
     requests made from now on; those made before keep their expected date)."""
     current = fresh_copy(BusinessCalendar, calendar, lock=True)
-    before = {**log.state(current, CALENDAR_FIELDS), **_exceptions_state(current)}
+    before = {**_state(current, CALENDAR_FIELDS), **_exceptions_state(current)}
     _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
     current.delete()
     configuration_changed()
@@ -427,7 +445,8 @@ def delete_calendar(*, actor: log.Actor, calendar: BusinessCalendar) -> None:
 
 def _checked_call_topic(data: dict, topic: CallTopic | None, *, lock: bool):
     current = fresh_copy(CallTopic, topic, lock=lock)
-    before = log.state(current, CALL_TOPIC_FIELDS) if current.pk else {}
+    data = lang.in_default_language("CallTopic", data)
+    before = _state(current, CALL_TOPIC_FIELDS) if current.pk else {}
     errors = apply_fields(current, data, CALL_TOPIC_FIELDS, fixed=("jurisdiction",))[0]
     if "name" not in errors and current.jurisdiction_id and current.name:
         others = CallTopic.objects.filter(
@@ -449,8 +468,9 @@ def check_call_topic(*, data: dict, topic: CallTopic | None = None) -> None:
 def save_call_topic(*, actor: log.Actor, data: dict, topic: CallTopic | None = None) -> CallTopic:
     """Create a call topic (`topic` None) or change the fields named in `data`."""
     current, before = _checked_call_topic(data, topic, lock=True)
-    current.save()
-    _record(actor, current, before, log.state(current, CALL_TOPIC_FIELDS))
+    with lang.saving():
+        current.save()
+    _record(actor, current, before, _state(current, CALL_TOPIC_FIELDS))
     return current
 
 
@@ -459,11 +479,15 @@ def save_call_topic(*, actor: log.Actor, data: dict, topic: CallTopic | None = N
 
 def _checked_canned(data: dict, canned: CannedResponse | None, *, lock: bool):
     current = fresh_copy(CannedResponse, canned, lock=lock)
-    before = log.state(current, CANNED_RESPONSE_FIELDS) if current.pk else {}
+    data = lang.in_default_language("CannedResponse", data)
+    before = _state(current, CANNED_RESPONSE_FIELDS) if current.pk else {}
     errors = apply_fields(current, data, CANNED_RESPONSE_FIELDS, fixed=("jurisdiction",))[0]
     errors.update(_same_jurisdiction(current, "service_type"))
-    if "text" not in errors and (problems := placeholder_errors(current.text or "")):
-        errors["text"] = problems
+    for column in lang.columns("text"):  # each language's text, by its own column
+        if column not in errors and (
+            problems := placeholder_errors(getattr(current, column) or "")
+        ):
+            errors[column] = problems
     if errors:
         raise ValidationError(errors)
     return current, before
@@ -483,8 +507,9 @@ def save_canned_response(
     Its text may use only the placeholders of `fixboard.catalog.canned.PLACEHOLDERS`.
     """
     current, before = _checked_canned(data, canned, lock=True)
-    current.save()
-    _record(actor, current, before, log.state(current, CANNED_RESPONSE_FIELDS))
+    with lang.saving():
+        current.save()
+    _record(actor, current, before, _state(current, CANNED_RESPONSE_FIELDS))
     return current
 
 
@@ -505,7 +530,7 @@ def delete_canned_response(*, actor: log.Actor, canned: CannedResponse) -> None:
                 ]
             }
         )
-    before = log.state(current, CANNED_RESPONSE_FIELDS)
+    before = _state(current, CANNED_RESPONSE_FIELDS)
     _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
     current.delete()
 
@@ -581,7 +606,7 @@ def _rule_action_errors(rule: AutomationRule) -> dict:
 
 def _checked_automation_rule(data: dict, rule: AutomationRule | None, *, lock: bool):
     current = fresh_copy(AutomationRule, rule, lock=lock)
-    before = log.state(current, AUTOMATION_RULE_FIELDS) if current.pk else {}
+    before = _state(current, AUTOMATION_RULE_FIELDS) if current.pk else {}
     errors = apply_fields(current, data, AUTOMATION_RULE_FIELDS, fixed=("jurisdiction",))[0]
     if not errors:
         errors = {
@@ -612,8 +637,9 @@ def save_automation_rule(
     response, for the rule's service type or for every type.
     """
     current, before = _checked_automation_rule(data, rule, lock=True)
-    current.save()
-    _record(actor, current, before, log.state(current, AUTOMATION_RULE_FIELDS))
+    with lang.saving():
+        current.save()
+    _record(actor, current, before, _state(current, AUTOMATION_RULE_FIELDS))
     configuration_changed()
     return current
 
@@ -622,7 +648,7 @@ def save_automation_rule(
 def delete_automation_rule(*, actor: log.Actor, rule: AutomationRule) -> None:
     """Remove a rule; what it did stays on the requests' timelines."""
     current = fresh_copy(AutomationRule, rule, lock=True)
-    before = log.state(current, AUTOMATION_RULE_FIELDS)
+    before = _state(current, AUTOMATION_RULE_FIELDS)
     _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
     current.delete()
     configuration_changed()
@@ -635,7 +661,7 @@ def _create_many(model, fields, *, actor, jurisdiction: Jurisdiction, rows: list
     """Validate and insert `rows` of `model` in one statement, one audit entry each."""
     objects, errors = [], {}
     for row in rows:
-        obj = model(jurisdiction=jurisdiction, **row)
+        obj = model(jurisdiction=jurisdiction, **lang.in_default_language(model.__name__, row))
         try:
             obj.full_clean(exclude=["jurisdiction"], validate_unique=False)
         except ValidationError as exc:
@@ -655,8 +681,14 @@ def _create_many(model, fields, *, actor, jurisdiction: Jurisdiction, rows: list
         )
     if errors:
         raise ValidationError(errors)
-    created = model.objects.bulk_create(objects)
-    log.record_created(actor=actor, objects=created, fields=fields, jurisdiction=jurisdiction)
+    with lang.saving():
+        created = model.objects.bulk_create(objects)
+        log.record_created(
+            actor=actor,
+            objects=created,
+            fields=lang.stored(model.__name__, fields),
+            jurisdiction=jurisdiction,
+        )
     configuration_changed()
     return created
 

@@ -9,12 +9,14 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from fixboard.accounts import scope
 from fixboard.accounts.admin_scope import ScopedAdmin
 from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data
 
 from . import actions, calendars
+from . import languages as lang
 from . import questions as question_rules
 from .canned import placeholders_help
 from .models import (
@@ -31,11 +33,21 @@ from .models import (
     Severity,
 )
 
+TRANSLATED_VALUES_HELP = _(
+    "The same choices with their names in this language, keys unchanged. Empty: the "
+    "names of the default language show."
+)
 VALUES_HELP = _(
     "Only for the two list datatypes: the choices, as JSON. Each has a key (stored, "
     'short, no spaces) and a name (shown). Example: [{"key": "sofa", "name": "Sofa"}, '
     '{"key": "mattress", "name": "Mattress"}]'
 )
+
+
+def side_by_side(model, *fields) -> list:
+    """Fieldset lines: each field as is, or a translated one's languages on one line."""
+    translated = lang.TRANSLATED[model.__name__]
+    return [tuple(lang.columns(f)) if f in translated else f for f in fields]
 
 
 class DepartmentForm(DomainForm):
@@ -67,8 +79,11 @@ class DepartmentForm(DomainForm):
 
 
 @admin.register(Department)
-class DepartmentAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+class DepartmentAdmin(ScopedAdmin, DomainSaveMixin, TranslationAdmin):
     form = DepartmentForm
+    fields = side_by_side(
+        Department, "jurisdiction", "code", "name", "email", "active", "notice", "notice_hour"
+    )
     actions = ["deactivate_selected"]
     list_display = ["name", "code", "jurisdiction", "email", "notice", "active", "member_count"]
     list_filter = ["jurisdiction", "active", "notice"]
@@ -145,14 +160,32 @@ class AttributeForm(forms.ModelForm):
             "datatype_description": _("A hint shown under the question, e.g. 'Up to 10 items'."),
         }
 
-    def clean_values(self):
-        return self.cleaned_data.get("values") or []
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default, *others = lang.columns("values")
+        for column in lang.columns("values"):
+            if column in self.fields:
+                field = self.fields[column]
+                self.fields[column] = ChoicesField(
+                    label=field.label,
+                    required=False,
+                    help_text=VALUES_HELP if column == default else TRANSLATED_VALUES_HELP,
+                    widget=forms.Textarea(attrs={"rows": 6, "cols": 50}),
+                )
 
     def clean(self):
         cleaned = super().clean()
-        if "values" in cleaned:
-            for message in question_rules.choice_errors(cleaned.get("datatype"), cleaned["values"]):
-                self.add_error("values", message)
+        default, *others = lang.columns("values")
+        for column in (default, *others):
+            if column in cleaned:
+                cleaned[column] = cleaned[column] or []
+        if default in cleaned:
+            values = cleaned[default]
+            for message in question_rules.choice_errors(cleaned.get("datatype"), values):
+                self.add_error(default, message)
+            for column in others:
+                for message in question_rules.translation_errors(values, cleaned.get(column)):
+                    self.add_error(column, message)
         for message in question_rules.limit_errors(
             cleaned.get("datatype"),
             cleaned.get("whole_number"),
@@ -163,9 +196,23 @@ class AttributeForm(forms.ModelForm):
         return cleaned
 
 
-class AttributeInline(admin.StackedInline):
+class AttributeInline(TranslationStackedInline):
     model = AttributeDefinition
     form = AttributeForm
+    fields = side_by_side(
+        AttributeDefinition,
+        "order",
+        "code",
+        "description",
+        "datatype",
+        "datatype_description",
+        "required",
+        "variable",
+        "values",
+        "whole_number",
+        "minimum",
+        "maximum",
+    )
     extra = 0
     verbose_name = _("question")
     verbose_name_plural = _("questions asked when reporting")
@@ -225,7 +272,7 @@ def _questions(formsets) -> list[dict]:
 
 
 @admin.register(ServiceType)
-class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, TranslationAdmin):
     form = ServiceTypeForm
     inlines = [AttributeInline]
     actions = ["deactivate_selected"]
@@ -245,7 +292,14 @@ class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     search_fields = ["name", "code", "keywords"]
     list_select_related = ["jurisdiction", "default_department"]
     fieldsets = [
-        (None, {"fields": ["jurisdiction", "name", "code", "group", "description", "keywords"]}),
+        (
+            None,
+            {
+                "fields": side_by_side(
+                    ServiceType, "jurisdiction", "name", "code", "group", "description", "keywords"
+                )
+            },
+        ),
         (
             _("Handling"),
             {
@@ -256,11 +310,11 @@ class ServiceTypeAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
                     "type",
                     "requires_confirmation",
                     "after_photo_required",
-                    "notice",
+                    *side_by_side(ServiceType, "notice"),
                 ]
             },
         ),
-        (_("Call center"), {"fields": ["call_script"]}),
+        (_("Call center"), {"fields": side_by_side(ServiceType, "call_script")}),
         (_("Visibility"), {"fields": ["active", "public"]}),
     ]
 
@@ -436,12 +490,17 @@ class CannedResponseForm(DomainForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["text"].help_text = placeholders_help()
+        for column in lang.columns("text"):
+            if column in self.fields:
+                self.fields[column].help_text = placeholders_help()
 
 
 @admin.register(CannedResponse)
-class CannedResponseAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+class CannedResponseAdmin(ScopedAdmin, DomainSaveMixin, TranslationAdmin):
     form = CannedResponseForm
+    fields = side_by_side(
+        CannedResponse, "jurisdiction", "service_type", "title", "text", "public", "active", "order"
+    )
     list_display = ["title", "service_type", "public", "active", "order", "jurisdiction"]
     list_filter = ["jurisdiction", "public", "active", "service_type"]
     list_select_related = ["jurisdiction", "service_type"]
@@ -476,11 +535,12 @@ class CallTopicForm(DomainForm):
 
 
 @admin.register(CallTopic)
-class CallTopicAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+class CallTopicAdmin(ScopedAdmin, DomainSaveMixin, TranslationAdmin):
     """The call center's knowledge base: questions answered on the phone without a request.
     Topics are made inactive rather than deleted: logged calls keep theirs."""
 
     form = CallTopicForm
+    fields = side_by_side(CallTopic, "jurisdiction", "name", "answer", "active", "order")
     list_display = ["name", "active", "order", "jurisdiction"]
     list_filter = ["jurisdiction", "active"]
     list_select_related = ["jurisdiction"]

@@ -3,21 +3,27 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from . import languages as lang
 from .models import AttributeDefinition
 
-FIELDS = (
-    "code",
-    "description",
-    "datatype",
-    "datatype_description",
-    "required",
-    "variable",
-    "order",
-    "values",
-    "whole_number",
-    "minimum",
-    "maximum",
+# A question's texts are accepted plain (the default language) or per language (`values_es`).
+FIELDS = lang.with_columns(
+    "AttributeDefinition",
+    (
+        "code",
+        "description",
+        "datatype",
+        "datatype_description",
+        "required",
+        "variable",
+        "order",
+        "values",
+        "whole_number",
+        "minimum",
+        "maximum",
+    ),
 )
+STORED = lang.stored("AttributeDefinition", FIELDS)
 LIST_TYPES = {
     AttributeDefinition.Datatype.SINGLEVALUELIST,
     AttributeDefinition.Datatype.MULTIVALUELIST,
@@ -43,6 +49,35 @@ def choice_errors(datatype: str, values) -> list[str]:
     if datatype and datatype not in LIST_TYPES and values:
         return [_("Only list questions have choices; empty this field.")]
     return []
+
+
+def translation_errors(values, translated) -> list[str]:
+    """What is wrong with a translation of a question's choices: it names the same keys."""
+    if not translated:
+        return []  # not translated: the default language's names show
+    keys = [str(v.get("key")) for v in values or ()]
+    if (
+        not isinstance(translated, list)
+        or [str(v.get("key")) if isinstance(v, dict) else None for v in translated] != keys
+    ):
+        return [
+            _("Translate each choice's name and keep its key, in the same order: %(k)s")
+            % {"k": ", ".join(keys)}
+        ]
+    if not all(str(v.get("name", "")).strip() for v in translated):
+        return [_("Each choice needs a name.")]
+    return []
+
+
+def _all_choice_errors(question: AttributeDefinition):
+    """(field, message) for the default language's choices and each translation of them."""
+    default, *others = lang.columns("values")
+    values = getattr(question, default)
+    for message in choice_errors(question.datatype, values):
+        yield "values", message
+    for column in others:
+        for message in translation_errors(values, getattr(question, column)):
+            yield column, message
 
 
 def limit_errors(datatype: str, whole_number: bool, minimum, maximum) -> list[str]:
@@ -88,10 +123,12 @@ def checked_questions(questions: list[dict]) -> list[dict]:
         unknown = set(data) - {*FIELDS, "id"}
         if unknown:
             raise TypeError(f"unknown question fields {sorted(unknown)}")
+        data = lang.in_default_language("AttributeDefinition", data)
         question = AttributeDefinition(**{k: v for k, v in data.items() if k != "id"})
         name = f"question[{question.code or number}]"
-        if question.values is None:
-            question.values = []
+        for column in lang.columns("values"):
+            if getattr(question, column) is None:
+                setattr(question, column, [])
         # Other servers' hidden fields (mySociety's `automated`) come without question text;
         # the admin form still asks for one.
         exclude = ["service_type"] if question.description else ["service_type", "description"]
@@ -100,8 +137,8 @@ def checked_questions(questions: list[dict]) -> list[dict]:
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors.setdefault(f"{name}.{field}", []).extend(messages)
-        for message in choice_errors(question.datatype, question.values):
-            errors.setdefault(f"{name}.values", []).append(message)
+        for field, message in _all_choice_errors(question):
+            errors.setdefault(f"{name}.{field}", []).append(message)
         for message in limit_errors(
             question.datatype, question.whole_number, question.minimum, question.maximum
         ):
@@ -109,7 +146,8 @@ def checked_questions(questions: list[dict]) -> list[dict]:
         if question.code in seen:
             errors.setdefault(f"{name}.code", []).append(_("Each question needs its own code."))
         seen.add(question.code)
-        checked.append({"id": data.get("id"), **{f: getattr(question, f) for f in FIELDS}})
+        with lang.saving():
+            checked.append({"id": data.get("id"), **{f: getattr(question, f) for f in STORED}})
     if errors:
         raise ValidationError(errors)
     return checked

@@ -2,6 +2,7 @@
 deletions and actions call the domain functions, which validate, write and audit."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 
@@ -9,6 +10,9 @@ def show_errors(form, exc: ValidationError) -> None:
     """Put a domain error on the form, each message under its field (or at the top),
     except for fields the form has already refused."""
     for field, messages in exc.message_dict.items():
+        # A translated text's error names it plainly; the form shows it per language.
+        if field not in form.fields and f"{field}_{settings.LANGUAGE_CODE}" in form.fields:
+            field = f"{field}_{settings.LANGUAGE_CODE}"
         if field in form.errors:
             continue
         form.add_error(field if field in form.fields else None, messages)

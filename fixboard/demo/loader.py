@@ -25,6 +25,7 @@ from fixboard.catalog.actions import (
     save_department,
     save_service_type,
 )
+from fixboard.catalog.languages import default_language, language_codes
 from fixboard.places.actions import create_jurisdiction, import_areas, read_feature_collection
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import invalidate_area_index
@@ -128,8 +129,62 @@ def _load_areas(result: DemoResult) -> None:
     invalidate_area_index()
 
 
+def _translations() -> dict[str, dict]:
+    """{language: its catalog.<language>.toml}, for the languages other than the default."""
+    found = {}
+    for code in language_codes():
+        path = DATA / f"catalog.{code}.toml"
+        if code != default_language() and path.exists():
+            found[code] = tomllib.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+def _translated(texts: dict[str, dict], *fields: str) -> dict:
+    """`{name_es: …}` for each field one of the languages' `texts` (a dict each) has."""
+    return {
+        f"{field}_{code}": by_language[field]
+        for code, by_language in texts.items()
+        for field in fields
+        if field in by_language
+    }
+
+
+def _question(order: int, attribute: dict, texts: dict[str, dict]) -> dict:
+    question = {
+        "order": order,
+        "code": attribute["code"],
+        "description": attribute["description"],
+        "datatype": attribute["datatype"],
+        "datatype_description": attribute.get("datatype_description", ""),
+        "required": attribute.get("required", False),
+        "values": attribute.get("values", []),
+    }
+    question.update(_translated(texts, "description", "datatype_description"))
+    for code, by_language in texts.items():
+        if names := by_language.get("values"):
+            # The same keys in the same order; a choice left out keeps its default name.
+            question[f"values_{code}"] = [
+                {"key": v["key"], "name": names.get(v["key"], v["name"])}
+                for v in question["values"]
+            ]
+    return question
+
+
+def _texts_of(translations: dict[str, dict], *path: str) -> dict[str, dict]:
+    """{language: the texts under `path` in its file} (`services`, `bulky-items`, …)."""
+    found = {}
+    for code, translation in translations.items():
+        node = translation
+        for key in path:
+            node = node.get(key, {}) if isinstance(node, dict) else {}
+        if node:
+            found[code] = node
+    return found
+
+
 def _load_catalog(result: DemoResult) -> None:
     catalog = tomllib.loads((DATA / "catalog.toml").read_text(encoding="utf-8"))
+    translations = _translations()
     if "calendar" in catalog:
         save_calendar(
             actor=DEMO,
@@ -139,11 +194,21 @@ def _load_catalog(result: DemoResult) -> None:
     departments = {
         d["code"]: save_department(
             actor=DEMO,
-            data={"jurisdiction": result.jurisdiction, "code": d["code"], "name": d["name"]},
+            data={
+                "jurisdiction": result.jurisdiction,
+                "code": d["code"],
+                "name": d["name"],
+                **{
+                    f"name_{code}": names[d["code"]]
+                    for code, names in _texts_of(translations, "departments").items()
+                    if d["code"] in names
+                },
+            },
         )
         for d in catalog["departments"]
     }
     for service in catalog["services"]:
+        texts = _texts_of(translations, "services", service["code"])
         save_service_type(
             actor=DEMO,
             data={
@@ -158,17 +223,16 @@ def _load_catalog(result: DemoResult) -> None:
                 "sla_value": service.get("sla_value", service.get("sla_hours")),
                 "sla_unit": service.get("sla_unit", "calendar_hours"),
                 "default_department": departments[service["department"]],
+                **_translated(texts, "name", "group", "description"),
             },
             questions=[
-                {
-                    "order": order,
-                    "code": attribute["code"],
-                    "description": attribute["description"],
-                    "datatype": attribute["datatype"],
-                    "datatype_description": attribute.get("datatype_description", ""),
-                    "required": attribute.get("required", False),
-                    "values": attribute.get("values", []),
-                }
+                _question(
+                    order,
+                    attribute,
+                    _texts_of(
+                        translations, "services", service["code"], "attributes", attribute["code"]
+                    ),
+                )
                 for order, attribute in enumerate(service.get("attributes", []), start=1)
             ],
         )

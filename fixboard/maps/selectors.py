@@ -14,6 +14,7 @@ from django.db.models import Count, F, FloatField, IntegerField, Q, Sum
 from django.db.models.functions import Cast, Floor
 from django.utils import timezone
 
+from fixboard.catalog.languages import localized
 from fixboard.places.models import Jurisdiction
 from fixboard.reports.models import Status
 from fixboard.reports.selectors import RequestFilters, filter_requests, public_requests
@@ -179,7 +180,14 @@ def _points(jurisdiction, query: MapQuery) -> list[dict]:
         rows = (
             _in_view_rows(jurisdiction, query)
             .order_by("-requested_at", "-id")
-            .values_list("public_id", "lat", "long", "status", "service_type__name", "requested_at")
+            .values_list(
+                "public_id",
+                "lat",
+                "long",
+                "status",
+                localized("service_type__name"),
+                "requested_at",
+            )
         )
     else:
         # From the points in view (an index range) to their requests, not the other way round.
@@ -191,7 +199,7 @@ def _points(jurisdiction, query: MapQuery) -> list[dict]:
                 "lat",
                 "long",
                 "request__status",
-                "service_type__name",
+                localized("service_type__name"),
                 "request__requested_at",
             )
         )

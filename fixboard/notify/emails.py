@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from fixboard.catalog.languages import only_in_language
 from fixboard.reports.models import CloseReason, Event, ServiceRequest, Status
 
 from . import tokens
@@ -194,7 +195,7 @@ def _staff_item(request: ServiceRequest) -> dict:
 def _department_notice(delivery: Delivery):
     request = (
         ServiceRequest.objects.select_related("service_type", "jurisdiction")
-        .only(*STAFF_COLUMNS)
+        .only(*only_in_language(STAFF_COLUMNS))
         .get(pk=delivery.request_id)
     )
     subject = _("New request %(id)s for %(department)s: %(service)s") % {
@@ -209,7 +210,7 @@ def _department_notice(delivery: Delivery):
 def _department_digest(delivery: Delivery):
     by_id = (
         ServiceRequest.objects.select_related("service_type", "jurisdiction")
-        .only(*STAFF_COLUMNS)
+        .only(*only_in_language(STAFF_COLUMNS))
         .in_bulk(delivery.request_ids)
     )
     items = [_staff_item(by_id[pk]) for pk in delivery.request_ids if pk in by_id]
@@ -226,7 +227,7 @@ def _escalation(delivery: Delivery):
     event = delivery.event
     request = (
         ServiceRequest.objects.select_related("service_type", "jurisdiction")
-        .only(*STAFF_COLUMNS)
+        .only(*only_in_language(STAFF_COLUMNS))
         .get(pk=delivery.request_id)
     )
     subject = _("Escalated: %(id)s %(service)s") % {

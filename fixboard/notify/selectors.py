@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
+from fixboard.catalog.languages import only_in_language
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports import selectors as reports_selectors
 from fixboard.reports.models import (
@@ -44,7 +45,7 @@ def public_requests(jurisdiction: Jurisdiction | int) -> QuerySet[ServiceRequest
         reports_selectors.public_requests()
         .filter(jurisdiction=jurisdiction)
         .select_related("service_type")
-        .only(*PUBLIC_COLUMNS)
+        .only(*only_in_language(PUBLIC_COLUMNS))
     )
 
 
@@ -172,6 +173,6 @@ def public_request_by_pk(pk) -> ServiceRequest | None:
         reports_selectors.public_requests()
         .filter(pk=pk)
         .select_related("service_type")
-        .only("public_id", "address", "service_type__name")
+        .only(*only_in_language(("public_id", "address", "service_type__name")))
         .first()
     )

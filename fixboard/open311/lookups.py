@@ -48,11 +48,11 @@ def all_jurisdiction_slugs() -> list[str]:
 @dataclass(frozen=True)
 class Catalog:
     """A jurisdiction's service types (public or not, by id and by code, with their
-    questions) and department names."""
+    questions) and departments, holding their texts in every language."""
 
     services: dict[int, ServiceType]
     by_code: dict[str, ServiceType]
-    departments: dict[int, str]
+    departments: dict[int, Department]
 
 
 def _load_catalog(jurisdiction_id: int) -> Catalog:
@@ -66,9 +66,8 @@ def _load_catalog(jurisdiction_id: int) -> Catalog:
     by_code: dict[str, ServiceType] = {}
     for service in services:
         by_code.setdefault(service.code, service)
-    departments = dict(
-        Department.objects.filter(jurisdiction_id=jurisdiction_id).values_list("id", "name")
-    )
+    # Instances, not names: `department.name` is read in the language of each call.
+    departments = {d.pk: d for d in Department.objects.filter(jurisdiction_id=jurisdiction_id)}
     return Catalog({s.pk: s for s in services}, by_code, departments)
 
 
@@ -196,6 +195,7 @@ def request_by_id(jurisdiction: Jurisdiction, request_id: str) -> dict | None:
     row["service_type__code"] = service.code
     row["service_type__name"] = service.name
     row["service_type__notice"] = service.notice
-    row["department__name"] = catalog.departments.get(department_id)
+    department = catalog.departments.get(department_id)
+    row["department__name"] = department.name if department else None
     row["image"] = _FIRST_PHOTO.first(request=row["id"])["image"] if row["has_photos"] else None
     return row

@@ -22,6 +22,7 @@ from django.db.models import (
     Subquery,
 )
 
+from fixboard.catalog.languages import values_in_language
 from fixboard.catalog.models import AttributeDefinition
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports.models import (
@@ -245,9 +246,11 @@ def list_requests(jurisdiction: Jurisdiction, query: RequestQuery) -> list[dict]
     Requests asked for by id come with their first photo (`image`, for media_url): a few
     rows cost one query that way, where a page costs less with `photos_of` afterwards.
     """
-    columns = REQUEST_COLUMNS + (EXTENDED_COLUMNS if query.extended else ())
+    columns, texts = values_in_language(
+        REQUEST_COLUMNS + (EXTENDED_COLUMNS if query.extended else ())
+    )
     times = {**TIMES, "image": first_image()} if query.ids else TIMES
-    queryset = _ordered(jurisdiction, query).values(*columns, **times)
+    queryset = _ordered(jurisdiction, query).values(*columns, **times, **texts)
     return list(queryset[query.offset : query.offset + query.limit])
 
 

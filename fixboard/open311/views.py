@@ -4,6 +4,7 @@ from datetime import datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
     PermissionDenied,
@@ -14,12 +15,13 @@ from django.db import OperationalError
 from django.http import HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from fixboard.accounts.apikeys import client_and_grant, take_rate_limit
 from fixboard.accounts.models import ApiClient
+from fixboard.catalog.languages import asked_language
 from fixboard.core.uploads import BODY_LIMITS, body_limit_message
 from fixboard.places.models import Jurisdiction
 from fixboard.places.spatial import area_index
@@ -75,7 +77,8 @@ def _answer(view, request, fmt: str, kwargs: dict) -> HttpResponse:
     try:
         encoding.check(request)
         _refuse_nul(request)
-        return view(request, fmt, **kwargs)
+        with translation.override(_language_of(request)):
+            return view(request, fmt, **kwargs)
     except ValidationError as exc:
         error = from_validation_error(exc)
     except Open311Error as exc:
@@ -100,6 +103,15 @@ def _answer(view, request, fmt: str, kwargs: dict) -> HttpResponse:
             headers={"Retry-After": "1"},
         )
     return render(fmt, "errors", error.as_data(), status=error.status, headers=error.headers)
+
+
+def _language_of(request) -> str:
+    """GeoReport v2's `locale` (on a POST, and accepted on GETs too), else Accept-Language
+    (LocaleMiddleware's choice). A language not spoken here answers in the default one."""
+    asked = _value(request, "locale")
+    if not asked:
+        return translation.get_language()
+    return asked_language(asked) or settings.LANGUAGE_CODE
 
 
 def _refuse_nul(request) -> None:

@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext as _
 
+from fixboard.catalog.languages import only_in_language, values_in_language
 from fixboard.catalog.models import ServiceType
 
 from .models import (
@@ -212,10 +213,11 @@ def list_public_requests(
     if after is not None:
         queryset = queryset.filter(_after(after))
     sign = "-" if descending else ""
+    names, texts = values_in_language(PUBLIC_FIELDS)
     rows = list(
         queryset.order_by(f"{sign}{column}", f"{sign}id")
         .annotate(photo=_first_photo())
-        .values(*PUBLIC_FIELDS, "photo")[: limit + 1]
+        .values(*names, "photo", **texts)[: limit + 1]
     )
     more = len(rows) > limit
     rows = _with_photo_urls(rows[:limit])
@@ -245,22 +247,26 @@ def _one_for_residents(requests: QuerySet[ServiceRequest], public_id: str):
         requests.filter(public_id=normalize_public_id(public_id))
         .select_related("service_type", "jurisdiction", "department", "duplicate_of")
         .only(
-            *(f for f in PUBLIC_FIELDS if "__" not in f),
-            "service_type__code",
-            "service_type__name",
-            "service_type__group",
-            "jurisdiction__slug",
-            "jurisdiction__name",
-            "jurisdiction__timezone",
-            "department__name",
-            "duplicate_of__public_id",
-            "acknowledged_at",
-            "address_id",
-            "referred_to",
-            "anonymous",
-            "reporter_name_public",
-            "attributes",
-            "awaiting_confirmation",
+            *only_in_language(
+                (
+                    *(f for f in PUBLIC_FIELDS if "__" not in f),
+                    "service_type__code",
+                    "service_type__name",
+                    "service_type__group",
+                    "jurisdiction__slug",
+                    "jurisdiction__name",
+                    "jurisdiction__timezone",
+                    "department__name",
+                    "duplicate_of__public_id",
+                    "acknowledged_at",
+                    "address_id",
+                    "referred_to",
+                    "anonymous",
+                    "reporter_name_public",
+                    "attributes",
+                    "awaiting_confirmation",
+                )
+            )
         )
         .annotate(public_reporter_name=_public_name())
         .first()
@@ -439,7 +445,8 @@ def nearby_open_requests(
     if not nearest:
         return []
     # One nobody pinpointed stands at its city's centre: it is not near anything.
-    rows = public_requests().filter(pk__in=nearest, pinpointed=True).values(*PUBLIC_FIELDS)
+    names, texts = values_in_language(PUBLIC_FIELDS)
+    rows = public_requests().filter(pk__in=nearest, pinpointed=True).values(*names, **texts)
     found = sorted(rows, key=lambda row: (distances[row["id"]], row["id"]))
     # Most requests have no photo: their first photo is looked for only when there may be
     # one (`has_photos`), which spares the common case a subquery per row.

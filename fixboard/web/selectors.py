@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from fixboard.catalog.languages import values_in_language
 from fixboard.catalog.models import AttributeDefinition, ServiceType
 from fixboard.maps.aggregates import counts_by_jurisdiction
 from fixboard.places.models import Area, Jurisdiction
@@ -76,6 +77,7 @@ def area_requests(area: Area, *, fixed_days: int = 30, limit: int = 20) -> dict:
         filters=RequestFilters(area_id=area.pk, statuses=("open",)), limit=limit
     )
     since = timezone.now() - timedelta(days=fixed_days)
+    names, texts = values_in_language(PUBLIC_FIELDS)
     fixed = (
         public_requests()
         .filter(
@@ -85,7 +87,7 @@ def area_requests(area: Area, *, fixed_days: int = 30, limit: int = 20) -> dict:
             closed_at__gte=since,
         )
         .order_by("-closed_at")
-        .values(*PUBLIC_FIELDS)[:limit]
+        .values(*names, **texts)[:limit]
     )
     return {"open": open_page.rows, "fixed": list(fixed)}
 

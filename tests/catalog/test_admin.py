@@ -16,12 +16,12 @@ pytestmark = pytest.mark.django_db
 def service_form(city, **overrides) -> dict:
     data = {
         "jurisdiction": city.jurisdiction.pk,
-        "name": "Bulky Items Pickup",
+        "name_en": "Bulky Items Pickup",
         "code": "bulky-pickup",
-        "group": "Sanitation",
-        "description": "Free pickup of furniture and mattresses.",
+        "group_en": "Sanitation",
+        "description_en": "Free pickup of furniture and mattresses.",
         "keywords": "sofa, couch",
-        "notice": "Collected on your next pickup day.",
+        "notice_en": "Collected on your next pickup day.",
         "default_department": city.streets.pk,
         "sla_value": "120",
         "sla_unit": "calendar_hours",
@@ -34,17 +34,17 @@ def service_form(city, **overrides) -> dict:
         "attributes-MAX_NUM_FORMS": "1000",
         "attributes-0-order": "1",
         "attributes-0-code": "item-count",
-        "attributes-0-description": "How many items?",
+        "attributes-0-description_en": "How many items?",
         "attributes-0-datatype": "number",
         "attributes-0-required": "on",
         "attributes-0-variable": "on",
-        "attributes-0-values": "[]",
+        "attributes-0-values_en": "[]",
         "attributes-1-order": "2",
         "attributes-1-code": "item-types",
-        "attributes-1-description": "What kind of items?",
+        "attributes-1-description_en": "What kind of items?",
         "attributes-1-datatype": "multivaluelist",
         "attributes-1-variable": "on",
-        "attributes-1-values": json.dumps(
+        "attributes-1-values_en": json.dumps(
             [{"key": "sofa", "name": "Sofa"}, {"key": "mattress", "name": "Mattress"}]
         ),
     }
@@ -103,18 +103,18 @@ def test_admin_creates_a_service_type_with_questions_that_residents_must_answer(
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"attributes-1-values": "[]"}, "A list question needs its choices."),
+        ({"attributes-1-values_en": "[]"}, "A list question needs its choices."),
         (
-            {"attributes-1-values": '["sofa"]'},
+            {"attributes-1-values_en": '["sofa"]'},
             "Write a list of choices, each with a key and a name",
         ),
-        ({"attributes-1-values": "[{"}, "Enter a valid JSON."),
+        ({"attributes-1-values_en": "[{"}, "Enter a valid JSON."),
         (
-            {"attributes-0-values": '[{"key": "1", "name": "One"}]'},
+            {"attributes-0-values_en": '[{"key": "1", "name": "One"}]'},
             "Only list questions have choices; empty this field.",
         ),
         (
-            {"attributes-1-values": '[{"key": "a", "name": "A"}, {"key": "a", "name": "B"}]'},
+            {"attributes-1-values_en": '[{"key": "a", "name": "A"}, {"key": "a", "name": "B"}]'},
             "Each choice needs its own key.",
         ),
     ],
@@ -243,13 +243,13 @@ def test_admin_deactivates_and_deletes_through_the_domain(admin_client, city):
 def test_department_errors_show_on_the_form(admin_client, city):
     page = admin_client.post(
         "/admin/catalog/department/add/",
-        {"jurisdiction": city.jurisdiction.pk, "code": "parks", "name": "Parks two"},
+        {"jurisdiction": city.jurisdiction.pk, "code": "parks", "name_en": "Parks two"},
     )
     assert page.status_code == 200
     assert "parks is taken in this jurisdiction." in page.content.decode()
     page = admin_client.post(
         "/admin/catalog/department/add/",
-        {"jurisdiction": city.jurisdiction.pk, "code": "water", "name": "Water", "active": "on"},
+        {"jurisdiction": city.jurisdiction.pk, "code": "water", "name_en": "Water", "active": "on"},
     )
     assert page.status_code == 302
     water = Department.objects.get(code="water")
