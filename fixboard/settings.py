@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "fixboard.open311",
     "fixboard.api",
     "fixboard.maps",
+    "fixboard.insights",
     "fixboard.work",
     "fixboard.console",
     "fixboard.web",
@@ -289,6 +290,7 @@ WORKER_RECONCILERS = [
     "fixboard.notify.tasks.reconcile_department_notices",
     "fixboard.reports.tasks.reconcile_automation",
     "fixboard.maps.tasks.reconcile_map_counts",
+    "fixboard.insights.tasks.reconcile_figures",
     "fixboard.reports.idempotency.delete_expired_claims",
     "fixboard.reports.sla.record_breaches",
 ]
