@@ -83,7 +83,8 @@ def _outcome(request: ServiceRequest) -> tuple[str, int, int] | None:
     bucket = bucket_of(seconds_to_fix(request.requested_at, request.closed_at))
     if request.expected_at is None:
         return Outcome.FIXED, bucket, Sla.NONE
-    return Outcome.FIXED, bucket, Sla.MET if request.closed_at <= request.expected_at else Sla.MISSED
+    met = request.closed_at <= request.expected_at
+    return Outcome.FIXED, bucket, Sla.MET if met else Sla.MISSED
 
 
 def _as_counted(request: ServiceRequest | None, area_ids: Iterable[int]) -> set[Counted]:

@@ -116,9 +116,7 @@ def _by_service(rows) -> ScopeFigures:
         if type_id not in types:
             continue
         code, name = types[type_id]
-        services.setdefault(type_id, Figures(code=code, name=name)).add(
-            outcome, bucket, sla, count
-        )
+        services.setdefault(type_id, Figures(code=code, name=name)).add(outcome, bucket, sla, count)
         total.add(outcome, bucket, sla, count)
     ordered = sorted(services.values(), key=lambda f: (-f.opened, f.name))
     return ScopeFigures(total=total, by_service=ordered)

@@ -114,11 +114,14 @@ def test_a_private_service_type_is_left_out_at_once(city, django_capture_on_comm
         request = submit_pothole(city)
     type(city.pothole).objects.filter(pk=city.pothole.pk).update(public=False)
     assert city_figures(city.jurisdiction.pk).total.opened == 0
-    assert service_figures_in(
-        service_type_id=request.service_type_id,
-        jurisdiction_id=city.jurisdiction.pk,
-        areas=[{"id": city.west.pk}],
-    ) == []
+    assert (
+        service_figures_in(
+            service_type_id=request.service_type_id,
+            jurisdiction_id=city.jurisdiction.pk,
+            areas=[{"id": city.west.pk}],
+        )
+        == []
+    )
 
 
 def test_a_moved_request_moves_between_areas(city, django_capture_on_commit_callbacks):

@@ -43,8 +43,11 @@ FILES = {
         "opened": "createddate",
         "closed": "closeddate",
         "format": "%m/%d/%y %H:%M",
-        "outcome": lambda r: {"Closed": "fixed", "Cancelled": "closed", "Referred Out": "closed"}
-        .get(r["status"], "open"),
+        "outcome": lambda r: {
+            "Closed": "fixed",
+            "Cancelled": "closed",
+            "Referred Out": "closed",
+        }.get(r["status"], "open"),
     },
     "sf": {
         "id": "CaseID",
@@ -106,9 +109,9 @@ class Expected:
 def expected_from_rows(city) -> dict[tuple, Expected]:
     """Every scope's figures per service type name, from the stored requests."""
     areas = defaultdict(list)
-    for request_id, area_id in RequestArea.objects.filter(
-        request__jurisdiction=city
-    ).values_list("request_id", "area_id"):
+    for request_id, area_id in RequestArea.objects.filter(request__jurisdiction=city).values_list(
+        "request_id", "area_id"
+    ):
         areas[request_id].append(area_id)
     expected = defaultdict(Expected)
     for row in public_requests().filter(jurisdiction=city).values(

@@ -22,7 +22,10 @@ class Command(BaseCommand):
                 raise CommandError(_("No jurisdiction has the slug %s.") % jurisdiction)
         for place in places.only("id", "slug"):
             counted = rebuild_figures(place)
-            self.stdout.write(_("%(slug)s: %(count)d requests counted.") % {
-                "slug": place.slug,
-                "count": counted,
-            })
+            self.stdout.write(
+                _("%(slug)s: %(count)d requests counted.")
+                % {
+                    "slug": place.slug,
+                    "count": counted,
+                }
+            )
