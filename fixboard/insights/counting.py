@@ -159,9 +159,10 @@ def _store(request_id: int, states: Iterable[Counted]) -> None:
     )
 
 
-def count_new_request(request: ServiceRequest) -> None:
-    """Count a request `submit_request` has just written, inside its transaction."""
-    states = _as_counted(request, _area_ids(request.pk))
+def count_new_request(request: ServiceRequest, area_ids: list[int]) -> None:
+    """Count a request `submit_request` has just written in these areas, inside its
+    transaction."""
+    states = _as_counted(request, area_ids)
     if states:
         _bump([(state, +1) for state in states])
         _store(request.pk, states)

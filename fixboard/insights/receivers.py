@@ -10,8 +10,8 @@ from .tasks import rebuild_jurisdiction_figures
 
 
 @receiver(request_submitted, dispatch_uid="insights.count_new_request")
-def count_on_submission(sender, *, request, **kwargs):
-    count_new_request(request)
+def count_on_submission(sender, *, request, area_ids, **kwargs):
+    count_new_request(request, area_ids)
 
 
 @receiver(event_recorded, dispatch_uid="insights.count_request")
