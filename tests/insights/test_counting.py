@@ -184,3 +184,25 @@ def test_the_command_rebuilds_every_jurisdiction(city, django_capture_on_commit_
     FigureTally.objects.all().delete()
     call_command("rebuild_figures")
     assert city_figures(city.jurisdiction.pk).total.opened == 1
+
+
+def test_the_worker_repairs_a_recount_that_failed(
+    city, django_capture_on_commit_callbacks, monkeypatch
+):
+    from fixboard.insights import tasks
+
+    with django_capture_on_commit_callbacks(execute=True):
+        request = submit_pothole(city)
+
+    def broken(request_id):
+        raise RuntimeError("figures unavailable")
+
+    monkeypatch.setattr("fixboard.insights.receivers.count_request", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        close(request)  # committed all the same: receivers run robustly
+    assert city_figures(city.jurisdiction.pk).total.fixed == 0
+
+    monkeypatch.undo()
+    monkeypatch.setitem(tasks._last_pass, "at", None)
+    assert tasks.reconcile_figures() >= 1
+    assert city_figures(city.jurisdiction.pk).total.fixed == 1
