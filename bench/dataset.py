@@ -2,9 +2,9 @@
 
 `loaded(ctx, engine, rows)` gives a fresh copy of a database holding the cities of
 `bench.cities` and `rows` requests of the resampled LA 2020 file (`bench.synthetic`),
-imported through the real importer with the shipped `la-2020` mapping, the map counts
-rebuilt the way the worker does after an import, API keys issued for posting, and on
-PostgreSQL VACUUM ANALYZE run. That database is built once per engine and size in a run
+imported through the real importer with the shipped `la-2020` mapping, the map counts and
+public figures rebuilt the way the worker does after an import, API keys issued for posting,
+and on PostgreSQL VACUUM ANALYZE run. That database is built once per engine and size in a run
 and kept as a second template (a PostgreSQL template database, an SQLite file), so the
 Open311 and web benchmarks start from the same state without importing twice.
 """
@@ -134,6 +134,7 @@ def load(*, path: str, mapping: str) -> dict:
     from django.db.models import Count, Max, Min
 
     from fixboard.accounts.apikeys import issue_api_key
+    from fixboard.insights.tasks import rebuild_jurisdiction_figures
     from fixboard.maps.tasks import rebuild_jurisdiction_map
     from fixboard.places.models import Area, Jurisdiction
     from fixboard.reports.importing import import_requests, load_mapping
@@ -143,6 +144,7 @@ def load(*, path: str, mapping: str) -> dict:
     place = Jurisdiction.objects.get(slug=JURISDICTION)
     result = import_requests(path=Path(path), jurisdiction=place, mapping=load_mapping(mapping))
     rebuild_jurisdiction_map.call(place.pk)
+    rebuild_jurisdiction_figures.call(place.pk)
     keys = [
         issue_api_key(
             name=f"Bench client {n}",

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from fixboard.accounts.actions import save_user
 from fixboard.accounts.models import User
 from fixboard.audit.models import AuditEntry
+from fixboard.insights.counting import rebuild_figures
 from fixboard.maps.aggregates import rebuild_map_aggregates
 from fixboard.open311.models import Submission
 from fixboard.places.models import Jurisdiction
@@ -259,6 +260,7 @@ def shift_dates(
         steps += [
             (_("not happened yet"), lambda: _undo_after(jurisdiction, now, result)),
             (_("map counts"), recount),
+            (_("public figures"), lambda: rebuild_figures(jurisdiction)),
         ]
         for _label, run in track(steps):
             run()

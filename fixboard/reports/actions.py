@@ -352,7 +352,7 @@ def submit_request(
             _not_pinpointed_note(request, requested_at)
         for photo in cleaned_photos:
             _store_photo(request, photo, event)
-        request_submitted.send(sender=ServiceRequest, request=request)
+        request_submitted.send(sender=ServiceRequest, request=request, area_ids=area_ids)
     return request
 
 

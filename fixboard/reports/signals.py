@@ -6,8 +6,9 @@ from django.dispatch import Signal
 event_recorded = Signal()
 
 # Sent inside `submit_request`'s transaction once the request, its areas and its first
-# event are written, with `request`: for derived data that must commit or roll back with
-# the new request (map counts), at no extra commit. A listener's error aborts the submission.
+# event are written, with `request` and its `area_ids`: for derived data that must commit or
+# roll back with the new request (map counts, public figures), at no extra commit. A
+# listener's error aborts the submission.
 request_submitted = Signal()
 
 # Sent inside the transaction that records a request's SLA breach on its timeline, with

@@ -333,9 +333,10 @@ def test_a_post_costs_a_fixed_number_of_queries(client, city, api_key, settings)
         answer(post(client, api_key, description="Second"))
     statements = [q["sql"] for q in queries.captured_queries]
     # The API key, its rate-limit counter (read, increment), then one transaction: a free
-    # public id, the request, its areas, its event, its map cells and point, the submission,
-    # its idempotency claim (savepoints here, as the test holds a transaction).
-    assert len(statements) == 13, "\n".join(statements)
+    # public id, the request, its areas, its event, its map cells and point, its figure
+    # tallies and states, the submission, its idempotency claim (savepoints here, as the test
+    # holds a transaction).
+    assert len(statements) == 15, "\n".join(statements)
     assert statements[0].startswith('SELECT "accounts_apiclient"')
     assert "SAVEPOINT" in statements[3] and "RELEASE SAVEPOINT" in statements[-1]
 

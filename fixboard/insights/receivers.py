@@ -1,0 +1,29 @@
+from django.db import transaction
+from django.dispatch import receiver
+
+from fixboard.reports.importing.signals import requests_imported
+from fixboard.reports.models import Event
+from fixboard.reports.signals import event_recorded, request_submitted
+
+from .counting import count_new_request, count_request
+from .tasks import rebuild_jurisdiction_figures
+
+
+@receiver(request_submitted, dispatch_uid="insights.count_new_request")
+def count_on_submission(sender, *, request, area_ids, **kwargs):
+    count_new_request(request, area_ids)
+
+
+@receiver(event_recorded, dispatch_uid="insights.count_request")
+def recount_on_event(sender, *, request_id, kind, **kwargs):
+    if kind != Event.Kind.SUBMITTED:  # counted inside the submission's own transaction
+        count_request(request_id)
+
+
+@receiver(requests_imported, dispatch_uid="insights.rebuild_after_import")
+def rebuild_after_import(sender, *, jurisdiction_id, **kwargs):
+    # Bulk imports record no event per request: the worker counts the jurisdiction again
+    # once the import has committed. A failed enqueue must not fail the committed import.
+    transaction.on_commit(
+        lambda: rebuild_jurisdiction_figures.enqueue(jurisdiction_id), robust=True
+    )
