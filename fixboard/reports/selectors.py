@@ -256,6 +256,11 @@ def _one_for_residents(requests: QuerySet[ServiceRequest], public_id: str):
                     "jurisdiction__slug",
                     "jurisdiction__name",
                     "jurisdiction__timezone",
+                    # Where the request page's map may be moved to (`web` map settings).
+                    "jurisdiction__min_lat",
+                    "jurisdiction__min_long",
+                    "jurisdiction__max_lat",
+                    "jurisdiction__max_long",
                     "department__name",
                     "duplicate_of__public_id",
                     "acknowledged_at",

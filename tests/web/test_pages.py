@@ -75,7 +75,7 @@ def test_hot_pages_run_a_bounded_number_of_queries(
     slug = city.jurisdiction.slug
     viewport = {"south": 34, "west": -118.3, "north": 34.1, "east": -118.1, "zoom": 12}
 
-    with django_assert_max_num_queries(13):  # one for the labels of the answers
+    with django_assert_max_num_queries(10):  # labels of the answers and the figures included
         client.get(requests[0].get_absolute_url())
     with django_assert_max_num_queries(6):
         client.get(f"/{slug}/map.json", viewport)
