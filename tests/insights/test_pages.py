@@ -57,7 +57,7 @@ def test_the_city_page_shows_its_figures(client, city, potholes):
 
 def test_the_area_page_shows_the_area_only(client, city, potholes):
     page = text(client.get(f"/{city.jurisdiction.slug}/areas/ward/1/"))
-    assert "How fast problems get fixed in West Ward" in page
+    assert "How fast problems get fixed here" in page
     assert "1 of 3 problems reported have been fixed." in page
     east = text(client.get(f"/{city.jurisdiction.slug}/areas/ward/2/"))
     assert "0 of 1 problem reported has been fixed." in east

@@ -18,7 +18,7 @@ def city_figures_part(jurisdiction):
 
 @register.inclusion_tag("insights/_area.html")
 def area_figures_part(area):
-    return {"figures": area_figures(area.pk), "area": area, "heading_id": "figures-heading"}
+    return {"figures": area_figures(area.pk), "heading_id": "figures-heading"}
 
 
 @register.inclusion_tag("insights/_request.html")
