@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext_lazy as _
 
 from fixboard.accounts.admin_scope import ScopedAdmin
 
@@ -24,11 +25,16 @@ class ReadOnlyAdmin(ScopedAdmin, admin.ModelAdmin):
 class DeflectionAdmin(ReadOnlyAdmin):
     """Calls the on-hold menu sent online, per day: the figure managers watch."""
 
-    list_display = ["created_at", "jurisdiction", "language", "text"]
+    list_display = ["created_at", "jurisdiction", "language", "text_state"]
     list_filter = ["jurisdiction", "language", "created_at"]
     list_select_related = ["jurisdiction", "text"]
     date_hierarchy = "created_at"
     change_list_template = "channels/deflection_change_list.html"
+
+    @admin.display(description=_("text"))
+    def text_state(self, obj):
+        # Its state only: the text's own str names the caller's number.
+        return obj.text.get_state_display() if obj.text else "—"
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

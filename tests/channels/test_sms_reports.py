@@ -12,6 +12,7 @@ from fixboard.notify.texts import opted_out
 from fixboard.reports.models import Channel, Event, ServiceRequest
 from tests.factories import INSIDE_EAST, INSIDE_WEST, submit_pothole
 
+from .conftest import CITY_NUMBER as CITY
 from .conftest import RESIDENT, SITE, reply_to, text_in
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +181,14 @@ def test_unsigned_or_wrongly_signed_texts_are_refused(city, client):
     assert forged.status_code == 403
     assert "no valid X-Twilio-Signature" in forged.content.decode()
     assert not Conversation.objects.exists()
+
+
+def test_texts_go_to_the_city_whose_line_was_texted(city, client):
+    from fixboard.catalog.actions import save_phone_line
+    from tests.factories import make_city
+
+    other = make_city()
+    assert "does not take reports" in reply_to(client, "graffiti"), "two cities, no line yet"
+    save_phone_line(actor="test", data={"jurisdiction": other.jurisdiction, "number": CITY})
+    reply_to(client, "graffiti")
+    assert Conversation.objects.get().jurisdiction == other.jurisdiction
