@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from fixboard.catalog.models import PhoneLine
 from fixboard.core import limits
 from fixboard.notify import inbound
 from fixboard.places.models import Jurisdiction
@@ -85,8 +86,6 @@ def _no_city() -> str:
 def jurisdiction_for(to: str) -> Jurisdiction | None:
     """The jurisdiction of the city's number texted or called: its phone line, else the
     installation's only jurisdiction."""
-    from fixboard.catalog.models import PhoneLine
-
     line = PhoneLine.objects.filter(number=to, active=True).select_related("jurisdiction")
     if found := line.first():
         return found.jurisdiction

@@ -60,11 +60,11 @@ def take(conversation: Conversation, body: str) -> str:
         State.QUESTION: _take_answer,
         State.CONFIRM: _take_confirmation,
     }[conversation.state]
-    problem = handler(conversation, body)
-    if problem is not None:  # the answer did not do: say why, stay on the step
+    said = handler(conversation, body)
+    if said is not None:  # the step answers itself: why the answer did not do, or the end
         conversation.updated_at = timezone.now()
         conversation.save(update_fields=["updated_at"])
-        return problem
+        return said
     return ask(conversation)
 
 
