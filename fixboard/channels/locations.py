@@ -65,10 +65,6 @@ def _is_map(url: str) -> bool:
     )
 
 
-def is_short_link(link: str) -> bool:
-    return (urlsplit(link).hostname or "").endswith(SHORT_LINK_HOSTS)
-
-
 def point_of(link: str) -> tuple[float, float] | None:
     """The latitude and longitude a map link or geo: URI points at, or None."""
     if link.lower().startswith("geo:"):
