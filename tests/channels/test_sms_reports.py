@@ -192,3 +192,35 @@ def test_texts_go_to_the_city_whose_line_was_texted(city, client):
     save_phone_line(actor="test", data={"jurisdiction": other.jurisdiction, "number": CITY})
     reply_to(client, "graffiti")
     assert Conversation.objects.get().jurisdiction == other.jurisdiction
+
+
+@pytest.mark.database("postgresql")
+@pytest.mark.django_db(transaction=True)
+def test_texts_from_one_number_at_once_on_two_workers_share_one_conversation(city):
+    import threading
+
+    from django.db import connection
+
+    from fixboard.channels.conversations import answer
+
+    start = threading.Barrier(4)
+    replies, errors = [], []
+
+    def worker(body):
+        try:
+            start.wait()
+            replies.append(answer(phone=RESIDENT, to=CITY, body=body))
+        except Exception as exc:  # pragma: no cover - shown by the assertion
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    bodies = ["graffiti on the wall", "200 Main St", "pothole", "hello"]
+    threads = [threading.Thread(target=worker, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(replies) == 4
+    assert Conversation.objects.filter(state__in=Conversation.OPEN).count() == 1
