@@ -25,19 +25,29 @@ from .status import status_reply
 
 _STATUS = re.compile(r"^\s*(?:STATUS|ESTADO)\b\W*(.+)$", re.IGNORECASE)
 NEW_WORDS = {"NEW", "NUEVO", "NUEVA"}
+# Always answered, never counted; YES is also a conversation's answer, counted like one.
+KEYWORDS = (inbound.STOP_WORDS | inbound.START_WORDS | inbound.HELP_WORDS) - {"YES"}
 
 
 def answer(*, phone: str, to: str, body: str) -> str:
     """Act on a text `body` from `phone` (E.164) to the city's number `to`; the reply, or ""
     for none."""
+    limited = False
+    if inbound.keyword(body) not in KEYWORDS:
+        # Counted before the conversation is locked, in a transaction of its own: the
+        # counter's row must not wait on the conversation's, nor the other way round.
+        try:
+            limits.check(None, "sms_message", phone=phone, address=False)
+        except limits.Limited:
+            limited = True
     with transaction.atomic():
         conversation = _open_conversation(phone)
         language = conversation.language if conversation else detect_language(body)
         with translation.override(language):
-            return _answer(conversation, phone=phone, to=to, body=body.strip())
+            return _answer(conversation, phone=phone, to=to, body=body.strip(), limited=limited)
 
 
-def _answer(conversation: Conversation | None, *, phone: str, to: str, body: str) -> str:
+def _answer(conversation, *, phone: str, to: str, body: str, limited: bool) -> str:
     word = inbound.keyword(body)
     confirming = conversation is not None and conversation.state == Conversation.State.CONFIRM
     if word in inbound.STOP_WORDS and conversation:
@@ -46,9 +56,7 @@ def _answer(conversation: Conversation | None, *, phone: str, to: str, body: str
         word in inbound.START_WORDS and not confirming
     ):
         return inbound.answer(phone=phone, body=body)
-    try:
-        limits.check(None, "sms_message", phone=phone, address=False)
-    except limits.Limited:
+    if limited:
         return ""  # never a loop with an automatic reply
     if found := _STATUS.match(body):
         return status_reply(found.group(1))
@@ -99,7 +107,7 @@ def _stale_before():
 
 def _open_conversation(phone: str) -> Conversation | None:
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .filter(phone=phone, state__in=Conversation.OPEN)
         .select_related("jurisdiction", "service_type")
         .first()
