@@ -23,7 +23,8 @@ from .language import chosen_language, detect_language
 from .models import Conversation
 from .status import status_reply
 
-_STATUS = re.compile(r"^\s*(?:STATUS|ESTADO)\b\W*(.+)$", re.IGNORECASE)
+# "STATUS 7KQ2-M9XD", "estado 7kq2m9xd": a request id, not "status of the light on 4th".
+_STATUS = re.compile(r"^\s*(?:STATUS|ESTADO)\W+([0-9A-Z][0-9A-Z -]{6,10})\W*$", re.IGNORECASE)
 NEW_WORDS = {"NEW", "NUEVO", "NUEVA"}
 # Always answered, never counted; YES is also a conversation's answer, counted like one.
 KEYWORDS = (inbound.STOP_WORDS | inbound.START_WORDS | inbound.HELP_WORDS) - {"YES"}

@@ -187,10 +187,18 @@ def _take_answer(conversation: Conversation, body: str) -> str | None:
             value = [value]
     try:
         cleaned = clean_value(question, value)
-    except ValidationError as exc:
-        return " ".join(exc.messages) + "\n" + _ask_question(conversation, question)
+    except (ValueError, ValidationError) as exc:
+        return _not_an_answer(conversation, question, str(exc))
+    if cleaned in ("", [], None):
+        return _not_an_answer(conversation, question, _("Please answer the question."))
     conversation.attributes = {**conversation.attributes, question.code: cleaned}
     return None
+
+
+def _not_an_answer(conversation, question: AttributeDefinition, why: str) -> str:
+    if question.datatype in LIST:
+        why = _("Reply with one of the numbers.")
+    return why + "\n" + _ask_question(conversation, question)
 
 
 def _listed(question: AttributeDefinition, menu: list, body: str) -> str:

@@ -132,6 +132,7 @@ def test_status_answers_the_current_public_status(city, client):
     assert ": new." in reply
     assert "We found no request ZZZZ-ZZZZ" in reply_to(client, "STATUS ZZZZ-ZZZZ")
     assert not Conversation.objects.exists(), "a status question starts no report"
+    assert "Where is it?" in reply_to(client, "Status of the light on my street: broken")
 
 
 def test_stop_ends_the_conversation_and_every_text(city, client):
@@ -224,3 +225,12 @@ def test_texts_from_one_number_at_once_on_two_workers_share_one_conversation(cit
     assert errors == []
     assert len(replies) == 4
     assert Conversation.objects.filter(state__in=Conversation.OPEN).count() == 1
+
+
+def test_an_answer_that_is_not_one_of_the_choices_is_asked_again(city, client):
+    reply_to(client, "pothole")
+    reply_to(client, "1900 E 4th St")
+    again = reply_to(client, "very")
+    assert again.startswith("Reply with one of the numbers.\nHow deep is it?")
+    assert "2. Deeper than 5 cm" in again
+    assert "Reply YES to send it" in reply_to(client, "Deeper than 5 cm")
