@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "fixboard.insights",
     "fixboard.work",
     "fixboard.console",
+    "fixboard.channels",
     "fixboard.web",
 ]
 
@@ -231,6 +232,11 @@ SMS_API_URL = os.environ.get("SMS_API_URL", "https://api.twilio.com").rstrip("/"
 SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
 # Ask the provider to post what became of each text (delivered, undelivered) to /sms/status/.
 SMS_DELIVERY_STATUS = env_bool("SMS_DELIVERY_STATUS", True)
+# Days a texted link that fills in the caller's phone number stays good (fixboard.channels).
+PREFILL_LINK_DAYS = float(os.environ.get("PREFILL_LINK_DAYS", "7"))
+# Minutes of silence after which a resident's SMS report is dropped and their next text
+# starts a new one (fixboard.channels).
+SMS_CONVERSATION_MINUTES = float(os.environ.get("SMS_CONVERSATION_MINUTES", "60"))
 # Hour of the day (in TIME_ZONE) at which the worker sends watch-area digests when scheduled.
 DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))
 
@@ -262,10 +268,14 @@ RATE_LIMITS = {
     "api": {"address": "30/m"},
     # Texts queued to one number (fixboard.notify.texts): they cost money and must not pester.
     "text": {"phone": "5/h"},
-    # The provider's calls to /sms/inbound/, and replies to a number's texts that are not
-    # STOP, START or HELP (those are always answered).
+    # The provider's calls to /sms/inbound/.
     "sms_inbound": {"address": "300/m"},
-    "sms_reply": {"phone": "3/d"},
+    # Residents reporting by text (fixboard.channels): answers to one number's texts that are
+    # not STOP, START or HELP (those are always answered), and requests made.
+    "sms_message": {"phone": "40/h"},
+    "sms_report": {"phone": "10/d"},
+    # The voice provider's calls to /voice/ (the on-hold menu).
+    "voice": {"address": "300/m"},
 }
 for _item in env_list("RATE_LIMITS"):
     _name, _, _rate = _item.partition("=")
@@ -300,6 +310,7 @@ WORKER_RECONCILERS = [
     "fixboard.reports.idempotency.delete_expired_claims",
     "fixboard.reports.sla.record_breaches",
     "fixboard.notify.fixed_checks.send_due",
+    "fixboard.channels.conversations.expire_conversations",
 ]
 
 # SLAs: an open request is "due soon" within this many hours of its due time (real hours,

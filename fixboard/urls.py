@@ -7,6 +7,7 @@ urlpatterns = [
     path("open311/", include("fixboard.open311.urls")),
     path("api/", include("fixboard.api.urls")),
     path("", include("fixboard.notify.urls")),
+    path("", include("fixboard.channels.urls")),
     path("console/", include("fixboard.console.urls")),
     path("", include("fixboard.work.urls")),
     path("", include("fixboard.web.urls")),

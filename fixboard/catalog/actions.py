@@ -1,6 +1,6 @@
 """The only way to change the catalog: departments, service types with their questions,
 routing rules, business calendars with their exceptions, canned responses, automation
-rules.
+rules, the city's phone lines and their on-hold messages.
 
 Each function validates (ValidationError with errors per field), writes in one
 transaction, records the change on the audit log (who, before → after) and has the
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from fixboard.audit import log
 from fixboard.audit.models import AuditEntry
+from fixboard.core.phones import phone_or_blank
 from fixboard.core.snapshots import configuration_changed
 from fixboard.core.writes import apply_fields, fresh_copy
 from fixboard.places.models import Jurisdiction
@@ -31,6 +32,8 @@ from .models import (
     CallTopic,
     CannedResponse,
     Department,
+    HoldMessage,
+    PhoneLine,
     RoutingRule,
     ServiceType,
 )
@@ -71,6 +74,8 @@ CANNED_RESPONSE_FIELDS = lang.with_columns(
 CALL_TOPIC_FIELDS = lang.with_columns(
     "CallTopic", ("jurisdiction", "name", "answer", "active", "order")
 )
+PHONE_LINE_FIELDS = ("jurisdiction", "number", "active")
+HOLD_MESSAGE_FIELDS = ("jurisdiction", "language", "digit", "text", "active", "order")
 # Apps, exports and requests already name a department or service type by its code.
 FIXED = ("jurisdiction", "code")
 
@@ -471,6 +476,74 @@ def save_call_topic(*, actor: log.Actor, data: dict, topic: CallTopic | None = N
     with lang.saving():
         current.save()
     _record(actor, current, before, _state(current, CALL_TOPIC_FIELDS))
+    return current
+
+
+# Phone lines and on-hold messages
+
+
+def _checked_phone_line(data: dict, line: PhoneLine | None, *, lock: bool):
+    current = fresh_copy(PhoneLine, line, lock=lock)
+    before = log.state(current, PHONE_LINE_FIELDS) if current.pk else {}
+    if "number" in data:
+        data = {**data, "number": phone_or_blank(data["number"]) or data["number"]}
+    errors = apply_fields(current, data, PHONE_LINE_FIELDS, fixed=("jurisdiction",))[0]
+    if "number" not in errors and not current.number.startswith("+"):
+        errors["number"] = [_("Give the number with its area code, e.g. +1 323 555 0100.")]
+    elif (
+        "number" not in errors
+        and PhoneLine.objects.filter(number=current.number).exclude(pk=current.pk).exists()
+    ):
+        errors["number"] = [_("%(n)s is already a phone line.") % {"n": current.number}]
+    if errors:
+        raise ValidationError(errors)
+    return current, before
+
+
+def check_phone_line(*, data: dict, line: PhoneLine | None = None) -> None:
+    """Raise the ValidationError `save_phone_line` would for `data`, writing nothing."""
+    _checked_phone_line(data, line, lock=False)
+
+
+@transaction.atomic
+def save_phone_line(*, actor: log.Actor, data: dict, line: PhoneLine | None = None) -> PhoneLine:
+    """Create a phone line (`line` None) or change the fields named in `data`; the number
+    is kept in E.164 whatever its spelling."""
+    current, before = _checked_phone_line(data, line, lock=True)
+    current.save()
+    _record(actor, current, before, log.state(current, PHONE_LINE_FIELDS))
+    return current
+
+
+def _checked_hold_message(data: dict, message: HoldMessage | None, *, lock: bool):
+    current = fresh_copy(HoldMessage, message, lock=lock)
+    before = log.state(current, HOLD_MESSAGE_FIELDS) if current.pk else {}
+    errors = apply_fields(current, data, HOLD_MESSAGE_FIELDS, fixed=("jurisdiction",))[0]
+    others = HoldMessage.objects.filter(jurisdiction_id=current.jurisdiction_id).exclude(
+        pk=current.pk
+    )
+    if "language" not in errors and others.filter(language=current.language).exists():
+        errors["language"] = [_("There is already a message in this language.")]
+    if "digit" not in errors and others.filter(digit=current.digit).exists():
+        errors["digit"] = [_("Key %(d)s already asks for another language.") % {"d": current.digit}]
+    if errors:
+        raise ValidationError(errors)
+    return current, before
+
+
+def check_hold_message(*, data: dict, message: HoldMessage | None = None) -> None:
+    """Raise the ValidationError `save_hold_message` would for `data`, writing nothing."""
+    _checked_hold_message(data, message, lock=False)
+
+
+@transaction.atomic
+def save_hold_message(
+    *, actor: log.Actor, data: dict, message: HoldMessage | None = None
+) -> HoldMessage:
+    """Create an on-hold message (`message` None) or change the fields named in `data`."""
+    current, before = _checked_hold_message(data, message, lock=True)
+    current.save()
+    _record(actor, current, before, log.state(current, HOLD_MESSAGE_FIELDS))
     return current
 
 

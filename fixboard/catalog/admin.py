@@ -28,6 +28,8 @@ from .models import (
     CallTopic,
     CannedResponse,
     Department,
+    HoldMessage,
+    PhoneLine,
     RoutingRule,
     ServiceType,
     Severity,
@@ -628,3 +630,70 @@ class AutomationRuleAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for rule in queryset:
             actions.delete_automation_rule(actor=request.user, rule=rule)
+
+
+class PhoneLineForm(DomainForm):
+    check = staticmethod(actions.check_phone_line)
+    fields_of_check = actions.PHONE_LINE_FIELDS
+    instance_name = "line"
+
+    class Meta:
+        model = PhoneLine
+        fields = ["jurisdiction", "number", "active"]
+
+
+@admin.register(PhoneLine)
+class PhoneLineAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+    """The city's numbers at the SMS and voice provider: texts and calls to one belong to
+    its jurisdiction (docs/phone.md)."""
+
+    form = PhoneLineForm
+    list_display = ["number", "jurisdiction", "active"]
+    list_filter = ["jurisdiction", "active"]
+    list_select_related = ["jurisdiction"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["jurisdiction"] if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_through_domain(self, request, form, formsets, change):
+        return actions.save_phone_line(
+            actor=request.user,
+            data=form_data(form, actions.PHONE_LINE_FIELDS),
+            line=form.instance if change else None,
+        )
+
+
+class HoldMessageForm(DomainForm):
+    check = staticmethod(actions.check_hold_message)
+    fields_of_check = actions.HOLD_MESSAGE_FIELDS
+    instance_name = "message"
+
+    class Meta:
+        model = HoldMessage
+        fields = ["jurisdiction", "language", "digit", "text", "active", "order"]
+
+
+@admin.register(HoldMessage)
+class HoldMessageAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+    """What callers on hold hear: one message per language, each naming its key."""
+
+    form = HoldMessageForm
+    list_display = ["language", "digit", "text", "active", "order", "jurisdiction"]
+    list_filter = ["jurisdiction", "language", "active"]
+    list_select_related = ["jurisdiction"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["jurisdiction"] if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_through_domain(self, request, form, formsets, change):
+        return actions.save_hold_message(
+            actor=request.user,
+            data=form_data(form, actions.HOLD_MESSAGE_FIELDS),
+            message=form.instance if change else None,
+        )

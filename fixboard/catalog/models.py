@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -558,3 +558,63 @@ class AutomationRule(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class PhoneLine(models.Model):
+    """A number of the city's that residents call or text: texts and calls to it are the
+    jurisdiction's (fixboard.channels)."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="phone_lines"
+    )
+    number = models.CharField(
+        _("number"), max_length=16, unique=True, help_text=_("As the provider writes it: +1…")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["jurisdiction", "number"]
+        verbose_name = _("phone line")
+        verbose_name_plural = _("phone lines")
+
+    def __str__(self):
+        return self.number
+
+
+class HoldMessage(models.Model):
+    """What callers waiting in the call center's queue hear, in one language: the offer of
+    a text with a link to report online, and the key that asks for it."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="hold_messages"
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    digit = models.PositiveSmallIntegerField(
+        _("key"),
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+        help_text=_("The key callers press to get the text in this language."),
+    )
+    text = models.TextField(
+        _("message"),
+        help_text=_("Read to callers on hold; name the key, e.g. “Press 1 to get a text…”."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveIntegerField(
+        _("order"), default=100, help_text=_("Lower numbers are played first.")
+    )
+
+    class Meta:
+        ordering = ["jurisdiction", "order", "digit"]
+        verbose_name = _("on-hold message")
+        verbose_name_plural = _("on-hold messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "language"], name="hold_message_one_per_language"
+            ),
+            models.UniqueConstraint(
+                fields=["jurisdiction", "digit"], name="hold_message_one_per_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_language_display()}: {self.digit}"

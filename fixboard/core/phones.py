@@ -5,8 +5,11 @@ Callers give numbers in any common spelling ("(323) 555-1234", "323.555.1234",
 (`PHONE_REGION`).
 """
 
+from datetime import timedelta
+
 import phonenumbers
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -47,3 +50,24 @@ def display_phone(e164: str) -> str:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, form)
+
+
+# A link texted to a caller carries their number signed, never in clear: a link forwarded
+# or logged by a proxy shows no number, and nobody can make one that fills in another's.
+_PREFILL_SALT = "fixboard.phones.prefill"
+
+
+def phone_token(e164: str) -> str:
+    """A signed, timestamped token of this number, for a link that fills it in."""
+    return signing.dumps(e164, salt=_PREFILL_SALT, compress=True)
+
+
+def phone_of_token(token: str) -> str:
+    """The number in a token of `phone_token`, or "" when it is forged or older than
+    PREFILL_LINK_DAYS."""
+    try:
+        return signing.loads(
+            token, salt=_PREFILL_SALT, max_age=timedelta(days=settings.PREFILL_LINK_DAYS)
+        )
+    except signing.BadSignature:
+        return ""

@@ -191,6 +191,7 @@ class TextMessage(Outbox):
         TRACK_ONLINE = "track_online", _("link to track a request online")
         REQUEST_ID = "request_id", _("request id")
         ANSWER = "answer", _("answer to a question")
+        STATUS_CHANGE = "status_change", _("status change of a request")
 
     phone = models.CharField(_("phone"), max_length=16)  # E.164
     body = models.TextField(_("text"))

@@ -29,7 +29,6 @@ urlpatterns = [
         cached(feeds.ServiceTypeFeed()),
         name="feed-service",
     ),
-    path("sms/inbound/", webhooks.sms_inbound, name="sms-inbound"),
     path("sms/status/", webhooks.sms_status, name="sms-status"),
     path("widget/embed.js", widget.script, name="widget-script"),
     path("widget/<slug:jurisdiction>/", widget.builder, name="widget"),

@@ -1,4 +1,5 @@
-"""Texts people send to the city's number, as the provider posts them to /sms/inbound/."""
+"""The keywords of texts people send to the city's number, as the provider posts them to
+/sms/inbound/ (reports by text: tests/channels)."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -79,14 +80,16 @@ def test_stop_cancels_a_text_waiting_for_its_retry(client):
 
 def test_help_says_who_we_are_and_where_to_go(client):
     reply = reply_of(text_in(client, "help"))
-    assert f"Report or track a problem at {SITE}. Reply STOP to stop texts." in reply
+    assert f"report a problem by texting it to this number, or online at {SITE}." in reply
+    assert "Reply STATUS and a request number for its status, STOP to stop texts." in reply
     assert not opted_out(CALLER)
 
 
-def test_anything_else_gets_a_pointer_to_the_website_a_few_times_a_day(client, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sms_reply": {"phone": "2/d"}}
+def test_anything_else_to_a_number_of_no_city_gets_a_pointer_a_few_times(client, settings):
+    # With a city, it starts a report by text (tests/channels); here no jurisdiction has one.
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sms_message": {"phone": "2/h"}}
     first = reply_of(text_in(client, "There is a pothole on 4th street"))
-    assert f"This number does not read replies. To report or track a problem, go to {SITE}" in (
+    assert f"This number does not take reports. To report or track a problem, go to {SITE}" in (
         first
     )
     reply_of(text_in(client, "hello?"))

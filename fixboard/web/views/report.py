@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from PIL import Image
 
 from fixboard.core import limits
+from fixboard.core.phones import display_phone, phone_of_token
 from fixboard.places.addresses import resolve_address
 from fixboard.places.spatial import area_index
 from fixboard.reports.actions import ContactDetails, submit_request
@@ -40,6 +41,12 @@ def _chosen(service_types, code):
     return next((s for s in service_types if s.code == code), None)
 
 
+def _caller(request) -> str:
+    """The phone number a texted link fills in (`?caller=`, signed: channels.deflections)."""
+    phone = phone_of_token(request.GET.get("caller", ""))
+    return display_phone(phone) if phone else ""
+
+
 def report(request, slug):
     jurisdiction = jurisdiction_or_404(slug)
     service_types = public_service_types(jurisdiction)
@@ -50,7 +57,7 @@ def report(request, slug):
         request.FILES if request.method == "POST" else None,
         service_types=service_types,
         service_type=chosen,
-        initial={"service": chosen.code if chosen else None},
+        initial={"service": chosen.code if chosen else None, "phone": _caller(request)},
     )
     if request.user.is_authenticated:  # their address is proven: nothing to confirm
         form.fields["email"].help_text = _("We send you updates. Never shown publicly.")
