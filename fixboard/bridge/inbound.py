@@ -48,7 +48,7 @@ def apply_update(*, endpoint, request: ServiceRequest, update: Update) -> Event 
     if request.events.filter(external_id=external).exists():
         return None
     actor = actor_of(endpoint)
-    at = min(update.at, timezone.now())  # a CRM clock ahead of ours must not date the future
+    at = _dated(request, update.at)
     target = crm_target(endpoint, update.status) if update.status else None
     description, media_url = update.description, update.media_url
     public = endpoint.notes_public
@@ -94,6 +94,13 @@ def apply_update(*, endpoint, request: ServiceRequest, update: Update) -> Event 
     return event
 
 
+def _dated(request: ServiceRequest, at: datetime) -> datetime:
+    """The CRM's time of an update, within what we know: after the request's latest event
+    (its clock may lag ours, and it may write whole seconds), never in our future."""
+    latest = request.events.order_by("-created_at").values_list("created_at", flat=True).first()
+    return min(max(at, latest or at), timezone.now())
+
+
 def _move(endpoint, request, to_status, target, update: Update, external: str) -> Event:
     public = endpoint.notes_public
     with transaction.atomic():
@@ -103,7 +110,7 @@ def _move(endpoint, request, to_status, target, update: Update, external: str) -
             close_reason=target.close_reason if to_status == Status.CLOSED else "",
             actor=actor_of(endpoint),
             note=update.description if public else "",
-            at=min(update.at, timezone.now()),
+            at=_dated(request, update.at),
             external_id=external,
             media_url=update.media_url if public else "",
             # The CRM's own close is recorded as it is (its client's grants apply).
