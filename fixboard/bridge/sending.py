@@ -57,22 +57,26 @@ def idempotency_key(send: CrmSend) -> str:
     return f"fixboard-{send.request.public_id}-{send.endpoint_id}"
 
 
+def _answer_is(item, name: str, public_id: str) -> bool:
+    """An attribute entry giving question `name` the answer `public_id`: {code, value}
+    (most servers) or {name, code, value} (Fixboard: the question's code is its name)."""
+    if not isinstance(item, dict):
+        return False
+    if text(item.get("name")) == name:
+        return public_id in (text(item.get("code")), text(item.get("value")))
+    return text(item.get("code")) == name and text(item.get("value")) == public_id
+
+
 def _carries_id(record: dict, name: str, public_id: str) -> bool:
-    """Whether a CRM record's attributes (a list of {code, value} or a mapping, plain or
-    under extended_attributes) give `name` the value `public_id`."""
-    places = [record.get("attributes"), (record.get("extended_attributes") or {})]
-    for place in places:
+    """Whether a CRM record's attributes (a list of entries or a mapping, plain or under
+    extended_attributes) give `name` the value `public_id`."""
+    for place in (record.get("attributes"), record.get("extended_attributes") or {}):
         if isinstance(place, dict):
             if text(place.get(name)) == public_id:
                 return True
             place = place.get("attributes")
-        for item in place if isinstance(place, list) else []:
-            if (
-                isinstance(item, dict)
-                and text(item.get("code")) == name
-                and text(item.get("value")) == public_id
-            ):
-                return True
+        if any(_answer_is(item, name, public_id) for item in place or ()):
+            return True
     return False
 
 
