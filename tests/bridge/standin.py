@@ -65,6 +65,7 @@ class Crm:
         self.naive_times = False  # write times without a zone, as some servers do
         self.seen_keys: list[str] = []
         self.unknown_codes: set[str] = set()  # service codes it answers 400 for
+        self.get_faults: list[str] = []  # "500", "malformed", "timeout", "html" for next GETs
 
     # the CRM's own staff
 
@@ -182,6 +183,16 @@ def _handler(crm: Crm):
 
         def do_GET(self):
             resource, fmt, query = self._split()
+            with crm.lock:
+                fault = crm.get_faults.pop(0) if crm.get_faults else ""
+            if fault == "500":
+                return self._answer(500, b"[]")
+            if fault == "html":
+                return self._answer(502, b"<html><body>Bad Gateway</body></html>", "text/html")
+            if fault == "malformed":
+                return self._answer(200, b"<service_request_updates><request_upd", "text/xml")
+            if fault == "timeout":
+                time.sleep(crm.hang)
             if resource == "requests":
                 return self._records(fmt, "service_requests", "request", self._find(query))
             if resource.startswith("tokens/"):
