@@ -65,6 +65,7 @@ class Crm:
         self.naive_times = False  # write times without a zone, as some servers do
         self.seen_keys: list[str] = []
         self.unknown_codes: set[str] = set()  # service codes it answers 400 for
+        self.after_create = None  # called with the record, before the answer is written
         self.get_faults: list[str] = []  # "500", "malformed", "timeout", "html" for next GETs
 
     # the CRM's own staff
@@ -169,6 +170,8 @@ def _handler(crm: Crm):
             if fault == "slow":
                 time.sleep(crm.hang / 5)
             record = crm.create(form)
+            if crm.after_create is not None and crm.after_create(record):
+                return self._answer(500, b"[]")
             if fault == "500_after":
                 return self._answer(500, b'[{"code":500,"description":"database busy"}]')
             if fault == "timeout_after":
