@@ -130,3 +130,13 @@ def test_the_crm_answering_in_xml_without_time_zones_is_understood(city, crm):
     drain()
     assert len(crm.crm.created_for(request.public_id)) == 1
     assert sent(request).state == Outbox.State.SENT
+
+
+def test_residents_read_the_hand_off_in_their_language(city, endpoint, crm, client):
+    request = submit_pothole(city)
+    drain()
+    url = request.get_absolute_url()
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Enviado al sistema de la ciudad, referencia CRM-00001" in page
+    # Staff's attempts never reach the public page.
+    assert "Attempt" not in client.get(url).content.decode()
