@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "fixboard.reports",
     "fixboard.notify",
     "fixboard.open311",
+    "fixboard.bridge",
     "fixboard.api",
     "fixboard.maps",
     "fixboard.insights",
@@ -311,7 +312,14 @@ WORKER_RECONCILERS = [
     "fixboard.reports.sla.record_breaches",
     "fixboard.notify.fixed_checks.send_due",
     "fixboard.channels.conversations.expire_conversations",
+    "fixboard.bridge.tasks.reconcile_crm_sends",
+    "fixboard.bridge.tasks.poll_due_endpoints",
 ]
+
+# A city's CRM (fixboard.bridge): how long to wait for its answer, and the first wait before
+# retrying a failed send (doubling with each attempt, with jitter).
+CRM_TIMEOUT_SECONDS = float(os.environ.get("CRM_TIMEOUT_SECONDS", "20"))
+CRM_RETRY_BASE_SECONDS = float(os.environ.get("CRM_RETRY_BASE_SECONDS", "60"))
 
 # SLAs: an open request is "due soon" within this many hours of its due time (real hours,
 # not business hours); its managers get an e-mail when it goes past it (SLA_BREACH_EMAILS).

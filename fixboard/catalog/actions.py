@@ -31,6 +31,7 @@ from .models import (
     CalendarException,
     CallTopic,
     CannedResponse,
+    CrmEndpoint,
     Department,
     HoldMessage,
     PhoneLine,
@@ -66,7 +67,56 @@ SERVICE_TYPE_FIELDS = lang.with_columns(
 )
 CALENDAR_FIELDS = ("jurisdiction", "country", "subdivision", *WEEKDAYS)
 EXCEPTION_FIELDS = ("day", "name", "kind", "hours")
-ROUTING_RULE_FIELDS = ("jurisdiction", "order", "service_type", "area", "department")
+ROUTING_RULE_FIELDS = (
+    "jurisdiction",
+    "order",
+    "service_type",
+    "area",
+    "department",
+    "crm_endpoint",
+)
+CRM_ENDPOINT_FIELDS = (
+    "jurisdiction",
+    "name",
+    "base_url",
+    "remote_jurisdiction_id",
+    "format",
+    "service_codes",
+    "attribute_codes",
+    "statuses",
+    "id_attribute",
+    "notes_public",
+    "poll",
+    "poll_minutes",
+    "max_attempts",
+    "push_client",
+    "active",
+)
+# What a status mapping may say: an extended status, or Fixboard's own status code
+# (open311.statuses.target_of_code reads them; tests/bridge checks the two agree).
+CRM_STATUS_VALUES = (
+    "new",
+    "acknowledged",
+    "in_progress",
+    "closed",
+    "closed:fixed",
+    "closed:duplicate",
+    "closed:not_actionable",
+    "closed:referred",
+    "closed:cancelled",
+    "open",
+    "reopen",
+    "for_triage",
+    "investigating",
+    "action_scheduled",
+    "fixed",
+    "duplicate",
+    "not_councils_responsibility",
+    "internal_referral",
+    "no_further_action",
+    "cancelled",
+    "unchanged",
+)
 CANNED_RESPONSE_FIELDS = lang.with_columns(
     "CannedResponse",
     ("jurisdiction", "service_type", "title", "text", "public", "active", "order"),
@@ -262,7 +312,7 @@ def _checked_rule(data: dict, rule: RoutingRule | None, *, lock: bool):
     current = fresh_copy(RoutingRule, rule, lock=lock)
     before = _state(current, ROUTING_RULE_FIELDS) if current.pk else {}
     errors = apply_fields(current, data, ROUTING_RULE_FIELDS)[0] or _same_jurisdiction(
-        current, "service_type", "area", "department"
+        current, "service_type", "area", "department", "crm_endpoint"
     )
     if errors:
         raise ValidationError(errors)
@@ -295,6 +345,91 @@ def delete_routing_rule(*, actor: log.Actor, rule: RoutingRule) -> None:
     _record(actor, current, before, {}, action=AuditEntry.Action.DELETED)
     current.delete()
     configuration_changed()
+
+
+# CRM endpoints (fixboard.bridge sends requests there and brings their updates back)
+
+
+def _code_map_errors(value, name: str) -> dict:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+        for k, v in value.items()
+    ):
+        return {name: [_('Write it as {"code": "their code", …}: text on both sides.')]}
+    return {}
+
+
+def _status_map_errors(value) -> dict:
+    errors = _code_map_errors(value, "statuses")
+    if errors:
+        return errors
+    unknown = sorted(v for v in value.values() if v.strip().lower() not in CRM_STATUS_VALUES)
+    if unknown:
+        return {
+            "statuses": [
+                _("Not a Fixboard status: %(v)s. Use one of %(all)s.")
+                % {"v": ", ".join(unknown), "all": ", ".join(CRM_STATUS_VALUES)}
+            ]
+        }
+    return {}
+
+
+def _endpoint_errors(endpoint: CrmEndpoint) -> dict:
+    errors = {
+        **_code_map_errors(endpoint.service_codes, "service_codes"),
+        **_code_map_errors(endpoint.attribute_codes, "attribute_codes"),
+        **_status_map_errors(endpoint.statuses),
+    }
+    if endpoint.poll != CrmEndpoint.Poll.NONE and not endpoint.poll_minutes:
+        errors["poll_minutes"] = [_("Poll at least every so many minutes (1 or more).")]
+    if endpoint.max_attempts < 1:
+        errors["max_attempts"] = [_("Try at least once.")]
+    taken = CrmEndpoint.objects.filter(jurisdiction_id=endpoint.jurisdiction_id, name=endpoint.name)
+    if endpoint.jurisdiction_id and taken.exclude(pk=endpoint.pk).exists():
+        errors["name"] = [_("%(n)s is taken in this jurisdiction.") % {"n": endpoint.name}]
+    return errors
+
+
+def _checked_endpoint(data: dict, endpoint: CrmEndpoint | None, *, lock: bool):
+    current = fresh_copy(CrmEndpoint, endpoint, lock=lock)
+    before = log.state(current, CRM_ENDPOINT_FIELDS) if current.pk else {}
+    fields = {k: v for k, v in data.items() if k != "api_key"}
+    errors = apply_fields(current, fields, CRM_ENDPOINT_FIELDS, fixed=("jurisdiction",))[0]
+    errors = errors or _endpoint_errors(current)
+    if errors:
+        raise ValidationError(errors)
+    return current, before
+
+
+def check_crm_endpoint(*, data: dict, endpoint: CrmEndpoint | None = None) -> None:
+    """Raise the ValidationError `save_crm_endpoint` would for `data`, writing nothing."""
+    _checked_endpoint(data, endpoint, lock=False)
+
+
+@transaction.atomic
+def save_crm_endpoint(
+    *, actor: log.Actor, data: dict, endpoint: CrmEndpoint | None = None
+) -> CrmEndpoint:
+    """Create a CRM endpoint (`endpoint` None) or change the fields named in `data`.
+
+    `data["api_key"]`, when given, replaces the key; the audit log says that it changed,
+    never what it is.
+    """
+    current, before = _checked_endpoint(data, endpoint, lock=True)
+    new_key = "api_key" in data and data["api_key"] != current.api_key
+    if new_key:
+        current.api_key = data["api_key"]
+    current.save()
+    log.record_change(
+        actor=actor,
+        obj=current,
+        before=before,
+        after=log.state(current, CRM_ENDPOINT_FIELDS),
+        secrets=["api_key"] if new_key else (),
+        jurisdiction=current.jurisdiction,
+    )
+    configuration_changed()
+    return current
 
 
 # Business calendars (SLA targets in business time count their working hours)

@@ -27,6 +27,7 @@ from .models import (
     CalendarException,
     CallTopic,
     CannedResponse,
+    CrmEndpoint,
     Department,
     HoldMessage,
     PhoneLine,
@@ -360,13 +361,13 @@ class RoutingRuleForm(DomainForm):
 
     class Meta:
         model = RoutingRule
-        fields = ["jurisdiction", "order", "service_type", "area", "department"]
+        fields = ["jurisdiction", "order", "service_type", "area", "department", "crm_endpoint"]
 
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     form = RoutingRuleForm
-    list_display = ["order", "service_type", "area", "department", "jurisdiction"]
+    list_display = ["order", "service_type", "area", "department", "crm_endpoint", "jurisdiction"]
     list_display_links = ["order", "service_type"]
     list_filter = ["jurisdiction", "department"]
     list_select_related = ["jurisdiction", "service_type", "area", "department"]
@@ -697,3 +698,62 @@ class HoldMessageAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
             data=form_data(form, actions.HOLD_MESSAGE_FIELDS),
             message=form.instance if change else None,
         )
+
+
+def masked(key: str) -> str:
+    """A secret as the admin shows it back: its last four characters at most."""
+    return f"…{key[-4:]}" if len(key) > 8 else ("…" if key else "")
+
+
+class CrmEndpointForm(DomainForm):
+    check = staticmethod(actions.check_crm_endpoint)
+    fields_of_check = actions.CRM_ENDPOINT_FIELDS
+    instance_name = "endpoint"
+
+    new_api_key = forms.CharField(
+        label=_("API key"),
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Never shown again once saved. Leave empty to keep the current key."),
+    )
+
+    class Meta:
+        model = CrmEndpoint
+        fields = list(actions.CRM_ENDPOINT_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.api_key:
+            self.fields["new_api_key"].help_text = _(
+                "The current key ends %(k)s. Leave empty to keep it."
+            ) % {"k": masked(self.instance.api_key)}
+
+    def domain_data(self) -> dict:
+        data = form_data(self, actions.CRM_ENDPOINT_FIELDS)
+        if self.cleaned_data.get("new_api_key"):
+            data["api_key"] = self.cleaned_data["new_api_key"]
+        return data
+
+
+@admin.register(CrmEndpoint)
+class CrmEndpointAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+    form = CrmEndpointForm
+    list_display = ["name", "jurisdiction", "base_url", "format", "poll", "key_ends", "active"]
+    list_filter = ["jurisdiction", "active", "poll"]
+    search_fields = ["name", "base_url"]
+    list_select_related = ["jurisdiction"]
+
+    @admin.display(description=_("API key"))
+    def key_ends(self, obj):
+        return masked(obj.api_key)
+
+    def save_through_domain(self, request, form, formsets, change):
+        return actions.save_crm_endpoint(
+            actor=request.user,
+            data=form.domain_data(),
+            endpoint=form.instance if change else None,
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # its sends and polls refer to it: deactivate instead

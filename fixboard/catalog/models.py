@@ -271,6 +271,15 @@ class RoutingRule(models.Model):
     order = models.PositiveIntegerField(
         _("order"), default=100, help_text=_("Lower numbers are tried first.")
     )
+    crm_endpoint = models.ForeignKey(
+        "CrmEndpoint",
+        verbose_name=_("forward to the city's CRM"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="routing_rules",
+        help_text=_("Empty: Fixboard only. Set: each request it routes is also sent there."),
+    )
 
     class Meta:
         ordering = ["jurisdiction", "order", "id"]
@@ -618,3 +627,104 @@ class HoldMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_language_display()}: {self.digit}"
+
+
+class CrmEndpoint(models.Model):
+    """A city's existing 311 CRM, spoken to as an Open311 server (fixboard.bridge)."""
+
+    class Format(models.TextChoices):
+        JSON = "json", "JSON"
+        XML = "xml", "XML"
+
+    class Poll(models.TextChoices):
+        NONE = "none", _("never: the CRM pushes its updates")
+        UPDATES = "updates", _("GET servicerequestupdates for a window")
+        REQUESTS = "requests", _("GET requests updated after the last poll")
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="crm_endpoints"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    base_url = models.URLField(
+        _("base URL"),
+        max_length=500,
+        help_text=_("Where its Open311 resources are, e.g. https://crm.example.gov/open311/v2"),
+    )
+    remote_jurisdiction_id = models.CharField(_("its jurisdiction_id"), max_length=200, blank=True)
+    # A secret: sent to the CRM, never shown back in full (admin, audit log).
+    api_key = models.CharField(_("API key"), max_length=500, blank=True)
+    format = models.CharField(_("format"), max_length=4, choices=Format, default=Format.JSON)
+    service_codes = models.JSONField(
+        _("service codes"),
+        default=dict,
+        blank=True,
+        help_text=_('Fixboard code → the CRM\'s, e.g. {"pothole": "POT-01"}. Unlisted: the same.'),
+    )
+    attribute_codes = models.JSONField(
+        _("attribute codes"),
+        default=dict,
+        blank=True,
+        help_text=_("Fixboard question code → the CRM's. Unlisted: the same."),
+    )
+    statuses = models.JSONField(
+        _("status mapping"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'The CRM\'s status → Fixboard\'s, e.g. {"ASSIGNED": "in_progress", '
+            '"RESOLVED": "closed:fixed", "TRANSFERRED": "unchanged"}. Unlisted: read as '
+            "Open311's extended statuses."
+        ),
+    )
+    id_attribute = models.CharField(
+        _("attribute carrying Fixboard's id"),
+        max_length=100,
+        blank=True,
+        default="fixboard_id",
+        help_text=_("Lets a retry find a request the CRM took without answering. Empty: none."),
+    )
+    notes_public = models.BooleanField(
+        _("the CRM's notes are public"),
+        default=True,
+        help_text=_("Off: they become internal notes, for staff only."),
+    )
+    poll = models.CharField(_("poll"), max_length=10, choices=Poll, default=Poll.UPDATES)
+    poll_minutes = models.PositiveIntegerField(_("poll every (minutes)"), default=5)
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts before giving up"), default=8, validators=[MaxValueValidator(50)]
+    )
+    push_client = models.ForeignKey(
+        "accounts.ApiClient",
+        verbose_name=_("the API client it pushes updates as"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="crm_endpoints",
+        help_text=_("Its POST servicerequestupdates then read statuses with this mapping."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["jurisdiction", "name"]
+        verbose_name = _("CRM endpoint")
+        verbose_name_plural = _("CRM endpoints")
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "name"], name="crm_endpoint_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def crm_service_code(self, code: str) -> str:
+        return str(self.service_codes.get(code, code))
+
+    def crm_attribute_code(self, code: str) -> str:
+        return str(self.attribute_codes.get(code, code))
+
+    def fixboard_status(self, external: str) -> str:
+        """What the mapping says of an external status ("" when it says nothing)."""
+        wanted = external.strip().casefold()
+        for name, value in self.statuses.items():
+            if str(name).strip().casefold() == wanted:
+                return str(value)
+        return ""

@@ -9,14 +9,12 @@ answer again updates instead of duplicating, and the map counts are rebuilt afte
 after any import.
 """
 
-import json
 import math
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from xml.etree import ElementTree
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +24,7 @@ from django.utils.translation import gettext as _
 from fixboard.catalog.actions import save_service_type
 from fixboard.catalog.models import AttributeDefinition, ServiceType, SlaUnit
 from fixboard.core.commands import describe_validation_error
+from fixboard.core.open311_answers import Unreadable, parse_answer
 from fixboard.places.models import Jurisdiction
 from fixboard.reports.importing import ImportResult
 from fixboard.reports.importing.batch import BatchWriter
@@ -35,22 +34,11 @@ from fixboard.reports.importing.rows import Row
 from fixboard.reports.importing.signals import requests_imported
 from fixboard.reports.models import Channel, Status
 
-from .render import ITEM_NAMES
 from .statuses import target_of
 
-LISTS = set(ITEM_NAMES) | {"service_requests"}
 BATCH = 5000
 # Who the audit log says changed the catalog.
 LOADER = "fixboard load-open311-fixture"
-
-
-def _from_xml(element: ElementTree.Element):
-    children = list(element)
-    if element.tag in LISTS:
-        return [_from_xml(child) for child in children]
-    if not children:
-        return (element.text or "").strip() or None
-    return {child.tag: _from_xml(child) for child in children}
 
 
 def read_answer(path: Path):
@@ -63,10 +51,8 @@ def read_answer(path: Path):
             {"file": [_("Cannot read %(p)s: %(e)s") % {"p": path, "e": exc.strerror}]}
         ) from exc
     try:
-        if raw.lstrip().startswith(b"<"):
-            return _from_xml(ElementTree.fromstring(raw))
-        return json.loads(raw)
-    except (ElementTree.ParseError, ValueError) as exc:
+        return parse_answer(raw)
+    except Unreadable as exc:
         raise ValidationError(
             {"file": [_("%(p)s is neither readable XML nor JSON: %(e)s") % {"p": path, "e": exc}]}
         ) from exc

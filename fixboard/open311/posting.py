@@ -21,7 +21,7 @@ from fixboard.reports.photos import check_uploads
 from . import params
 from .actions import NewRequest
 from .errors import Open311Error, bad_request, from_validation_error
-from .statuses import Target, target_of
+from .statuses import Target, crm_target, target_of
 
 ADDRESS_ID_MAX = ServiceRequest._meta.get_field("address_id").max_length
 # Bromley's address_id for "the resident gave no point": the address_string is all there is.
@@ -233,8 +233,14 @@ class PostedUpdate:
     photos: list[tuple[bytes, str]]
 
 
-def _target(data) -> Target:
-    target = target_of(params.text(data, "status"))
+def _target(data, endpoint=None) -> Target:
+    posted = params.text(data, "status")
+    if endpoint is not None:
+        # A city's CRM: its own code first when its mapping knows it, then its status.
+        code = params.text(data, "external_status_code")
+        target = crm_target(endpoint, code if code and endpoint.fixboard_status(code) else posted)
+    else:
+        target = target_of(posted)
     if target is None:
         raise bad_request(
             _(
@@ -247,8 +253,9 @@ def _target(data) -> Target:
     return target
 
 
-def new_update(data, files, tz: ZoneInfo) -> PostedUpdate:
-    """The update a POST describes; every problem found comes back together as one 400."""
+def new_update(data, files, tz: ZoneInfo, endpoint=None) -> PostedUpdate:
+    """The update a POST describes; every problem found comes back together as one 400.
+    `endpoint`: the CRM endpoint the client pushes for, whose status mapping applies."""
     problems = [
         _("%(p)s is required.") % {"p": name}
         for name in ("service_request_id", "update_id", "status", "updated_datetime")
@@ -257,7 +264,7 @@ def new_update(data, files, tz: ZoneInfo) -> PostedUpdate:
     update_id = params.text(data, "update_id")
     if len(update_id) > UPDATE_ID_MAX:
         problems.append(_("update_id: keep it under %(n)d characters.") % {"n": UPDATE_ID_MAX})
-    target = _collect(problems, _target, data) if params.text(data, "status") else None
+    target = _collect(problems, _target, data, endpoint) if params.text(data, "status") else None
     description = params.text(data, "description")
     problems += check_text(description, "description")
     at = _collect(problems, params.w3c_datetime, data, "updated_datetime", tz)

@@ -22,8 +22,9 @@ from django.db.models import (
     Subquery,
 )
 
+from fixboard.accounts.models import ApiClient
 from fixboard.catalog.languages import values_in_language
-from fixboard.catalog.models import AttributeDefinition
+from fixboard.catalog.models import AttributeDefinition, CrmEndpoint
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports.models import (
     OPEN_STATUSES,
@@ -395,14 +396,28 @@ def token_request(jurisdiction: Jurisdiction, token: str) -> tuple[bool, str | N
     return True, public_id
 
 
-def request_to_update(jurisdiction: Jurisdiction, request_id: str) -> ServiceRequest | None:
-    """A request by public id or source id, for an API client granted its jurisdiction.
+def request_to_update(
+    jurisdiction: Jurisdiction, request_id: str, endpoint: CrmEndpoint | None = None
+) -> ServiceRequest | None:
+    """A request by public id or source id, for an API client granted its jurisdiction;
+    for the client of a CRM `endpoint`, also by the id that CRM gave it.
 
     Hidden and unconfirmed requests too: the city's CRM works them all, and its answer
     carries nothing but the update id.
     """
     queryset = ServiceRequest.objects.filter(jurisdiction=jurisdiction)
-    return _by_ids(jurisdiction, queryset, (request_id,)).first()
+    found = _by_ids(jurisdiction, queryset, (request_id,)).first()
+    if found is None and endpoint is not None:
+        send = endpoint.sends.filter(external_id=request_id).select_related("request").first()
+        found = send.request if send is not None else None
+    return found
+
+
+def crm_endpoint_of(client: ApiClient, jurisdiction: Jurisdiction) -> CrmEndpoint | None:
+    """The CRM endpoint `client` pushes updates for in `jurisdiction`, if it is one."""
+    return CrmEndpoint.objects.filter(
+        jurisdiction=jurisdiction, push_client=client, active=True
+    ).first()
 
 
 # ---- servicerequestupdates ----------------------------------------------------------------

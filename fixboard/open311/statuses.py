@@ -94,3 +94,31 @@ def corrected_reason(status: str, close_reason: str, target: Target) -> str:
     if target.close_reason in (close_reason, CloseReason.DUPLICATE):
         return ""
     return target.close_reason
+
+
+def target_of_code(value: str) -> Target | None:
+    """The target of a CRM status mapping's value: an extended status ("fixed") or
+    Fixboard's own code as `external_status_code` writes it ("in_progress", "closed:fixed")."""
+    found = target_of(value)
+    if found is not None:
+        return found
+    status, _, reason = value.strip().lower().partition(":")
+    if status not in Status.values or (reason and status != Status.CLOSED):
+        return None
+    if status != Status.CLOSED:
+        return Target(status)
+    if reason and reason not in CloseReason.values:
+        return None
+    return Target(Status.CLOSED, reason or CloseReason.FIXED, says_why=bool(reason))
+
+
+def crm_target(endpoint, posted: str) -> Target | None:
+    """Where a CRM's status moves a request: by the endpoint's mapping, else as an
+    extended status; None when neither knows it."""
+    mapped = endpoint.fixboard_status(posted) if endpoint is not None else ""
+    if mapped:
+        return target_of_code(mapped)
+    if posted.strip().lower() == "internal_referral":
+        # Passed on inside the city's own systems: a hand-off, not an answer to the resident.
+        return TARGETS["unchanged"]
+    return target_of(posted)

@@ -389,8 +389,11 @@ def _next_page(request, query: selectors.UpdateQuery) -> str:
 def _post_update(request, fmt):
     jurisdiction = jurisdiction_of(request)
     client = client_of(request, jurisdiction)
-    posted = posting.new_update(request.POST, request.FILES, ZoneInfo(jurisdiction.timezone))
-    service_request = selectors.request_to_update(jurisdiction, posted.service_request_id)
+    endpoint = selectors.crm_endpoint_of(client, jurisdiction)
+    posted = posting.new_update(
+        request.POST, request.FILES, ZoneInfo(jurisdiction.timezone), endpoint
+    )
+    service_request = selectors.request_to_update(jurisdiction, posted.service_request_id, endpoint)
     if service_request is None:
         raise not_found(
             _("service_request_id: no request %(r)s here.") % {"r": posted.service_request_id}

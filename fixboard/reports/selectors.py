@@ -81,6 +81,8 @@ PUBLIC_EVENT_DATA = (
     "from",
     "to",
     "referred_to",
+    # reports.external: the request's reference in the city's own CRM.
+    "reference",
 )
 
 

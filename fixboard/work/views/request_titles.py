@@ -119,6 +119,12 @@ _SIMPLE = {
         + _routed(e)
     ),
     Event.Kind.RELOCATED: _relocated,
+    Event.Kind.EXTERNAL_SYNC: lambda e: (
+        _("Sent to %(s)s, reference %(r)s")
+        % {"s": e.data.get("system", ""), "r": e.data.get("reference", "")}
+        if e.data.get("outcome") == "sent"
+        else _("%(s)s: %(o)s") % {"s": e.data.get("system", ""), "o": e.data.get("outcome", "")}
+    ),
     Event.Kind.PRIORITY_CHANGED: lambda e: (
         _("Priority changed from %(a)s to %(b)s")
         % {"a": e.data.get("from", ""), "b": e.data.get("to", "")}

@@ -1,0 +1,39 @@
+"""The CRM's services list and definitions, synchronised as the jurisdiction's service
+types, through the same loader (and catalog domain functions) as saved answers."""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+
+from fixboard.core.open311_answers import flag, text
+from fixboard.open311 import loading
+
+from .client import Client, CrmError
+
+
+@dataclass
+class SyncResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def sync_services(endpoint, *, client: Client | None = None) -> SyncResult:
+    """Create or update a service type per CRM service (its own code, so no mapping is
+    needed), with the questions of those that have metadata. Raises CrmError when the
+    services list cannot be read; a definition that cannot be read is skipped with why."""
+    client = client or Client(endpoint)
+    services = client.services()
+    loaded = loading.load_services(jurisdiction=endpoint.jurisdiction, services=services)
+    result = SyncResult(loaded.created, loaded.updated, list(loaded.skipped))
+    for item in services:
+        code = text(item.get("service_code"))
+        if not flag(item.get("metadata")) or code not in loaded.created + loaded.updated:
+            continue
+        try:
+            definition = client.definition(code)
+            definition.setdefault("service_code", code)
+            loading.load_definition(jurisdiction=endpoint.jurisdiction, definition=definition)
+        except (CrmError, ValidationError) as exc:
+            result.skipped.append(f"{code}: {exc}")
+    return result
