@@ -242,10 +242,10 @@ def _request_records(request, jurisdiction, query: selectors.RequestQuery) -> li
     if not rows:
         return []
     formatter = _formatter(request, jurisdiction, extended=query.extended)
+    if not (query.extended or (not query.ids and any(r["has_photos"] for r in rows))):
+        return [formatter.request(r, r.get("image")) for r in rows]  # no photo to look up
     ids = [r["id"] for r in rows] if query.ids else selectors.page_ids(jurisdiction, query)
-    photos = {}
-    if query.extended or (not query.ids and any(r["has_photos"] for r in rows)):
-        photos = selectors.photos_of(ids)
+    photos = selectors.photos_of(ids)
     if not query.ids:  # asked for by id, the rows came with their first photo
         for row in rows:
             row["image"] = photos[row["id"]][0].image if row["id"] in photos else None
