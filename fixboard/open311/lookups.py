@@ -116,15 +116,16 @@ def department_ids_for(jurisdiction: Jurisdiction, names: list[str]) -> tuple[li
         return [], []
     wanted = {n.casefold() for n in names}
     catalog = _catalog_holding(
-        jurisdiction, lambda c: wanted <= {d.casefold() for d in c.departments.values()}
+        jurisdiction, lambda c: wanted <= {d.name.casefold() for d in c.departments.values()}
     )
-    by_name = {name.casefold(): pk for pk, name in catalog.departments.items()}
+    by_name = {d.name.casefold(): pk for pk, d in catalog.departments.items()}
     found = [by_name[n.casefold()] for n in names if n.casefold() in by_name]
     return found, [n for n in names if n.casefold() not in by_name]
 
 
 def department_names(jurisdiction: Jurisdiction) -> list[str]:
-    return sorted(catalog_of(jurisdiction).departments.values())
+    """In the active language, as `agency_responsible` prints them."""
+    return sorted(d.name for d in catalog_of(jurisdiction).departments.values())
 
 
 def postable_service(jurisdiction: Jurisdiction, code: str) -> ServiceType | None:
