@@ -50,7 +50,8 @@ def listed_services(jurisdiction: Jurisdiction) -> list[dict]:
     )
     rows = list(
         ServiceType.objects.filter(jurisdiction=jurisdiction, public=True, active=True)
-        .order_by("group", "name", "id")
+        # The plain columns (the default language's): one order whatever the language.
+        .order_by(F("group"), F("name"), "id")
         .values("id", "code", "name", "description", "group", "keywords", "type")
     )
     for row in rows:
