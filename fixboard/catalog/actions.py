@@ -691,11 +691,11 @@ def _checked_canned(data: dict, canned: CannedResponse | None, *, lock: bool):
     before = _state(current, CANNED_RESPONSE_FIELDS) if current.pk else {}
     errors = apply_fields(current, data, CANNED_RESPONSE_FIELDS, fixed=("jurisdiction",))[0]
     errors.update(_same_jurisdiction(current, "service_type"))
-    for column in lang.columns("text"):  # each language's text, by its own column
-        if column not in errors and (
-            problems := placeholder_errors(getattr(current, column) or "")
-        ):
-            errors[column] = problems
+    # Every language's text; the default language's errors under the plain name.
+    default, *others = lang.columns("text")
+    for name, column in (("text", default), *((c, c) for c in others)):
+        if name not in errors and (problems := placeholder_errors(getattr(current, column) or "")):
+            errors[name] = problems
     if errors:
         raise ValidationError(errors)
     return current, before

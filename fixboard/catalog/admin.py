@@ -228,25 +228,9 @@ class ServiceTypeForm(DomainForm):
 
     class Meta:
         model = ServiceType
-        fields = [
-            "jurisdiction",
-            "name",
-            "code",
-            "group",
-            "description",
-            "notice",
-            "keywords",
-            "default_department",
-            "sla_value",
-            "sla_unit",
-            "severity",
-            "type",
-            "requires_confirmation",
-            "after_photo_required",
-            "call_script",
-            "active",
-            "public",
-        ]
+        # The admin's fieldsets say which fields; a list here too would have
+        # modeltranslation's admin set `fields` beside them (admin.E005 at the next check).
+        exclude = ()
         help_texts = {
             "code": _("The Open311 service_code: short, lower-case, hyphens, e.g. bulky-items."),
             "group": _("Services with the same group are listed together, e.g. Sanitation."),

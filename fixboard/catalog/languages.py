@@ -86,10 +86,13 @@ def saving():
 def localized(path: str):
     """An expression for `path` (e.g. `service_type__name`) in the active language,
     falling back to the default language's text when that one is empty."""
+    # The default language's own column: an ORM `update(name=…)` writes it, not the plain one.
+    default = f"{path}_{default_language()}"
     language = active_language()
-    if language == default_language():
-        return F(path)  # the plain column holds the default language's text (`saving`)
-    return Coalesce(NullIf(F(f"{path}_{language}"), Value("")), F(path), output_field=TextField())
+    texts = [F(default), F(path)]  # a row made before its language's column: the plain one
+    if language != default_language():
+        texts.insert(0, NullIf(F(f"{path}_{language}"), Value("")))
+    return Coalesce(*texts, output_field=TextField())
 
 
 def active_language() -> str:
@@ -118,9 +121,7 @@ def _is_text(column: str) -> bool:
 def values_in_language(names) -> tuple[tuple, dict]:
     """`(names, expressions)` for `.values(*names, **expressions)`: the same rows as
     `.values(*names)`, with the catalog's texts (`service_type__name`…) in the active
-    language. In the default language nothing changes."""
-    if active_language() == default_language():
-        return tuple(names), {}
+    language (the default language's column where one is empty)."""
     texts = {column: localized(column) for column in names if _is_text(column)}
     return tuple(c for c in names if c not in texts), texts
 

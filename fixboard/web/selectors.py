@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -38,7 +38,7 @@ def public_service_types(jurisdiction: Jurisdiction) -> list[ServiceType]:
     """Service types residents can report, grouped order, with their questions."""
     return list(
         ServiceType.objects.filter(jurisdiction=jurisdiction, public=True, active=True)
-        .order_by("group", "name")
+        .order_by(F("group"), F("name"))  # the default language's: one order for all
         .prefetch_related(Prefetch("attributes", AttributeDefinition.objects.order_by("order")))
     )
 

@@ -47,8 +47,8 @@ def test_the_admin_adds_a_topic_through_the_domain(client):
         "/admin/catalog/calltopic/add/",
         {
             "jurisdiction": city.jurisdiction.pk,
-            "name": "Street sweeping schedule",
-            "answer": "See the signs on your street.",
+            "name_en": "Street sweeping schedule",
+            "answer_en": "See the signs on your street.",
             "active": "on",
             "order": "1",
         },

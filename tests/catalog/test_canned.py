@@ -132,8 +132,8 @@ def test_admin_writes_through_the_domain(admin_client, city):
     form = {
         "jurisdiction": city.jurisdiction.pk,
         "service_type": city.pothole.pk,
-        "title": "Scheduled",
-        "text": "We will fix {id} by {when}.",
+        "title_en": "Scheduled",
+        "text_en": "We will fix {id} by {when}.",
         "public": "on",
         "active": "on",
         "order": "10",
@@ -143,7 +143,7 @@ def test_admin_writes_through_the_domain(admin_client, city):
     assert "{when} is not a placeholder" in response.content.decode()
     assert "{expected_date} (the date it is expected to be done" in response.content.decode()
 
-    form["text"] = "We will fix {id} by {expected_date}."
+    form["text_en"] = "We will fix {id} by {expected_date}."
     response = admin_client.post("/admin/catalog/cannedresponse/add/", form)
     assert response.status_code == 302
     canned = CannedResponse.objects.get()

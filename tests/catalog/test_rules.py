@@ -178,7 +178,7 @@ def test_department_notice_settings_are_saved_and_audited(admin_client, city):
         {
             "jurisdiction": city.jurisdiction.pk,
             "code": "streets",
-            "name": "Streets",
+            "name_en": "Streets",
             "email": "streets@city.example",
             "active": "on",
             "notice": "daily",
@@ -197,7 +197,7 @@ def test_department_notice_settings_are_saved_and_audited(admin_client, city):
         {
             "jurisdiction": city.jurisdiction.pk,
             "code": "streets",
-            "name": "Streets",
+            "name_en": "Streets",
             "notice": "daily",
             "notice_hour": "24",
         },

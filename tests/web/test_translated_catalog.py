@@ -44,7 +44,11 @@ def test_lists_and_map_points_name_the_type_in_the_page_language(client, spanish
     slug = spanish.jurisdiction.slug
     listed = client.get(f"/{slug}/list/", **ES).content.decode()
     assert "Bache" in listed and "Pothole" not in listed
-    points = client.get(f"/{slug}/map.json", {"zoom": 18, "south": 34, "west": -118.3, "north": 34.1, "east": -118.1}, **ES).json()
+    points = client.get(
+        f"/{slug}/map.json",
+        {"zoom": 18, "south": 34, "west": -118.3, "north": 34.1, "east": -118.1},
+        **ES,
+    ).json()
     assert "Bache" in str(points) and "Pothole" not in str(points)
     assert "Pothole" in client.get(f"/{slug}/list/").content.decode()
     west = spanish.west
