@@ -5,8 +5,9 @@ Django reads form bodies and query strings as UTF-8 and puts U+FFFD in place of 
 that are not: a request would then be stored with replacement characters and nobody would
 know. A form body declaring another charset is refused by Django (RFC 1866: form-encoded
 is UTF-8) with its own HTML page; here both become Open311 errors naming the parameter.
-A multipart body's fields cannot be told apart from its files' bytes, so they are not
-checked (Django decodes them as UTF-8, replacing what is not).
+A multipart body's fields are decoded by Django's parser, which keeps no raw bytes: a
+field holding the replacement character (U+FFFD) is refused instead, as no client means
+to send it.
 """
 
 from urllib.parse import unquote_to_bytes
@@ -16,6 +17,8 @@ from django.utils.translation import gettext as _
 from .errors import Open311Error, bad_request
 
 FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+REPLACEMENT = "\ufffd"
 # 1,000 ids of 64 characters, comma-separated and URL-encoded, with room for the rest: what
 # the web server in front must let through (gunicorn --limit-request-line 0, nginx's
 # large_client_header_buffers; docs/install.md).
@@ -47,8 +50,19 @@ def check(request) -> None:
                 % {"c": charset}
             )
         problems += _not_utf8(request.body)
+    elif request.method == "POST" and request.content_type == MULTIPART:
+        problems += _replaced(request.POST)
     if problems:
         raise bad_request(*problems)
+
+
+def _replaced(fields) -> list[str]:
+    """A problem for each multipart field that came with bytes that are not UTF-8."""
+    return [
+        _("%(p)s is not UTF-8 text; encode every parameter as UTF-8.") % {"p": name}
+        for name, values in fields.lists()
+        if REPLACEMENT in name or any(REPLACEMENT in value for value in values)
+    ]
 
 
 def _not_utf8(raw: bytes) -> list[str]:

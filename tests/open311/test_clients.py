@@ -319,6 +319,37 @@ def test_invalid_utf8_is_refused_not_stored_as_replacement_characters(client, ci
     )
 
 
+def test_invalid_utf8_in_a_multipart_field_is_refused(client, city, api_key):
+    boundary = "fixboard-test"
+    fields = {
+        "api_key": api_key.encode(),
+        "service_code": b"pothole",
+        "lat": b"34.05",
+        "long": b"-118.25",
+        "attribute[depth]": b"deep",
+        "description": b"Caf\xe9 on Main",
+    }
+    body = (
+        b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value
+            + b"\r\n"
+            for name, value in fields.items()
+        )
+        + f"--{boundary}--\r\n".encode()
+    )
+    content_type = f"multipart/form-data; boundary={boundary}"
+    response = client.generic("POST", f"{REQUESTS}.json", body, content_type=content_type)
+    assert errors(response) == ["description is not UTF-8 text; encode every parameter as UTF-8."]
+    assert not ServiceRequest.objects.exists()
+    body = body.replace(b"Caf\xe9", "Café".encode())
+    answer = ok(client.generic("POST", f"{REQUESTS}.json", body, content_type=content_type))
+    assert (
+        ServiceRequest.objects.get(public_id=answer[0]["service_request_id"]).description
+        == "Café on Main"
+    )
+
+
 # ---- 10. nothing empty in POST answers -------------------------------------------------
 
 
