@@ -70,6 +70,24 @@ def test_the_request_page_says_how_its_kind_fares_nearby(client, city, potholes)
     assert "Pothole across the city: 1 of 4 fixed, median 4 days." in page
 
 
+def test_a_same_day_fix_reads_under_a_day_not_zero_days(
+    client, city, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        fixed = submit_pothole(city)
+        transition(
+            request=fixed, to_status=Status.CLOSED, close_reason=CloseReason.FIXED, actor=None
+        )
+    page = text(client.get(f"/{city.jurisdiction.slug}/"))
+    assert "Half were fixed within a day." in page
+    assert re.search(r"Pothole 1 of 1 0 under a day under a day", page)
+    assert not re.search(r"\b0 days", page)
+    request = text(client.get(fixed.get_absolute_url()))
+    assert "Pothole across the city: 1 of 1 fixed, median under a day." in request
+    spanish = text(client.get(fixed.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="es"))
+    assert "mediana de menos de un día" in spanish
+
+
 def test_figures_are_in_spanish(client, city, potholes):
     page = text(client.get(f"/{city.jurisdiction.slug}/", HTTP_ACCEPT_LANGUAGE="es"))
     assert "Se han arreglado 1 de 4 problemas avisados." in page

@@ -1,6 +1,8 @@
 """Public figures as parts of the resident pages: `{% load insights %}` then one tag each."""
 
 from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..selectors import area_figures, city_figures, departments_figures, service_figures_in
 
@@ -31,3 +33,13 @@ def request_figures_part(service_request, areas):
             areas=areas,
         ),
     }
+
+
+@register.filter
+def fix_days(days: int | None) -> str:
+    """Days to fix in words: a median of 0 reads "under a day", not "0 days"."""
+    if days is None:
+        return "–"
+    if days == 0:
+        return _("under a day")
+    return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
