@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -259,6 +260,18 @@ def test_internal_note_stays_internal_everywhere(
     public = client.get(sr.get_absolute_url()).content.decode()
     assert "Crew booked for Tuesday" in public
     assert NOTE not in public
+
+
+def test_a_comment_awaiting_its_authors_confirmation_is_marked_for_staff(client, staff, sr):
+    resident = Client()
+    resident.post(
+        sr.get_absolute_url() + "comment/",
+        {"comment-text": "Still there", "comment-email": "neighbour@example.org"},
+    )
+    assert Event.objects.get(request=sr, text="Still there").awaiting_confirmation
+    html = signed_in(client, staff).get(url(sr)).content.decode()
+    assert "Still there" in html
+    assert "Awaiting the commenter's e-mail confirmation" in html
 
 
 def test_a_note_with_a_photo_shows_it_to_staff_only(client, staff, sr):

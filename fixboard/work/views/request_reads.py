@@ -78,6 +78,7 @@ class StaffEntry:
     public: bool
     hidden: bool
     text: str = ""
+    awaiting: bool = False  # a comment whose author has not confirmed their e-mail yet
     from_status: str = ""
     to_status: str = ""
     close_reason: str = ""
@@ -140,6 +141,7 @@ def staff_timeline(request: ServiceRequest, *, with_flags: bool = False) -> Time
             "kind",
             "public",
             "hidden",
+            "awaiting_confirmation",
             "created_at",
             "text",
             "from_status",
@@ -170,7 +172,7 @@ def staff_timeline(request: ServiceRequest, *, with_flags: bool = False) -> Time
         .order_by("created_at", "id")
     ]
     by_event: dict[int, list[StaffPhoto]] = {}
-    private = {e.pk for e in rows if not e.public or e.hidden}
+    private = {e.pk for e in rows if not e.public or e.hidden or e.awaiting_confirmation}
     for photo in photos:
         if photo.event_id:
             by_event.setdefault(photo.event_id, []).append(photo)
@@ -211,6 +213,7 @@ def staff_timeline(request: ServiceRequest, *, with_flags: bool = False) -> Time
             actor_name=actor_name,
             public=event.public,
             hidden=event.hidden,
+            awaiting=event.awaiting_confirmation,
             text=event.text,
             from_status=event.from_status,
             to_status=event.to_status,
