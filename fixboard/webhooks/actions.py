@@ -54,7 +54,7 @@ def _checked(data: dict, sub: Subscription | None, *, lock: bool):
     current = fresh_copy(Subscription, sub, lock=lock)
     before = log.state(current, SUBSCRIPTION_FIELDS) if current.pk else {}
     errors, many = apply_fields(current, data, SUBSCRIPTION_FIELDS, fixed=("jurisdiction",))
-    errors = errors or _errors(current, many)
+    errors = {**_errors(current, many), **errors}
     if errors:
         raise ValidationError(errors)
     return current, before, many
