@@ -2,14 +2,18 @@
 through the outbox until their endpoint takes them or they are given up."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from fixboard.notify.models import Outbox
 from fixboard.reports.actions import add_update, transition
 from fixboard.reports.models import Status
+from fixboard.webhooks.actions import queue_deliveries
 from fixboard.webhooks.models import WebhookDelivery
-from tests.factories import INSIDE_EAST, UserFactory, submit_pothole
+from fixboard.webhooks.tasks import reconcile_webhook_deliveries
+from tests.factories import INSIDE_EAST, UserFactory, make_city, submit_pothole
 
 from .conftest import drain, subscribe
 from .receiver import verify
@@ -115,8 +119,6 @@ def test_filters_by_event_kind_service_type_and_area(city, receiver, staff, live
 
 
 def test_another_jurisdictions_and_inactive_subscriptions_get_nothing(city, receiver, live):
-    from tests.factories import make_city
-
     other = make_city()
     subscribe(other, receiver)
     subscribe(city, receiver, active=False, name="Paused")
@@ -171,3 +173,18 @@ def test_the_payload_is_valid_json_with_iso_times(city, receiver, live):
     body = json.loads(receiver.calls[0]["body"])
     assert body["request"]["requested_at"].startswith("20")
     assert body["event"]["kind"] == "submitted"
+
+
+def test_a_delivery_whose_task_was_never_queued_is_sent_by_the_reconcile(city, receiver):
+    subscribe(city, receiver)
+    request = submit_pothole(city)  # its after-commit work never runs: a worker died
+    [delivery] = queue_deliveries(request.events.get(kind="submitted"))
+    assert queue_deliveries(request.events.get(kind="submitted")) == []  # once per event
+    assert reconcile_webhook_deliveries() == 0  # young: its task may still be on the way
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+    assert reconcile_webhook_deliveries() == 1
+    delivery.refresh_from_db()
+    assert delivery.state == Outbox.State.SENT
+    assert [p["request"]["id"] for p in receiver.accepted] == [request.public_id]
