@@ -46,7 +46,7 @@ class SubscriptionAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     """Integrators' endpoints: which public request events each receives, signed."""
 
     form = SubscriptionForm
-    list_display = ["name", "jurisdiction", "target_url", "kinds", "secret_ends", "active"]
+    list_display = ["name", "jurisdiction", "target_url", "events", "secret_ends", "active"]
     list_filter = ["jurisdiction", "active"]
     search_fields = ["name", "target_url"]
     list_select_related = ["jurisdiction"]
@@ -55,6 +55,10 @@ class SubscriptionAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["jurisdiction", "secret_ends"] if obj else []
+
+    @admin.display(description=_("events"))
+    def events(self, obj):
+        return ", ".join(str(Subscription.Kind(k).label) for k in obj.kinds)
 
     @admin.display(description=_("signing secret"))
     def secret_ends(self, obj):
