@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from fixboard.audit import log
 from fixboard.audit.models import AuditEntry
+from fixboard.core.snapshots import Snapshot, configuration_changed
 from fixboard.core.writes import apply_fields, fresh_copy
 from fixboard.notify.models import Outbox
 from fixboard.reports.models import Event
@@ -86,6 +88,7 @@ def save_subscription(
         secrets=["secret"] if created else (),
         jurisdiction=current.jurisdiction,
     )
+    configuration_changed()  # its filters too, set after the save
     return current
 
 
@@ -107,21 +110,46 @@ def rotate_secret(*, actor: log.Actor, subscription: Subscription) -> str:
     return current.secret
 
 
-def matching(event: Event, kind: str):
-    """The active subscriptions of the event's jurisdiction that want this event."""
+@dataclass(frozen=True)
+class Wanted:
+    """What a subscription wants, as the process keeps it."""
+
+    id: int
+    kinds: frozenset[str]
+    service_type_ids: frozenset[int]
+    area_ids: frozenset[int]
+
+
+def _load_wanted(jurisdiction_id: int) -> tuple[Wanted, ...]:
+    subs = Subscription.objects.filter(jurisdiction_id=jurisdiction_id, active=True)
+    return tuple(
+        Wanted(
+            id=sub.pk,
+            kinds=frozenset(sub.kinds),
+            service_type_ids=frozenset(t.pk for t in sub.service_types.all()),
+            area_ids=frozenset(a.pk for a in sub.areas.all()),
+        )
+        for sub in subs.prefetch_related("service_types", "areas")
+    )
+
+
+# Read for every event: a jurisdiction without subscriptions costs no query.
+_wanted = Snapshot("webhooks.subscriptions", _load_wanted, models=(Subscription,))
+
+
+def matching(event: Event, kind: str) -> list[int]:
+    """The ids of the active subscriptions of the event's jurisdiction that want it."""
     request = event.request
-    subs = Subscription.objects.filter(jurisdiction_id=request.jurisdiction_id, active=True)
-    area_ids = set(request.areas.values_list("id", flat=True))
-    for sub in subs.prefetch_related("service_types", "areas"):
-        types = {t.pk for t in sub.service_types.all()}
-        areas = {a.pk for a in sub.areas.all()}
-        if kind not in sub.kinds:
-            continue
-        if types and request.service_type_id not in types:
-            continue
-        if areas and not areas & area_ids:
-            continue
-        yield sub
+    wanted = [w for w in _wanted.get(request.jurisdiction_id) if kind in w.kinds]
+    area_ids = set()
+    if any(w.area_ids for w in wanted):
+        area_ids = set(request.areas.values_list("id", flat=True))
+    return [
+        w.id
+        for w in wanted
+        if (not w.service_type_ids or request.service_type_id in w.service_type_ids)
+        and (not w.area_ids or w.area_ids & area_ids)
+    ]
 
 
 def queue_deliveries(event: Event) -> list[WebhookDelivery]:
@@ -129,16 +157,18 @@ def queue_deliveries(event: Event) -> list[WebhookDelivery]:
     once per subscription and event (a second announcement adds nothing)."""
     from .tasks import send_delivery  # the task module imports this one
 
+    if not _wanted.get(event.request.jurisdiction_id):
+        return []
     kind = payloads.kind_of(event)
     if kind is None:
         return []
     queued = []
     with transaction.atomic():
-        for sub in matching(event, kind):
+        for sub_id in matching(event, kind):
             try:
                 with transaction.atomic():
                     delivery = WebhookDelivery.objects.create(
-                        subscription=sub, event=event, kind=kind, payload={}
+                        subscription_id=sub_id, event=event, kind=kind, payload={}
                     )
                     delivery.payload = payloads.payload(delivery)
                     delivery.save(update_fields=["payload"])
