@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "fixboard.notify",
     "fixboard.open311",
     "fixboard.bridge",
+    "fixboard.webhooks",
     "fixboard.api",
     "fixboard.maps",
     "fixboard.insights",
@@ -314,12 +315,18 @@ WORKER_RECONCILERS = [
     "fixboard.channels.conversations.expire_conversations",
     "fixboard.bridge.tasks.reconcile_crm_sends",
     "fixboard.bridge.tasks.poll_due_endpoints",
+    "fixboard.webhooks.tasks.reconcile_webhook_deliveries",
 ]
 
 # A city's CRM (fixboard.bridge): how long to wait for its answer, and the first wait before
 # retrying a failed send (doubling with each attempt, with jitter).
 CRM_TIMEOUT_SECONDS = float(os.environ.get("CRM_TIMEOUT_SECONDS", "20"))
 CRM_RETRY_BASE_SECONDS = float(os.environ.get("CRM_RETRY_BASE_SECONDS", "60"))
+
+# Webhooks for integrators (fixboard.webhooks): how long a receiver may take to answer, and
+# the first wait before retrying a failed delivery (doubling with each attempt, with jitter).
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "60"))
 
 # SLAs: an open request is "due soon" within this many hours of its due time (real hours,
 # not business hours); its managers get an e-mail when it goes past it (SLA_BREACH_EMAILS).
