@@ -122,7 +122,8 @@ class AddressRecorder:
     A city's history names the same doors again and again; an address sent earlier in
     the import to within MOVE_DEGREES of the new point is not sent again (the index
     already has it there, or within MOVE_DEGREES of it). At most `memory` addresses are
-    remembered, so memory stays flat however long the file.
+    remembered, so memory stays flat however long the file. The streets of what it writes
+    are learnt after the import (`background.learning` queues `tasks.learn_streets`).
     """
 
     def __init__(self, jurisdiction: Jurisdiction, memory: int = 200_000):
@@ -148,7 +149,7 @@ class AddressRecorder:
         if len(sent) + len(fresh) > self.memory:
             sent.clear()
         sent.update((row[1], (row[4], row[5])) for row in fresh)
-        written = _upsert(fresh)
+        written = _upsert_points(fresh)  # its streets are learnt after the import
         self.written += written
         return written
 
@@ -184,7 +185,7 @@ def _staged_types(alias: str, columns: tuple[str, ...]) -> list[int]:
 
 
 def _upsert(rows: list[tuple]) -> int:
-    """Write (jurisdiction id, normalized, *_VALUES) rows and learn their streets."""
+    """Write (jurisdiction id, normalized, *_VALUES) rows and learn their streets at once."""
     written = _upsert_points(rows)
     by_jurisdiction: dict[int, set[str]] = {}
     for row in rows:

@@ -5,7 +5,8 @@ next batch costs Python, and the two do not depend on each other: on PostgreSQL 
 with its own connection writes while the import goes on, so both work at once. Its
 transactions are its own: the index only ever holds true facts, and imports are idempotent
 anyway. Within a transaction (a test's), or on SQLite (one writer at a time), the addresses
-go in with the batch. Used by `fixboard import-addresses` and the request import.
+go in with the batch. Used by `fixboard import-addresses` and the request import. The
+streets of what was written are learnt afterwards, by the worker (`learning`).
 """
 
 import queue
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from django.db import connection
 
 from .addresses import AddressRecorder
+from .tasks import learn_streets
 
 _DONE = None
 
@@ -81,9 +83,13 @@ def address_learner(
 
 @contextmanager
 def learning(learner: AddressRecorder | BackgroundAddresses) -> Iterator[None]:
-    """Run the learner for the block, when it runs in the background."""
+    """Run the learner for the block, when it runs in the background; then queue the
+    learning of the new addresses' streets for the worker. A street's typo keys cost the
+    server several rows each: in bulk they are written after the import, once each."""
     if isinstance(learner, BackgroundAddresses):
         with learner.running():
             yield
     else:
         yield
+    recorder = learner.recorder if isinstance(learner, BackgroundAddresses) else learner
+    learn_streets.enqueue(recorder.jurisdiction.pk)

@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .models import Street, StreetKey
+from django.db.models import Exists, OuterRef
+
+from .models import AddressPoint, Street, StreetKey
 
 DIRECTIONS = frozenset({"N", "S", "E", "W", "NE", "NW", "SE", "SW"})
 # The street kinds of USPS Publication 28 met in city address files (already abbreviated
@@ -227,3 +229,21 @@ def record_streets(jurisdiction_id: int, names: Iterable[str]) -> int:
         batch_size=2000,
     )
     return len(new)
+
+
+def learn_new_streets(jurisdiction_id: int, chunk: int = 5000) -> int:
+    """Record every street the jurisdiction's addresses name that the index does not know;
+    returns how many. Bulk imports leave this to the worker (places.tasks.learn_streets)."""
+    unknown = (
+        AddressPoint.objects.filter(jurisdiction_id=jurisdiction_id)
+        .exclude(street="")
+        .exclude(
+            Exists(Street.objects.filter(jurisdiction_id=jurisdiction_id, name=OuterRef("street")))
+        )
+        .values_list("street", flat=True)
+        .distinct()
+    )
+    names = list(unknown)
+    return sum(
+        record_streets(jurisdiction_id, names[n : n + chunk]) for n in range(0, len(names), chunk)
+    )

@@ -274,3 +274,31 @@ def test_outside_a_transaction_the_index_is_written_alongside(tmp_path):
     assert "0 new, 0 moved, 500 already known, 1 rejected." in out
     assert AddressPoint.objects.filter(jurisdiction=place).count() == 500
     assert search_addresses(place, "250 main")[0].address == "250 Main St"
+
+
+def test_the_worker_learns_the_streets_of_an_import(city, tmp_path, settings):
+    """With the task queue of production: the import writes its addresses and leaves their
+    streets (several typo keys each) to a task; once it ran, a misspelt street finds them."""
+    from django_tasks_db.models import DBTaskResult
+
+    from fixboard.places.search import matching_streets
+    from fixboard.places.tasks import learn_streets
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    lat, long = INSIDE_WEST
+    path = write_oa(
+        tmp_path / "streets.csv",
+        [oa_row(str(n), "Soto Street", lat + n * 0.0001, long) for n in range(1, 6)]
+        + [oa_row("7", "Fourth Street", *INSIDE_EAST)],
+    )
+    j = city.jurisdiction
+    run("import_addresses", str(path), "--jurisdiction", j.slug)
+    assert AddressPoint.objects.filter(jurisdiction=j).count() == 6
+    assert not Street.objects.filter(jurisdiction=j).exists()
+    queued = DBTaskResult.objects.filter(task_path=learn_streets.module_path)
+    assert [task.args_kwargs["args"] for task in queued] == [[j.pk]]
+
+    assert learn_streets.call(j.pk) == 2
+    assert matching_streets(j, "SOTTO") == ["SOTO ST"]
+    assert matching_streets(j, "FORTH ST") == ["FOURTH ST"]
+    assert learn_streets.call(j.pk) == 0  # run again (a second import, a retry): nothing new
