@@ -315,6 +315,7 @@ WORKER_RECONCILERS = [
     "fixboard.channels.conversations.expire_conversations",
     "fixboard.bridge.tasks.reconcile_crm_sends",
     "fixboard.bridge.tasks.poll_due_endpoints",
+    "fixboard.webhooks.tasks.reconcile_event_deliveries",
     "fixboard.webhooks.tasks.reconcile_webhook_deliveries",
 ]
 
