@@ -239,6 +239,9 @@ PREFILL_LINK_DAYS = float(os.environ.get("PREFILL_LINK_DAYS", "7"))
 # Minutes of silence after which a resident's SMS report is dropped and their next text
 # starts a new one (fixboard.channels).
 SMS_CONVERSATION_MINUTES = float(os.environ.get("SMS_CONVERSATION_MINUTES", "60"))
+# Hosts of map apps' short links ("Share" in Google Maps) that a report by text follows to
+# the place they stand for (fixboard.channels.locations); only these, only to map hosts.
+MAP_SHORT_LINK_HOSTS = env_list("MAP_SHORT_LINK_HOSTS", "maps.app.goo.gl,goo.gl")
 # Hour of the day (in TIME_ZONE) at which the worker sends watch-area digests when scheduled.
 DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))
 
@@ -315,6 +318,7 @@ WORKER_RECONCILERS = [
     "fixboard.channels.conversations.expire_conversations",
     "fixboard.bridge.tasks.reconcile_crm_sends",
     "fixboard.bridge.tasks.poll_due_endpoints",
+    "fixboard.webhooks.tasks.reconcile_event_deliveries",
     "fixboard.webhooks.tasks.reconcile_webhook_deliveries",
 ]
 

@@ -31,6 +31,10 @@ class Update:
     description: str
     at: datetime
     media_url: str = ""
+    # A record's current state (GET requests) rather than an event of its history: applied
+    # unless it is the state last applied, so a record touched without change adds nothing
+    # and one that comes back to an earlier state is applied again.
+    snapshot_of: str = ""
 
 
 def event_id(update_id: str) -> str:
@@ -45,7 +49,7 @@ def apply_update(*, endpoint, request: ServiceRequest, update: Update) -> Event 
     when it changed nothing."""
     request = ServiceRequest.objects.select_for_update().get(pk=request.pk)
     external = event_id(update.update_id)
-    if request.events.filter(external_id=external).exists():
+    if _applied(request, update, external):
         return None
     actor = actor_of(endpoint)
     at = _dated(request, update.at)
@@ -92,6 +96,18 @@ def apply_update(*, endpoint, request: ServiceRequest, update: Update) -> Event 
         )
         event = event or note
     return event
+
+
+def _applied(request: ServiceRequest, update: Update, external: str) -> bool:
+    if not update.snapshot_of:
+        return request.events.filter(external_id=external).exists()
+    last = (
+        request.events.filter(external_id__startswith=f"{update.snapshot_of}@")
+        .order_by("-created_at", "-id")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    return last == external
 
 
 def _dated(request: ServiceRequest, at: datetime) -> datetime:

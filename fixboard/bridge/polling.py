@@ -7,6 +7,7 @@ nothing (`inbound.apply_update` keeps each update's id), so reading one twice co
 nothing but the read.
 """
 
+import hashlib
 import logging
 import zoneinfo
 from datetime import timedelta
@@ -44,29 +45,43 @@ def claim(endpoint: CrmEndpoint) -> CrmPoll | None:
     return CrmPoll.objects.get(pk=state.pk) if taken else None
 
 
-def _update_of(endpoint: CrmEndpoint, record: dict, tz) -> Update | None:
+def _snapshot(request_id: str, *parts: str) -> str:
+    """The id of a record's state: the same however often the CRM touches the record
+    without changing what it says."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+    return f"{request_id[:80]}@{digest}"
+
+
+def _update_of(endpoint: CrmEndpoint, record: dict, tz, now) -> tuple[Update | None, object]:
+    """The update a record says, and the CRM's time of it (None when it gives none)."""
     at = moment(record.get("updated_datetime"), tz)
     request_id = text(record.get("service_request_id"))
-    if at is None or not request_id:
-        return None
-    if endpoint.poll == CrmEndpoint.Poll.REQUESTS:
-        update_id = f"{request_id}@{at.isoformat()}"
-        description = text(record.get("status_notes"))
-    else:
-        update_id = text(record.get("update_id"))
-        description = text(record.get("description"))
-    if not update_id:
-        return None
     code, status = text(record.get("external_status_code")), text(record.get("status"))
-    return Update(
+    # The CRM's own code when the mapping knows it, else the (extended) status.
+    status = code if code and endpoint.fixboard_status(code) else status
+    if not request_id:
+        return None, None
+    if endpoint.poll == CrmEndpoint.Poll.REQUESTS:
+        # A request's record is its state now, not an event: many servers leave its
+        # updated_datetime empty (Toronto), and touch it without changing what it says.
+        description, media_url = text(record.get("status_notes")), text(record.get("media_url"))
+        update_id = _snapshot(request_id, status, description, media_url)
+        snapshot_of = request_id[:80]
+    else:
+        update_id, snapshot_of = text(record.get("update_id")), ""
+        description, media_url = text(record.get("description")), text(record.get("media_url"))
+        if at is None or not update_id:
+            return None, None
+    update = Update(
         service_request_id=request_id,
         update_id=update_id,
-        # The CRM's own code when the mapping knows it, else the (extended) status.
-        status=code if code and endpoint.fixboard_status(code) else status,
+        status=status,
         description=description,
-        at=at,
-        media_url=text(record.get("media_url")),
+        at=at or now,
+        media_url=media_url,
+        snapshot_of=snapshot_of,
     )
+    return update, at
 
 
 def _pages(client: Client, endpoint: CrmEndpoint, since, until):
@@ -87,15 +102,16 @@ def _pages(client: Client, endpoint: CrmEndpoint, since, until):
             return
 
 
-def _apply_page(endpoint: CrmEndpoint, records: list[dict], tz) -> tuple[int, object]:
-    updates = [u for u in (_update_of(endpoint, r, tz) for r in records) if u]
+def _apply_page(endpoint: CrmEndpoint, records: list[dict], tz, now) -> tuple[int, object]:
+    read = [_update_of(endpoint, r, tz, now) for r in records]
+    updates = [u for u, _at in read if u]
+    stamped = [at for u, at in read if u and at]
     sends = CrmSend.objects.filter(
         endpoint=endpoint, external_id__in={u.service_request_id for u in updates}
     ).select_related("request")
     requests = {s.external_id: s.request for s in sends}
-    applied, latest = 0, None
+    applied, latest = 0, max(stamped, default=None)
     for update in sorted(updates, key=lambda u: u.at):
-        latest = max(latest or update.at, update.at)
         request = requests.get(update.service_request_id)
         if request is None:
             continue  # a request that did not come from here
@@ -112,10 +128,13 @@ def poll(endpoint: CrmEndpoint, state: CrmPoll) -> int:
     client, applied, mark = Client(endpoint), 0, state.high_water
     try:
         for records in _pages(client, endpoint, since, now + OVERLAP):
-            count, latest = _apply_page(endpoint, records, tz)
+            count, latest = _apply_page(endpoint, records, tz, now)
             applied += count
             if latest is not None:
-                mark = max(mark or latest, min(latest, now))
+                # Never past our clock: one record dated in the future (a CRM clock ahead, a
+                # typo) must not make later polls skip what comes before it.
+                capped = min(latest, now)
+                mark = max(mark or capped, capped)
     except Exception as exc:
         state.last_error = str(exc)[:2000]
         logger.warning("Polling %s failed: %s", endpoint, exc)

@@ -18,7 +18,7 @@ from fixboard.core import limits
 from fixboard.notify import inbound
 from fixboard.places.models import Jurisdiction
 
-from . import steps
+from . import locations, steps
 from .language import chosen_language, detect_language
 from .models import Conversation
 from .status import status_reply
@@ -41,6 +41,9 @@ def answer(*, phone: str, to: str, body: str) -> str:
             limits.check(None, "sms_message", phone=phone, address=False)
         except limits.Limited:
             limited = True
+    if not limited:
+        # Asked before the conversation is locked: the map provider may take seconds.
+        body = locations.expand_short_link(body)
     with transaction.atomic():
         conversation = _open_conversation(phone)
         language = conversation.language if conversation else detect_language(body)

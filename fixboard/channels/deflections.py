@@ -24,11 +24,12 @@ def report_link(jurisdiction: Jurisdiction, phone: str) -> str:
 
 @transaction.atomic
 def deflect_call(
-    *, jurisdiction: Jurisdiction, call_sid: str, phone: str, language: str
+    *, jurisdiction: Jurisdiction, call_sid: str, phone: str, language: str, line: str = ""
 ) -> Deflection:
     """Text the caller on hold (`phone`, E.164) the link to report online, in `language`,
-    and count the call as sent online. Once per call, however often the provider asks.
-    ValidationError (from `queue_text`) when the number may not be texted."""
+    and count the call as sent online on the city's `line` (the number dialled, E.164).
+    Once per call, however often the provider asks. ValidationError (from `queue_text`)
+    when the number may not be texted."""
     done = Deflection.objects.filter(call_sid=call_sid).first()
     if done is not None:
         return done
@@ -45,5 +46,10 @@ def deflect_call(
         language=language,
     )
     return Deflection.objects.create(
-        jurisdiction=jurisdiction, call_sid=call_sid, phone=phone, language=language, text=text
+        jurisdiction=jurisdiction,
+        call_sid=call_sid,
+        phone=phone,
+        line=line,
+        language=language,
+        text=text,
     )

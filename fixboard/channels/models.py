@@ -72,6 +72,8 @@ class Deflection(models.Model):
     )
     call_sid = models.CharField(_("provider's call id"), max_length=64, unique=True)
     phone = models.CharField(_("phone"), max_length=16)  # E.164; private, staff only
+    # The city's number the caller dialled (E.164): a city may run several lines.
+    line = models.CharField(_("number called"), max_length=16, blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     text = models.ForeignKey(
         TextMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -81,6 +83,9 @@ class Deflection(models.Model):
     class Meta:
         verbose_name = _("call sent online")
         verbose_name_plural = _("calls sent online")
+        indexes = [
+            models.Index(fields=["jurisdiction", "created_at"], name="deflection_jurisdiction_time")
+        ]
 
     def __str__(self):
         return f"{self.call_sid} ({self.created_at:%Y-%m-%d %H:%M})"

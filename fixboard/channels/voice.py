@@ -129,6 +129,7 @@ def _send_online(request, jurisdiction: Jurisdiction, language: str) -> tuple[st
             call_sid=request.POST.get("CallSid", "") or phone,
             phone=phone,
             language=language,
+            line=phone_or_blank(request.POST.get("To", "")),
         )
     except ValidationError:
         return _("We could not text this number. Please stay on the line."), False

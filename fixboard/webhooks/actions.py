@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -152,9 +153,9 @@ def matching(event: Event, kind: str) -> list[int]:
     ]
 
 
-def queue_deliveries(event: Event) -> list[WebhookDelivery]:
-    """A delivery row per subscription that wants this public event, sent after commit;
-    once per subscription and event (a second announcement adds nothing)."""
+def queue_deliveries(event: Event, *, only: Collection[int] | None = None) -> list[WebhookDelivery]:
+    """A delivery row per subscription that wants this public event (of `only`, if given),
+    sent after commit; once per subscription and event (a second announcement adds nothing)."""
     from .tasks import send_delivery  # the task module imports this one
 
     if not _wanted.get(event.request.jurisdiction_id):
@@ -165,6 +166,8 @@ def queue_deliveries(event: Event) -> list[WebhookDelivery]:
     queued = []
     with transaction.atomic():
         for sub_id in matching(event, kind):
+            if only is not None and sub_id not in only:
+                continue
             try:
                 with transaction.atomic():
                     delivery = WebhookDelivery.objects.create(

@@ -4,8 +4,11 @@ from fixboard.bridge.models import CrmSend
 from fixboard.bridge.tasks import send_request
 from fixboard.catalog.actions import save_crm_endpoint, save_routing_rule
 from fixboard.notify.models import Outbox
+from tests.conftest import SHARED
 
-from .standin import Crm, Running
+from .standin import Canned, Crm, Running
+
+FIXTURES = SHARED / "open311" / "fixtures"
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +22,26 @@ def crm():
     running = Running(Crm(hang=1.5))
     yield running
     running.stop()
+
+
+def fixture(name: str, status: int = 200) -> tuple[int, str, bytes]:
+    """A real city's saved answer, as `Canned` serves it."""
+    kind = "text/xml" if name.endswith(".xml") else "application/json"
+    return status, kind, (FIXTURES / name).read_bytes()
+
+
+@pytest.fixture
+def canned():
+    """Start servers answering with saved answers; stopped after the test."""
+    servers = []
+
+    def serve(answers):
+        servers.append(Canned(answers))
+        return servers[-1]
+
+    yield serve
+    for server in servers:
+        server.stop()
 
 
 def connect(city, url: str, **fields):

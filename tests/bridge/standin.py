@@ -2,9 +2,11 @@
 have, to be told what to do with each next call.
 
 It serves POST requests (tokens for batch services, resolved after some polls), GET
-requests (filtered by requested time and service, attributes with extensions=true,
-paged), GET tokens and GET servicerequestupdates, in JSON or XML (is_array roots, times
-without zones, as some servers write them). `faults` is a list the next POSTs pop from.
+requests (filtered by requested time, by updated time with the v2.1 draft's
+updated_after/updated_before unless told to ignore them as v2 servers do, and by service;
+attributes with extensions=true; paged), GET tokens and GET servicerequestupdates, in JSON
+or XML (is_array roots, times without zones, as some servers write them), by a clock that
+may run ahead of or behind ours. `faults` is a list the next POSTs pop from.
 """
 
 import json
@@ -63,6 +65,10 @@ class Crm:
         self.batch = batch
         self.posts = 0
         self.naive_times = False  # write times without a zone, as some servers do
+        self.naive_zone = UTC  # the zone of those times (the city's, for most such servers)
+        self.clock = timedelta()  # how far its clock is ahead of ours (negative: behind)
+        self.knows_updated_after = True  # False: a v2 server, which ignores the filter
+        self.gets: list[dict] = []  # the query of every GET requests, in order
         self.seen_keys: list[str] = []
         self.unknown_codes: set[str] = set()  # service codes it answers 400 for
         self.after_create = None  # called with the record, before the answer is written
@@ -82,9 +88,17 @@ class Crm:
                 "media_url": None,
             }
             self.updates.append(update)
-            self.requests[request_id]["status"] = status
-            self.requests[request_id]["updated_datetime"] = update["updated_datetime"]
+            record = self.requests[request_id]
+            record["status"] = status
+            record["external_status_code"] = code or None
+            record["status_notes"] = description or None
+            record["updated_datetime"] = update["updated_datetime"]
             return update
+
+    def touch(self, request_id: str):
+        """Its staff save the request without changing what the public sees."""
+        with self.lock:
+            self.requests[request_id]["updated_datetime"] = self._now()
 
     def created_for(self, fixboard_id: str) -> list[dict]:
         return [
@@ -92,8 +106,17 @@ class Crm:
         ]
 
     def _now(self) -> str:
-        now = datetime.now(UTC).replace(microsecond=0)
-        return now.replace(tzinfo=None).isoformat() if self.naive_times else now.isoformat()
+        now = (datetime.now(UTC) + self.clock).replace(microsecond=0)
+        if self.naive_times:
+            return now.astimezone(self.naive_zone).replace(tzinfo=None).isoformat()
+        return now.isoformat()
+
+    def read_time(self, value: str | None) -> datetime | None:
+        """A time as this CRM reads one (its own, or a query's)."""
+        if not value:
+            return None
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=self.naive_zone)
 
     def create(self, form: dict) -> dict:
         with self.lock:
@@ -214,10 +237,18 @@ def _handler(crm: Crm):
         def _find(self, query):
             with crm.lock:
                 records = sorted(crm.requests.values(), key=lambda r: r["service_request_id"])
-            start = _parse(query.get("start_date"))
+                crm.gets.append(query)
+            start = crm.read_time(query.get("start_date"))
+            after, before = (None, None)
+            if crm.knows_updated_after:
+                after = crm.read_time(query.get("updated_after"))
+                before = crm.read_time(query.get("updated_before"))
             found = []
             for record in records:
-                if start and _parse(record["requested_datetime"]) < start:
+                if start and crm.read_time(record["requested_datetime"]) < start:
+                    continue
+                updated = crm.read_time(record["updated_datetime"])
+                if (after and updated <= after) or (before and updated >= before):
                     continue
                 if query.get("service_code") and record["service_code"] != query["service_code"]:
                     continue
@@ -239,25 +270,19 @@ def _handler(crm: Crm):
             return self._records(fmt, "service_requests", "request", [record])
 
         def _updates(self, query):
-            start, end = _parse(query.get("start_date")), _parse(query.get("end_date"))
+            start = crm.read_time(query.get("start_date"))
+            end = crm.read_time(query.get("end_date"))
             with crm.lock:
                 updates = list(crm.updates)
             found = [
                 u
                 for u in updates
-                if (not start or _parse(u["updated_datetime"]) >= start)
-                and (not end or _parse(u["updated_datetime"]) <= end)
+                if (not start or crm.read_time(u["updated_datetime"]) >= start)
+                and (not end or crm.read_time(u["updated_datetime"]) <= end)
             ]
             return self._page(found, query)
 
     return Handler
-
-
-def _parse(value):
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class Running:

@@ -10,32 +10,11 @@ from fixboard.bridge.models import CrmSend
 from fixboard.bridge.tasks import send_request
 from fixboard.catalog.models import AttributeDefinition, ServiceType
 from fixboard.notify.models import Outbox
-from tests.conftest import SHARED
 from tests.factories import submit_pothole
 
-from .conftest import connect, drain
-from .standin import Canned
+from .conftest import connect, drain, fixture
 
 pytestmark = pytest.mark.django_db
-FIXTURES = SHARED / "open311" / "fixtures"
-
-
-def fixture(name: str, status: int = 200) -> tuple[int, str, bytes]:
-    kind = "text/xml" if name.endswith(".xml") else "application/json"
-    return status, kind, (FIXTURES / name).read_bytes()
-
-
-@pytest.fixture
-def canned():
-    servers = []
-
-    def serve(answers):
-        servers.append(Canned(answers))
-        return servers[-1]
-
-    yield serve
-    for server in servers:
-        server.stop()
 
 
 def test_token_only_post_answers_are_followed_to_the_id_merton(city, canned):

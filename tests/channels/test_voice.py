@@ -102,6 +102,7 @@ def test_pressing_1_texts_a_link_that_fills_in_the_phone_and_counts_the_call(
 
     deflection = Deflection.objects.get()
     assert (deflection.call_sid, deflection.phone, deflection.language) == (CALL, RESIDENT, "en")
+    assert deflection.line == "+13235550100", "the city's number the caller dialled"
     assert deflection.text.kind == TextMessage.Kind.REPORT_ONLINE
 
     # The provider retries a post it got no answer to: still one text, one deflection.
