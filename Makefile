@@ -33,7 +33,7 @@ run: install
 
 test: dev
 	$(BIN)/ruff check fixboard tests bench
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 bench: dev
 	$(BIN)/python -m bench $(BENCH_ARGS)

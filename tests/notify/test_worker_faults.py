@@ -61,7 +61,8 @@ def report() -> None:
                         "task_path", "status", "args_kwargs", "enqueued_at", "run_after"
                     )
                 ),
-            }
+            },
+            default=str,  # the times of the tasks left
         )
     )
 
