@@ -39,9 +39,9 @@ THROUGHPUT_CLIENTS = 8
 MIN_SAMPLES = 40
 # Smoke runs (a few hundred rows) only check that everything works: short clocks.
 SMOKE_ROWS = 10_000
-SMOKE_SAMPLES = MIN_SAMPLES
-SMOKE_WARM_UP = 5
-SMOKE_SECONDS = 1.5
+SMOKE_SAMPLES = 10
+SMOKE_WARM_UP = 2
+SMOKE_SECONDS = 0.5
 READY_SECONDS = 60
 STOP_SECONDS = 15
 
