@@ -16,6 +16,7 @@ from django.core import mail
 from fixboard.bridge.models import CrmSend
 from fixboard.bridge.tasks import poll_endpoint, send_request
 from fixboard.reports.models import CloseReason, Event, Status
+from tests import processes
 from tests.factories import submit_pothole
 
 from .conftest import connect
@@ -73,7 +74,7 @@ def city_crm(tmp_path):
     key = json.loads(in_crm(env, "from tests.bridge.test_two_servers import seed_crm; seed_crm()"))
     port = free_port()
     log = open(tmp_path / "crm.log", "w+")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
+    server = processes.start(
         [sys.executable, "-m", "fixboard", "run", "--port", str(port), "--workers", "1"],
         env=env,
         stdout=log,
@@ -91,8 +92,7 @@ def city_crm(tmp_path):
     try:
         yield env, base, key["key"]
     finally:
-        server.kill()
-        server.wait()
+        processes.stop_all(server)
         log.close()
 
 

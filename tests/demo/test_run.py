@@ -11,6 +11,8 @@ import urllib.request
 
 import pytest
 
+from tests import processes
+
 STARTED = re.compile(r"web pid (\d+), worker pid (\d+)")
 
 
@@ -46,7 +48,7 @@ def env(tmp_path_factory) -> dict:
 def server(env, tmp_path):
     port = free_port()
     log = open(tmp_path / "run.log", "w+")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
+    process = processes.start(
         [sys.executable, "-m", "fixboard", "run", "--port", str(port), "--workers", "1"],
         env=env,
         stdout=log,
@@ -56,9 +58,7 @@ def server(env, tmp_path):
     try:
         yield process, port, log
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        processes.stop_all(process)
         log.close()
 
 
