@@ -24,6 +24,7 @@ def recount_changed(count_request: Callable[[int], object], last_pass: dict) -> 
         Event.objects.filter(created_at__gte=since)
         .exclude(kind=Event.Kind.SUBMITTED)  # counted in the submission's own transaction
         .values_list("request_id", flat=True)
+        .order_by("request_id")  # the model's ordering would repeat a request per event
         .distinct()
     )
     count = 0
