@@ -92,7 +92,8 @@ class WebhookDeliveryAdmin(ScopedAdmin, admin.ModelAdmin):
         "last_error",
         "created_at",
     ]
-    list_filter = ["state", "kind", "subscription"]
+    # Only the subscriptions of the rows listed: a plain filter names every city's.
+    list_filter = ["state", "kind", ("subscription", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["=delivery_id", "=event__request__public_id"]
     list_select_related = ["subscription"]
     actions = ["retry_selected"]
