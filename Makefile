@@ -33,6 +33,7 @@ run: install
 
 test: dev
 	$(BIN)/ruff check fixboard tests bench
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 bench: dev

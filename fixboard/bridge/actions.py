@@ -4,8 +4,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fixboard.notify import outbox
-from fixboard.notify.models import Outbox
+from fixboard.core import outbox
+from fixboard.core.models import Outbox
 from fixboard.reports.external import record_handoff, record_sync_attempt
 from fixboard.reports.models import ServiceRequest
 

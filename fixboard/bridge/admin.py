@@ -23,7 +23,8 @@ class CrmSendAdmin(ScopedAdmin, admin.ModelAdmin):
         "next_attempt_at",
         "last_error",
     ]
-    list_filter = ["state", "endpoint"]
+    # Only the endpoints of the rows listed: a plain filter names every city's.
+    list_filter = ["state", ("endpoint", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["=request__public_id", "=external_id", "=token"]
     list_select_related = ["request", "endpoint"]
     actions = ["retry_selected"]

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fixboard.open311.statuses import corrected_reason, crm_target, next_status
 from fixboard.reports.actions import add_update, transition
 from fixboard.reports.changes import correct_close_reason
 from fixboard.reports.models import Event, ServiceRequest, Status
+from fixboard.reports.open311_statuses import corrected_reason, crm_target, next_status
 
 from .actions import actor_of
 

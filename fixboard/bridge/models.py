@@ -2,7 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fixboard.catalog.models import CrmEndpoint
-from fixboard.notify.models import Outbox
+from fixboard.core.models import Outbox
 from fixboard.reports.models import ServiceRequest
 
 

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from fixboard.core.models import Outbox
 from fixboard.core.open311_answers import text
-from fixboard.notify.models import Outbox
 from fixboard.reports.models import ServiceRequest
 
 from .client import Client, CrmError

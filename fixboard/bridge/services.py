@@ -1,14 +1,17 @@
 """The CRM's services list and definitions, synchronised as the jurisdiction's service
-types, through the same loader (and catalog domain functions) as saved answers."""
+types, through the same catalog loading (and domain functions) as saved answers."""
 
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
+from fixboard.catalog import open311_services
 from fixboard.core.open311_answers import flag, text
-from fixboard.open311 import loading
 
 from .client import Client, CrmError
+
+# Who the audit log says changed the catalog.
+SYNC = "fixboard sync-crm-services"
 
 
 @dataclass
@@ -24,7 +27,9 @@ def sync_services(endpoint, *, client: Client | None = None) -> SyncResult:
     services list cannot be read; a definition that cannot be read is skipped with why."""
     client = client or Client(endpoint)
     services = client.services()
-    loaded = loading.load_services(jurisdiction=endpoint.jurisdiction, services=services)
+    loaded = open311_services.load_services(
+        jurisdiction=endpoint.jurisdiction, services=services, actor=SYNC
+    )
     result = SyncResult(loaded.created, loaded.updated, list(loaded.skipped))
     for item in services:
         code = text(item.get("service_code"))
@@ -33,7 +38,9 @@ def sync_services(endpoint, *, client: Client | None = None) -> SyncResult:
         try:
             definition = client.definition(code)
             definition.setdefault("service_code", code)
-            loading.load_definition(jurisdiction=endpoint.jurisdiction, definition=definition)
+            open311_services.load_definition(
+                jurisdiction=endpoint.jurisdiction, definition=definition, actor=SYNC
+            )
         except (CrmError, ValidationError) as exc:
             result.skipped.append(f"{code}: {exc}")
     return result

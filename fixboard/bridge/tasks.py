@@ -7,8 +7,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from fixboard.catalog.models import CrmEndpoint
+from fixboard.core import outbox
 from fixboard.core.worker import queued_args
-from fixboard.notify import outbox
 
 from . import actions, polling, sending
 from .client import Client, CrmError

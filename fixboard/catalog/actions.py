@@ -93,7 +93,7 @@ CRM_ENDPOINT_FIELDS = (
     "active",
 )
 # What a status mapping may say: an extended status, or Fixboard's own status code
-# (open311.statuses.target_of_code reads them; tests/bridge checks the two agree).
+# (reports.open311_statuses.target_of_code reads them; tests/bridge checks the two agree).
 CRM_STATUS_VALUES = (
     "new",
     "acknowledged",

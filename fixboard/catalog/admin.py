@@ -13,7 +13,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from fixboard.accounts import scope
 from fixboard.accounts.admin_scope import ScopedAdmin
-from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data
+from fixboard.core.admin_writes import DomainConfigAdmin, DomainForm, DomainSaveMixin, form_data
 
 from . import actions, calendars
 from . import languages as lang
@@ -522,29 +522,17 @@ class CallTopicForm(DomainForm):
 
 
 @admin.register(CallTopic)
-class CallTopicAdmin(ScopedAdmin, DomainSaveMixin, TranslationAdmin):
+class CallTopicAdmin(ScopedAdmin, DomainConfigAdmin, TranslationAdmin):
     """The call center's knowledge base: questions answered on the phone without a request.
     Topics are made inactive rather than deleted: logged calls keep theirs."""
 
     form = CallTopicForm
+    domain_save = staticmethod(actions.save_call_topic)
     fields = side_by_side(CallTopic, "jurisdiction", "name", "answer", "active", "order")
     list_display = ["name", "active", "order", "jurisdiction"]
     list_filter = ["jurisdiction", "active"]
     list_select_related = ["jurisdiction"]
     search_fields = ["name", "answer"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["jurisdiction"] if obj else []
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_through_domain(self, request, form, formsets, change):
-        return actions.save_call_topic(
-            actor=request.user,
-            data=form_data(form, actions.CALL_TOPIC_FIELDS),
-            topic=form.instance if change else None,
-        )
 
 
 class AutomationRuleForm(DomainForm):
@@ -628,27 +616,15 @@ class PhoneLineForm(DomainForm):
 
 
 @admin.register(PhoneLine)
-class PhoneLineAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+class PhoneLineAdmin(ScopedAdmin, DomainConfigAdmin, admin.ModelAdmin):
     """The city's numbers at the SMS and voice provider: texts and calls to one belong to
     its jurisdiction (docs/phone.md)."""
 
     form = PhoneLineForm
+    domain_save = staticmethod(actions.save_phone_line)
     list_display = ["number", "jurisdiction", "active"]
     list_filter = ["jurisdiction", "active"]
     list_select_related = ["jurisdiction"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["jurisdiction"] if obj else []
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_through_domain(self, request, form, formsets, change):
-        return actions.save_phone_line(
-            actor=request.user,
-            data=form_data(form, actions.PHONE_LINE_FIELDS),
-            line=form.instance if change else None,
-        )
 
 
 class HoldMessageForm(DomainForm):
@@ -662,26 +638,14 @@ class HoldMessageForm(DomainForm):
 
 
 @admin.register(HoldMessage)
-class HoldMessageAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+class HoldMessageAdmin(ScopedAdmin, DomainConfigAdmin, admin.ModelAdmin):
     """What callers on hold hear: one message per language, each naming its key."""
 
     form = HoldMessageForm
+    domain_save = staticmethod(actions.save_hold_message)
     list_display = ["language", "digit", "text", "active", "order", "jurisdiction"]
     list_filter = ["jurisdiction", "language", "active"]
     list_select_related = ["jurisdiction"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["jurisdiction"] if obj else []
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_through_domain(self, request, form, formsets, change):
-        return actions.save_hold_message(
-            actor=request.user,
-            data=form_data(form, actions.HOLD_MESSAGE_FIELDS),
-            message=form.instance if change else None,
-        )
 
 
 def masked(key: str) -> str:
@@ -721,8 +685,12 @@ class CrmEndpointForm(DomainForm):
 
 
 @admin.register(CrmEndpoint)
-class CrmEndpointAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
+class CrmEndpointAdmin(ScopedAdmin, DomainConfigAdmin, admin.ModelAdmin):
+    """A city's own CRM (fixboard.bridge); its sends and polls refer to it."""
+
     form = CrmEndpointForm
+    domain_save = staticmethod(actions.save_crm_endpoint)
+    fixed_after_add = ()
     list_display = ["name", "jurisdiction", "base_url", "format", "poll", "key_ends", "active"]
     list_filter = ["jurisdiction", "active", "poll"]
     search_fields = ["name", "base_url"]
@@ -731,13 +699,3 @@ class CrmEndpointAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
     @admin.display(description=_("API key"))
     def key_ends(self, obj):
         return masked(obj.api_key)
-
-    def save_through_domain(self, request, form, formsets, change):
-        return actions.save_crm_endpoint(
-            actor=request.user,
-            data=form.domain_data(),
-            endpoint=form.instance if change else None,
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # its sends and polls refer to it: deactivate instead

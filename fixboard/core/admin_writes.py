@@ -40,6 +40,10 @@ class DomainForm(forms.ModelForm):
             show_errors(self, exc)
         return cleaned
 
+    def domain_data(self) -> dict:
+        """What the domain's save function is given as `data`."""
+        return form_data(self, self.fields_of_check)
+
 
 class DomainSaveMixin:
     """A ModelAdmin whose `save_through_domain(request, form, formsets, change)` writes the
@@ -59,3 +63,26 @@ class DomainSaveMixin:
 
     def save_through_domain(self, request, form, formsets, change):
         raise NotImplementedError
+
+
+class DomainConfigAdmin(DomainSaveMixin):
+    """A ModelAdmin mixin for a configuration row that one domain function writes,
+    `domain_save` (given `actor`, the form's `domain_data()` and the row as the form's
+    `instance_name`), and that is never deleted: other rows refer to it, so it is
+    deactivated instead. Its `fixed_after_add` fields cannot change once it is saved."""
+
+    domain_save = None
+    fixed_after_add: tuple[str, ...] = ("jurisdiction",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return list(self.fixed_after_add) if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_through_domain(self, request, form, formsets, change):
+        return self.domain_save(
+            actor=request.user,
+            data=form.domain_data(),
+            **{form.instance_name: form.instance if change else None},
+        )

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Counter(models.Model):
@@ -20,3 +21,28 @@ class ConfigurationVersion(models.Model):
 
     def __str__(self):
         return f"configuration version {self.version}"
+
+
+class Outbox(models.Model):
+    """What every outbox row (an e-mail, a text, a CRM send, a webhook delivery) has: a task
+    sends it under a lease and retries it with backoff until it is sent or given up
+    (fixboard.core.outbox)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        # Withdrawn before it went out (a moderator hid the comment, the number said STOP).
+        CANCELLED = "cancelled", _("cancelled")
+
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # While a worker sends it: no other may until then (after, its worker is taken for dead).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True

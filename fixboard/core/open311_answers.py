@@ -1,5 +1,6 @@
 """Reading what Open311 servers answer, quirks included: XML or JSON, `is_array` on the
-XML root, integer codes, nulls. Used by the fixture loader and the CRM client."""
+XML root, integer codes, nulls. Used by the fixture loader, the catalog's loading of
+services and the CRM client."""
 
 import json
 from datetime import datetime, tzinfo
@@ -8,6 +9,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 # The elements whose children form a list (the spec's roots and the extensions' lists).
 LISTS = {
@@ -74,3 +76,12 @@ def moment(value, tz: tzinfo) -> datetime | None:
     if parsed is None:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def service_code(value) -> str:
+    """A service (or question) code as a URL may carry it; ValueError if it cannot."""
+    # Codes are strings in the spec; SeeClickFix sends integers.
+    code = text(value)
+    if not code or any(c in code for c in "/.?# "):
+        raise ValueError(_("service code %(c)r cannot be used in a URL") % {"c": code})
+    return code

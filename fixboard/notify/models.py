@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fixboard.catalog.models import Department, ServiceType
+from fixboard.core.models import Outbox
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports.models import Event, ServiceRequest
 
@@ -107,30 +108,6 @@ class Unsubscribe(models.Model):
 
     def __str__(self):
         return f"{self.email} unsubscribed from {self.request_id or 'all'}"
-
-
-class Outbox(models.Model):
-    """What every outbox row (an e-mail, a text) has: a task sends it under a lease and
-    retries it with backoff until it is sent or given up (fixboard.notify.outbox)."""
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("pending")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
-        # Withdrawn before it went out (a moderator hid the comment, the number said STOP).
-        CANCELLED = "cancelled", _("cancelled")
-
-    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    # While a worker sends it: no other may until then (after, its worker is taken for dead).
-    lease_until = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        abstract = True
 
 
 class Delivery(Outbox):

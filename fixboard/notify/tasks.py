@@ -10,10 +10,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django_tasks import task
 
+from fixboard.core import outbox
 from fixboard.core.worker import queued_args
 from fixboard.reports.models import Event
 
-from . import actions, departments, emails, outbox, selectors
+from . import actions, departments, emails, selectors
 from .models import Delivery, DepartmentDigestRun, DepartmentNotice, DigestRun
 
 logger = logging.getLogger(__name__)

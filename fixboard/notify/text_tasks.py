@@ -10,7 +10,9 @@ import logging
 from django.utils import timezone
 from django_tasks import task
 
-from . import outbox, sms
+from fixboard.core import outbox
+
+from . import sms
 from .models import TextMessage, TextOptOut
 from .optouts import opt_out, opted_out
 

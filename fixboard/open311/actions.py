@@ -23,9 +23,9 @@ from fixboard.reports import idempotency
 from fixboard.reports.actions import ContactDetails, add_update, submit_request, transition
 from fixboard.reports.changes import correct_close_reason
 from fixboard.reports.models import Channel, Event, ServiceRequest, Status
+from fixboard.reports.open311_statuses import Target, corrected_reason, next_status
 
 from .models import Submission
-from .statuses import Target, corrected_reason, next_status
 
 REPEAT_WINDOW = timedelta(minutes=10)  # an identical POST within this is a repeat
 

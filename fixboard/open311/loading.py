@@ -2,8 +2,8 @@
 
 Reads what real servers send, quirks included: XML or JSON, integer codes, nulls,
 `is_array` on the XML root, missing time zones, 0,0 for "no location", empty
-`updated_datetime`. Service types and their questions are written through the catalog's
-domain functions (validated, on the audit log as LOADER); requests through the bulk import
+`updated_datetime`. Service types and their questions are written through the catalog
+(`catalog.open311_services`, on the audit log as LOADER); requests through the bulk import
 path (`reports.importing`), keyed by the source's `service_request_id`, so loading the same
 answer again updates instead of duplicating, and the map counts are rebuilt after it as
 after any import.
@@ -12,7 +12,6 @@ after any import.
 import math
 import zoneinfo
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,10 +20,10 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from fixboard.catalog import open311_services
 from fixboard.catalog.actions import save_service_type
-from fixboard.catalog.models import AttributeDefinition, ServiceType, SlaUnit
-from fixboard.core.commands import describe_validation_error
-from fixboard.core.open311_answers import Unreadable, parse_answer
+from fixboard.catalog.models import ServiceType, SlaUnit
+from fixboard.core.open311_answers import Unreadable, parse_answer, service_code, text
 from fixboard.places.models import Jurisdiction
 from fixboard.reports.importing import ImportResult
 from fixboard.reports.importing.batch import BatchWriter
@@ -33,8 +32,7 @@ from fixboard.reports.importing.indexes import refresh_statistics
 from fixboard.reports.importing.rows import Row
 from fixboard.reports.importing.signals import requests_imported
 from fixboard.reports.models import Channel, Status
-
-from .statuses import target_of
+from fixboard.reports.open311_statuses import target_of
 
 BATCH = 5000
 # Who the audit log says changed the catalog.
@@ -70,129 +68,29 @@ def kind_of(data) -> str:
     raise ValidationError({"file": [_("This is not a services, definition or requests answer.")]})
 
 
-def _text(value) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _flag(value) -> bool:
-    return value is True or _text(value).lower() in ("true", "1", "yes")
-
-
-def _code(value) -> str:
-    # Codes are strings in the spec; SeeClickFix sends integers.
-    code = _text(value)
-    if not code or any(c in code for c in "/.?# "):
-        raise ValueError(_("service code %(c)r cannot be used in a URL") % {"c": code})
-    return code
-
-
-@dataclass
-class ServicesResult:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-
-
-def _service_defaults(item: dict) -> dict:
-    kind = _text(item.get("type")).lower()
-    return {
-        "name": _text(item.get("service_name"))[:200],
-        "description": _text(item.get("description")),
-        "group": _text(item.get("group"))[:200],
-        "keywords": _text(item.get("keywords"))[:500],
-        "type": kind if kind in ServiceType.Type.values else ServiceType.Type.REALTIME,
-    }
-
-
-def _saved_service(jurisdiction, code: str, data: dict, found: ServiceType | None):
-    """The service type `code` created or changed, or the reason it cannot be."""
-    try:
-        if found is None:
-            data = {"jurisdiction": jurisdiction, "code": code, **data}
-        return save_service_type(actor=LOADER, data=data, service_type=found)
-    except ValidationError as exc:
-        return _("service %(c)s: %(e)s") % {"c": code, "e": describe_validation_error(exc)}
-
-
-@transaction.atomic
-def load_services(*, jurisdiction: Jurisdiction, services: list[dict]) -> ServicesResult:
+def load_services(
+    *, jurisdiction: Jurisdiction, services: list[dict]
+) -> open311_services.ServicesResult:
     """Create or update the jurisdiction's service types from a services answer."""
-    result = ServicesResult()
-    existing = {s.code: s for s in ServiceType.objects.filter(jurisdiction=jurisdiction)}
-    for number, item in enumerate(services, start=1):
-        try:
-            code = _code(item.get("service_code"))
-        except ValueError as exc:
-            result.skipped.append(_("service %(n)d: %(e)s") % {"n": number, "e": exc})
-            continue
-        defaults = _service_defaults(item)
-        if not defaults["name"]:
-            result.skipped.append(_("service %(c)s has no name") % {"c": code})
-            continue
-        found = existing.get(code)
-        saved = _saved_service(jurisdiction, code, defaults, found)
-        if isinstance(saved, str):
-            result.skipped.append(saved)
-            continue
-        existing[code] = saved
-        (result.updated if found else result.created).append(code)
-    return result
+    return open311_services.load_services(
+        jurisdiction=jurisdiction, services=services, actor=LOADER
+    )
 
 
-def _questions(attributes: list[dict]) -> list[dict]:
-    orders = [a.get("order") for a in attributes]
-    numbers = [int(o) if _text(o).isdigit() else 0 for o in orders]
-    # The spec wants distinct positive orders; mySociety's server-set fields all say 0.
-    if 0 in numbers or len(set(numbers)) != len(numbers):
-        numbers = list(range(1, len(attributes) + 1))
-    questions = []
-    for order, item in zip(numbers, attributes, strict=True):
-        datatype = _text(item.get("datatype")).lower()
-        values = item.get("values") or []
-        questions.append(
-            {
-                "code": _code(item.get("code")),
-                "description": _text(item.get("description"))[:500],
-                "datatype": datatype
-                if datatype in AttributeDefinition.Datatype.values
-                else AttributeDefinition.Datatype.STRING,
-                "datatype_description": _text(item.get("datatype_description"))[:300],
-                "required": _flag(item.get("required")),
-                "variable": _flag(item.get("variable", True)),
-                "order": order,
-                "values": [
-                    {"key": _text(v.get("key")), "name": _text(v.get("name"))}
-                    for v in values
-                    if isinstance(v, dict)
-                ],
-            }
-        )
-    return questions
-
-
-@transaction.atomic
 def load_definition(*, jurisdiction: Jurisdiction, definition: dict) -> ServiceType:
     """Set a service type's questions from its service definition answer."""
-    code = _code(definition.get("service_code"))
-    service = ServiceType.objects.filter(jurisdiction=jurisdiction, code=code).first()
-    if service is None:
-        raise ValidationError(
-            {"service_code": [_("Load the services first: no service %(c)s.") % {"c": code}]}
-        )
-    try:
-        questions = _questions(definition.get("attributes") or [])
-    except ValueError as exc:
-        raise ValidationError({"attributes": [str(exc)]}) from exc
-    return save_service_type(actor=LOADER, data={}, questions=questions, service_type=service)
+    return open311_services.load_definition(
+        jurisdiction=jurisdiction, definition=definition, actor=LOADER
+    )
 
 
 def _when(value, tz: zoneinfo.ZoneInfo) -> datetime | None:
-    text = _text(value)
-    if not text:
+    written = text(value)
+    if not written:
         return None
-    parsed = parse_datetime(text.replace(" ", "T", 1) if "T" not in text else text)
+    parsed = parse_datetime(written.replace(" ", "T", 1) if "T" not in written else written)
     if parsed is None:
-        raise ValueError(_("unreadable date %(d)r") % {"d": text})
+        raise ValueError(_("unreadable date %(d)r") % {"d": written})
     # The import path takes UTC, as its own CSV parser produces.
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)).astimezone(UTC)
 
@@ -208,10 +106,10 @@ def _point(item: dict) -> tuple[float | None, float | None]:
 
 
 def _status(value) -> tuple[str, str]:
-    target = target_of(_text(value) or "open")
+    target = target_of(text(value) or "open")
     if target is None or not target.status or target.reopen_only:
         return Status.NEW, ""
-    if target.status == Status.CLOSED and _text(value).lower() == "closed":
+    if target.status == Status.CLOSED and text(value).lower() == "closed":
         return Status.CLOSED, ""  # the source did not say why
     return target.status, target.close_reason
 
@@ -223,7 +121,7 @@ def _service_key(code: str) -> str:
 
 
 def _row(number: int, item: dict, names: dict[str, str], tz) -> Row:
-    code = _code(item.get("service_code"))
+    code = service_code(item.get("service_code"))
     if code not in names:
         raise KeyError(code)
     requested = _when(item.get("requested_datetime"), tz)
@@ -235,7 +133,7 @@ def _row(number: int, item: dict, names: dict[str, str], tz) -> Row:
     lat, long = _point(item)
     return Row(
         number=number,
-        source_id=_text(item.get("service_request_id"))[:64],
+        source_id=text(item.get("service_request_id"))[:64],
         service_name=_service_key(code),
         group="",
         requested_at=requested,
@@ -245,14 +143,14 @@ def _row(number: int, item: dict, names: dict[str, str], tz) -> Row:
         close_reason=reason,
         lat=lat,
         long=long,
-        address=_text(item.get("address"))[:300],
-        zipcode=_text(item.get("zipcode"))[:20],
-        description=_text(item.get("description")),
+        address=text(item.get("address"))[:300],
+        zipcode=text(item.get("zipcode"))[:20],
+        description=text(item.get("description")),
         channel=Channel.IMPORT,
-        department=_text(item.get("agency_responsible"))[:200],
-        status_notes=_text(item.get("status_notes")),
-        media_url=_text(item.get("media_url"))[:500],
-        address_id=_text(item.get("address_id"))[:100],
+        department=text(item.get("agency_responsible"))[:200],
+        status_notes=text(item.get("status_notes")),
+        media_url=text(item.get("media_url"))[:500],
+        address_id=text(item.get("address_id"))[:100],
     )
 
 
@@ -264,14 +162,14 @@ def _catalog_for(jurisdiction: Jurisdiction, requests: list[dict], tz) -> dict[s
     delays: dict[str, set] = defaultdict(set)
     for item in requests:
         try:
-            code = _code(item.get("service_code"))
+            code = service_code(item.get("service_code"))
             requested = _when(item.get("requested_datetime"), tz)
             expected = _when(item.get("expected_datetime"), tz)
         except ValueError:
             continue
-        if code not in names and _text(item.get("service_name")):
-            saved = _saved_service(
-                jurisdiction, code, {"name": _text(item["service_name"])[:200]}, None
+        if code not in names and text(item.get("service_name")):
+            saved = open311_services.saved_service(
+                jurisdiction, code, {"name": text(item["service_name"])[:200]}, None, actor=LOADER
             )
             if not isinstance(saved, str):  # else its requests are skipped: unknown service
                 existing[code] = saved

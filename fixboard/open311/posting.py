@@ -16,12 +16,12 @@ from fixboard.places.search import search_addresses
 from fixboard.reports.actions import ContactDetails
 from fixboard.reports.attributes import MAX_TEXT, clean_attributes
 from fixboard.reports.models import Event, ServiceRequest
+from fixboard.reports.open311_statuses import Target, crm_target, target_of
 from fixboard.reports.photos import check_uploads
 
 from . import params
 from .actions import NewRequest
 from .errors import Open311Error, bad_request, from_validation_error
-from .statuses import Target, crm_target, target_of
 
 ADDRESS_ID_MAX = ServiceRequest._meta.get_field("address_id").max_length
 # Bromley's address_id for "the resident gave no point": the address_string is all there is.

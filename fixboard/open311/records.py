@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from fixboard.places.models import Jurisdiction
 from fixboard.reports.attributes import MAX_TEXT
 from fixboard.reports.models import CloseReason, Event, Status
+from fixboard.reports.open311_statuses import extended_status, external_status_code, open311_status
 
 from .selectors import PhotoRow
-from .statuses import extended_status, external_status_code, open311_status
 
 
 class Formatter:

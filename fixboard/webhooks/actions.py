@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from fixboard.audit import log
 from fixboard.audit.models import AuditEntry
+from fixboard.core.models import Outbox
 from fixboard.core.snapshots import Snapshot, configuration_changed
 from fixboard.core.writes import apply_fields, fresh_copy
-from fixboard.notify.models import Outbox
 from fixboard.reports.models import Event
 
 from . import payloads

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from fixboard.accounts.admin_scope import ScopedAdmin
-from fixboard.core.admin_writes import DomainForm, DomainSaveMixin, form_data
+from fixboard.core.admin_writes import DomainConfigAdmin, DomainForm
 
 from . import actions
 from .models import Subscription, WebhookDelivery
@@ -42,19 +42,19 @@ class SubscriptionForm(DomainForm):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
-    """Integrators' endpoints: which public request events each receives, signed."""
+class SubscriptionAdmin(ScopedAdmin, DomainConfigAdmin, admin.ModelAdmin):
+    """Integrators' endpoints: which public request events each receives, signed; its
+    deliveries refer to it."""
 
     form = SubscriptionForm
+    domain_save = staticmethod(actions.save_subscription)
+    fixed_after_add = ("jurisdiction", "secret_ends")
     list_display = ["name", "jurisdiction", "target_url", "events", "secret_ends", "active"]
     list_filter = ["jurisdiction", "active"]
     search_fields = ["name", "target_url"]
     list_select_related = ["jurisdiction"]
     filter_horizontal = ["service_types", "areas"]
     actions = ["issue_new_secret"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["jurisdiction", "secret_ends"] if obj else []
 
     @admin.display(description=_("events"))
     def events(self, obj):
@@ -65,17 +65,10 @@ class SubscriptionAdmin(ScopedAdmin, DomainSaveMixin, admin.ModelAdmin):
         return masked(obj.secret)
 
     def save_through_domain(self, request, form, formsets, change):
-        sub = actions.save_subscription(
-            actor=request.user,
-            data=form_data(form, actions.SUBSCRIPTION_FIELDS),
-            subscription=form.instance if change else None,
-        )
+        sub = super().save_through_domain(request, form, formsets, change)
         if not change:
             show_once(request, sub, sub.secret)
         return sub
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # its deliveries refer to it: deactivate instead
 
     @admin.action(description=_("Issue a new signing secret (the old one stops working)"))
     def issue_new_secret(self, request, queryset):
@@ -99,7 +92,8 @@ class WebhookDeliveryAdmin(ScopedAdmin, admin.ModelAdmin):
         "last_error",
         "created_at",
     ]
-    list_filter = ["state", "kind", "subscription"]
+    # Only the subscriptions of the rows listed: a plain filter names every city's.
+    list_filter = ["state", "kind", ("subscription", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["=delivery_id", "=event__request__public_id"]
     list_select_related = ["subscription"]
     actions = ["retry_selected"]

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fixboard.catalog.models import ServiceType
-from fixboard.notify.models import Outbox
+from fixboard.core.models import Outbox
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports.models import Event
 

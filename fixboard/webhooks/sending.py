@@ -8,7 +8,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from fixboard.notify.models import Outbox
+from fixboard.core.models import Outbox
 
 from .models import WebhookDelivery
 from .signing import signature

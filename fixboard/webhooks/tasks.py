@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django_tasks import task
 
-from fixboard.notify import outbox
+from fixboard.core import outbox
 from fixboard.reports.models import Event
 
 from . import actions, payloads, sending

@@ -3,7 +3,7 @@ import pytest
 from fixboard.bridge.models import CrmSend
 from fixboard.bridge.tasks import send_request
 from fixboard.catalog.actions import save_crm_endpoint, save_routing_rule
-from fixboard.notify.models import Outbox
+from fixboard.core.models import Outbox
 from tests.conftest import SHARED
 
 from .standin import Canned, Crm, Running

@@ -7,8 +7,8 @@ from fixboard.audit.models import AuditEntry
 from fixboard.bridge.models import CrmSend
 from fixboard.catalog.actions import CRM_STATUS_VALUES
 from fixboard.catalog.models import CrmEndpoint
-from fixboard.notify.models import Outbox
-from fixboard.open311.statuses import target_of_code
+from fixboard.core.models import Outbox
+from fixboard.reports.open311_statuses import target_of_code
 from tests.factories import submit_pothole
 
 from .conftest import connect, drain

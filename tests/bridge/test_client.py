@@ -9,7 +9,7 @@ from fixboard.bridge.client import Client, CrmError
 from fixboard.bridge.models import CrmSend
 from fixboard.bridge.tasks import send_request
 from fixboard.catalog.models import AttributeDefinition, ServiceType
-from fixboard.notify.models import Outbox
+from fixboard.core.models import Outbox
 from tests.factories import submit_pothole
 
 from .conftest import connect, drain, fixture

@@ -11,7 +11,7 @@ from fixboard.accounts.apikeys import issue_api_key
 from fixboard.bridge.models import CrmSend
 from fixboard.bridge.tasks import poll_endpoint
 from fixboard.catalog.actions import save_crm_endpoint
-from fixboard.notify.models import Outbox
+from fixboard.core.models import Outbox
 from fixboard.reports.models import Event, Status
 from tests.factories import submit_pothole
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from fixboard.bridge.models import CrmPoll, CrmSend
 from fixboard.bridge.tasks import poll_endpoint
-from fixboard.notify.models import Outbox
+from fixboard.core.models import Outbox
 from fixboard.reports.models import CloseReason, Event, Status
 from tests.factories import submit_pothole
 

@@ -5,7 +5,7 @@ import pytest
 from fixboard.bridge.actions import retry_send
 from fixboard.bridge.models import CrmSend
 from fixboard.catalog.actions import save_crm_endpoint
-from fixboard.notify.models import Outbox
+from fixboard.core.models import Outbox
 from fixboard.reports.actions import submit_request
 from fixboard.reports.models import Event, Status
 from tests.factories import submit_pothole

@@ -7,7 +7,8 @@ from django.core.checks import run_checks
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from fixboard.notify import outbox, sms, text_tasks
+from fixboard.core import outbox
+from fixboard.notify import sms, text_tasks
 from fixboard.notify.models import TextMessage, TextOptOut
 from fixboard.notify.optouts import opt_in, opt_out
 from fixboard.notify.texts import opted_out, queue_text

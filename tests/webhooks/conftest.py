@@ -1,6 +1,6 @@
 import pytest
 
-from fixboard.notify.models import Outbox
+from fixboard.core.models import Outbox
 from fixboard.webhooks.actions import save_subscription
 from fixboard.webhooks.models import WebhookDelivery
 from fixboard.webhooks.tasks import send_delivery

@@ -4,7 +4,7 @@ given-up deliveries are visible with their last error and sent again by hand."""
 import pytest
 
 from fixboard.audit.models import AuditEntry
-from fixboard.notify.models import Outbox
+from fixboard.core.models import Outbox
 from fixboard.webhooks.models import Subscription, WebhookDelivery
 from tests.factories import submit_pothole
 

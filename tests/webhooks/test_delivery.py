@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from fixboard.notify.models import Outbox
+from fixboard.core.models import Outbox
 from fixboard.reports.actions import add_update, transition
 from fixboard.reports.models import Status
 from fixboard.webhooks.actions import queue_deliveries

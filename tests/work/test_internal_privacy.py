@@ -1,12 +1,13 @@
 """Staff's internal work never reaches the public: seed it with markers, scan every door.
 
 Internal notes, internal status notes, who a request is assigned to and the staff's own
-names are the city's business. Each carries a marker here; every public output (pages,
-map data, feeds, widget, Open311, REST, exports, the residents' e-mails) is read and must
-not contain one.
+names are the city's business. Each carries a marker here; every public output (pages with
+their figures, map data, downloads, the report flow's nearby reports, feeds, widget, Open311,
+REST, exports, webhook payloads, the residents' e-mails) is read and must not contain one.
 """
 
 import io
+import json
 
 import pytest
 from django.core import mail
@@ -22,6 +23,8 @@ from fixboard.reports.actions import (
 )
 from fixboard.reports.exporting import export_requests
 from fixboard.reports.models import Photo, Status
+from fixboard.webhooks import payloads
+from fixboard.webhooks.models import WebhookDelivery
 from tests.factories import UserFactory, submit_pothole
 from tests.reports.test_photos import jpeg
 
@@ -82,6 +85,9 @@ def public_outputs(city, request) -> dict[str, str]:
         "list page": f"/{slug}/list/",
         "map page": f"/{slug}/",
         "map data": f"/{slug}/map.json?south=33.9&west=-118.4&north=34.2&east=-118&zoom=17",
+        "download csv": f"/{slug}/requests.csv",
+        "download geojson": f"/{slug}/requests.geojson",
+        "download csv, filtered": f"/{slug}/requests.csv?service=pothole&area={area.pk}",
         "area page": f"/{slug}/areas/{area.kind}/{area.code}/",
         "city feed": f"/feeds/{slug}/",
         "service feed": f"/feeds/{slug}/services/pothole/",
@@ -89,6 +95,10 @@ def public_outputs(city, request) -> dict[str, str]:
         "widget": f"/widget/{slug}/frame/",
         "REST list": f"/api/v1/requests?jurisdiction={slug}",
         "REST one": f"/api/v1/requests/{public_id}",
+        "report flow: nearby": (
+            f"/{slug}/report/nearby/?service={request.service_type.code}"
+            f"&lat={request.lat}&long={request.long}"
+        ),
     }
     for fmt in ("json", "xml"):
         for ext in ("", "&extensions=true"):
@@ -106,11 +116,17 @@ def public_outputs(city, request) -> dict[str, str]:
     for name, path in paths.items():
         response = client.get(path)
         assert response.status_code == 200, (name, response.status_code)
-        outputs[name] = response.content.decode()
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        outputs[name] = body.decode()
     for fmt in ("csv", "geojson"):
         out = io.StringIO()
         export_requests(jurisdiction=city.jurisdiction, format=fmt, out=out)
         outputs[f"export {fmt}"] = out.getvalue()
+    # What an integrator subscribed to every kind would be sent for each of its events.
+    for event in request.events.order_by("pk"):
+        if kind := payloads.kind_of(event):
+            sent = payloads.payload(WebhookDelivery(event=event, kind=kind))
+            outputs[f"webhook {kind} of event {event.pk}"] = json.dumps(sent)
     for n, message in enumerate(mail.outbox):
         outputs[f"e-mail {n} to {message.to}"] = "\n".join(
             [message.subject, message.body, *(alt for alt, _type in message.alternatives)]

@@ -3,7 +3,8 @@
 Each staff URL is one row of STAFF_URLS: its name, method, how to build its path (and its
 form data, for a POST) from the world below, and what each role gets. A page added to the
 work app adds its row here; the test then checks it for every role, so a forgotten role
-check or scope filter shows up as a difference in the table.
+check or scope filter shows up as a difference in the table. The console's rows are in
+tests/console/test_permissions.py, the admin pages' in test_admin_permissions.py.
 
 Outcomes, after following redirects:
   OK          200

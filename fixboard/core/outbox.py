@@ -1,5 +1,6 @@
-"""The outbox every e-mail and text goes through: a row per message, sent by a task that
-holds a lease on it, retried with backoff until it is sent or given up.
+"""The outbox every e-mail, text, CRM send and webhook delivery goes through: a row per
+message, sent by a task that holds a lease on it, retried with backoff until it is sent or
+given up.
 
 The lease, not the task, makes a message go once: two tasks for one row (a retry, a
 reconcile, a task run again after its worker died) cannot both hold it.
@@ -12,9 +13,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from fixboard.core.worker import queued_args
-
 from .models import Outbox
+from .worker import queued_args
 
 logger = logging.getLogger(__name__)
 

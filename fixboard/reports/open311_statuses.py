@@ -5,7 +5,7 @@ The table is documented in docs/open311.md; change both together.
 
 from dataclasses import dataclass
 
-from fixboard.reports.models import CloseReason, Status
+from .models import CloseReason, Status
 
 
 def open311_status(status: str) -> str:
