@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import get_resolver
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
@@ -239,7 +240,7 @@ def save_area(*, actor: log.Actor, area: Area, data: dict) -> Area:
     data = {default_column if key == "name" else key: value for key, value in data.items()}
     names = {key: (value or "").strip() for key, value in data.items() if key != "active"}
     if default_column in names and not names[default_column]:
-        language = dict(settings.LANGUAGES)[default_language()]
+        language = translation.get_language_info(default_language())["name_translated"]
         raise ValidationError(
             {default_column: [_("Give the area a name in %(l)s.") % {"l": language}]}
         )
