@@ -57,13 +57,13 @@ def _reply(word: str, phone: str, jurisdiction: Jurisdiction | None) -> str:
         if jurisdiction is None:
             return _("You will get no more texts from us. Reply START to get them again.")
         return _(
-            "%(city)s 311: you will get no more texts from us. Reply START to get them again."
+            "%(city)s 311: You will get no more texts from us. Reply START to get them again."
         ) % {"city": jurisdiction.name}
     if word in START_WORDS:
         opt_in(phone=phone, jurisdiction=jurisdiction)
         if jurisdiction is None:
             return _("You will get our texts again. Reply STOP to stop them.")
-        return _("%(city)s 311: you will get our texts again. Reply STOP to stop them.") % {
+        return _("%(city)s 311: You will get our texts again. Reply STOP to stop them.") % {
             "city": jurisdiction.name
         }
     if word in HELP_WORDS:

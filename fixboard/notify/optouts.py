@@ -30,7 +30,7 @@ def _id(jurisdiction: Jurisdiction | int | None) -> int | None:
     return jurisdiction.pk if isinstance(jurisdiction, Jurisdiction) else jurisdiction
 
 
-def opted_out(phone: str, *, jurisdiction: Jurisdiction | int | None) -> bool:
+def opted_out(phone: str, *, jurisdiction: Jurisdiction | int | None = None) -> bool:
     """Whether this E.164 number asked us to stop the jurisdiction's texts."""
     return holding(phone, jurisdiction).exists()
 

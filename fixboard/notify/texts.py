@@ -72,7 +72,7 @@ def queue_text(
     return text
 
 
-def opted_out(phone: str, *, jurisdiction) -> bool:
+def opted_out(phone: str, *, jurisdiction=None) -> bool:
     """Whether this number (any common spelling) asked us to stop the jurisdiction's texts
     (None: a text no city sends, which any of its opt-outs stops)."""
     e164 = phone_or_blank(phone)

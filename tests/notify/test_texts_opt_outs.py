@@ -70,7 +70,7 @@ def test_a_spanish_stop_word_stops_the_city_s_texts_with_a_spanish_answer(cities
     la, sf = cities
     reply = text_in(word, to=LA_NUMBER)
     assert (
-        "Los Angeles 311: no recibirá más mensajes de texto nuestros. "
+        "Los Angeles 311: No recibirá más mensajes de texto nuestros. "
         "Responda ALTA para volver a recibirlos." in reply
     )
     assert opted_out(CALLER, jurisdiction=la)
@@ -84,10 +84,10 @@ def test_a_start_word_in_either_language_lets_the_city_s_texts_go_again(cities, 
     text_in("PARAR", to=LA_NUMBER)
     reply = text_in(word, to=LA_NUMBER)
     if word == "START":  # an English word in English, whatever language came before
-        assert "Los Angeles 311: you will get our texts again. Reply STOP to stop them." in reply
+        assert "Los Angeles 311: You will get our texts again. Reply STOP to stop them." in reply
     else:
         assert (
-            "Los Angeles 311: volverá a recibir nuestros mensajes de texto. "
+            "Los Angeles 311: Volverá a recibir nuestros mensajes de texto. "
             "Responda PARAR para dejar de recibirlos." in reply
         )
     assert not opted_out(CALLER, jurisdiction=la)
@@ -101,7 +101,7 @@ def test_spanish_help_is_answered_in_spanish(cities):
 def test_a_stop_to_one_city_leaves_another_city_s_texts_going(cities, sms_outbox):
     la, sf = cities
     text_in("STOP", to=LA_NUMBER)
-    assert "Los Angeles 311: you will get no more texts from us." in text_in("STOP", to=LA_NUMBER)
+    assert "Los Angeles 311: You will get no more texts from us." in text_in("STOP", to=LA_NUMBER)
 
     with pytest.raises(ValidationError, match=r"This number asked us to stop texting"):
         queue(la)
