@@ -5,9 +5,10 @@ Time is cut into slots as long as the interval, by the wall clock. A call owns a
 adding its key to the rate-limit store (RATELIMIT_USE_CACHE: Redis when REDIS_URL is set,
 else the database counters of fixboard.core.counters), whose `add` is atomic: one process
 wins each slot. A call that finds the running slot and the next one free takes both and goes
-at once; any other waits for the start of the first free slot after them. So two calls are
-never closer than the interval, whichever processes make them, as far as the machines'
-clocks agree. A call that would wait longer than its patience is not made.
+at once (if the store answered before the running slot ended); any other waits for the start
+of the first free slot after them. So two calls are never closer than the interval, whichever
+processes make them, as far as the machines' clocks agree. A call that would wait longer than
+its patience is not made.
 """
 
 import math
@@ -37,17 +38,24 @@ def turn(name: str, *, every: float, patience: float) -> bool:
     if every <= 0:
         return True
     store = _store()
-    now = time.time()
-    running = math.floor(now / every)
-    if _take(store, name, running, every):
-        if _take(store, name, running + 1, every):
-            return True  # nobody called in this slot, and nobody will before the next
-        slot = running + 2  # another process waits for the next slot: after it
-    else:
-        slot = running + 1
-    while slot * every - now <= patience:
-        if _take(store, name, slot, every):
-            time.sleep(max(0.0, slot * every - time.time()))
+    deadline = time.time() + patience
+    slot, held = math.floor(time.time() / every), False
+    while slot * every <= deadline:
+        held = held or _take(store, name, slot, every)
+        if not held:
+            slot += 1
+            continue
+        start, now = slot * every, time.time()
+        if now < start:  # a slot to come: the call is at its start
+            time.sleep(start - now)
             return True
-        slot += 1
+        if now >= start + every:  # the store answered slowly: this slot is over
+            slot, held = math.floor(now / every), False
+            continue
+        # The running slot: go now only with the next one too, while this one runs, so
+        # that nobody calls within an interval after this call.
+        held = _take(store, name, slot + 1, every)
+        if held and time.time() < start + every:
+            return True
+        slot, held = (slot + 1, True) if held else (slot + 2, False)
     return False
