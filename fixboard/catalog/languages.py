@@ -4,15 +4,29 @@ and joined reads name them.
 A write that names a plain field (`name`) means the default language (settings.LANGUAGE_CODE),
 whatever language the page or command speaks; `name_es` names the Spanish text. A read
 through another table (`service_type__name` in a `values()` of requests) takes the active
-language's column, falling back to the default language's, in SQL.
+language's column, falling back to the default language's, in SQL. What is not the
+catalog's own (the columns, the default language) is fixboard.core.languages'.
 """
 
-from contextlib import contextmanager
-
-from django.conf import settings
-from django.db.models import F, TextField, Value
-from django.db.models.functions import Coalesce, NullIf
 from django.utils import translation
+
+from fixboard.core.languages import (
+    active_language,
+    columns,
+    default_language,
+    language_codes,
+    localized,
+    saving,
+)
+
+__all__ = [
+    "active_language",
+    "columns",
+    "default_language",
+    "language_codes",
+    "localized",
+    "saving",
+]
 
 # Model name → its fields written per language (kept here so the layers above can ask).
 TRANSLATED: dict = {}
@@ -27,20 +41,6 @@ _translated("AttributeDefinition", "description", "datatype_description", "value
 _translated("Department", "name")
 _translated("CallTopic", "name", "answer")
 _translated("CannedResponse", "title", "text")
-
-
-def language_codes() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
-
-
-def default_language() -> str:
-    return settings.LANGUAGE_CODE
-
-
-def columns(field: str) -> list[str]:
-    """`name` → [`name_en`, `name_es`]: one column per language, the default first."""
-    codes = sorted(language_codes(), key=lambda code: code != default_language())
-    return [f"{field}_{code.replace('-', '_')}" for code in codes]
 
 
 def with_columns(model_name: str, fields: tuple[str, ...]) -> tuple[str, ...]:
@@ -73,35 +73,6 @@ def in_default_language(model_name: str, data: dict) -> dict:
         else:
             renamed[name] = value
     return renamed
-
-
-@contextmanager
-def saving():
-    """Save, read or write plain fields in the default language: the plain column (`name`),
-    which every query that does not ask for a language reads, keeps its text."""
-    with translation.override(default_language()):
-        yield
-
-
-def localized(path: str):
-    """An expression for `path` (e.g. `service_type__name`) in the active language,
-    falling back to the default language's text when that one is empty."""
-    # The default language's own column: an ORM `update(name=…)` writes it, not the plain one.
-    default = f"{path}_{default_language()}"
-    language = active_language()
-    texts = [F(default), F(path)]  # a row made before its language's column: the plain one
-    if language != default_language():
-        texts.insert(0, NullIf(F(f"{path}_{language}"), Value("")))
-    return Coalesce(*texts, output_field=TextField())
-
-
-def active_language() -> str:
-    """The active language if the catalog has texts in it, else the default one."""
-    language = translation.get_language() or default_language()
-    for candidate in (language, language.split("-")[0]):
-        if candidate in language_codes():
-            return candidate
-    return default_language()
 
 
 # The relations by which requests (and their map points, events) reach translated texts.

@@ -59,7 +59,8 @@ def _answer(conversation, *, phone: str, to: str, body: str, limited: bool) -> s
     if word in inbound.STOP_WORDS | inbound.HELP_WORDS or (
         word in inbound.START_WORDS and not confirming
     ):
-        return inbound.answer(phone=phone, body=body)
+        # STOP and START hold for the city whose number was texted, not for every city.
+        return inbound.answer(phone=phone, body=body, jurisdiction=jurisdiction_for(to))
     if limited:
         return ""  # never a loop with an automatic reply
     if found := _STATUS.match(body):

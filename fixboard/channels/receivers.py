@@ -41,7 +41,12 @@ def _text_reporter(request_id: int) -> None:
         .first()
     )
     contact = request.reporter if request else None
-    if contact is None or not contact.may_text or not contact.phone or opted_out(contact.phone):
+    if (
+        contact is None
+        or not contact.may_text
+        or not contact.phone
+        or opted_out(contact.phone, jurisdiction=request.jurisdiction)
+    ):
         return
     with translation.override(_language_of(request)):
         body = _("%(city)s 311: your request changed. %(line)s") % {

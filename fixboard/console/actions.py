@@ -66,6 +66,35 @@ def identify_caller(*, call: Call, contact: Contact, phone: str = "") -> Call:
 
 
 @transaction.atomic
+def change_caller(*, call: Call) -> Call:
+    """Someone else is the caller: the wrong person was picked, or a second caller is on
+    the line. The place and problem found so far stay. A call that has done nothing yet
+    simply loses its caller; one that has (a request filed or joined, a status given) is
+    wrapped up with that outcome, and a new call for the next caller carries its place
+    and problem on, so each call records one caller and its handle time. Returns the call
+    to go on with."""
+    call = _locked(call)
+    _check_on(call)
+    if call.contact_id is None and not call.phone:
+        raise ValidationError({"caller": [_("There is no caller on this call yet.")]})
+    if not call.outcome:
+        call.contact, call.phone = None, ""
+        call.save(update_fields=["contact", "phone"])
+        return call
+    _wrap_up(call)
+    return Call.objects.create(
+        jurisdiction=call.jurisdiction,
+        agent=call.agent,
+        started_at=timezone.now(),
+        address=call.address,
+        zipcode=call.zipcode,
+        lat=call.lat,
+        long=call.long,
+        service_type=call.service_type,
+    )
+
+
+@transaction.atomic
 def set_place(*, call: Call, place: AddressMatch) -> Call:
     """Where the problem is: an address found, or a point picked on the map (named by its
     nearest address). ValidationError when the city cannot act there."""

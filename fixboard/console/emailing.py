@@ -15,12 +15,14 @@ from .models import Call
 
 def email_request_id(*, call: Call) -> Delivery:
     """Queue the "request received" e-mail of the call's request to its caller, in the
-    language of the page. ValidationError (by field) when it cannot be sent."""
+    caller's language if Fixboard knows it (the pages they used), else the console's.
+    ValidationError (by field) when it cannot be sent."""
     if call.request is None:
         raise ValidationError({"email": [_("There is no request on this call yet.")]})
+    known = call.contact.language if call.contact else ""
     with transaction.atomic():
         delivery = queue_request_received(
-            request=call.request, contact=call.contact, language=get_language() or ""
+            request=call.request, contact=call.contact, language=known or get_language() or ""
         )
         transaction.on_commit(lambda: deliver.enqueue(delivery.pk))
     return delivery

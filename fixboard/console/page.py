@@ -1,6 +1,7 @@
 """The console page: what it shows for the call on, and where the next keystroke goes."""
 
 from django.conf import settings
+from django.http import QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,32 @@ def answers_of(service_type, post) -> dict:
             value = post.get(name, "").strip()
         if value:
             answers[question.code] = value
+    return answers
+
+
+# The answers typed for a new request when the caller changed (console.views.change_caller),
+# shown again until they are sent: one call's at a time, in the agent's session.
+DRAFT = "console_draft"
+
+
+def keep_draft(request, call, post) -> None:
+    """Keep the new request's answers and description `post` holds for `call`."""
+    kept = [
+        (key, value)
+        for key in post
+        if key == "description" or key.startswith("attr-")
+        for value in post.getlist(key)
+    ]
+    request.session[DRAFT] = {"call": call.pk, "answers": kept}
+
+
+def _draft(request, call) -> QueryDict | None:
+    draft = request.session.get(DRAFT)
+    if not draft or call is None or draft["call"] != call.pk or call.request_id:
+        return None
+    answers = QueryDict(mutable=True)
+    for key, value in draft["answers"]:
+        answers.appendlist(key, value)
     return answers
 
 
@@ -117,7 +144,7 @@ def page(request, call, *, errors=None, status=200, **extra):
     jurisdictions = selectors.console_jurisdictions(request.user)
     jurisdiction = call.jurisdiction if call else (jurisdictions[0] if jurisdictions else None)
     nearby = selectors.open_nearby(call) if call and call.is_on and not call.request_id else []
-    answers = extra.pop("answers", {})
+    answers = extra.pop("answers", None) or _draft(request, call) or {}
     caller = _caller(call)
     context = {
         "announce": _announce(call, caller, nearby),

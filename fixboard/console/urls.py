@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("calls/", views.start, name="start"),
     path("calls/<int:pk>/caller/", views.caller, name="caller"),
+    path("calls/<int:pk>/change-caller/", views.change_caller, name="change_caller"),
     path("calls/<int:pk>/place/", views.place, name="place"),
     path("calls/<int:pk>/places/", views.places, name="places"),
     path("calls/<int:pk>/problem/", views.problem, name="problem"),

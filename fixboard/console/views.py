@@ -23,7 +23,7 @@ from fixboard.reports.public_ids import normalize_public_id
 from fixboard.work.access import staff_only
 
 from . import actions, emailing, selectors, texting
-from .page import answers_of, page
+from .page import answers_of, keep_draft, page
 
 CONSOLE_ROLES = (User.Role.AGENT, User.Role.MANAGER, User.Role.ADMIN)
 console_only = staff_only(roles=CONSOLE_ROLES)
@@ -102,6 +102,30 @@ def caller(request, pk):
             actions.identify_caller(call=call, contact=contact, phone=request.POST.get("phone"))
     except ValidationError as exc:
         return _refused(request, call, exc, new_caller=dict(request.POST.items()))
+    return _back()
+
+
+@require_POST
+@console_only
+def change_caller(request, pk):
+    """Another caller (Alt+R): the caller step opens again; the place, the problem and the
+    answers typed so far for a new request stay."""
+    call = _call_or_404(request, pk)
+    try:
+        going_on = actions.change_caller(call=call)
+    except ValidationError as exc:
+        return _refused(request, call, exc)
+    if going_on.pk == call.pk:
+        keep_draft(request, call, request.POST)
+        messages.info(request, _("Find the caller: the place and problem stay."))
+    else:
+        messages.info(
+            request,
+            _(
+                "The call with the first caller is wrapped up. Find the next caller: "
+                "the place and problem stay."
+            ),
+        )
     return _back()
 
 

@@ -26,8 +26,13 @@ from fixboard.catalog.actions import (
     save_service_type,
 )
 from fixboard.catalog.languages import default_language, language_codes
-from fixboard.places.actions import create_jurisdiction, import_areas, read_feature_collection
-from fixboard.places.models import Jurisdiction
+from fixboard.places.actions import (
+    create_jurisdiction,
+    import_areas,
+    read_feature_collection,
+    save_area,
+)
+from fixboard.places.models import Area, Jurisdiction
 from fixboard.places.spatial import invalidate_area_index
 from fixboard.reports.importing import import_requests, load_mapping, shipped_mapping
 
@@ -124,9 +129,21 @@ def _load_areas(result: DemoResult) -> None:
             code_property="code",
         )
         result.areas[kind] = imported.created
+    _translate_areas(result.jurisdiction)
     # The requests below are routed inside this same transaction, before the on-commit
     # refresh of the spatial index would run.
     invalidate_area_index()
+
+
+def _translate_areas(jurisdiction: Jurisdiction) -> None:
+    """Name the areas in each language that has an areas.<language>.toml: {kind: {code: name}}."""
+    for code in language_codes():
+        path = DATA / f"areas.{code}.toml"
+        if code == default_language() or not path.exists():
+            continue
+        for kind, names in tomllib.loads(path.read_text(encoding="utf-8")).items():
+            for area in Area.objects.filter(jurisdiction=jurisdiction, kind=kind, code__in=names):
+                save_area(actor=DEMO, area=area, data={f"name_{code}": names[area.code]})
 
 
 def _translations() -> dict[str, dict]:

@@ -3,7 +3,10 @@ residents' e-mail addresses)."""
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
+from fixboard.accounts import scope
 from fixboard.accounts.admin_scope import ScopedAdmin
 from fixboard.core.phones import parse_phone
 from fixboard.reports.admin import ReadOnlyMixin, may_see_contacts
@@ -54,23 +57,60 @@ class TextMessageAdmin(AdminsOnly, admin.ModelAdmin):
 
 
 class TextOptOutForm(forms.ModelForm):
+    user = None  # who fills it in: set by TextOptOutAdmin.get_form
+
     class Meta:
         model = TextOptOut
-        fields = ["phone"]
+        fields = ["phone", "jurisdiction"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["jurisdiction"]
+        field.queryset = scope.choices(field.queryset, self.user)
+        field.required = False
+        if self._for_every_city():
+            field.empty_label = _("Every city")
+
+    def _for_every_city(self) -> bool:
+        # Only someone who acts for every city may stop every city's texts at once.
+        return scope.jurisdiction_ids(self.user) is scope.EVERYWHERE
 
     def clean_phone(self):
         return parse_phone(self.cleaned_data["phone"])
 
+    def clean_jurisdiction(self):
+        chosen = self.cleaned_data.get("jurisdiction")
+        if chosen is not None or self._for_every_city():
+            return chosen
+        mine = list(self.fields["jurisdiction"].queryset[:2])
+        if len(mine) == 1:
+            return mine[0]  # a city admin of one city: theirs
+        raise forms.ValidationError(_("Choose the city whose texts stop."))
+
 
 @admin.register(TextOptOut)
 class TextOptOutAdmin(admin.ModelAdmin):
-    """Numbers that asked for no more texts. A city admin may add one a caller asked for on
-    the phone; only the number's owner takes it back, by texting START."""
+    """Numbers that asked for no more texts, from one city or from every city. A city admin
+    may add one a caller asked for on the phone; only the number's owner takes it back, by
+    texting START to the city's number."""
 
     form = TextOptOutForm
-    list_display = ["phone", "source", "created_at"]
-    list_filter = ["source"]
+    list_display = ["phone", "jurisdiction", "source", "created_at"]
+    list_filter = ["source", "jurisdiction"]
     search_fields = ["phone"]
+    list_select_related = ["jurisdiction"]
+
+    def get_queryset(self, request):
+        # A city admin sees their cities' opt-outs and those that hold for every city.
+        rows = super().get_queryset(request)
+        ids = scope.jurisdiction_ids(request.user)
+        if ids is scope.EVERYWHERE:
+            return rows
+        return rows.filter(Q(jurisdiction__in=ids) | Q(jurisdiction__isnull=True))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
 
     def has_module_permission(self, request):
         return may_see_contacts(request.user)
@@ -88,8 +128,9 @@ class TextOptOutAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        optouts.opt_out(phone=obj.phone, source=TextOptOut.Source.STAFF)
-        obj.pk = TextOptOut.objects.values_list("pk", flat=True).get(phone=obj.phone)
+        jurisdiction = form.cleaned_data.get("jurisdiction")
+        optouts.opt_out(phone=obj.phone, source=TextOptOut.Source.STAFF, jurisdiction=jurisdiction)
+        obj.pk = optouts.holding(obj.phone, jurisdiction).values_list("pk", flat=True).first()
 
 
 @admin.register(WatchArea)

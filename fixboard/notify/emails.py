@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -45,7 +45,15 @@ def build(delivery: Delivery) -> EmailMultiAlternatives:
     """The message for one delivery; raises when its request or subscription is gone."""
     subject, template, context, unsubscribe = _BUILDERS[delivery.kind](delivery)
     context = {**context, "site_url": settings.SITE_URL, "unsubscribe_url": unsubscribe}
-    headers = {"Auto-Submitted": "auto-generated", "Message-ID": message_id(delivery)}
+    language = translation.get_language()
+    # Render without a request, the i18n context processor does not run: the HTML part's
+    # `lang` comes from here, so screen readers read a Spanish e-mail as Spanish.
+    context["LANGUAGE_CODE"] = language
+    headers = {
+        "Auto-Submitted": "auto-generated",
+        "Message-ID": message_id(delivery),
+        "Content-Language": language,
+    }
     if unsubscribe:
         # RFC 8058: mail clients offer one-click unsubscribe and POST to this address.
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fixboard.catalog.models import ServiceType
 from fixboard.places.models import Area, Jurisdiction
+from fixboard.places.names import by_name
 
 
 class SignInForm(forms.Form):
@@ -36,9 +37,9 @@ class WatchForm(forms.Form):
 
     def __init__(self, *args, jurisdiction: Jurisdiction, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = Area.objects.filter(
-            jurisdiction=jurisdiction, active=True
-        ).order_by("kind", "name")
+        self.fields["area"].queryset = by_name(
+            Area.objects.filter(jurisdiction=jurisdiction, active=True)
+        )
         self.fields["service_type"].queryset = ServiceType.objects.filter(
             jurisdiction=jurisdiction, public=True, active=True
         ).order_by("group", "name")

@@ -205,22 +205,49 @@ class TextMessage(Outbox):
 
 
 class TextOptOut(models.Model):
-    """A phone number that asked for no more text messages (STOP), until it says START."""
+    """A phone number that asked for no more text messages (STOP) from a city, or from
+    every city (no jurisdiction), until it says START (fixboard.notify.optouts)."""
 
     class Source(models.TextChoices):
         STOP = "stop", _("STOP by text")
         CARRIER = "carrier", _("unsubscribed at the provider")
         STAFF = "staff", _("staff, at the person's request")
 
-    phone = models.CharField(_("phone"), max_length=16, unique=True)  # E.164
+    phone = models.CharField(_("phone"), max_length=16, db_index=True)  # E.164
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("city"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        help_text=_("The city whose texts stop; empty: every city's."),
+    )
     source = models.CharField(_("source"), max_length=10, choices=Source)
     created_at = models.DateTimeField(_("since"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("text opt-out")
         verbose_name_plural = _("text opt-outs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone", "jurisdiction"],
+                condition=Q(jurisdiction__isnull=False),
+                name="text_opt_out_per_city",
+                violation_error_message=_("This number already gets no texts from this city."),
+            ),
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=Q(jurisdiction__isnull=True),
+                name="text_opt_out_everywhere",
+                violation_error_message=_("This number already gets no texts from any city."),
+            ),
+        ]
 
     def __str__(self):
+        if self.jurisdiction_id:
+            return f"{self.phone} asked for no texts from {self.jurisdiction}"
         return f"{self.phone} asked for no texts"
 
 

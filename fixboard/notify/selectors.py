@@ -10,6 +10,7 @@ from fixboard.reports import selectors as reports_selectors
 from fixboard.reports.models import (
     OPEN_STATUSES,
     CloseReason,
+    Contact,
     Event,
     Follow,
     ServiceRequest,
@@ -88,6 +89,19 @@ def event_recipients(event: Event) -> list[str]:
         .values_list("email", flat=True)
     )
     return sorted(addresses)
+
+
+def recipient_language(email: str) -> str:
+    """The language the owner of `email` last used with the city (the page they reported,
+    followed or commented on), or "" when Fixboard does not know it."""
+    return (
+        Contact.objects.filter(email=email.strip().lower())
+        .exclude(language="")
+        .order_by("id")
+        .values_list("language", flat=True)
+        .first()
+        or ""
+    )
 
 
 def told_by_the_close(event: Event) -> bool:

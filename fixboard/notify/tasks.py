@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django_tasks import task
 
+from fixboard.catalog.languages import asked_language
 from fixboard.core import outbox
 from fixboard.core.worker import queued_args
 from fixboard.reports.models import Event
@@ -92,7 +93,7 @@ def deliver(delivery_id: int) -> str:
     connection = mail.get_connection()
     try:
         try:
-            with translation.override(delivery.language or settings.LANGUAGE_CODE):
+            with translation.override(_language_of(delivery)):
                 message = emails.build(delivery)
             connection.open()  # held open, so the goodbye comes after the mark
             connection.send_messages([message])
@@ -103,6 +104,13 @@ def deliver(delivery_id: int) -> str:
     finally:
         connection.close()
     return "sent"
+
+
+def _language_of(delivery: Delivery) -> str:
+    """The page's language that asked for the e-mail, else the recipient's, else the site's."""
+    language = delivery.language or selectors.recipient_language(delivery.email)
+    # A language the installation no longer speaks: the site's.
+    return asked_language(language) or settings.LANGUAGE_CODE
 
 
 def _record_failure(delivery: Delivery, exc: Exception) -> None:

@@ -31,7 +31,7 @@ def send_text(text_id: int) -> str:
     text = TextMessage.objects.filter(pk=text_id).first()
     if text is None:
         return "skipped"
-    if opted_out(text.phone):  # STOP came after it was queued
+    if opted_out(text.phone, jurisdiction=text.jurisdiction_id):  # STOP came after it was queued
         outbox.record_cancelled(text)
         return "cancelled"
     try:
@@ -39,6 +39,7 @@ def send_text(text_id: int) -> str:
     except sms.PermanentFailure as exc:
         outbox.record_failure(text, error=str(exc), permanent=True, attempt_started_at=None)
         if exc.code in UNSUBSCRIBED:
+            # The provider blocks the installation's sending number, every city's texts.
             opt_out(phone=text.phone, source=TextOptOut.Source.CARRIER)
         logger.warning("Text %s to %s given up: %s", text.pk, text.phone, exc)
         return "failed"

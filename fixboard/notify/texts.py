@@ -52,13 +52,13 @@ def queue_text(
     _check_body(body)
     if kind not in TextMessage.Kind.values:
         raise ValidationError({"kind": _("“%(kind)s” is not a kind of text.") % {"kind": kind}})
-    try:
-        phone = parse_phone(phone)
-        _check_phone(phone)
-    except ValidationError as exc:
-        raise ValidationError({"phone": exc.error_list}) from exc
     if jurisdiction is None and request is not None:
         jurisdiction = request.jurisdiction
+    try:
+        phone = parse_phone(phone)
+        _check_phone(phone, jurisdiction)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.error_list}) from exc
     with transaction.atomic():
         text = TextMessage.objects.create(
             phone=phone,
@@ -72,10 +72,11 @@ def queue_text(
     return text
 
 
-def opted_out(phone: str) -> bool:
-    """Whether this number (any common spelling) asked us to stop texting it."""
+def opted_out(phone: str, *, jurisdiction=None) -> bool:
+    """Whether this number (any common spelling) asked us to stop the jurisdiction's texts
+    (None: a text no city sends, which any of its opt-outs stops)."""
     e164 = phone_or_blank(phone)
-    return bool(e164) and optouts.opted_out(e164)
+    return bool(e164) and optouts.opted_out(e164, jurisdiction=jurisdiction)
 
 
 def record_delivery_status(*, provider_id: str, status: str, error_code: str = "") -> bool:
@@ -109,10 +110,11 @@ def _check_body(body: str) -> None:
         )
 
 
-def _check_phone(phone: str) -> None:
-    """Refuse a number that said STOP; count one text to it against RATE_LIMITS["text"]
-    ["phone"]: texts cost money and must not become a way to pester someone."""
-    if optouts.opted_out(phone):
+def _check_phone(phone: str, jurisdiction) -> None:
+    """Refuse a number that said STOP to the city; count one text to it against
+    RATE_LIMITS["text"]["phone"]: texts cost money and must not become a way to pester
+    someone."""
+    if optouts.opted_out(phone, jurisdiction=jurisdiction):
         raise ValidationError(
             _(
                 "This number asked us to stop texting (STOP): %(phone)s gets no texts until "

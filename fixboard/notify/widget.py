@@ -12,6 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from fixboard.places.models import Area, Jurisdiction
+from fixboard.places.names import by_name
 
 from . import selectors
 from .emails import absolute
@@ -64,7 +65,7 @@ def script(request):
 def builder(request, jurisdiction: str):
     """The page that shows the snippet to copy, with a live preview."""
     place = get_object_or_404(Jurisdiction, slug=jurisdiction)
-    areas = Area.objects.filter(jurisdiction=place, active=True).order_by("kind", "name")
+    areas = by_name(Area.objects.filter(jurisdiction=place, active=True))
     area = _area(place, request.GET.get("area"))
     frame_url = absolute(reverse("notify:widget-frame", args=[place.slug]))
     if area:

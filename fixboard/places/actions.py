@@ -12,10 +12,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import get_resolver
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 from shapely.validation import explain_validity
+
+from fixboard.audit import log
+from fixboard.core.languages import columns, default_language, saving
 
 from .models import Area, Jurisdiction
 from .spatial import invalidate_area_index
@@ -186,7 +190,9 @@ def import_areas(
         raise ValidationError(
             {"code_property": [_("Codes repeat: %(c)s.") % {"c": ", ".join(dupes)}]}
         )
-    with transaction.atomic():
+    # The file's names are the default language's, whatever language the admin speaks; an
+    # area's names in other languages stay as they were.
+    with transaction.atomic(), saving():
         for code, name, geom, props in parsed:
             min_long, min_lat, max_long, max_lat = geom.bounds
             _area, created = Area.objects.update_or_create(
@@ -213,6 +219,53 @@ def import_areas(
         else:
             _touch(jurisdiction)
     return result
+
+
+def area_fields() -> tuple[str, ...]:
+    """What `save_area` changes: the name in each language (`name_en`, `name_es`…) and
+    whether the area is active."""
+    return (*columns("name"), "active")
+
+
+def save_area(*, actor: log.Actor, area: Area, data: dict) -> Area:
+    """Change an area's names (by language column; a plain `name` is the default
+    language's) or whether it is active. Its outline and code come from its GeoJSON file.
+
+    An empty name in a language other than the default one falls back to the default one's.
+    """
+    unknown = set(data) - {*area_fields(), "name"}
+    if unknown:
+        raise ValueError(f"save_area cannot change {', '.join(sorted(unknown))}")
+    default_column = columns("name")[0]
+    data = {default_column if key == "name" else key: value for key, value in data.items()}
+    names = {key: (value or "").strip() for key, value in data.items() if key != "active"}
+    if default_column in names and not names[default_column]:
+        language = translation.get_language_info(default_language())["name_translated"]
+        raise ValidationError(
+            {default_column: [_("Give the area a name in %(l)s.") % {"l": language}]}
+        )
+    with transaction.atomic(), saving():
+        current = Area.objects.select_for_update().get(pk=area.pk)
+        before = log.state(current, area_fields())
+        for column, name in names.items():
+            setattr(current, column, name or None)
+        if default_column in names:
+            current.name = names[default_column]  # the plain column, read by unlocalised queries
+        if "active" in data:
+            current.active = bool(data["active"])
+        after = log.state(current, area_fields())
+        changed = [field for field in area_fields() if before[field] != after[field]]
+        if not changed:
+            return current
+        plain = ["name"] if default_column in changed else []
+        current.save(update_fields=[*changed, *plain, "updated_at"])
+        log.record_change(
+            actor=actor, obj=current, before=before, after=after, jurisdiction=current.jurisdiction
+        )
+        if "active" in changed:
+            # Every process's spatial index must see the area appear or disappear.
+            _touch(current.jurisdiction)
+    return current
 
 
 def set_boundary(jurisdiction: Jurisdiction, geom: shapely.Geometry, *, kind: str = "") -> None:

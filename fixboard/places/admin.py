@@ -8,7 +8,6 @@ import shapely.affinity
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -17,12 +16,14 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from fixboard.accounts.admin_scope import ScopedAdmin
+from fixboard.core.admin_writes import form_data
+from fixboard.core.languages import columns
 
-from .actions import import_areas, read_feature_collection
+from .actions import area_fields, import_areas, read_feature_collection, save_area
 from .models import AddressPoint, Area, Jurisdiction
-from .spatial import invalidate_area_index
 
 
 def _outline(geom) -> str:
@@ -241,16 +242,16 @@ class JurisdictionAdmin(ScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(ScopedAdmin, admin.ModelAdmin):
+class AreaAdmin(ScopedAdmin, TranslationAdmin):
     list_display = ["name", "kind", "code", "jurisdiction", "repaired", "active"]
     list_filter = ["jurisdiction", "kind", "repaired", "active"]
-    search_fields = ["name", "code"]
+    search_fields = [*columns("name"), "code"]  # whichever language the admin types in
     list_select_related = ["jurisdiction"]
     fields = [
         "jurisdiction",
         "kind",
         "code",
-        "name",
+        tuple(columns("name")),  # the name in each language, on one line
         "active",
         "repaired",
         "bounding_box",
@@ -284,13 +285,7 @@ class AreaAdmin(ScopedAdmin, admin.ModelAdmin):
         return False  # Requests keep their areas; deactivate an area instead.
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if "active" in form.changed_data:
-            # Every process's spatial index must see the area appear or disappear.
-            jurisdiction = obj.jurisdiction
-            jurisdiction.areas_version = uuid.uuid4().hex
-            jurisdiction.save(update_fields=["areas_version"])
-            transaction.on_commit(invalidate_area_index)
+        save_area(actor=request.user, area=obj, data=form_data(form, area_fields()))
 
 
 @admin.register(AddressPoint)

@@ -2,10 +2,13 @@
 
 Any geopy service (settings.GEOCODER: "nominatim", "pelias", "arcgis"…) at
 settings.GEOCODER_URL with settings.GEOCODER_KEY. Answers (empty ones too) are cached in
-Django's cache for GEOCODER_CACHE_SECONDS; calls go through geopy's RateLimiter, at most
-one per GEOCODER_MIN_DELAY seconds per process (Nominatim's public servers ask for one a
-second). A geocoder that fails or times out is the same as one that found nothing: the
-person can still pick the place on the map. Places outside the jurisdiction are dropped.
+Django's cache for GEOCODER_CACHE_SECONDS. Calls are at least GEOCODER_MIN_DELAY seconds
+apart across every web and worker process (fixboard.core.pacing, in the rate-limit store:
+Redis or the database): Nominatim's public servers allow one a second from the whole
+installation, not one per process. A call that would wait longer than GEOCODER_TIMEOUT for
+its turn is not made. A geocoder that fails, times out or is too busy is the same as one
+that found nothing: the person can still pick the place on the map. Places outside the
+jurisdiction are dropped.
 """
 
 import hashlib
@@ -16,8 +19,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache as django_cache
-from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import get_geocoder_for_service
+
+from fixboard.core.pacing import turn
 
 from .models import Jurisdiction
 from .spatial import area_index
@@ -27,8 +31,8 @@ FAILED = object()  # a failure is not cached: the service may answer next time
 
 
 @cache
-def _limited(service: str, url: str, key: str):
-    """(geocode, reverse) of the configured service, rate limited; built once per process."""
+def _geocoder(service: str, url: str, key: str):
+    """(geocode, reverse) of the configured service; built once per process."""
     geocoder_class = get_geocoder_for_service(service)
     accepted = inspect.signature(geocoder_class.__init__).parameters
     options = {"user_agent": settings.GEOCODER_USER_AGENT, "timeout": settings.GEOCODER_TIMEOUT}
@@ -38,18 +42,13 @@ def _limited(service: str, url: str, key: str):
     if key:
         options["api_key"] = key
     geocoder = geocoder_class(**{k: v for k, v in options.items() if k in accepted})
-    limits = {
-        "min_delay_seconds": settings.GEOCODER_MIN_DELAY,
-        "max_retries": 0,
-        "swallow_exceptions": False,
-    }
-    return RateLimiter(geocoder.geocode, **limits), RateLimiter(geocoder.reverse, **limits)
+    return geocoder.geocode, geocoder.reverse
 
 
 def _service():
     if not settings.GEOCODER:
         return None
-    return _limited(settings.GEOCODER, settings.GEOCODER_URL, settings.GEOCODER_KEY)
+    return _geocoder(settings.GEOCODER, settings.GEOCODER_URL, settings.GEOCODER_KEY)
 
 
 def _cache_key(*parts) -> str:
@@ -75,6 +74,14 @@ def _match(jurisdiction: Jurisdiction, location):
 
 
 def _ask(call, *args, **kwargs):
+    waited = turn(
+        f"geocoder:{settings.GEOCODER}",
+        every=settings.GEOCODER_MIN_DELAY,
+        patience=settings.GEOCODER_TIMEOUT,
+    )
+    if not waited:
+        logger.warning("The geocoder %s is busy: too many asked at once", settings.GEOCODER)
+        return FAILED
     try:
         return call(*args, **kwargs)
     except Exception:  # any failure of a remote service: the index's answer stands

@@ -81,6 +81,8 @@ class ContactDetails:
     name: str = ""
     email: str = ""
     phone: str = ""
+    # The language the person is using now (the page's); kept as theirs for their e-mails.
+    language: str = ""
 
 
 def _stored_phone(text: str) -> str:
@@ -106,13 +108,17 @@ def upsert_contact(details: ContactDetails) -> Contact | None:
         contact = Contact.objects.filter(email=email).order_by("id").first()
     elif phone:
         contact = _contact_with_phone(phone)
+    language = details.language[: Contact._meta.get_field("language").max_length]
     if contact is None:
-        return Contact.objects.create(name=name, email=email, phone=phone)
+        return Contact.objects.create(name=name, email=email, phone=phone, language=language)
     changed = []
     for field, value in (("name", name), ("phone", phone), ("email", email)):
         if value and not getattr(contact, field):
             setattr(contact, field, value)
             changed.append(field)
+    if language and language != contact.language:
+        contact.language = language  # the latest language they used is theirs
+        changed.append("language")
     if changed:
         contact.save(update_fields=changed)
     return contact
@@ -902,7 +908,7 @@ def ask_to_follow(*, request: ServiceRequest, email: str, language: str = "") ->
     nobody can subscribe someone else's address. Returns False, sending nothing new, when a
     link for this request went to this address in the last few minutes.
     """
-    contact = upsert_contact(ContactDetails(email=email))
+    contact = upsert_contact(ContactDetails(email=email, language=language))
     if contact is None or not contact.email:
         raise ValidationError({"email": [_("Give an e-mail address or sign in to follow.")]})
     # Locked so that two quick clicks send one link.

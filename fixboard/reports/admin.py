@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from fixboard.accounts import scope
 from fixboard.accounts.admin_scope import ScopedAdmin
 from fixboard.accounts.models import User
+from fixboard.places.names import by_name
 
 from .actions import MAX_REASON, hide_comment, may_moderate, restore_comment
 from .models import Comment, Contact, Event, Photo, ServiceRequest
@@ -135,7 +136,7 @@ class ServiceRequestAdmin(ScopedAdmin, ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description=_("areas"))
     def area_names(self, obj):
-        return ", ".join(str(a) for a in obj.areas.order_by("kind", "name")) or "—"
+        return ", ".join(str(a) for a in by_name(obj.areas.all())) or "—"
 
     @admin.display(description=_("reporter (private)"))
     def reporter_details(self, obj):

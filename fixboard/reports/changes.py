@@ -6,11 +6,13 @@ timeline event in one transaction (the request locked), and returns the event. S
 (e-mails, map counts) follow from `event_recorded`, as for every other change.
 """
 
+import functools
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,25 +25,51 @@ from . import events, sla
 from .actions import REFERRED_TO_MAX, _check_authority, _check_point, _locate, _save
 from .attributes import MAX_TEXT, clean_value
 from .events import Actor
-from .models import CloseReason, Event, Photo, RequestArea, ServiceRequest, Status
+from .models import (
+    OPEN_STATUSES,
+    CloseReason,
+    Event,
+    Photo,
+    RequestArea,
+    ServiceRequest,
+    Status,
+)
 from .routing import Router
 from .text import clean_text
 
 ADDRESS_MAX = ServiceRequest._meta.get_field("address").max_length
 
 
+def _status_words() -> dict:
+    """The words of public_status_label, in the active language."""
+    words = {(status, ""): str(Status(status).label) for status in OPEN_STATUSES}
+    words[CloseReason.FIXED] = _("fixed")
+    words[CloseReason.REFERRED] = _("referred to another agency")
+    words["referred_to"] = _("referred to %(a)s")
+    words["closed"] = _("closed")
+    return words
+
+
+def _status_label(words: dict, status: str, close_reason: str, referred_to: str) -> str:
+    if status != Status.CLOSED:
+        return words[(status, "")]
+    if close_reason == CloseReason.REFERRED and referred_to:
+        return words["referred_to"] % {"a": referred_to}
+    return words.get(close_reason, words["closed"])
+
+
 def public_status_label(request: ServiceRequest) -> str:
     """The request's state as residents read it: "new", "in progress", "fixed", "closed",
     or "referred to Caltrans" for a request handed to another agency (never "closed")."""
-    if request.status != Status.CLOSED:
-        return str(Status(request.status).label)
-    if request.close_reason == CloseReason.FIXED:
-        return _("fixed")
-    if request.close_reason == CloseReason.REFERRED:
-        if request.referred_to:
-            return _("referred to %(a)s") % {"a": request.referred_to}
-        return _("referred to another agency")
-    return _("closed")
+    return _status_label(_status_words(), request.status, request.close_reason, request.referred_to)
+
+
+def status_labeller(language: str) -> Callable[[str, str, str], str]:
+    """public_status_label of (status, close_reason, referred_to) values in `language`,
+    its words read once: for exports of many rows, read after the page's language is gone."""
+    with translation.override(language):
+        words = _status_words()
+    return functools.partial(_status_label, words)
 
 
 def context_for(request: ServiceRequest) -> dict[str, str]:

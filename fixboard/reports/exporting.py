@@ -1,5 +1,9 @@
 """Open-data export of a jurisdiction's public requests, as CSV or GeoJSON, streamed.
 
+Column names and codes (`status`, `close_reason`, `channel`, `service_code`, area codes) are
+the same in every file. The texts a person reads (`service_name`, `agency_responsible`,
+`status_label`) are in the language the export is asked in, the default one unless said.
+
 Only what a resident may see leaves: no reporter, contact, e-mail or phone, no answers
 to questions, nothing of hidden requests, requests awaiting confirmation or private
 service types. Rows are read in id order, a chunk at a time, so memory stays flat
@@ -13,10 +17,13 @@ from typing import NamedTuple, TextIO
 
 import orjson
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from fixboard.catalog.languages import default_language, localized
 from fixboard.places.models import Area, Jurisdiction
 
+from .changes import status_labeller
 from .models import RequestArea, ServiceRequest
 from .selectors import RequestFilters, filter_requests
 
@@ -48,6 +55,11 @@ FIELDS = (
     ("supporters", "support_count"),
     ("duplicate_of", "duplicate_of__public_id"),
 )
+# The catalog's texts among them, read in the export's language.
+_TEXTS = {"service_type__name", "department__name"}
+# Computed from the status, the close reason and the agency referred to: "in progress",
+# "fixed", "referred to Caltrans"… as the request's page says it.
+LABEL = "status_label"
 _DATETIMES = {"requested_datetime", "updated_datetime", "closed_datetime", "expected_datetime"}
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -69,8 +81,10 @@ def area_kinds(jurisdiction: Jurisdiction) -> list[str]:
 
 
 def export_columns(jurisdiction: Jurisdiction) -> list[str]:
-    """The header: the public fields, then area_<kind> for each kind of area."""
-    return [name for name, _path in FIELDS] + [f"area_{k}" for k in area_kinds(jurisdiction)]
+    """The header: the public fields, the status label, then area_<kind> for each kind of
+    area."""
+    fields = [name for name, _path in FIELDS]
+    return [*fields, LABEL, *(f"area_{k}" for k in area_kinds(jurisdiction))]
 
 
 def _areas_of(first_id: int, last_id: int, kinds: list[str]) -> dict[int, list[str]]:
@@ -93,14 +107,19 @@ def iter_public_rows(
     *,
     chunk: int | None = None,
     filters: RequestFilters | None = None,
+    language: str | None = None,
 ) -> Iterator[dict]:
     """Each public request (narrowed by `filters`) as {column: value}, datetimes in the
-    jurisdiction's local time."""
+    jurisdiction's local time, its texts in `language` (the default one when None)."""
     chunk = chunk or CHUNK
+    language = language or default_language()
     tz = zoneinfo.ZoneInfo(jurisdiction.timezone)
     kinds = area_kinds(jurisdiction)
     names = [name for name, _path in FIELDS]
-    paths = ["id", *(path for _name, path in FIELDS)]
+    label = status_labeller(language)
+    with translation.override(language):
+        # The expressions are made here, in the export's language, not while rows stream.
+        paths = ["id", *(localized(p) if p in _TEXTS else p for _n, p in FIELDS), "referred_to"]
     requests = public_requests(jurisdiction)
     if filters is not None:
         requests = filter_requests(requests, filters)
@@ -113,8 +132,9 @@ def iter_public_rows(
         last = rows[-1][0]
         areas = _areas_of(rows[0][0], last, kinds)
         empty = [""] * len(kinds)
-        for pk, *values in rows:
+        for pk, *values, referred_to in rows:
             record = dict(zip(names, values, strict=True))
+            record[LABEL] = label(record["status"], record["close_reason"], referred_to)
             for name in _DATETIMES:
                 if record[name] is not None:
                     record[name] = record[name].astimezone(tz).isoformat()
@@ -147,18 +167,21 @@ class _Line:
         return line
 
 
-def _csv(jurisdiction: Jurisdiction, filters: RequestFilters | None) -> Export:
+def _csv(jurisdiction: Jurisdiction, filters: RequestFilters | None, language: str) -> Export:
     columns = export_columns(jurisdiction)
     writer = csv.writer(_Line())
     records = (
         writer.writerow([_csv_cell(record[c]) for c in columns])
-        for record in iter_public_rows(jurisdiction, filters=filters)
+        for record in iter_public_rows(jurisdiction, filters=filters, language=language)
     )
     return Export(writer.writerow(columns), records, "")
 
 
-def _features(jurisdiction: Jurisdiction, filters: RequestFilters | None) -> Iterator[str]:
-    for n, record in enumerate(iter_public_rows(jurisdiction, filters=filters)):
+def _features(
+    jurisdiction: Jurisdiction, filters: RequestFilters | None, language: str
+) -> Iterator[str]:
+    rows = iter_public_rows(jurisdiction, filters=filters, language=language)
+    for n, record in enumerate(rows):
         lat, long = record.pop("lat"), record.pop("long")
         feature = {
             "type": "Feature",
@@ -169,21 +192,27 @@ def _features(jurisdiction: Jurisdiction, filters: RequestFilters | None) -> Ite
         yield ("," if n else "") + orjson.dumps(feature).decode() + "\n"
 
 
-def _geojson(jurisdiction: Jurisdiction, filters: RequestFilters | None) -> Export:
+def _geojson(jurisdiction: Jurisdiction, filters: RequestFilters | None, language: str) -> Export:
     head = '{"type":"FeatureCollection","features":[\n'
-    return Export(head, _features(jurisdiction, filters), "]}\n")
+    return Export(head, _features(jurisdiction, filters, language), "]}\n")
 
 
 def export(
-    *, jurisdiction: Jurisdiction, format: str, filters: RequestFilters | None = None
+    *,
+    jurisdiction: Jurisdiction,
+    format: str,
+    filters: RequestFilters | None = None,
+    language: str | None = None,
 ) -> Export:
     """The public requests of the jurisdiction (narrowed by `filters`) as CSV or GeoJSON
-    text, read a chunk at a time while it is consumed."""
+    text, read a chunk at a time while it is consumed; texts in `language` (default: the
+    default language, whatever language is active)."""
     if format not in FORMATS:
         raise ValidationError(
             {"format": [_("Choose a format: %(f)s.") % {"f": ", ".join(FORMATS)}]}
         )
-    return (_csv if format == "csv" else _geojson)(jurisdiction, filters)
+    language = language or default_language()
+    return (_csv if format == "csv" else _geojson)(jurisdiction, filters, language)
 
 
 def export_requests(
@@ -192,12 +221,13 @@ def export_requests(
     format: str,
     out: TextIO,
     tick: Callable[[], None] = lambda: None,
+    language: str | None = None,
 ) -> int:
     """Write the jurisdiction's public requests to `out`; returns how many were written.
 
-    `tick` is called once per request (for a progress bar).
+    `tick` is called once per request (for a progress bar); texts in `language`.
     """
-    written = export(jurisdiction=jurisdiction, format=format)
+    written = export(jurisdiction=jurisdiction, format=format, language=language)
     out.write(written.head)
     count = 0
     for piece in written.records:

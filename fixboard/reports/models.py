@@ -52,6 +52,9 @@ class Contact(models.Model):
     # them about their requests. Neither is assumed.
     may_text = models.BooleanField(_("may be texted"), default=False, db_default=False)
     may_email = models.BooleanField(_("may be e-mailed"), default=False, db_default=False)
+    # The language of the page (or text conversation) the person last used with the city:
+    # their e-mails are written in it. Empty: not known, the site's language.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="", db_default="")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )

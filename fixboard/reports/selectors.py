@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from fixboard.catalog.languages import only_in_language, values_in_language
 from fixboard.catalog.models import ServiceType
+from fixboard.places.names import by_name
 
 from .models import (
     OPEN_STATUSES,
@@ -282,11 +283,7 @@ def _one_for_residents(requests: QuerySet[ServiceRequest], public_id: str):
 
 def public_areas(request: ServiceRequest) -> list[dict]:
     """The active areas a request lies in: id, kind, code and name."""
-    return list(
-        request.areas.filter(active=True)
-        .order_by("kind", "name")
-        .values("id", "kind", "code", "name")
-    )
+    return list(by_name(request.areas.filter(active=True)).values("id", "kind", "code", "name"))
 
 
 def public_photos(request: ServiceRequest) -> list[Photo]:

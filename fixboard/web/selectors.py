@@ -10,6 +10,7 @@ from fixboard.catalog.languages import values_in_language
 from fixboard.catalog.models import AttributeDefinition, ServiceType
 from fixboard.maps.aggregates import counts_by_jurisdiction
 from fixboard.places.models import Area, Jurisdiction
+from fixboard.places.names import by_name
 from fixboard.places.search import nearest_address, search_addresses
 from fixboard.reports.models import CloseReason, Follow, ServiceRequest, Status
 from fixboard.reports.selectors import (
@@ -57,14 +58,14 @@ def active_areas(jurisdiction: Jurisdiction, pk: str | None = None) -> list[Area
     """The jurisdiction's active areas (or the one with this id), without their outlines."""
     areas = Area.objects.filter(jurisdiction=jurisdiction, active=True)
     return list(
-        (areas.filter(pk=pk) if pk else areas)
-        .only("id", "kind", "code", "name", "jurisdiction_id")
-        .order_by("kind", "name")
+        by_name(areas.filter(pk=pk) if pk else areas).only(
+            "id", "kind", "code", "name", "jurisdiction_id"
+        )
     )
 
 
 def areas_with_geometry(jurisdiction: Jurisdiction):
-    return jurisdiction.areas.filter(active=True).order_by("kind", "name")
+    return by_name(jurisdiction.areas.filter(active=True))
 
 
 def area_or_404(jurisdiction: Jurisdiction, kind: str, code: str) -> Area:

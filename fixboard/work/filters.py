@@ -16,6 +16,7 @@ from fixboard.accounts.models import User
 from fixboard.catalog.models import Department, ServiceType
 from fixboard.core.widgets import QuickSelect
 from fixboard.places.models import Area
+from fixboard.places.names import by_name
 from fixboard.reports import priority
 from fixboard.reports import sla as sla_rules
 from fixboard.reports.models import Channel, RequestArea, ServiceRequest, Status
@@ -144,9 +145,9 @@ def area_choices(user: User) -> list[tuple[int, str]]:
         "areas",
         lambda: [
             (pk, f"{name} ({kind})")
-            for pk, name, kind in scope.scoped(Area.objects.all(), user)
-            .order_by("kind", "name")
-            .values_list("pk", "name", "kind")
+            for pk, name, kind in by_name(scope.scoped(Area.objects.all(), user)).values_list(
+                "pk", "name", "kind"
+            )
         ],
     )
 

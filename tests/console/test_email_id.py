@@ -69,3 +69,23 @@ def test_in_spanish(console, city, django_capture_on_commit_callbacks):
     [message] = mail.outbox
     assert message.subject.startswith("Su aviso ")
     assert "Guarde este número" in message.body
+
+
+def test_a_caller_known_to_read_spanish_gets_it_in_spanish_from_an_english_console(
+    console, city, django_capture_on_commit_callbacks
+):
+    from fixboard.reports.actions import ContactDetails, upsert_contact
+    from tests.factories import translate_to_spanish
+
+    translate_to_spanish(city)
+    # Lee reported on the Spanish site once: Fixboard knows the language Lee reads.
+    upsert_contact(ContactDetails(email="lee@example.org", language="es"))
+    create_request(console)
+    request = ServiceRequest.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        console.post(url("email/"))
+
+    [message] = mail.outbox
+    assert message.subject == f"Su aviso {request.public_id}: Bache"
+    assert message.extra_headers["Content-Language"] == "es"

@@ -55,6 +55,13 @@ CONSOLE_URLS = [
         only(TAKERS, ok=OK, other_admin=OK),
         lambda w: {"q": "3235551234"},
     ),
+    StaffUrl(
+        "console: change the caller (none yet: the reason)",
+        "POST",
+        own_call("/console/calls/{call}/change-caller/"),
+        only(TAKERS, ok=400, other_admin=400),
+        lambda w: {},
+    ),
     # Another city's admin works on a call of their own city (the same square as this one).
     StaffUrl(
         "console: the place",

@@ -33,3 +33,21 @@ def test_every_service_type_and_question_of_the_demo_has_its_spanish_text():
         "Bulky Items",
         "How many items are there?",
     )
+
+
+def test_the_demo_council_districts_have_spanish_names_the_councils_their_own():
+    from fixboard.demo.loader import _load_areas
+    from fixboard.places.models import Area
+
+    la = create_jurisdiction(slug="los-angeles", name="Los Angeles", timezone="America/Los_Angeles")
+    _load_areas(DemoResult(jurisdiction=la))
+
+    districts = Area.objects.filter(jurisdiction=la, kind="council-district")
+    assert districts.count() == 15
+    assert not districts.filter(name_es__isnull=True).exists()
+    councils = Area.objects.filter(jurisdiction=la, kind="neighborhood-council")
+    assert not councils.filter(name_es__isnull=False).exists()
+    with translation.override("es"):
+        assert districts.get(code="14").name == "Distrito Concejal 14"
+        assert councils.get(code="4").name == "Granada Hills North NC"
+    assert districts.get(code="14").name == "Council District 14"

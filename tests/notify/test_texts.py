@@ -77,10 +77,10 @@ def test_an_empty_or_long_text_is_refused(sms_outbox):
 
 def test_an_opted_out_number_is_refused_in_words_a_call_taker_can_read(commit, sms_outbox):
     opt_out(phone="+13235551234", source=TextOptOut.Source.STAFF)
-    assert opted_out("+13235551234")
-    assert opted_out("(323) 555-1234"), "in any spelling"
-    assert not opted_out("(323) 555-9999")
-    assert not opted_out("not a number")
+    assert opted_out("+13235551234", jurisdiction=None)
+    assert opted_out("(323) 555-1234", jurisdiction=None), "in any spelling"
+    assert not opted_out("(323) 555-9999", jurisdiction=None)
+    assert not opted_out("not a number", jurisdiction=None)
 
     with pytest.raises(ValidationError) as raised:
         queue_text(phone="323.555.1234", body=LINK, kind=TextMessage.Kind.REPORT_ONLINE)

@@ -55,7 +55,7 @@ def test_stop_opts_the_number_out_and_texts_are_refused_after(word):
     # The provider has no CSRF token: its signature stands in for one.
     reply = reply_of(text_in(Client(enforce_csrf_checks=True), word))
     assert "<Message>You will get no more texts from us. Reply START" in reply
-    assert opted_out(CALLER)
+    assert opted_out(CALLER, jurisdiction=None)
     assert TextOptOut.objects.get(phone=CALLER).source == TextOptOut.Source.STOP
 
     with pytest.raises(ValidationError, match=r"This number asked us to stop texting \(STOP\)"):
@@ -66,7 +66,7 @@ def test_start_lets_texts_go_again(client, commit, sms_outbox):
     text_in(client, "STOP")
     reply = reply_of(text_in(client, "start"))
     assert "You will get our texts again. Reply STOP to stop them." in reply
-    assert not opted_out(CALLER)
+    assert not opted_out(CALLER, jurisdiction=None)
     commit(queue)
     assert [m["to"] for m in sms_outbox()] == [CALLER]
 
@@ -82,7 +82,7 @@ def test_help_says_who_we_are_and_where_to_go(client):
     reply = reply_of(text_in(client, "help"))
     assert f"report a problem by texting it to this number, or online at {SITE}." in reply
     assert "Reply STATUS and a request number for its status, STOP to stop texts." in reply
-    assert not opted_out(CALLER)
+    assert not opted_out(CALLER, jurisdiction=None)
 
 
 def test_anything_else_to_a_number_of_no_city_gets_a_pointer_a_few_times(client, settings):
@@ -105,13 +105,13 @@ def test_an_unsigned_or_wrongly_signed_post_is_refused(client):
     assert "no valid X-Twilio-Signature" in unsigned.content.decode()
     forged = text_in(client, "STOP", token="someone-elses-token")
     assert forged.status_code == 403
-    assert not opted_out(CALLER)
+    assert not opted_out(CALLER, jurisdiction=None)
 
 
 def test_no_auth_token_refuses_every_post(client, settings):
     settings.SMS_AUTH_TOKEN = ""
     assert text_in(client, "STOP", token="").status_code == 403
-    assert not opted_out(CALLER)
+    assert not opted_out(CALLER, jurisdiction=None)
 
 
 def test_only_posts_are_taken(client):

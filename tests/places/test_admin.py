@@ -60,7 +60,7 @@ def test_area_list_and_change_form_show_no_geometry_bytes(admin_client, city):
 def test_deactivating_an_area_takes_it_out_of_routing(admin_client, city):
     assert city.west.pk in area_index().locate(*INSIDE_WEST).area_ids
     page = admin_client.post(
-        f"/admin/places/area/{city.west.pk}/change/", {"name": "West Ward"}
+        f"/admin/places/area/{city.west.pk}/change/", {"name_en": "West Ward"}
     )  # active unchecked
     assert page.status_code == 302
     assert not Area.objects.get(pk=city.west.pk).active

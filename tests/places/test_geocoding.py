@@ -3,6 +3,7 @@ server on 127.0.0.1 stands in for the real one."""
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,11 +27,13 @@ EIFFEL = CITY_HALL | {"lat": "48.8584", "lon": "2.2945"}
 
 class Nominatim(BaseHTTPRequestHandler):
     asked: list[str] = []
+    at: list[float] = []  # when each question came
     status = 200
 
     def do_GET(self):
         url = urlsplit(self.path)
         query = parse_qs(url.query)
+        Nominatim.at.append(time.time())
         Nominatim.asked.append(url.path + " " + query.get("q", [""])[0])
         if Nominatim.status != 200:
             self.send_response(Nominatim.status)
@@ -53,7 +56,7 @@ class Nominatim(BaseHTTPRequestHandler):
 def nominatim(settings):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Nominatim)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    Nominatim.asked, Nominatim.status = [], 200
+    Nominatim.asked, Nominatim.at, Nominatim.status = [], [], 200
     settings.GEOCODER = "nominatim"
     settings.GEOCODER_URL = f"http://127.0.0.1:{server.server_port}"
     settings.GEOCODER_MIN_DELAY = 0
@@ -97,3 +100,32 @@ def test_a_failing_geocoder_is_nothing_found_and_not_cached(city, nominatim):
     assert search_addresses(city.jurisdiction, "200 n spring") == []
     nominatim.status = 200
     assert search_addresses(city.jurisdiction, "200 n spring")[0].zipcode == "90012"
+
+
+def test_questions_are_spaced_by_the_minimum_delay_of_the_whole_installation(
+    city, nominatim, settings
+):
+    settings.GEOCODER_MIN_DELAY = 0.3
+    for text in ("200 n spring", "201 n spring", "202 n spring"):
+        search_addresses(city.jurisdiction, text)
+    times = nominatim.at
+    assert len(times) == 3
+    assert all(b - a >= 0.3 - 0.03 for a, b in zip(times, times[1:], strict=False)), times
+
+
+def test_a_geocoder_busy_with_other_processes_is_nothing_found_and_not_cached(
+    city, nominatim, settings
+):
+    from django.core.cache import caches
+
+    settings.GEOCODER_MIN_DELAY, settings.GEOCODER_TIMEOUT = 1.0, 2.0
+    store = caches[settings.RATELIMIT_USE_CACHE]
+    running = int(time.time())
+    for slot in range(running, running + 4):  # other processes have the next turns
+        store.add(f"pacing:geocoder:nominatim:{slot}", 1, timeout=120)
+
+    assert search_addresses(city.jurisdiction, "200 n spring") == []
+    assert nominatim.asked == []
+    time.sleep(max(0.0, running + 4 - time.time()))  # those turns are over
+    assert search_addresses(city.jurisdiction, "200 n spring")[0].zipcode == "90012"
+    assert len(nominatim.asked) == 1

@@ -98,8 +98,9 @@ def test_map_and_list_link_downloads_of_the_filtered_view_alerts_widget_and_api(
     slug = city.jurisdiction.slug
     links = page(client, reverse(f"web:{view}", args=[slug]), service="pothole", status="open")
 
-    csv_url = f"{reverse('web:download', args=[slug, 'csv'])}?service=pothole&status=open"
-    geojson_url = f"{reverse('web:download', args=[slug, 'geojson'])}?service=pothole&status=open"
+    query = "service=pothole&status=open&lang=en"  # the files' texts in the page's language
+    csv_url = f"{reverse('web:download', args=[slug, 'csv'])}?{query}"
+    geojson_url = f"{reverse('web:download', args=[slug, 'geojson'])}?{query}"
     assert links.anchors[csv_url] == "CSV"
     assert links.anchors[geojson_url] == "GeoJSON"
     assert links.anchors[reverse("notify:watch", args=[slug])] == "E-mail alerts for an area"
@@ -117,7 +118,8 @@ def test_an_area_page_offers_its_feed_alerts_downloads_and_widget(client, city):
     feeds = _feeds(client, links)
     assert feeds[0].feed.title == "New reports in West Ward, Testville"
     assert links.anchors[reverse("notify:watch", args=[slug])] == "E-mail alerts for this area"
-    assert f"{reverse('web:download', args=[slug, 'csv'])}?area={city.west.pk}" in links.anchors
+    download = f"{reverse('web:download', args=[slug, 'csv'])}?area={city.west.pk}&lang=en"
+    assert download in links.anchors
     assert f"{reverse('notify:widget', args=[slug])}?area={city.west.pk}" in links.anchors
 
 

@@ -132,3 +132,80 @@ def test_a_download_is_streamed_a_chunk_at_a_time(client, city, monkeypatch):
     later = [q for q in the_rest if "reports_servicerequest" in q["sql"]]
     assert len(later) == 3  # two more chunks, and the empty one that ends it
     assert len(rest) == 4
+
+
+def test_a_spanish_download_keeps_its_columns_and_codes_and_words_its_texts(client, city):
+    from fixboard.reports.actions import transition
+    from fixboard.reports.models import CloseReason, Status
+    from tests.factories import translate_to_spanish
+
+    translate_to_spanish(city)
+    still_open = submit_pothole(city)
+    fixed = submit_pothole(city, at=INSIDE_EAST)
+    transition(request=fixed, to_status=Status.CLOSED, close_reason=CloseReason.FIXED, actor="crew")
+    url = f"/{city.jurisdiction.slug}/requests.csv"
+
+    spanish = client.get(url, {"lang": "es"})
+    english = client.get(url)
+
+    assert spanish["Content-Language"] == "es" and english["Content-Language"] == "en"
+    es_rows = list(csv.DictReader(io.StringIO(_body(spanish))))
+    en_rows = list(csv.DictReader(io.StringIO(_body(english))))
+    assert list(es_rows[0]) == list(en_rows[0]) == export_columns(city.jurisdiction)
+    by_id = {r["id"]: r for r in es_rows}
+    assert by_id[still_open.public_id]["status"] == "new"  # the code, for scripts
+    assert by_id[still_open.public_id]["status_label"] == "nuevo"  # the word, for people
+    assert by_id[fixed.public_id]["status"] == "closed"
+    assert by_id[fixed.public_id]["close_reason"] == "fixed"
+    assert by_id[fixed.public_id]["status_label"] == "arreglado"
+    assert {r["service_name"] for r in es_rows} == {"Bache"}
+    assert {r["agency_responsible"] for r in es_rows} == {"Calles"}
+    assert {r["service_name"] for r in en_rows} == {"Pothole"}
+    assert {r["status_label"] for r in en_rows} == {"new", "fixed"}
+
+    geojson = json.loads(_body(client.get(f"/{city.jurisdiction.slug}/requests.geojson?lang=es")))
+    properties = {f["id"]: f["properties"] for f in geojson["features"]}
+    assert properties[fixed.public_id]["status_label"] == "arreglado"
+    assert properties[fixed.public_id]["service_name"] == "Bache"
+
+
+def test_the_browser_language_does_not_change_a_download_an_unknown_lang_is_the_default(
+    client, city
+):
+    from tests.factories import translate_to_spanish
+
+    translate_to_spanish(city)
+    submit_pothole(city)
+    url = f"/{city.jurisdiction.slug}/requests.csv"
+
+    by_browser = client.get(url, headers={"Accept-Language": "es"})
+    unknown = client.get(url, {"lang": "tlh"})
+
+    for response in (by_browser, unknown):
+        assert response["Content-Language"] == "en"
+        (row,) = csv.DictReader(io.StringIO(_body(response)))
+        assert (row["service_name"], row["status_label"]) == ("Pothole", "new")
+
+
+def test_the_spanish_map_page_links_spanish_downloads(client, city):
+    page = client.get(f"/{city.jurisdiction.slug}/", headers={"Accept-Language": "es"})
+    assert f"/{city.jurisdiction.slug}/requests.csv?status=recent&amp;lang=es" in (
+        page.content.decode()
+    )
+
+
+def test_export_requests_in_another_language(city, tmp_path):
+    from django.core.management import call_command
+
+    from tests.factories import translate_to_spanish
+
+    translate_to_spanish(city)
+    submit_pothole(city)
+    target = tmp_path / "es.csv"
+
+    call_command(
+        "export_requests", jurisdiction=city.jurisdiction.slug, output=target, language="es"
+    )
+
+    (row,) = csv.DictReader(target.open(encoding="utf-8"))
+    assert (row["service_name"], row["status"], row["status_label"]) == ("Bache", "new", "nuevo")

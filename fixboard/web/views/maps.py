@@ -6,11 +6,12 @@ import orjson
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from shapely.geometry import mapping
 
+from fixboard.catalog.languages import asked_language
 from fixboard.maps.selectors import RECENT, MapQuery, map_features, recent_cutoff
 from fixboard.reports.selectors import Position, RequestFilters, list_public_requests
 
@@ -163,24 +164,30 @@ def map_data(request, slug):
 @require_GET
 @cache_control(max_age=300, public=True)
 def areas_geojson(request, slug):
+    # Pages ask with their own language (`?lang=`), so a cached copy in one language is
+    # never shown beside a page in another (the area page focuses its area by name).
+    language = asked_language(request.GET.get("lang", "")) or translation.get_language()
     jurisdiction = jurisdiction_or_404(slug)
     features = []
     boundary = jurisdiction.boundary
     if boundary is not None:
         features.append(_feature(boundary, {"kind": "boundary", "name": jurisdiction.name}))
-    for area in areas_with_geometry(jurisdiction):
-        features.append(
-            _feature(
-                area.geometry,
-                {
-                    "kind": area.kind,
-                    "name": area.name,
-                    "url": area_url(jurisdiction.slug, area),
-                },
+    with translation.override(language):
+        for area in areas_with_geometry(jurisdiction):
+            features.append(
+                _feature(
+                    area.geometry,
+                    {
+                        "kind": area.kind,
+                        "name": area.name,
+                        "url": area_url(jurisdiction.slug, area),
+                    },
+                )
             )
-        )
     body = {"type": "FeatureCollection", "features": features}
-    return HttpResponse(orjson.dumps(body), content_type="application/geo+json")
+    response = HttpResponse(orjson.dumps(body), content_type="application/geo+json")
+    response["Content-Language"] = language
+    return response
 
 
 def _feature(geometry, properties) -> dict:

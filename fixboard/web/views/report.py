@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from PIL import Image
@@ -208,7 +209,9 @@ def _submit(request, form):
         # pin (the one the form shows under the map), if one is near.
         found = address_at(form.service_type.jurisdiction, lat, long) or {}
         address, zipcode = found.get("address", ""), found.get("zipcode", "")
-    details = ContactDetails(name=data["name"], email=data["email"], phone=data["phone"])
+    typed = {field: data[field] for field in ("name", "email", "phone")}
+    # The page's language comes with what they typed: their e-mails are written in it.
+    details = ContactDetails(**typed, language=translation.get_language())
     return submit_request(
         service_type=form.service_type,
         lat=lat,
@@ -219,7 +222,7 @@ def _submit(request, form):
         address=address,
         zipcode=zipcode,
         channel=Channel.WEB,
-        reporter=details if any(details.__dict__.values()) else None,
+        reporter=details if any(typed.values()) else None,
         reporter_name_public=data["show_name"],
         awaiting_confirmation=_needs_confirmation(request, form.service_type, data["email"]),
         photos=photos,

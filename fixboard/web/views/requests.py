@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -244,7 +245,8 @@ def comment_view(request, public_id):
     except limits.Limited as exc:
         form.add_error("text", exc.message)
         return _too_many(request, public_id, exc, comment_form=form)
-    actor = request.user if signed_in else upsert_contact(ContactDetails(email=email))
+    details = ContactDetails(email=email, language=translation.get_language())
+    actor = request.user if signed_in else upsert_contact(details)
     try:
         comment = add_update(
             request=service_request,

@@ -14,6 +14,7 @@ from django.urls import reverse
 from fixboard.accounts import scope
 from fixboard.accounts.models import User
 from fixboard.catalog.models import Department, ServiceType
+from fixboard.places.names import by_name
 from fixboard.reports.models import CommentFlag, Event, Photo, ServiceRequest
 from fixboard.reports.public_ids import normalize_public_id
 
@@ -288,9 +289,7 @@ def people_queryset(request: ServiceRequest):
 
 
 def areas_of(request: ServiceRequest) -> list[str]:
-    return list(
-        request.areas.filter(active=True).order_by("kind", "name").values_list("name", flat=True)
-    )
+    return list(by_name(request.areas.filter(active=True)).values_list("name", flat=True))
 
 
 def answers_of(request: ServiceRequest) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from fixboard.catalog.languages import default_language, language_codes
 from fixboard.reports.exporting import FORMATS, export_requests, public_requests
 
 from .import_requests import errors_text, jurisdiction_by_slug
@@ -17,7 +18,8 @@ class Command(BaseCommand):
         "Export a jurisdiction's public service requests as open data (CSV or GeoJSON): "
         "public fields only, never contact details, hidden requests or private service "
         "types; one area_<kind> column per kind of area. Writes to standard output unless "
-        "--output is given."
+        "--output is given. Column names and codes are the same in every language; service "
+        "names, departments and status labels are in --language."
     )
 
     def add_arguments(self, parser):
@@ -28,9 +30,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output", type=Path, help=_("File to write; standard output when omitted.")
         )
+        parser.add_argument(
+            "--language",
+            choices=language_codes(),
+            default=default_language(),
+            help=_("Language of the texts (service names, status labels). Default: %(default)s."),
+        )
 
-    def handle(self, *args, jurisdiction: str, format: str, output: Path | None, **options):
+    def handle(
+        self,
+        *args,
+        jurisdiction: str,
+        format: str,
+        output: Path | None,
+        language: str,
+        **options,
+    ):
         target = jurisdiction_by_slug(jurisdiction)
+        self.language = language
         if output is None:
             # The raw stream: OutputWrapper.write would add line endings and styles.
             stdout = getattr(self.stdout, "_out", sys.stdout)
@@ -60,6 +77,7 @@ class Command(BaseCommand):
                     format=format,
                     out=stream,
                     tick=lambda: bar.update(1),
+                    language=self.language,
                 )
             except ValidationError as exc:
                 raise CommandError(errors_text(exc)) from None
