@@ -149,10 +149,6 @@ def _tally_order(item: tuple) -> tuple:
     return item[0][1:]  # the tally's unique key: all but the jurisdiction
 
 
-def _area_ids(request_id: int) -> list[int]:
-    return list(RequestArea.objects.filter(request_id=request_id).values_list("area_id", flat=True))
-
-
 def _store(request_id: int, states: Iterable[Counted]) -> None:
     FigureState.objects.bulk_create(
         [FigureState(request_id=request_id, **asdict(state)) for state in states]
@@ -168,22 +164,51 @@ def count_new_request(request: ServiceRequest, area_ids: list[int]) -> None:
         _store(request.pk, states)
 
 
-@transaction.atomic
 def count_request(request_id: int) -> None:
     """Bring the figures in line with the request's current state (idempotent)."""
-    request = ServiceRequest.objects.select_related("service_type").filter(pk=request_id).first()
-    stored = {
-        Counted(**{f: getattr(row, f) for f in Counted.__dataclass_fields__}): row.pk
-        for row in FigureState.objects.select_for_update().filter(request_id=request_id)
-    }
-    after = _as_counted(request, _area_ids(request_id) if request else ())
-    gone = set(stored) - after
-    new = after - set(stored)
-    if not (gone or new):
+    count_requests([request_id])
+
+
+RECOUNT_CHUNK = 50  # requests recounted together, in five statements
+
+
+@transaction.atomic
+def count_requests(request_ids: Iterable[int]) -> None:
+    """`count_request` of each request, in five statements per RECOUNT_CHUNK requests."""
+    ids = sorted(set(request_ids))
+    for start in range(0, len(ids), RECOUNT_CHUNK):
+        _count_chunk(ids[start : start + RECOUNT_CHUNK])
+
+
+def _count_chunk(ids: list[int]) -> None:
+    requests = ServiceRequest.objects.select_related("service_type").in_bulk(ids)
+    stored: dict[int, dict[Counted, int]] = {}
+    for row in FigureState.objects.select_for_update().filter(request_id__in=ids):
+        state = Counted(**{f: getattr(row, f) for f in Counted.__dataclass_fields__})
+        stored.setdefault(row.request_id, {})[state] = row.pk
+    areas: dict[int, list[int]] = {}
+    for request_id, area_id in RequestArea.objects.filter(
+        request_id__in=list(requests)
+    ).values_list("request_id", "area_id"):
+        areas.setdefault(request_id, []).append(area_id)
+    changes: list[tuple[Counted, int]] = []
+    gone_rows: list[int] = []
+    new_rows: list[FigureState] = []
+    for request_id in ids:
+        before = stored.get(request_id, {})
+        after = _as_counted(requests.get(request_id), areas.get(request_id, ()))
+        gone = set(before) - after
+        new = after - set(before)
+        changes += [(state, -1) for state in gone] + [(state, +1) for state in new]
+        gone_rows += [before[state] for state in gone]
+        new_rows += [FigureState(request_id=request_id, **asdict(state)) for state in new]
+    if not changes:
         return
-    _bump([(state, -1) for state in gone] + [(state, +1) for state in new])
-    FigureState.objects.filter(pk__in=[stored[state] for state in gone]).delete()
-    _store(request_id, new)
+    _bump(changes)
+    if gone_rows:
+        FigureState.objects.filter(pk__in=gone_rows).delete()
+    if new_rows:
+        FigureState.objects.bulk_create(new_rows)
 
 
 def _epoch(column: str) -> str:

@@ -1,11 +1,12 @@
 from django.db import transaction
 from django.dispatch import receiver
 
+from fixboard.reports import events
 from fixboard.reports.importing.signals import requests_imported
 from fixboard.reports.models import Event
 from fixboard.reports.signals import event_recorded, request_submitted
 
-from .counting import count_new_request, count_request
+from .counting import count_new_request, count_request, count_requests
 from .tasks import rebuild_jurisdiction_figures
 
 
@@ -16,7 +17,9 @@ def count_on_submission(sender, *, request, area_ids, **kwargs):
 
 @receiver(event_recorded, dispatch_uid="insights.count_request")
 def recount_on_event(sender, *, request_id, kind, **kwargs):
-    if kind != Event.Kind.SUBMITTED:  # counted inside the submission's own transaction
+    if kind == Event.Kind.SUBMITTED:  # counted inside the submission's own transaction
+        return
+    if not events.once_per_batch(count_requests, request_id):
         count_request(request_id)
 
 

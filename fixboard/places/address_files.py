@@ -137,6 +137,9 @@ def read_csv(path: Path, layout: Layout) -> Iterator[tuple[int, dict | Problem]]
         reader = csv.reader(f, delimiter=layout.delimiter)
         header = next(reader, [])
         positions = _positions(layout, header, path)
+        # Most fields are one column each, read as they are; others join their columns.
+        single = [(name, at[0]) for name, at in positions.items() if len(at) == 1]
+        joined = [(name, at) for name, at in positions.items() if len(at) > 1]
         width = len(header)
         number = 1
         while True:
@@ -167,15 +170,10 @@ def read_csv(path: Path, layout: Layout) -> Iterator[tuple[int, dict | Problem]]
                     ),
                 )
                 continue
-            yield (
-                number,
-                {
-                    name: " ".join(fields[i].strip() for i in at).strip()
-                    if len(at) > 1
-                    else fields[at[0]].strip()
-                    for name, at in positions.items()
-                },
-            )
+            values = {name: fields[i].strip() for name, i in single}
+            for name, at in joined:
+                values[name] = " ".join(fields[i].strip() for i in at).strip()
+            yield number, values
 
 
 def read_geojson(path: Path, layout: Layout) -> Iterator[tuple[int, dict | Problem]]:

@@ -5,7 +5,8 @@ MOVE_DEGREES away from where the index had it), already known (the index had it 
 from before or from an earlier row of the file, such as another unit of the same
 building) or rejected with a reason and a message naming the row. A rejected row never
 stops the file; rows are written in batches, each in its own transaction, through the
-same upsert as the request import's, so re-importing a file adds nothing.
+same upsert as the request import's, so re-importing a file adds nothing. A large first
+load goes without the index's secondary indexes, built once at the end (`bulk_load`).
 
 Units are dropped: a street problem is at a door, not an apartment, and OpenAddresses
 lists one row per unit at the same point, so "12 MAIN ST" is one address whatever its
@@ -33,6 +34,7 @@ from .address_files import (
 )
 from .addresses import AddressRecorder, latest_addresses
 from .background import address_learner, learning
+from .bulk_load import bulk_load
 from .models import AddressPoint, Jurisdiction
 from .spatial import jurisdiction_area_index
 
@@ -91,14 +93,11 @@ def import_addresses(
     before = AddressPoint.objects.filter(jurisdiction=jurisdiction).count()
     recorder = AddressRecorder(jurisdiction)
     batch = _Batch(jurisdiction, result, on_reject, address_learner(recorder))
+    total = count_records(path) - (0 if geojson else 1)
     bar = tqdm(
-        total=count_records(path) - (0 if geojson else 1),
-        unit=_(" rows"),
-        disable=not progress,
-        file=progress_file,
-        mininterval=0.5,
+        total=total, unit=_(" rows"), disable=not progress, file=progress_file, mininterval=0.5
     )
-    with bar, learning(batch.learner):
+    with bulk_load(total), bar, learning(batch.learner):
         for number, fields in records:
             batch.add(number, fields)
             if len(batch) >= BATCH:
@@ -137,19 +136,19 @@ class _Batch:
         if isinstance(fields, Problem):
             self.reject(number, fields.reason, fields.message)
             return
-        street_line = (
-            fields.get("address") or f"{fields.get('number', '')} {fields.get('street', '')}"
-        )
-        if not fields.get("address") and not (fields.get("number") and fields.get("street")):
-            what = {
-                (False, True): _("house number"),
-                (True, False): _("street"),
-            }.get(
-                (bool(fields.get("number")), bool(fields.get("street"))),
-                _("house number and no street"),
-            )
-            self.reject(number, NO_STREET, _("row %(n)d has no %(w)s.") % {"n": number, "w": what})
-            return
+        street_line = fields.get("address")
+        if not street_line:
+            house, street = fields.get("number"), fields.get("street")
+            if not (house and street):
+                what = {
+                    (False, True): _("house number"),
+                    (True, False): _("street"),
+                }.get((bool(house), bool(street)), _("house number and no street"))
+                self.reject(
+                    number, NO_STREET, _("row %(n)d has no %(w)s.") % {"n": number, "w": what}
+                )
+                return
+            street_line = f"{house} {street}"
         point = _point(number, fields.get("lat", ""), fields.get("long", ""))
         if isinstance(point, Problem):
             self.reject(number, point.reason, point.message)

@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from operator import itemgetter
 
 import orjson
 from django.db import connection, transaction
@@ -137,13 +138,13 @@ class AddressRecorder:
 
     def record_latest(self, latest: dict[str, tuple]) -> int:
         """`record`, given what `latest_addresses` made of the addresses (in any process)."""
-        sent = self.sent
+        sent, jurisdiction_id = self.sent, self.jurisdiction.pk
         fresh = []
         for key, value in latest.items():
             point = sent.get(key)
             if point and _near(point, value[2], value[3]):
                 continue
-            fresh.append((self.jurisdiction.pk, key, *value))
+            fresh.append((jurisdiction_id, key, *value))
         if not fresh:
             return 0
         if len(sent) + len(fresh) > self.memory:
@@ -233,7 +234,9 @@ def _upsert_points(rows: list[tuple]) -> int:
         types = _staged_types(connection.alias, tuple(columns))
         with cursor.cursor.copy(f"COPY {_STAGING} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(types)
-            for row in rows:
+            # In the key's order (the unique index's byte order, as Python compares text):
+            # the upsert then walks the index instead of jumping about it, a tenth faster.
+            for row in sorted(rows, key=itemgetter(0, 1)):  # jurisdiction id, normalized
                 copy.write_row(row)
         cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {_STAGING} {conflict}")
         written = cursor.rowcount

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from fixboard.maps.models import MapPoint
-from fixboard.reports import actions, changes
+from fixboard.reports import actions, changes, events
 from fixboard.reports.bulk import MAX_REQUESTS, for_each
 from fixboard.reports.models import CloseReason, Event, ServiceRequest, Status
 from fixboard.reports.signals import event_recorded
@@ -181,3 +181,36 @@ def test_a_listener_failing_at_the_database_spoils_no_other_announcement(city, c
     # The other requests' map counts moved; the broken one is left to the reconcile.
     open_points = set(MapPoint.objects.filter(is_open=True).values_list("request_id", flat=True))
     assert open_points <= {broken}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_work_put_off_to_the_batch_runs_once_and_a_failing_request_spoils_no_other(city, caplog):
+    staff = UserFactory(role="staff", jurisdictions=[city.jurisdiction], departments=[city.streets])
+    requests = [submit_pothole(city) for _ in range(3)]
+    broken = requests[1].pk
+    calls = []
+
+    def work(request_ids):
+        calls.append(request_ids)
+        if broken in request_ids:
+            raise RuntimeError("tally store unavailable")
+
+    def listen(sender, *, request_id, **kwargs):
+        if not events.once_per_batch(work, request_id):
+            work([request_id])
+
+    event_recorded.connect(listen, dispatch_uid="test.batched")
+    try:
+        report = for_each(requests, actions.transition, to_status=Status.ACKNOWLEDGED, actor=staff)
+        assert report.ok
+        ids = [r.pk for r in requests]
+        # Once for the batch; when that fails, once for each, so only the broken one is left
+        # to the worker's reconcile.
+        assert calls == [ids, *([i] for i in ids)]
+        assert f"failed on {broken}; the reconcile will" in caplog.text
+        # Outside a bulk action there is no batch: the listener does its own work at once.
+        calls.clear()
+        actions.transition(request=requests[0], to_status=Status.IN_PROGRESS, actor=staff)
+        assert calls == [[requests[0].pk]]
+    finally:
+        event_recorded.disconnect(dispatch_uid="test.batched")

@@ -3,9 +3,17 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from fixboard.accounts.models import User
+from fixboard.insights.counting import rebuild_figures
+from fixboard.insights.models import FigureTally
+from fixboard.insights.selectors import city_figures
+from fixboard.maps.aggregates import rebuild_map_aggregates
+from fixboard.maps.models import MapCell, MapPoint
 from fixboard.reports.models import Event, ServiceRequest, Status
 from tests.factories import UserFactory, make_city, submit_pothole
 from tests.work.conftest import make_request
@@ -122,3 +130,59 @@ def test_bulk_needs_post_and_staff(client, city, staff):
     assert client.get(reverse("work:queue_bulk")).status_code == 405
     client.force_login(UserFactory())
     assert client.post(BULK, {"action": "acknowledge"}).status_code == 403
+
+
+def close_all(client, user, requests) -> list[str]:
+    """The statements of one bulk close of `requests`, but savepoints (each request's own)."""
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as context:
+        response = post(
+            client, user, requests, action="close", close_reason="fixed", message="Fixed."
+        )
+    n = len(requests)
+    assert f"{n} of {n} done." in response.content.decode()
+    return [
+        q["sql"]
+        for q in context.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+
+
+def counted(jurisdiction) -> tuple[set, set]:
+    """The map cells and public figures of the jurisdiction, as pages read them."""
+    cells = MapCell.objects.filter(jurisdiction=jurisdiction, count__gt=0).values_list(
+        "level", "cell_x", "cell_y", "service_type_id", "is_open", "count"
+    )
+    tallies = FigureTally.objects.filter(jurisdiction=jurisdiction, count__gt=0).values_list(
+        "scope", "scope_id", "service_type_id", "outcome", "fix_bucket", "sla", "count"
+    )
+    return set(cells), set(tallies)
+
+
+@pytest.mark.django_db(transaction=True)  # each chunk commits, then its events are announced
+def test_a_bulk_close_costs_the_same_few_statements_per_request(client, city, staff, settings):
+    """Map counts and public figures are recounted once per batch, not per request: each
+    more request costs its lock, its update, its event and its queued e-mail, no more."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    settings.CONFIGURATION_CACHE_SECONDS = 5  # as deployed: not read again for each request
+    requests = [submit_pothole(city) for _ in range(16)]
+    close_all(client, staff, requests[:1])  # the configuration read once
+    five = close_all(client, staff, requests[1:6])
+    ten = close_all(client, staff, requests[6:])
+    assert len(ten) - len(five) == 5 * 4
+    assert sum("maps_" in sql for sql in ten) == sum("maps_" in sql for sql in five)
+    assert sum("insights_" in sql for sql in ten) == sum("insights_" in sql for sql in five)
+
+    assert ServiceRequest.objects.filter(status=Status.CLOSED).count() == 16
+    # The worker tells each request's followers.
+    assert DBTaskResult.objects.filter(task_path__endswith="notify_event").count() == 16
+    assert not MapPoint.objects.filter(is_open=True).exists()
+    figures = city_figures(city.jurisdiction.pk).total
+    assert (figures.opened, figures.fixed, figures.still_open) == (16, 16, 0)
+    # What was counted batch by batch is what counting everything again finds.
+    kept = counted(city.jurisdiction)
+    rebuild_map_aggregates(city.jurisdiction)
+    rebuild_figures(city.jurisdiction)
+    assert counted(city.jurisdiction) == kept
