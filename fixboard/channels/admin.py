@@ -25,8 +25,8 @@ class ReadOnlyAdmin(ScopedAdmin, admin.ModelAdmin):
 class DeflectionAdmin(ReadOnlyAdmin):
     """Calls the on-hold menu sent online, per day: the figure managers watch."""
 
-    list_display = ["created_at", "jurisdiction", "language", "text_state"]
-    list_filter = ["jurisdiction", "language", "created_at"]
+    list_display = ["created_at", "jurisdiction", "line", "language", "text_state"]
+    list_filter = ["jurisdiction", "line", "language", "created_at"]
     list_select_related = ["jurisdiction", "text"]
     date_hierarchy = "created_at"
     change_list_template = "channels/deflection_change_list.html"

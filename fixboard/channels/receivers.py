@@ -23,8 +23,8 @@ TEXTED_CHANNELS = (Channel.PHONE, Channel.SMS)
 def text_status_change(sender, event: Event, **kwargs) -> None:
     if event.kind != Event.Kind.STATUS_CHANGED or not event.public:
         return
-    if event.request.channel not in TEXTED_CHANNELS:
-        return
+    if event.request.channel not in TEXTED_CHANNELS or event.request.reporter_id is None:
+        return  # nobody to text: spares a query per imported phone request in a bulk change
     try:
         _text_reporter(event.request_id)
     except ValidationError as exc:  # opted out meanwhile, or texted too often lately
