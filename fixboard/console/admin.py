@@ -10,7 +10,8 @@ class CallAdmin(ScopedAdmin, admin.ModelAdmin):
     """The calls taken on the console, for supervisors: read only (calls are records)."""
 
     list_display = ["started_at", "agent", "outcome", "topic", "request", "ended_at"]
-    list_filter = ["jurisdiction", "outcome", "topic"]
+    # Only the topics of the calls this admin may see: not every city's.
+    list_filter = ["jurisdiction", "outcome", ("topic", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["agent", "topic", "request"]
     date_hierarchy = "started_at"
     search_fields = ["request__public_id", "agent__username"]
