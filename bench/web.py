@@ -1,4 +1,5 @@
-"""The public site served by gunicorn: map data, the duplicate check, the report page.
+"""The public site served by gunicorn: map data, the duplicate check, the report page and
+the request list.
 
 From issue 4: "`make bench` adds: map data for the whole city at 1M requests on PostgreSQL
 (any zoom) p95 < 150 ms (a plain GROUP BY over the whole table already takes ≈ 170 ms on
@@ -14,7 +15,8 @@ shows the whole city), also filtered by the busiest service and open status, the
 the viewport of a 1280×800 screen around a random request at zoom 14 (a neighbourhood)
 and zoom 17 (a street: points). The duplicate check is the report form's fragment
 (`/<city>/report/nearby/`) and the API's `/api/v1/requests/nearby`, at the point and
-service of a random request. The report page is a plain GET of the empty form. Latency
+service of a random request. The report page is a plain GET of the empty form; the
+request list is the city's list with its default filters (the newest first). Latency
 is sequential requests on one connection; the p95 targets are held against each run's
 p95. The size is that of every script and style sheet the report page references, but
 Leaflet's, compressed with gzip at level 9 (as WhiteNoise serves them).
@@ -123,6 +125,7 @@ def _measure(ctx, engine, data, server) -> Iterator[Measurement]:
         ("nearby duplicates, report form fragment", _nearby(facts, api=False), NEARBY_TARGET),
         ("nearby duplicates, API", _nearby(facts, api=True), NEARBY_TARGET),
         ("report page", get(f"/{facts['jurisdiction']}/report/", check=_is_page), PAGE_TARGET),
+        ("request list", get(f"/{facts['jurisdiction']}/list/", check=_is_page), PAGE_TARGET),
     ]
     for subject, calls, target in figures:
         runs, errors = server.latency(ctx, f"{subject}, {label}", calls)

@@ -213,6 +213,10 @@ class ServiceRequest(models.Model):
                 fields=["jurisdiction", "service_type", "status", "requested_at"],
                 name="sr_juris_service_status",
             ),
+            # What was closed lately, and why: "fixed in the last 30 days" of a city or area.
+            models.Index(
+                fields=["jurisdiction", "close_reason", "closed_at"], name="sr_juris_closed"
+            ),
             models.Index(fields=["lat", "long"], name="sr_lat_long"),
             # "Is it one of these?": the open requests of one type near a point, a small
             # range of a small index (most requests are closed). "Not closed" rather than

@@ -82,6 +82,7 @@ def area_requests(area: Area, *, fixed_days: int = 30, limit: int = 20) -> dict:
     fixed = (
         public_requests()
         .filter(
+            jurisdiction_id=area.jurisdiction_id,  # read newest first from sr_juris_closed
             requestarea__area=area,
             status=Status.CLOSED,
             close_reason=CloseReason.FIXED,

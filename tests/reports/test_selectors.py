@@ -7,7 +7,13 @@ from fixboard.reports import selectors
 from fixboard.reports.actions import ContactDetails, add_update, assign, submit_request, transition
 from fixboard.reports.models import ServiceRequest, Status
 from fixboard.reports.selectors import RequestFilters
-from tests.factories import INSIDE_EAST, ServiceTypeFactory, UserFactory, submit_pothole
+from tests.factories import (
+    INSIDE_EAST,
+    ServiceTypeFactory,
+    UserFactory,
+    make_city,
+    submit_pothole,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +70,20 @@ def test_filters_narrow_by_place_status_service_and_time(city):
     assert listed(jurisdiction="elsewhere") == set()
     east.refresh_from_db()
     assert listed(updated_after=east.updated_at - timedelta(microseconds=1)) == {east.public_id}
+
+
+def test_a_city_and_its_areas_list_only_their_own_requests(city):
+    other = make_city()
+    here = submit_pothole(city)
+    there = submit_pothole(other)
+
+    def listed(**filters):
+        return set(ids(selectors.list_public_requests(filters=RequestFilters(**filters)).rows))
+
+    assert listed(jurisdiction=city.jurisdiction.slug) == {here.public_id}
+    assert listed(jurisdiction=other.jurisdiction.slug) == {there.public_id}
+    assert listed(area_id=other.west.pk) == {there.public_id}
+    assert listed(area_id=other.west.pk, jurisdiction=city.jurisdiction.slug) == set()
 
 
 def test_nearby_finds_open_requests_of_the_type_by_true_distance(city):
