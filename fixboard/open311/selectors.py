@@ -14,17 +14,21 @@ from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
+    Field,
     FloatField,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
 )
+from django.utils import translation
 
 from fixboard.accounts.models import ApiClient
 from fixboard.catalog.languages import values_in_language
 from fixboard.catalog.models import AttributeDefinition, CrmEndpoint
+from fixboard.core.compiled import CompiledQuery, Slot
 from fixboard.places.models import Area, Jurisdiction
 from fixboard.reports.models import (
     OPEN_STATUSES,
@@ -157,53 +161,94 @@ def _matching(jurisdiction, queryset: QuerySet, public_ids, source_ids) -> Query
     return queryset.filter(id__in=by_public_id.union(by_source_id))
 
 
-def _in_circle(queryset: QuerySet, circle: Circle) -> QuerySet:
+@dataclass(frozen=True)
+class Where:
+    """One condition of a list: `lookup` (a field lookup, or AREAS or CIRCLE) and its values."""
+
+    lookup: str
+    values: tuple
+    field: Field
+
+
+AREAS, CIRCLE = "areas", "circle"
+_ID, _TEXT, _NUMBER = IntegerField(), CharField(), FloatField()
+_REQUESTED, _UPDATED = (ServiceRequest._meta.get_field(n) for n in ("requested_at", "updated_at"))
+
+
+def _circle_values(circle: Circle) -> tuple[float, ...]:
     # A box on the (lat, long) index, then an equirectangular distance: within 0.1 % of
     # the great circle for city-sized radii, and plain arithmetic on every database.
     dlat = circle.radius_m / METRES_PER_DEGREE
     scale = math.cos(math.radians(circle.lat))
     dlong = dlat / max(scale, 1e-6)
-    dy = F("lat") - circle.lat
-    dx = (F("long") - circle.long) * scale
-    return (
-        queryset.filter(
-            pinpointed=True,  # one not placed yet stands at the centre, not near anything
-            lat__range=(circle.lat - dlat, circle.lat + dlat),
-            long__range=(circle.long - dlong, circle.long + dlong),
-        )
-        .annotate(d2=ExpressionWrapper(dy * dy + dx * dx, output_field=FloatField()))
-        .filter(d2__lte=dlat * dlat)
-    )
+    box = (circle.lat - dlat, circle.lat + dlat, circle.long - dlong, circle.long + dlong)
+    return (*box, circle.lat, circle.long, scale, dlat * dlat)
 
 
-def _filtered(jurisdiction: Jurisdiction, query: RequestQuery) -> QuerySet:
-    if query.ids:  # the spec: service_request_id overrides every other parameter
-        queryset = public_requests().filter(jurisdiction=jurisdiction)
-        return _by_ids(jurisdiction, queryset, query.ids)
-    # One filter() of every plain condition: each call clones the query, and building the
-    # queryset costs a small page more Python than the database takes to answer it.
-    conditions = {
-        "jurisdiction": jurisdiction,
-        "service_type_id__in": query.service_type_ids or None,
-        "department_id__in": query.department_ids or None,
-        "requested_at__gte": query.requested_from,
-        "requested_at__lte": query.requested_to,
-        "updated_at__gt": query.updated_after,
-        "updated_at__lt": query.updated_before,
-    }
+def _wheres(jurisdiction: Jurisdiction, query: RequestQuery) -> list[Where]:
+    """The conditions of a list that is not asked for by id, with their values."""
+    wheres = [
+        Where("jurisdiction_id", (jurisdiction.pk,), _ID),
+        # Through the relation's own id: a foreign key's `__in` refuses a Slot.
+        Where("service_type__id__in", query.service_type_ids, _ID),
+        Where("department__id__in", query.department_ids, _ID),
+        Where("requested_at__gte", (query.requested_from,), _REQUESTED),
+        Where("requested_at__lte", (query.requested_to,), _REQUESTED),
+        Where("updated_at__gt", (query.updated_after,), _UPDATED),
+        Where("updated_at__lt", (query.updated_before,), _UPDATED),
+        Where(AREAS, query.area_ids, _ID),
+        Where(CIRCLE, _circle_values(query.circle) if query.circle else (), _NUMBER),
+    ]
     if set(query.statuses) == {"open"}:
         # Listed, not "NOT closed": then it is a condition of the (jurisdiction, service
         # type, status, requested at) index instead of a filter over the whole window.
-        conditions["status__in"] = OPEN_STATUSES
+        wheres.append(Where("status__in", OPEN_STATUSES, _TEXT))
     elif set(query.statuses) == {"closed"}:
-        conditions["status"] = Status.CLOSED
-    queryset = public_requests().filter(**{k: v for k, v in conditions.items() if v is not None})
-    if query.circle:
-        queryset = _in_circle(queryset, query.circle)
-    if query.area_ids:
-        queryset = queryset.filter(
-            id__in=RequestArea.objects.filter(area_id__in=query.area_ids).values("request_id")
+        wheres.append(Where("status", (Status.CLOSED,), _TEXT))
+    return [w for w in wheres if w.values and None not in w.values]
+
+
+def _slot_name(where: Where, index: int) -> str:
+    return f"{where.lookup}.{index}"
+
+
+def _in_circle(queryset: QuerySet, circle: list) -> QuerySet:
+    south, north, west, east, lat, long, scale, radius2 = circle
+    dy = F("lat") - lat
+    dx = (F("long") - long) * scale
+    return (
+        queryset.filter(
+            pinpointed=True,  # one not placed yet stands at the centre, not near anything
+            lat__range=(south, north),
+            long__range=(west, east),
         )
+        .annotate(d2=ExpressionWrapper(dy * dy + dx * dx, output_field=FloatField()))
+        .filter(d2__lte=radius2)
+    )
+
+
+def _plain(name: str, value, field: Field):
+    return value
+
+
+def _filtered(jurisdiction: Jurisdiction, query: RequestQuery, bind=_plain) -> QuerySet:
+    """The requests the query asks for; `bind(name, value, field)` gives what each value of
+    `_wheres` goes into the query as (the value itself, or a `Slot` to compile once)."""
+    if query.ids:  # the spec: service_request_id overrides every other parameter
+        queryset = public_requests().filter(jurisdiction=jurisdiction)
+        return _by_ids(jurisdiction, queryset, query.ids)
+    conditions, queryset = {}, public_requests()
+    for where in _wheres(jurisdiction, query):
+        bound = [bind(_slot_name(where, i), v, where.field) for i, v in enumerate(where.values)]
+        if where.lookup == AREAS:
+            in_areas = RequestArea.objects.filter(area__id__in=bound).values("request_id")
+            queryset = queryset.filter(id__in=in_areas)
+        elif where.lookup == CIRCLE:
+            queryset = _in_circle(queryset, bound)
+        else:
+            conditions[where.lookup] = bound if where.lookup.endswith("__in") else bound[0]
+    # One filter() of every plain condition: each call clones the query.
+    queryset = queryset.filter(**conditions)
     if query.has_photo is not None:
         # What a record's media_url shows: a visible photo, or the client's own media_url.
         with_photo = Q(has_photos=True) | ~Q(media_url="")
@@ -229,12 +274,12 @@ class SortedApart(Func):
         return super().as_sql(compiler, connection, template="(%(expressions)s || '')", **extra)
 
 
-def _ordered(jurisdiction: Jurisdiction, query: RequestQuery) -> QuerySet:
+def _ordered(jurisdiction: Jurisdiction, query: RequestQuery, bind=_plain) -> QuerySet:
     column = "updated_at" if query.by_updated else "requested_at"
     newest = F(column).desc()
     if query.service_type_ids and query.statuses == ("open",) and not query.by_updated:
         newest = SortedApart(column, output_field=DateTimeField()).desc()
-    return _filtered(jurisdiction, query).order_by(newest, "-id")
+    return _filtered(jurisdiction, query, bind).order_by(newest, "-id")
 
 
 def first_image() -> Subquery:
@@ -242,18 +287,57 @@ def first_image() -> Subquery:
     return Subquery(photos.values("image")[:1], output_field=CharField())
 
 
+def _page(jurisdiction: Jurisdiction, query: RequestQuery, bind=_plain) -> QuerySet:
+    columns, texts = values_in_language(
+        REQUEST_COLUMNS + (EXTENDED_COLUMNS if query.extended else ())
+    )
+    times = {**TIMES, "image": first_image()} if query.ids else TIMES
+    queryset = _ordered(jurisdiction, query, bind).values(*columns, **times, **texts)
+    return queryset[query.offset : query.offset + query.limit]
+
+
+# A page's SQL per shape: the same conditions (with as many values), statuses, photo
+# filter, order, page and language give the same SQL, whatever the values. Pollers ask
+# for a few shapes again and again; the cap only bounds a process's memory.
+_PAGES: dict[tuple, CompiledQuery] = {}
+MAX_SHAPES = 500
+
+
+def _shape(wheres: list[Where], query: RequestQuery) -> tuple:
+    conditions = tuple((w.lookup, len(w.values)) for w in wheres)
+    return (
+        conditions,
+        query.statuses,
+        query.has_photo,
+        query.by_updated,
+        query.offset,
+        query.limit,
+        query.extended,
+        translation.get_language(),
+    )
+
+
 def list_requests(jurisdiction: Jurisdiction, query: RequestQuery) -> list[dict]:
     """One page of requests, newest first (by update time when filtering on it).
 
     Requests asked for by id come with their first photo (`image`, for media_url): a few
     rows cost one query that way, where a page costs less with `photos_of` afterwards.
+    Other pages run SQL compiled once per shape (`_PAGES`): building and compiling the
+    queryset cost a small page most of its time.
     """
-    columns, texts = values_in_language(
-        REQUEST_COLUMNS + (EXTENDED_COLUMNS if query.extended else ())
-    )
-    times = {**TIMES, "image": first_image()} if query.ids else TIMES
-    queryset = _ordered(jurisdiction, query).values(*columns, **times, **texts)
-    return list(queryset[query.offset : query.offset + query.limit])
+    if query.ids:
+        return list(_page(jurisdiction, query))
+    wheres = _wheres(jurisdiction, query)
+    shape = _shape(wheres, query)
+    compiled = _PAGES.get(shape)
+    if compiled is None:
+        if len(_PAGES) >= MAX_SHAPES:
+            _PAGES.clear()
+        compiled = _PAGES[shape] = CompiledQuery(
+            lambda: _page(jurisdiction, query, bind=lambda name, _v, field: Slot(name, field))
+        )
+    values = {_slot_name(w, i): v for w in wheres for i, v in enumerate(w.values)}
+    return compiled.all(**values)
 
 
 def page_ids(jurisdiction: Jurisdiction, query: RequestQuery) -> QuerySet:

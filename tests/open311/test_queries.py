@@ -116,6 +116,12 @@ def test_updated_after_and_before(client, city):
     since = ago(days=1).isoformat()
     assert listed(client, updated_after=since) == [busy.public_id]
     assert listed(client, updated_before=since) == [quiet.public_id]
+    # The same question with other dates (compiled once, run with each call's values).
+    assert set(listed(client, updated_after=ago(days=300).isoformat())) == {
+        quiet.public_id,
+        busy.public_id,
+    }
+    assert listed(client, updated_before=ago(days=300).isoformat()) == []
 
 
 def test_lat_long_radius_and_area(client, city):
