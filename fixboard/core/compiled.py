@@ -42,8 +42,8 @@ class CompiledQuery:
                 for p in params
             ]
             names = [*queryset.query.values_select, *queryset.query.annotation_select]
-            columns = [column[0] for column in compiler.select]
-            self._compiled[vendor] = _Compiled(sql, template, names, columns)
+            converters = _converters([column[0] for column in compiler.select])
+            self._compiled[vendor] = _Compiled(sql, template, names, converters)
         return self._compiled[vendor]
 
     def _rows(self, values: dict, *, many: bool) -> list[dict]:
@@ -51,9 +51,8 @@ class CompiledQuery:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, [_value(p, values) for p in compiled.template])
             rows = cursor.fetchall() if many else cursor.fetchmany(1)
-        converters = _converters(compiled.columns)
-        if converters:  # what `.values()` would convert (SQLite's booleans, JSON text…)
-            rows = [_converted(row, converters) for row in rows]
+        if compiled.converters:  # what `.values()` converts (SQLite's booleans, JSON text…)
+            rows = [_converted(row, compiled.converters) for row in rows]
         return [dict(zip(compiled.names, row, strict=True)) for row in rows]
 
     def first(self, **values) -> dict | None:
@@ -69,11 +68,12 @@ class _Compiled:
     sql: str
     template: list
     names: list[str]
-    columns: list  # the selected expressions, whose converters apply to their values
+    converters: list  # (column index, Django's converters, the column's expression)
 
 
 def _converters(columns: list) -> list[tuple[int, list, object]]:
-    """Django's converters of each column, for the connection of this thread."""
+    """Django's converters of each column that has any (the same for every connection to
+    one kind of database, so found once, as the compiler finds them)."""
     found = []
     for index, column in enumerate(columns):
         functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
