@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "fixboard.console",
     "fixboard.channels",
     "fixboard.web",
+    "fixboard.demo",
 ]
 
 MIDDLEWARE = [

@@ -329,6 +329,6 @@ def test_the_real_demo_loads_and_comes_to_life(client):
 
 
 def call_command_help() -> str:
-    from fixboard.web.management.commands.demo import Command
+    from fixboard.demo.management.commands.demo import Command
 
     return Command().create_parser("fixboard", "demo").format_help()
