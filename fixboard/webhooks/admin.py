@@ -1,8 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from fixboard.accounts.admin_scope import ScopedAdmin
 from fixboard.core.admin_writes import DomainConfigAdmin, DomainForm
@@ -19,7 +18,7 @@ def masked(secret: str) -> str:
 def show_once(request, sub: Subscription, secret: str) -> None:
     messages.warning(
         request,
-        _t(
+        gettext(
             "The signing secret of %(name)s is %(secret)s. Copy it now into the receiving "
             "system: it will not be shown again."
         )
