@@ -38,6 +38,12 @@ class DeflectionFigures:
     days: list[tuple[date, int]]  # the last DAYS days, newest first, quiet days included
     lines: list[LineCount]  # busiest first
 
+    @property
+    def chart(self) -> list[tuple[date, int, float]]:
+        """The days oldest first, each with its bar's height in percent of the busiest day."""
+        peak = max((calls for _day, calls in self.days), default=0)
+        return [(day, calls, 100 * calls / peak if peak else 0) for day, calls in self.days[::-1]]
+
 
 def deflection_figures(
     jurisdiction: Jurisdiction, *, now: datetime | None = None

@@ -74,6 +74,10 @@ def test_a_manager_sees_the_calls_sent_online_per_period_line_and_day(city, clie
     three_days_ago = (today - timedelta(days=3)).isoformat()
     assert row(html, f'data-day="{three_days_ago}"')[1] == "1"
     assert html.count("data-day=") == 30
+    # The chart above the table: a bar a day, oldest first, the busiest day full height.
+    bars = re.findall(r'data-bar="([\d-]+)"[^>]*><span style="height:([\d.]+)%"', html)
+    assert len(bars) == 30 and bars[-1] == (today.isoformat(), "100.0")
+    assert dict(bars)[three_days_ago] == "50.0"
     for phone in Deflection.objects.values_list("phone", flat=True):  # callers' stay private
         assert phone not in html and f"555-{phone[-4:]}" not in html
     # Where the manager looks: the staff pages' menu leads here.
@@ -84,6 +88,7 @@ def test_the_panel_speaks_spanish(city, client, calls):
     client.force_login(manager_of(city))
     html = client.get(URL, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Línea telefónica" in html and "Últimos 7 días" in html and "Por línea" in html
+    assert "Llamadas por día" in html
 
 
 def test_only_the_city_managers_and_admins_see_it(city, client, calls):
